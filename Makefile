@@ -1,0 +1,55 @@
+# iommu-stress: kernel module + userspace tool.
+#
+#   make                  module (against KDIR) and tool
+#   make module KDIR=...  the module for another kernel's build tree
+#   make tool             tool/iommu-stress
+#   make tool-static      tool/iommu-stress.static, for the VM's initramfs
+#   make check            unit tests of the tool (no kernel needed)
+#   make test             unit tests, then the reproducer tests in a QEMU VM
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+CC ?= cc
+CFLAGS ?= -O2 -g
+TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	       -Iinclude/uapi -Itool $(CFLAGS)
+TOOL_LDLIBS := -lm
+TOOL_SRCS := $(filter-out tool/main.c,$(wildcard tool/*.c tool/patterns/*.c))
+TOOL_HDRS := $(wildcard tool/*.h tool/patterns/*.h) include/uapi/linux/iommu_stress.h
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+
+.PHONY: all module probes tool tool-static check test clean
+
+all: module tool
+
+probes:
+	@MAKE="$(MAKE)" module/probes/run "$(KDIR)" module/generated/probes.h
+
+module: probes
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" W=1 modules
+
+tool: tool/iommu-stress
+tool-static: tool/iommu-stress.static
+
+tool/iommu-stress: tool/main.c $(TOOL_SRCS) $(TOOL_HDRS)
+	$(CC) $(TOOL_CFLAGS) -o $@ tool/main.c $(TOOL_SRCS) $(TOOL_LDLIBS)
+
+tool/iommu-stress.static: tool/main.c $(TOOL_SRCS) $(TOOL_HDRS)
+	$(CC) $(TOOL_CFLAGS) -static -o $@ tool/main.c $(TOOL_SRCS) $(TOOL_LDLIBS)
+
+# Unit tests run under AddressSanitizer and UBSan.
+tests/unit/run-unit: $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_HDRS)
+	$(CC) $(TOOL_CFLAGS) -Itests/unit -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -o $@ $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_LDLIBS)
+
+check: tests/unit/run-unit tool/iommu-stress
+	tests/unit/run-unit
+	tests/unit/json-check
+
+test:
+	tests/run-all
+
+clean:
+	-[ -d "$(KDIR)" ] && $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean
+	rm -rf module/generated module/probes/*.o module/probes/probes.log
+	rm -f tool/iommu-stress tool/iommu-stress.static tests/unit/run-unit

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * iommu_stress: ioctl ABI between the iommu_stress module and its tool.
+ *
+ * Every argument struct starts with __u32 size, which the caller sets to the
+ * sizeof() it was compiled with. The module accepts a smaller size (older
+ * tool: the missing tail reads as zero) and a larger one whose unknown tail
+ * is all zero (newer tool, older module), so structs grow only at their end.
+ * Output fields are copied back up to the caller's size.
+ *
+ * Ioctl numbers carry no size (as iommufd does): the size field is the
+ * version check. Every struct has a flags word; unknown flags get -EINVAL.
+ */
+#ifndef _UAPI_LINUX_IOMMU_STRESS_H
+#define _UAPI_LINUX_IOMMU_STRESS_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define IOMMU_STRESS_ABI_VERSION	1
+#define IOMMU_STRESS_DEVICE		"/dev/iommu_stress"
+
+/* Feature bits in iommu_stress_info.features. */
+#define IOMMU_STRESS_FEAT_SKIP_SYNC	(1ULL << 0)	/* UNMAP_SKIP_SYNC */
+#define IOMMU_STRESS_FEAT_EDU		(1ULL << 1)	/* edu DMA backend */
+
+#define IOMMU_STRESS_NAME_LEN		64
+#define IOMMU_STRESS_MAX_TARGETS	16
+
+/* DMA backends a target can be driven by. */
+enum iommu_stress_backend {
+	IOMMU_STRESS_BACKEND_EDU = 1,	/* QEMU's edu PCI device */
+};
+
+struct iommu_stress_target_info {
+	char name[IOMMU_STRESS_NAME_LEN];	/* "edu:0000:00:03.0" */
+	__u32 backend;				/* enum iommu_stress_backend */
+	__u32 max_dma_len;			/* bytes per DMA op */
+	__u32 busy;				/* a domain is attached to it */
+	__u32 __reserved;
+};
+
+/* IOMMU_STRESS_INFO: what this module is and what it can drive. */
+struct iommu_stress_info {
+	__u32 size;
+	__u32 flags;
+	__u32 abi_version;			/* out */
+	__u32 ntargets;				/* out */
+	__u64 features;				/* out: IOMMU_STRESS_FEAT_* */
+	char module_version[32];		/* out */
+	char kernel_release[IOMMU_STRESS_NAME_LEN];	/* out */
+	struct iommu_stress_target_info targets[IOMMU_STRESS_MAX_TARGETS];
+};
+
+/* Chunk sizes BUF_ALLOC accepts (physically contiguous, naturally aligned). */
+#define IOMMU_STRESS_CHUNK_4K		(1ULL << 12)
+#define IOMMU_STRESS_CHUNK_2M		(1ULL << 21)
+#define IOMMU_STRESS_CHUNK_1G		(1ULL << 30)
+#define IOMMU_STRESS_NODE_ANY		(-1)
+
+/*
+ * IOMMU_STRESS_BUF_ALLOC: a zeroed buffer of @length bytes built from
+ * @chunk_size chunks on NUMA node @node. mmap() the session fd at
+ * @mmap_offset to read and write it.
+ */
+struct iommu_stress_buf_alloc {
+	__u32 size;
+	__u32 flags;
+	__u64 length;
+	__u64 chunk_size;
+	__s32 node;				/* IOMMU_STRESS_NODE_ANY */
+	__u32 buf_id;				/* out */
+	__u64 mmap_offset;			/* out */
+};
+
+struct iommu_stress_buf_free {
+	__u32 size;
+	__u32 flags;
+	__u32 buf_id;
+	__u32 __reserved;
+};
+
+/* DOMAIN_CREATE output flags. */
+#define IOMMU_STRESS_DOMAIN_INTEL_CAPS	(1U << 0)	/* cap/ecap valid */
+
+/*
+ * IOMMU_STRESS_DOMAIN_CREATE: a private unmanaged domain attached to
+ * @target. The module keeps [window_iova, window_iova + window_len) mapped
+ * for its own DMA bounce page; maps there are refused.
+ */
+struct iommu_stress_domain_create {
+	__u32 size;
+	__u32 flags;
+	char target[IOMMU_STRESS_NAME_LEN];
+	__u32 domain_id;			/* out */
+	__u32 out_flags;			/* out: IOMMU_STRESS_DOMAIN_* */
+	__u64 pgsize_bitmap;			/* out */
+	__u64 aperture_start;			/* out */
+	__u64 aperture_end;			/* out: inclusive */
+	__u64 window_iova;			/* out */
+	__u64 window_len;			/* out */
+	char iommu_driver[32];			/* out: "intel-iommu", ... */
+	char iommu_name[32];			/* out: "dmar0", ... */
+	__u64 intel_cap;			/* out */
+	__u64 intel_ecap;			/* out */
+};
+
+struct iommu_stress_domain_destroy {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 __reserved;
+};
+
+/* MAP prot bits. */
+#define IOMMU_STRESS_PROT_READ		(1U << 0)
+#define IOMMU_STRESS_PROT_WRITE		(1U << 1)
+
+/* IOMMU_STRESS_MAP: iommu_map() of buffer bytes [offset, offset+length). */
+struct iommu_stress_map {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 buf_id;
+	__u64 iova;
+	__u64 offset;
+	__u64 length;
+	__u32 prot;
+	__u32 __reserved;
+	__u64 ns;				/* out: time in iommu_map */
+};
+
+/*
+ * UNMAP flag: iommu_unmap_fast() without iommu_iotlb_sync(). Fault
+ * injection for negative controls: the device may keep using the old
+ * translation. The module still flushes before any mapped page is freed.
+ */
+#define IOMMU_STRESS_UNMAP_SKIP_SYNC	(1U << 0)
+
+struct iommu_stress_unmap {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 __reserved;
+	__u64 iova;
+	__u64 length;
+	__u64 unmapped;				/* out: what the driver unmapped */
+	__u64 ns;				/* out: unmap (+ sync) time */
+};
+
+/* IOMMU_STRESS_IOVA_TO_PHYS: the driver's software walk of @iova. */
+#define IOMMU_STRESS_I2P_MAPPED		(1U << 0)	/* translation exists */
+#define IOMMU_STRESS_I2P_OURS		(1U << 1)	/* lands in a module buffer */
+
+struct iommu_stress_iova_to_phys {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 out_flags;			/* out: IOMMU_STRESS_I2P_* */
+	__u64 iova;
+	__u32 buf_id;				/* out: buffer it lands in */
+	__u32 __reserved;
+	__u64 offset;				/* out: offset in that buffer */
+};
+
+/* DMA directions, seen from the device. */
+enum iommu_stress_dma_dir {
+	IOMMU_STRESS_DMA_READ = 1,	/* device reads @iova into the buffer */
+	IOMMU_STRESS_DMA_WRITE = 2,	/* device writes the buffer to @iova */
+};
+
+/*
+ * IOMMU_STRESS_DMA: the device moves @length bytes between @iova in the
+ * domain and module buffer @buf_id at @buf_offset. @status is 0, or a
+ * positive errno when the transfer did not complete (e.g. ETIMEDOUT); the
+ * ioctl itself fails only for bad arguments.
+ */
+struct iommu_stress_dma {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 dir;				/* enum iommu_stress_dma_dir */
+	__u64 iova;
+	__u64 length;
+	__u32 buf_id;
+	__u32 status;				/* out */
+	__u64 buf_offset;
+	__u64 ns;				/* out */
+};
+
+#define IOMMU_STRESS_TYPE	0xd9	/* private to this driver */
+
+#define IOMMU_STRESS_INFO		_IO(IOMMU_STRESS_TYPE, 0x00)
+#define IOMMU_STRESS_BUF_ALLOC		_IO(IOMMU_STRESS_TYPE, 0x01)
+#define IOMMU_STRESS_BUF_FREE		_IO(IOMMU_STRESS_TYPE, 0x02)
+#define IOMMU_STRESS_DOMAIN_CREATE	_IO(IOMMU_STRESS_TYPE, 0x03)
+#define IOMMU_STRESS_DOMAIN_DESTROY	_IO(IOMMU_STRESS_TYPE, 0x04)
+#define IOMMU_STRESS_MAP		_IO(IOMMU_STRESS_TYPE, 0x05)
+#define IOMMU_STRESS_UNMAP		_IO(IOMMU_STRESS_TYPE, 0x06)
+#define IOMMU_STRESS_IOVA_TO_PHYS	_IO(IOMMU_STRESS_TYPE, 0x07)
+#define IOMMU_STRESS_DMA		_IO(IOMMU_STRESS_TYPE, 0x08)
+
+#endif /* _UAPI_LINUX_IOMMU_STRESS_H */

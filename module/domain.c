@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Private unmanaged IOMMU domains attached to a DMA target, and the
+ * map/unmap operations on them.
+ *
+ * Safety rule: a page the module mapped is never freed while a device could
+ * still translate to it. UNMAP with SKIP_SYNC leaves the IOTLB stale on
+ * purpose, so its gather (and the unmapped pieces, which pin their buffers)
+ * is parked on d->deferred and synced before detach, before teardown, or
+ * when too many are parked.
+ */
+#include <linux/device.h>
+#include <linux/gfp.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "istress.h"
+#include "compat.h"
+
+/* Parked unsynced unmaps per domain before they are flushed anyway. */
+#define ISTRESS_MAX_DEFERRED	4096
+/* The bounce window: one page mapped, a whole 2M region reserved. */
+#define ISTRESS_WINDOW_LEN	SZ_2M
+/* Keep the window low enough not to force extra table levels. */
+#define ISTRESS_WINDOW_CEILING	(1ULL << 39)
+
+static void deferred_sync_all(struct istress_domain *d)
+{
+	struct istress_deferred *def, *tmp;
+	struct istress_mapping *m, *mtmp;
+
+	lockdep_assert_held(&d->lock);
+	list_for_each_entry_safe(def, tmp, &d->deferred, node) {
+		iommu_iotlb_sync(d->domain, &def->gather);
+		list_for_each_entry_safe(m, mtmp, &def->maps, dnode)
+			istress_mapping_free(m);
+		list_del(&def->node);
+		kfree(def);
+	}
+	d->ndeferred = 0;
+}
+
+/* Reads a numeric attribute of the IOMMU's sysfs group, e.g. intel "cap". */
+static int iommu_attr_u64(struct device *iommu_dev, const char *group,
+			  const char *name, u64 *val)
+{
+	const struct attribute_group **g;
+	struct attribute **a;
+	char *page;
+	int ret = -ENOENT;
+
+	if (!iommu_dev->groups)
+		return -ENOENT;
+	page = (char *)get_zeroed_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	for (g = iommu_dev->groups; *g && ret == -ENOENT; g++) {
+		if (!(*g)->name || strcmp((*g)->name, group))
+			continue;
+		for (a = (*g)->attrs; a && *a; a++) {
+			struct device_attribute *da;
+
+			if (strcmp((*a)->name, name))
+				continue;
+			da = container_of(*a, struct device_attribute, attr);
+			ret = da->show ? da->show(iommu_dev, da, page) : -EIO;
+			if (ret >= 0)
+				ret = kstrtou64(strim(page), 16, val);
+			break;
+		}
+	}
+	free_page((unsigned long)page);
+	return ret;
+}
+
+/* Which IOMMU translates for @dev, as far as public interfaces tell. */
+static void describe_iommu(struct device *dev,
+			   struct iommu_stress_domain_create *desc)
+{
+	struct iommu_device *iommu = dev->iommu ? dev->iommu->iommu_dev : NULL;
+	struct device *idev = iommu ? iommu->dev : NULL;
+	const char *driver = "unknown";
+
+	if (!idev)
+		goto out;
+	strscpy(desc->iommu_name, dev_name(idev), sizeof(desc->iommu_name));
+	/* Intel and AMD name their sysfs group after the driver. */
+	if (idev->groups && idev->groups[0] && idev->groups[0]->name)
+		driver = idev->groups[0]->name;
+	else if (idev->parent && idev->parent->driver)
+		driver = idev->parent->driver->name;
+
+	if (!strcmp(driver, "intel-iommu") &&
+	    !iommu_attr_u64(idev, "intel-iommu", "cap", &desc->intel_cap) &&
+	    !iommu_attr_u64(idev, "intel-iommu", "ecap", &desc->intel_ecap))
+		desc->out_flags |= IOMMU_STRESS_DOMAIN_INTEL_CAPS;
+out:
+	strscpy(desc->iommu_driver, driver, sizeof(desc->iommu_driver));
+}
+
+static bool ranges_meet(u64 a0, u64 a1, u64 b0, u64 b1)
+{
+	return a0 <= b1 && b0 <= a1;
+}
+
+static int copy_resv_regions(struct istress_domain *d, struct device *dev)
+{
+	struct iommu_resv_region *r, *tmp;
+	struct iommu_group *group;
+	LIST_HEAD(list);
+	unsigned int n = 0;
+	int ret;
+
+	group = iommu_group_get(dev);
+	if (!group)
+		return -ENODEV;
+	ret = iommu_get_group_resv_regions(group, &list);
+	iommu_group_put(group);
+	if (ret)
+		goto out;
+	list_for_each_entry(r, &list, list)
+		n++;
+	d->resv = kcalloc(n, sizeof(*d->resv), GFP_KERNEL);
+	if (n && !d->resv) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	list_for_each_entry(r, &list, list) {
+		d->resv[d->nresv].start = r->start;
+		d->resv[d->nresv].last = r->start + r->length - 1;
+		d->nresv++;
+	}
+out:
+	/* The group hands out private copies allocated with kzalloc. */
+	list_for_each_entry_safe(r, tmp, &list, list)
+		kfree(r);
+	return ret;
+}
+
+static bool hits_resv(struct istress_domain *d, u64 start, u64 last)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nresv; i++)
+		if (ranges_meet(start, last, d->resv[i].start, d->resv[i].last))
+			return true;
+	return false;
+}
+
+/* The highest 2M region below the ceiling that nothing else claims. */
+static int place_window(struct istress_domain *d)
+{
+	struct iommu_domain_geometry *geo = &d->domain->geometry;
+	u64 top = geo->aperture_end;
+	u64 iova;
+
+	if (top >= ISTRESS_WINDOW_CEILING)
+		top = ISTRESS_WINDOW_CEILING - 1;
+	iova = round_down(top + 1, ISTRESS_WINDOW_LEN);
+	while (iova >= ISTRESS_WINDOW_LEN &&
+	       iova - ISTRESS_WINDOW_LEN >= geo->aperture_start) {
+		iova -= ISTRESS_WINDOW_LEN;
+		if (!hits_resv(d, iova, iova + ISTRESS_WINDOW_LEN - 1)) {
+			d->desc.window_iova = iova;
+			d->desc.window_len = ISTRESS_WINDOW_LEN;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len)
+{
+	u64 last = iova + len - 1;
+
+	if (iova < d->desc.aperture_start || last > d->desc.aperture_end)
+		return -ERANGE;
+	if (ranges_meet(iova, last, d->desc.window_iova,
+			d->desc.window_iova + d->desc.window_len - 1) ||
+	    hits_resv(d, iova, last))
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+int istress_domain_create(struct iommu_stress_domain_create *arg,
+			  struct istress_domain **out)
+{
+	struct istress_target *t;
+	struct istress_domain *d;
+	int ret;
+
+	if (arg->flags)
+		return -EOPNOTSUPP;
+	if (strnlen(arg->target, sizeof(arg->target)) == sizeof(arg->target))
+		return -EINVAL;
+	t = istress_target_find(arg->target);
+	if (!t)
+		return -ENODEV;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		ret = -ENOMEM;
+		goto err_put_target;
+	}
+	kref_init(&d->ref);
+	mutex_init(&d->lock);
+	d->maps = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&d->deferred);
+	d->target = t;
+	strscpy(d->desc.target, t->name, sizeof(d->desc.target));
+
+	mutex_lock(&t->lock);
+	ret = t->gone ? -ENODEV : t->attached ? -EBUSY : 0;
+	if (ret)
+		goto err_unlock;
+	d->domain = istress_paging_domain_alloc(t->dev);
+	if (IS_ERR(d->domain)) {
+		ret = PTR_ERR(d->domain);
+		d->domain = NULL;
+		goto err_unlock;
+	}
+	/*
+	 * Attach before reading page sizes and aperture: drivers (Intel's
+	 * among them) settle both for the IOMMU they are attached to.
+	 */
+	ret = iommu_attach_device(d->domain, t->dev);
+	if (ret)
+		goto err_free_domain;
+	d->desc.pgsize_bitmap = d->domain->pgsize_bitmap;
+	d->desc.aperture_start = d->domain->geometry.aperture_start;
+	d->desc.aperture_end = d->domain->geometry.aperture_end;
+	ret = copy_resv_regions(d, t->dev);
+	if (ret)
+		goto err_detach;
+	ret = place_window(d);
+	if (ret)
+		goto err_detach;
+	d->bounce = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!d->bounce) {
+		ret = -ENOMEM;
+		goto err_detach;
+	}
+	ret = istress_iommu_map(d->domain, d->desc.window_iova,
+				page_to_phys(d->bounce), PAGE_SIZE,
+				IOMMU_READ | IOMMU_WRITE);
+	if (ret)
+		goto err_free_bounce;
+	t->attached = d;
+	mutex_unlock(&t->lock);
+
+	describe_iommu(t->dev, &d->desc);
+	*out = d;
+	return 0;
+
+err_free_bounce:
+	/* Never mapped, so never reachable by the device. */
+	__free_page(d->bounce);
+err_detach:
+	iommu_detach_device(d->domain, t->dev);
+err_free_domain:
+	iommu_domain_free(d->domain);
+err_unlock:
+	mutex_unlock(&t->lock);
+	kfree(d->resv);
+	kfree(d);
+err_put_target:
+	istress_target_put(t);
+	return ret;
+}
+
+/*
+ * Flushes everything still parked and takes the device off the domain, so
+ * nothing in it is reachable any more. Called with the target lock held,
+ * from teardown or when the device goes away.
+ */
+void istress_domain_detach(struct istress_domain *d)
+{
+	struct istress_target *t = d->target;
+
+	lockdep_assert_held(&t->lock);
+	if (t->attached != d)
+		return;
+	mutex_lock(&d->lock);
+	deferred_sync_all(d);
+	mutex_unlock(&d->lock);
+	iommu_flush_iotlb_all(d->domain);
+	iommu_detach_device(d->domain, t->dev);
+	t->attached = NULL;
+}
+
+static void domain_release(struct kref *ref)
+{
+	struct istress_domain *d = container_of(ref, struct istress_domain, ref);
+	struct istress_target *t = d->target;
+	struct istress_mapping *m, *tmp;
+	LIST_HEAD(maps);
+
+	mutex_lock(&t->lock);
+	istress_domain_detach(d);
+	mutex_unlock(&t->lock);
+
+	mutex_lock(&d->lock);
+	/* Parked unmaps of a domain detached earlier are synced here. */
+	deferred_sync_all(d);
+	istress_maps_drain(d, &maps);
+	mutex_unlock(&d->lock);
+
+	/* Unreachable now: freeing the domain frees its page tables. */
+	iommu_domain_free(d->domain);
+	__free_page(d->bounce);
+	list_for_each_entry_safe(m, tmp, &maps, dnode)
+		istress_mapping_free(m);
+	kfree(d->resv);
+	kfree(d);
+	istress_target_put(t);
+}
+
+void istress_domain_put(struct istress_domain *d)
+{
+	kref_put(&d->ref, domain_release);
+}
+
+/* Alignment, size and placement checks shared by MAP and UNMAP. */
+static int check_iova(struct istress_domain *d, u64 iova, u64 len)
+{
+	u64 align = 1ULL << __ffs(d->desc.pgsize_bitmap);
+
+	align = max_t(u64, align, PAGE_SIZE);
+	if (!len || (iova | len) & (align - 1))
+		return -EINVAL;
+	if (iova + len < iova || iova + len - 1 > ULONG_MAX)
+		return -EOVERFLOW;
+	return istress_domain_check_range(d, iova, len);
+}
+
+/* Maps physically contiguous runs of the buffer with one call each. */
+static int map_runs(struct istress_domain *d, struct istress_buf *buf,
+		    u64 iova, u64 offset, u64 len, int prot)
+{
+	u64 chunk = PAGE_SIZE << buf->chunk_order;
+	u64 done = 0;
+	int ret;
+
+	while (done < len) {
+		phys_addr_t pa = istress_buf_phys(buf, offset + done);
+		u64 run = min(len - done, chunk - ((offset + done) & (chunk - 1)));
+
+		while (done + run < len &&
+		       istress_buf_phys(buf, offset + done + run) == pa + run)
+			run += min(len - done - run, chunk);
+		ret = istress_iommu_map(d->domain, iova + done, pa, run, prot);
+		if (ret)
+			goto err_unmap;
+		done += run;
+	}
+	return 0;
+
+err_unmap:
+	if (done)
+		iommu_unmap(d->domain, iova, done);
+	return ret;
+}
+
+int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
+		       struct iommu_stress_map *arg)
+{
+	const u32 prot_mask = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE;
+	struct istress_mapping *m;
+	int prot = 0;
+	u64 t0;
+	int ret;
+
+	if (arg->flags)
+		return -EOPNOTSUPP;
+	if (arg->__reserved || !arg->prot || arg->prot & ~prot_mask)
+		return -EINVAL;
+	ret = check_iova(d, arg->iova, arg->length);
+	if (ret)
+		return ret;
+	if (arg->offset & (PAGE_SIZE - 1) || arg->offset > buf->length ||
+	    arg->length > buf->length - arg->offset)
+		return -EINVAL;
+	if (arg->prot & IOMMU_STRESS_PROT_READ)
+		prot |= IOMMU_READ;
+	if (arg->prot & IOMMU_STRESS_PROT_WRITE)
+		prot |= IOMMU_WRITE;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	m->start = arg->iova;
+	m->last = arg->iova + arg->length - 1;
+	m->offset = arg->offset;
+	m->buf = buf;
+	m->busy = true;
+	istress_buf_get(buf);
+
+	mutex_lock(&d->lock);
+	if (istress_maps_overlap(d, m->start, m->last)) {
+		mutex_unlock(&d->lock);
+		istress_mapping_free(m);
+		return -EEXIST;
+	}
+	istress_maps_insert(d, m);
+	mutex_unlock(&d->lock);
+
+	/* The driver call runs unlocked so that threads race inside it. */
+	t0 = ktime_get_ns();
+	ret = map_runs(d, buf, arg->iova, arg->offset, arg->length, prot);
+	arg->ns = ktime_get_ns() - t0;
+
+	mutex_lock(&d->lock);
+	if (ret)
+		istress_maps_remove(d, m);
+	else
+		m->busy = false;
+	mutex_unlock(&d->lock);
+	if (ret)
+		istress_mapping_free(m);
+	return ret;
+}
+
+/* Parks a SKIP_SYNC unmap; flushes everything parked when too many are. */
+static void deferred_park(struct istress_domain *d, struct istress_deferred *def)
+{
+	lockdep_assert_held(&d->lock);
+	if (d->ndeferred >= ISTRESS_MAX_DEFERRED)
+		deferred_sync_all(d);
+	list_add_tail(&def->node, &d->deferred);
+	d->ndeferred++;
+}
+
+int istress_domain_unmap(struct istress_domain *d,
+			 struct iommu_stress_unmap *arg)
+{
+	bool skip = arg->flags & IOMMU_STRESS_UNMAP_SKIP_SYNC;
+	struct istress_mapping *spare[2] = { NULL, NULL };
+	struct istress_mapping *m, *tmp;
+	struct iommu_iotlb_gather sync_gather, *gather = &sync_gather;
+	struct istress_deferred *def = NULL;
+	u64 last = arg->iova + arg->length - 1;
+	LIST_HEAD(cut);
+	size_t unmapped;
+	u64 t0;
+	int ret;
+
+	if (arg->flags & ~IOMMU_STRESS_UNMAP_SKIP_SYNC)
+		return -EOPNOTSUPP;
+	if (arg->__reserved)
+		return -EINVAL;
+	ret = check_iova(d, arg->iova, arg->length);
+	if (ret)
+		return ret;
+
+	/* Allocate everything first: once the driver has unmapped, no failing. */
+	spare[0] = kzalloc(sizeof(*spare[0]), GFP_KERNEL);
+	spare[1] = kzalloc(sizeof(*spare[1]), GFP_KERNEL);
+	if (skip) {
+		def = kzalloc(sizeof(*def), GFP_KERNEL);
+		if (def) {
+			INIT_LIST_HEAD(&def->maps);
+			gather = &def->gather;
+		}
+	}
+	if (!spare[0] || !spare[1] || (skip && !def)) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	mutex_lock(&d->lock);
+	ret = istress_maps_claim(d, arg->iova, last);
+	mutex_unlock(&d->lock);
+	if (ret)
+		goto out_free;
+
+	/* The gather must not move once the driver has queued pages on it. */
+	iommu_iotlb_gather_init(gather);
+	t0 = ktime_get_ns();
+	unmapped = iommu_unmap_fast(d->domain, arg->iova, arg->length, gather);
+	if (!skip)
+		iommu_iotlb_sync(d->domain, gather);
+	arg->ns = ktime_get_ns() - t0;
+	arg->unmapped = unmapped;
+
+	mutex_lock(&d->lock);
+	istress_maps_release(d, arg->iova, last, unmapped, &cut, spare,
+			     ARRAY_SIZE(spare));
+	if (skip && unmapped) {
+		list_splice_init(&cut, &def->maps);
+		deferred_park(d, def);
+		def = NULL;
+	}
+	mutex_unlock(&d->lock);
+
+	/* Synced: the unmapped pieces may release their buffers now. */
+	list_for_each_entry_safe(m, tmp, &cut, dnode)
+		istress_mapping_free(m);
+out_free:
+	kfree(def);
+	kfree(spare[0]);
+	kfree(spare[1]);
+	return ret;
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA backend for QEMU's "edu" educational PCI device (1234:11e8). The
+ * device copies between guest memory and a 4 KiB internal buffer; a memcpy
+ * between two IOVAs is therefore two transfers through that buffer.
+ *
+ * Completion is by interrupt with a sleeping wait: under
+ * "-icount shift=0,sleep=off" an idle guest lets virtual time jump to the
+ * device's timer, while busy-polling would burn real time instead.
+ */
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/jiffies.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "istress.h"
+#include "compat.h"
+
+#define EDU_VENDOR		0x1234
+#define EDU_DEVICE		0x11e8
+
+#define EDU_REG_ID		0x00
+#define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_ACK		0x64
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+
+#define EDU_ID_MAGIC		0xed		/* low byte of the id register */
+#define EDU_DMA_RUN		0x1
+#define EDU_DMA_TO_RAM		0x2
+#define EDU_DMA_IRQ		0x4
+#define EDU_IRQ_DMA		0x100
+#define EDU_BUF_ADDR		0x40000
+/*
+ * The buffer is 4096 bytes, but QEMU 7.2 aborts the whole VM on a transfer
+ * of exactly 4096 (an off-by-one in its range check) or of 0 bytes.
+ */
+#define EDU_MAX_XFER		4095
+
+struct istress_edu {
+	struct pci_dev *pdev;
+	void __iomem *mmio;
+	struct completion done;
+	struct istress_target *target;
+};
+
+static irqreturn_t edu_irq(int irq, void *data)
+{
+	struct istress_edu *edu = data;
+	u32 status = ioread32(edu->mmio + EDU_REG_IRQ_STATUS);
+
+	if (!status)
+		return IRQ_NONE;
+	iowrite32(status, edu->mmio + EDU_REG_IRQ_ACK);
+	if (status & EDU_IRQ_DMA)
+		complete(&edu->done);
+	return IRQ_HANDLED;
+}
+
+/* One transfer between device address space and the edu buffer. */
+static int edu_transfer(struct istress_edu *edu, u64 src, u64 dst, u32 len,
+			u32 dir)
+{
+	unsigned long timeout = msecs_to_jiffies(istress_dma_timeout_ms);
+
+	reinit_completion(&edu->done);
+	writeq(src, edu->mmio + EDU_REG_DMA_SRC);
+	writeq(dst, edu->mmio + EDU_REG_DMA_DST);
+	writeq(len, edu->mmio + EDU_REG_DMA_COUNT);
+	iowrite32(EDU_DMA_RUN | EDU_DMA_IRQ | dir, edu->mmio + EDU_REG_DMA_CMD);
+	if (wait_for_completion_timeout(&edu->done, timeout))
+		return 0;
+
+	/* Still running: the device may yet write, so never use it again. */
+	if (ioread32(edu->mmio + EDU_REG_DMA_CMD) & EDU_DMA_RUN) {
+		edu->target->wedged = true;
+		pci_err(edu->pdev, "DMA did not finish in %u ms; device retired\n",
+			istress_dma_timeout_ms);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Called with the target lock held. */
+static int edu_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
+{
+	struct istress_edu *edu = t->priv;
+	int ret;
+
+	if (!len || len > EDU_MAX_XFER)
+		return -EINVAL;
+	ret = edu_transfer(edu, src, EDU_BUF_ADDR, len, 0);
+	if (ret)
+		return ret;
+	return edu_transfer(edu, EDU_BUF_ADDR, dst, len, EDU_DMA_TO_RAM);
+}
+
+static const struct istress_dma_ops edu_dma_ops = {
+	.copy = edu_copy,
+};
+
+static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct istress_edu *edu;
+	struct istress_target *t;
+	int ret;
+
+	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	edu->pdev = pdev;
+	init_completion(&edu->done);
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_free;
+	ret = pci_request_region(pdev, 0, "iommu_stress_edu");
+	if (ret)
+		goto err_disable;
+	edu->mmio = pci_iomap(pdev, 0, 0);
+	if (!edu->mmio) {
+		ret = -ENOMEM;
+		goto err_release;
+	}
+	if ((ioread32(edu->mmio + EDU_REG_ID) & 0xff) != EDU_ID_MAGIC) {
+		ret = -ENODEV;
+		goto err_unmap;
+	}
+	pci_set_master(pdev);
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_ALL_TYPES);
+	if (ret < 0)
+		goto err_unmap;
+	ret = request_irq(pci_irq_vector(pdev, 0), edu_irq, IRQF_SHARED,
+			  "iommu_stress_edu", edu);
+	if (ret)
+		goto err_free_vectors;
+
+	t = istress_target_alloc();
+	if (!t) {
+		ret = -ENOMEM;
+		goto err_free_irq;
+	}
+	snprintf(t->name, sizeof(t->name), "edu:%s", pci_name(pdev));
+	t->backend = IOMMU_STRESS_BACKEND_EDU;
+	t->max_dma_len = EDU_MAX_XFER;
+	t->dev = &pdev->dev;
+	t->ops = &edu_dma_ops;
+	t->priv = edu;
+	edu->target = t;
+	pci_set_drvdata(pdev, edu);
+	istress_target_register(t);
+	pci_info(pdev, "DMA target %s\n", t->name);
+	return 0;
+
+err_free_irq:
+	free_irq(pci_irq_vector(pdev, 0), edu);
+err_free_vectors:
+	pci_free_irq_vectors(pdev);
+	pci_clear_master(pdev);
+err_unmap:
+	pci_iounmap(pdev, edu->mmio);
+err_release:
+	pci_release_region(pdev, 0);
+err_disable:
+	pci_disable_device(pdev);
+err_free:
+	kfree(edu);
+	return ret;
+}
+
+static void edu_remove(struct pci_dev *pdev)
+{
+	struct istress_edu *edu = pci_get_drvdata(pdev);
+
+	/* Detaches any test domain; no DMA can start after this. */
+	istress_target_unregister(edu->target);
+	pci_clear_master(pdev);
+	free_irq(pci_irq_vector(pdev, 0), edu);
+	pci_free_irq_vectors(pdev);
+	pci_iounmap(pdev, edu->mmio);
+	pci_release_region(pdev, 0);
+	pci_disable_device(pdev);
+	kfree(edu);
+}
+
+static const struct pci_device_id edu_ids[] = {
+	{ PCI_DEVICE(EDU_VENDOR, EDU_DEVICE) },
+	{ }
+};
+/*
+ * No MODULE_DEVICE_TABLE on purpose: a stress module must only ever be
+ * loaded by hand, never auto-loaded because a device appeared.
+ */
+
+static struct pci_driver edu_driver = {
+	.name = "iommu_stress_edu",
+	.id_table = edu_ids,
+	.probe = edu_probe,
+	.remove = edu_remove,
+#ifdef ISTRESS_HAVE_DRIVER_MANAGED_DMA
+	/* We attach our own domains and never use the DMA API. */
+	.driver_managed_dma = true,
+#endif
+};
+
+int istress_edu_init(void)
+{
+	return pci_register_driver(&edu_driver);
+}
+
+void istress_edu_exit(void)
+{
+	pci_unregister_driver(&edu_driver);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iommu_stress internals shared by the module's files.
+ *
+ * Object lifetimes: a session (one open file) owns buffers and domains,
+ * looked up by id under the session lock and pinned by kref while an ioctl
+ * uses them. A buffer's pages are freed only when nothing can reach them:
+ * no session id, no user mmap, no live IOMMU mapping and no unmap whose
+ * IOTLB flush is still pending.
+ */
+#ifndef ISTRESS_H
+#define ISTRESS_H
+
+#include <linux/completion.h>
+#include <linux/iommu.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
+#include <linux/xarray.h>
+#include <linux/iommu_stress.h>
+
+#define ISTRESS_VERSION		"0.1.0"
+
+struct istress_target;
+
+/* ---- module parameters (main.c) ---- */
+extern unsigned int istress_dma_timeout_ms;
+extern unsigned long istress_max_buffer_bytes;
+
+/* ---- buffers (buffer.c) ---- */
+struct istress_buf {
+	struct kref ref;
+	u64 length;
+	unsigned int chunk_order;	/* chunk = PAGE_SIZE << chunk_order */
+	unsigned int nchunks;
+	int node;
+	u32 id;
+	u64 mmap_pgoff;
+	atomic_t nmapped;		/* live IOMMU mappings using it */
+	struct page **chunks;
+};
+
+int istress_buf_alloc(u64 length, u64 chunk_size, int node,
+		      struct istress_buf **out);
+void istress_buf_put(struct istress_buf *buf);
+static inline void istress_buf_get(struct istress_buf *buf)
+{
+	kref_get(&buf->ref);
+}
+phys_addr_t istress_buf_phys(struct istress_buf *buf, u64 offset);
+bool istress_buf_contains(struct istress_buf *buf, phys_addr_t phys,
+			  u64 *offset);
+void istress_buf_copy(struct istress_buf *buf, u64 offset, void *data,
+		      size_t len, bool to_buf);
+int istress_buf_mmap(struct istress_buf *buf, struct vm_area_struct *vma);
+
+/* ---- DMA targets (target.c) ---- */
+struct istress_dma_ops {
+	/*
+	 * Copy @len bytes from @src to @dst, both IOVAs of the domain the
+	 * target is attached to. Sleeps until done; returns 0 or -errno.
+	 */
+	int (*copy)(struct istress_target *t, u64 dst, u64 src, u32 len);
+};
+
+/*
+ * A device the module can drive DMA with. Refcounted: domains keep their
+ * target even after the device is gone, and then see ->gone.
+ */
+struct istress_target {
+	struct kref ref;
+	struct list_head node;
+	char name[IOMMU_STRESS_NAME_LEN];
+	enum iommu_stress_backend backend;
+	u32 max_dma_len;
+	struct device *dev;
+	const struct istress_dma_ops *ops;
+	void *priv;
+	/* Serialises DMA, attach and detach; protects the fields below. */
+	struct mutex lock;
+	struct istress_domain *attached;
+	bool gone;		/* device removed: no DMA, no attach */
+	bool wedged;		/* a DMA timed out and never finished */
+};
+
+struct istress_target *istress_target_alloc(void);
+void istress_target_put(struct istress_target *t);
+void istress_target_register(struct istress_target *t);
+void istress_target_unregister(struct istress_target *t);
+struct istress_target *istress_target_find(const char *name);
+int istress_target_list(struct iommu_stress_info *info);
+
+/* ---- domains and mappings (domain.c, mapping.c) ---- */
+struct istress_resv {
+	u64 start;
+	u64 last;
+};
+
+struct istress_domain {
+	struct kref ref;
+	u32 id;
+	struct iommu_domain *domain;
+	struct istress_target *target;	/* NULL once detached */
+	struct iommu_stress_domain_create desc;	/* what DOMAIN_CREATE reported */
+
+	/* Protects the mapping tree and the deferred-flush list. */
+	struct mutex lock;
+	struct rb_root_cached maps;
+	struct list_head deferred;
+	unsigned int ndeferred;
+
+	struct page *bounce;		/* mapped at desc.window_iova */
+	unsigned int nresv;
+	struct istress_resv *resv;
+};
+
+int istress_domain_create(struct iommu_stress_domain_create *arg,
+			  struct istress_domain **out);
+void istress_domain_put(struct istress_domain *d);
+static inline void istress_domain_get(struct istress_domain *d)
+{
+	kref_get(&d->ref);
+}
+void istress_domain_detach(struct istress_domain *d);
+int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
+		       struct iommu_stress_map *arg);
+int istress_domain_unmap(struct istress_domain *d,
+			 struct iommu_stress_unmap *arg);
+int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
+
+/* mapping.c: the record of what the module mapped, by IOVA range. */
+struct istress_mapping {
+	struct rb_node rb;
+	u64 start;
+	u64 last;		/* inclusive */
+	u64 __subtree_last;
+	struct istress_buf *buf;	/* holds a reference */
+	u64 offset;		/* buffer offset of @start */
+	bool busy;		/* a MAP or UNMAP of it is in flight */
+	struct list_head dnode;	/* on a deferred flush once unmapped */
+};
+
+struct istress_deferred {
+	struct list_head node;
+	struct iommu_iotlb_gather gather;
+	struct list_head maps;	/* unmapped pieces, still pinning buffers */
+};
+
+bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last);
+void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m);
+void istress_maps_remove(struct istress_domain *d, struct istress_mapping *m);
+int istress_maps_claim(struct istress_domain *d, u64 start, u64 last);
+void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
+			  u64 cut_len, struct list_head *cut,
+			  struct istress_mapping **spare, unsigned int nspare);
+void istress_mapping_free(struct istress_mapping *m);
+void istress_maps_drain(struct istress_domain *d, struct list_head *out);
+
+/* ---- DMA (dma.c) ---- */
+int istress_dma(struct istress_domain *d, struct istress_buf *buf,
+		struct iommu_stress_dma *arg);
+
+/* ---- edu backend (edu.c) ---- */
+int istress_edu_init(void);
+void istress_edu_exit(void);
+
+#endif /* ISTRESS_H */

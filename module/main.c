@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommu_stress: reproduce, detect and time IOMMU translation corruption.
+ *
+ * The module gives a privileged tool private IOMMU domains on devices it
+ * can drive DMA with, buffers it allocated itself, and map/unmap/DMA
+ * operations on them, including a deliberately skipped IOTLB flush.
+ */
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+
+#include "istress.h"
+#include "session.h"
+
+unsigned int istress_dma_timeout_ms = 5000;
+module_param_named(dma_timeout_ms, istress_dma_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(dma_timeout_ms, "How long one DMA may take before the device is retired (ms)");
+
+static unsigned long max_buffer_mb;
+module_param(max_buffer_mb, ulong, 0444);
+MODULE_PARM_DESC(max_buffer_mb, "Cap on all buffers of all sessions (MiB; 0 = half of RAM)");
+
+unsigned long istress_max_buffer_bytes;
+
+static struct miscdevice istress_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "iommu_stress",
+	.fops = &istress_fops,
+	.mode = 0600,
+};
+
+static int __init istress_init(void)
+{
+	int ret;
+
+	istress_max_buffer_bytes = max_buffer_mb ?
+		max_buffer_mb << 20 : (totalram_pages() << PAGE_SHIFT) / 2;
+	ret = istress_edu_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&istress_misc);
+	if (ret)
+		istress_edu_exit();
+	return ret;
+}
+
+static void __exit istress_exit(void)
+{
+	misc_deregister(&istress_misc);
+	istress_edu_exit();
+}
+
+module_init(istress_init);
+module_exit(istress_exit);
+MODULE_DESCRIPTION("IOMMU translation corruption reproducer and detector");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(ISTRESS_VERSION);

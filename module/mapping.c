@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the module has mapped in a domain, by IOVA range. The record is the
+ * module's own view, independent of the driver's page tables: it refuses
+ * maps over live ranges, finds "unmap of nothing", and keeps every mapped
+ * buffer pinned until the driver has really let go of it.
+ *
+ * All functions here run under istress_domain.lock.
+ */
+#include <linux/interval_tree_generic.h>
+#include <linux/slab.h>
+
+#include "istress.h"
+
+#define map_start(m) ((m)->start)
+#define map_last(m) ((m)->last)
+
+INTERVAL_TREE_DEFINE(struct istress_mapping, rb, u64, __subtree_last,
+		     map_start, map_last, static, maps_it)
+
+bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last)
+{
+	return maps_it_iter_first(&d->maps, start, last);
+}
+
+/* Adds a live mapping; it takes over @m's buffer reference. */
+void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m)
+{
+	atomic_inc(&m->buf->nmapped);
+	maps_it_insert(m, &d->maps);
+}
+
+void istress_maps_remove(struct istress_domain *d, struct istress_mapping *m)
+{
+	maps_it_remove(m, &d->maps);
+	atomic_dec(&m->buf->nmapped);
+}
+
+void istress_mapping_free(struct istress_mapping *m)
+{
+	istress_buf_put(m->buf);
+	kfree(m);
+}
+
+/*
+ * Marks every mapping in [start, last] busy for an UNMAP. -ENOENT when
+ * nothing is mapped there, -EBUSY when another thread is mapping or
+ * unmapping part of it.
+ */
+int istress_maps_claim(struct istress_domain *d, u64 start, u64 last)
+{
+	struct istress_mapping *m;
+
+	m = maps_it_iter_first(&d->maps, start, last);
+	if (!m)
+		return -ENOENT;
+	for (; m; m = maps_it_iter_next(m, start, last))
+		if (m->busy)
+			return -EBUSY;
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last))
+		m->busy = true;
+	return 0;
+}
+
+static struct istress_mapping *take_spare(struct istress_mapping **spare,
+					  unsigned int nspare)
+{
+	unsigned int i;
+
+	for (i = 0; i < nspare; i++) {
+		struct istress_mapping *m = spare[i];
+
+		if (m) {
+			spare[i] = NULL;
+			return m;
+		}
+	}
+	return NULL;
+}
+
+/* A new record for part of @m's range, with its own buffer reference. */
+static struct istress_mapping *piece_of(struct istress_mapping *m, u64 start,
+					u64 last, struct istress_mapping *piece)
+{
+	piece->start = start;
+	piece->last = last;
+	piece->buf = m->buf;
+	piece->offset = m->offset + (start - m->start);
+	piece->busy = false;
+	istress_buf_get(m->buf);
+	return piece;
+}
+
+/*
+ * Cuts [a, b], which lies inside @m, out of the live record and returns the
+ * cut piece. At most two spare records are used per call chain: only the
+ * first and the last mapping of a range can be cut partially.
+ */
+static struct istress_mapping *cut_mapping(struct istress_domain *d,
+					   struct istress_mapping *m, u64 a,
+					   u64 b,
+					   struct istress_mapping **spare,
+					   unsigned int nspare)
+{
+	struct istress_mapping *cut, *right = NULL;
+	u64 old_last = m->last;
+
+	if (a == m->start && b == m->last) {
+		istress_maps_remove(d, m);
+		return m;
+	}
+	cut = take_spare(spare, nspare);
+	if (a > m->start && b < m->last)
+		right = take_spare(spare, nspare);
+	/* The caller provisioned enough spares; never lose a record. */
+	if (WARN_ON_ONCE(!cut || (a > m->start && b < m->last && !right)))
+		return NULL;
+
+	piece_of(m, a, b, cut);
+	maps_it_remove(m, &d->maps);
+	if (a > m->start) {
+		m->last = a - 1;
+		maps_it_insert(m, &d->maps);
+		if (right) {
+			piece_of(m, b + 1, old_last, right);
+			istress_maps_insert(d, right);
+		}
+	} else {
+		m->offset += b + 1 - m->start;
+		m->start = b + 1;
+		maps_it_insert(m, &d->maps);
+	}
+	return cut;
+}
+
+/*
+ * Ends an UNMAP of [start, last] after the driver reported unmapping
+ * @cut_len bytes from @start (drivers may unmap more or less). Claimed
+ * records are released; the unmapped parts of any idle record move to
+ * @cut, still pinning their buffers until the caller has flushed.
+ */
+void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
+			  u64 cut_len, struct list_head *cut,
+			  struct istress_mapping **spare, unsigned int nspare)
+{
+	u64 cut_last = start + cut_len - 1;
+	struct istress_mapping *m, *next;
+	u64 end = max(last, cut_last);
+
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last))
+		m->busy = false;
+	if (!cut_len)
+		return;
+
+	for (m = maps_it_iter_first(&d->maps, start, end); m; m = next) {
+		struct istress_mapping *piece;
+
+		next = maps_it_iter_next(m, start, end);
+		/* Another thread owns it; leave it pinned, which is safe. */
+		if (m->busy || m->start > cut_last)
+			continue;
+		piece = cut_mapping(d, m, max(m->start, start),
+				    min(m->last, cut_last), spare, nspare);
+		if (piece)
+			list_add_tail(&piece->dnode, cut);
+	}
+}
+
+/* Empties the record for domain teardown; the caller frees @out. */
+void istress_maps_drain(struct istress_domain *d, struct list_head *out)
+{
+	struct istress_mapping *m;
+
+	while ((m = maps_it_iter_first(&d->maps, 0, U64_MAX))) {
+		istress_maps_remove(d, m);
+		list_add_tail(&m->dnode, out);
+	}
+}

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/iommu_stress file operations. Each open file is a session that owns
+ * the buffers and domains it creates; closing it releases them all.
+ *
+ * Every ioctl argument is copied in whole, checked in the handler before
+ * anything happens, and copied back (up to the caller's size) on success.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+
+#include "istress.h"
+#include "session.h"
+
+struct istress_session {
+	struct mutex lock;	/* ids and mmap offsets */
+	struct xarray bufs;
+	struct xarray domains;
+	unsigned long next_pgoff;
+};
+
+static struct istress_buf *get_buf(struct istress_session *s, u32 id)
+{
+	struct istress_buf *buf;
+
+	mutex_lock(&s->lock);
+	buf = xa_load(&s->bufs, id);
+	if (buf)
+		istress_buf_get(buf);
+	mutex_unlock(&s->lock);
+	return buf;
+}
+
+static struct istress_domain *get_domain(struct istress_session *s, u32 id)
+{
+	struct istress_domain *d;
+
+	mutex_lock(&s->lock);
+	d = xa_load(&s->domains, id);
+	if (d)
+		istress_domain_get(d);
+	mutex_unlock(&s->lock);
+	return d;
+}
+
+static int do_info(struct istress_session *s, void *p)
+{
+	struct iommu_stress_info *arg = p;
+
+	if (arg->flags)
+		return -EOPNOTSUPP;
+	arg->abi_version = IOMMU_STRESS_ABI_VERSION;
+	arg->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU;
+	strscpy(arg->module_version, ISTRESS_VERSION,
+		sizeof(arg->module_version));
+	strscpy(arg->kernel_release, init_utsname()->release,
+		sizeof(arg->kernel_release));
+	arg->ntargets = istress_target_list(arg);
+	return 0;
+}
+
+static int do_buf_alloc(struct istress_session *s, void *p)
+{
+	struct iommu_stress_buf_alloc *arg = p;
+	struct istress_buf *buf;
+	u32 id;
+	int ret;
+
+	if (arg->flags)
+		return -EOPNOTSUPP;
+	if (arg->node < IOMMU_STRESS_NODE_ANY)
+		return -EINVAL;
+	ret = istress_buf_alloc(arg->length, arg->chunk_size,
+				arg->node == IOMMU_STRESS_NODE_ANY ?
+				NUMA_NO_NODE : arg->node, &buf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&s->lock);
+	ret = xa_alloc(&s->bufs, &id, buf, xa_limit_31b, GFP_KERNEL);
+	if (!ret) {
+		buf->id = id;
+		buf->mmap_pgoff = s->next_pgoff;
+		s->next_pgoff += buf->length >> PAGE_SHIFT;
+	}
+	mutex_unlock(&s->lock);
+	if (ret) {
+		istress_buf_put(buf);
+		return ret;
+	}
+	arg->buf_id = id;
+	arg->mmap_offset = (u64)buf->mmap_pgoff << PAGE_SHIFT;
+	return 0;
+}
+
+static int do_buf_free(struct istress_session *s, void *p)
+{
+	struct iommu_stress_buf_free *arg = p;
+	struct istress_buf *buf;
+	int ret = 0;
+
+	if (arg->flags)
+		return -EOPNOTSUPP;
+	if (arg->__reserved)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	buf = xa_load(&s->bufs, arg->buf_id);
+	if (!buf)
+		ret = -ENOENT;
+	else if (atomic_read(&buf->nmapped))
+		ret = -EBUSY;
+	else
+		xa_erase(&s->bufs, arg->buf_id);
+	mutex_unlock(&s->lock);
+	/* Pages stay until user mappings and pending flushes let go. */
+	if (!ret)
+		istress_buf_put(buf);
+	return ret;
+}
+
+static int do_domain_create(struct istress_session *s, void *p)
+{
+	struct iommu_stress_domain_create *arg = p;
+	struct istress_domain *d;
+	u32 id;
+	int ret;
+
+	ret = istress_domain_create(arg, &d);
+	if (ret)
+		return ret;
+	mutex_lock(&s->lock);
+	ret = xa_alloc(&s->domains, &id, d, xa_limit_31b, GFP_KERNEL);
+	if (!ret)
+		d->id = d->desc.domain_id = id;
+	mutex_unlock(&s->lock);
+	if (ret) {
+		istress_domain_put(d);
+		return ret;
+	}
+	d->desc.size = arg->size;
+	*arg = d->desc;
+	return 0;
+}
+
+static int do_domain_destroy(struct istress_session *s, void *p)
+{
+	struct iommu_stress_domain_destroy *arg = p;
+	struct istress_domain *d;
+
+	if (arg->flags)
+		return -EOPNOTSUPP;
+	if (arg->__reserved)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	d = xa_erase(&s->domains, arg->domain_id);
+	mutex_unlock(&s->lock);
+	if (!d)
+		return -ENOENT;
+	/* Torn down here, or by the last ioctl still using it. */
+	istress_domain_put(d);
+	return 0;
+}
+
+static int do_map(struct istress_session *s, void *p)
+{
+	struct iommu_stress_map *arg = p;
+	struct istress_domain *d;
+	struct istress_buf *buf;
+	int ret = -ENOENT;
+
+	d = get_domain(s, arg->domain_id);
+	if (!d)
+		return -ENOENT;
+	buf = get_buf(s, arg->buf_id);
+	if (buf) {
+		ret = istress_domain_map(d, buf, arg);
+		istress_buf_put(buf);
+	}
+	istress_domain_put(d);
+	return ret;
+}
+
+static int do_unmap(struct istress_session *s, void *p)
+{
+	struct iommu_stress_unmap *arg = p;
+	struct istress_domain *d;
+	int ret;
+
+	d = get_domain(s, arg->domain_id);
+	if (!d)
+		return -ENOENT;
+	ret = istress_domain_unmap(d, arg);
+	istress_domain_put(d);
+	return ret;
+}
+
+static int do_iova_to_phys(struct istress_session *s, void *p)
+{
+	struct iommu_stress_iova_to_phys *arg = p;
+	struct istress_domain *d;
+	struct istress_buf *buf;
+	unsigned long id;
+	phys_addr_t phys;
+	int ret = 0;
+
+	if (arg->flags)
+		return -EOPNOTSUPP;
+	if (arg->__reserved)
+		return -EINVAL;
+	d = get_domain(s, arg->domain_id);
+	if (!d)
+		return -ENOENT;
+	if (arg->iova < d->desc.aperture_start ||
+	    arg->iova > d->desc.aperture_end) {
+		ret = -ERANGE;
+		goto out;
+	}
+	arg->out_flags = 0;
+	arg->buf_id = 0;
+	arg->offset = 0;
+	/* The physical address itself never leaves the kernel. */
+	phys = iommu_iova_to_phys(d->domain, arg->iova);
+	if (!phys)
+		goto out;
+	arg->out_flags |= IOMMU_STRESS_I2P_MAPPED;
+	mutex_lock(&s->lock);
+	xa_for_each(&s->bufs, id, buf) {
+		if (istress_buf_contains(buf, phys, &arg->offset)) {
+			arg->out_flags |= IOMMU_STRESS_I2P_OURS;
+			arg->buf_id = id;
+			break;
+		}
+	}
+	mutex_unlock(&s->lock);
+out:
+	istress_domain_put(d);
+	return ret;
+}
+
+static int do_dma(struct istress_session *s, void *p)
+{
+	struct iommu_stress_dma *arg = p;
+	struct istress_domain *d;
+	struct istress_buf *buf;
+	int ret = -ENOENT;
+
+	d = get_domain(s, arg->domain_id);
+	if (!d)
+		return -ENOENT;
+	buf = get_buf(s, arg->buf_id);
+	if (buf) {
+		ret = istress_dma(d, buf, arg);
+		istress_buf_put(buf);
+	}
+	istress_domain_put(d);
+	return ret;
+}
+
+struct istress_ioctl_op {
+	size_t size;		/* the struct as this module knows it */
+	size_t min_size;	/* the smallest size a caller may pass */
+	int (*fn)(struct istress_session *s, void *arg);
+};
+
+/* ABI v1: every struct is as first published, so min_size == size. */
+#define IOCTL_OP(_ioctl, _fn, _struct)					\
+	[_IOC_NR(_ioctl)] = {						\
+		.size = sizeof(struct _struct),				\
+		.min_size = sizeof(struct _struct),			\
+		.fn = _fn,						\
+	}
+
+static const struct istress_ioctl_op istress_ioctl_ops[] = {
+	IOCTL_OP(IOMMU_STRESS_INFO, do_info, iommu_stress_info),
+	IOCTL_OP(IOMMU_STRESS_BUF_ALLOC, do_buf_alloc, iommu_stress_buf_alloc),
+	IOCTL_OP(IOMMU_STRESS_BUF_FREE, do_buf_free, iommu_stress_buf_free),
+	IOCTL_OP(IOMMU_STRESS_DOMAIN_CREATE, do_domain_create,
+		 iommu_stress_domain_create),
+	IOCTL_OP(IOMMU_STRESS_DOMAIN_DESTROY, do_domain_destroy,
+		 iommu_stress_domain_destroy),
+	IOCTL_OP(IOMMU_STRESS_MAP, do_map, iommu_stress_map),
+	IOCTL_OP(IOMMU_STRESS_UNMAP, do_unmap, iommu_stress_unmap),
+	IOCTL_OP(IOMMU_STRESS_IOVA_TO_PHYS, do_iova_to_phys,
+		 iommu_stress_iova_to_phys),
+	IOCTL_OP(IOMMU_STRESS_DMA, do_dma, iommu_stress_dma),
+};
+
+static long istress_ioctl(struct file *filp, unsigned int cmd,
+			  unsigned long uarg)
+{
+	void __user *up = (void __user *)uarg;
+	const struct istress_ioctl_op *op;
+	unsigned int nr = _IOC_NR(cmd);
+	void *karg;
+	u32 usize;
+	int ret;
+
+	if (cmd != _IO(IOMMU_STRESS_TYPE, nr) ||
+	    nr >= ARRAY_SIZE(istress_ioctl_ops) || !istress_ioctl_ops[nr].fn)
+		return -ENOTTY;
+	op = &istress_ioctl_ops[nr];
+	if (get_user(usize, (u32 __user *)up))
+		return -EFAULT;
+	if (usize < op->min_size)
+		return -EINVAL;
+	/* A newer caller's tail must be zero; bound the scan for it. */
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+
+	karg = kzalloc(op->size, GFP_KERNEL);
+	if (!karg)
+		return -ENOMEM;
+	ret = copy_struct_from_user(karg, op->size, up, usize);
+	if (ret)
+		goto out;
+	ret = op->fn(filp->private_data, karg);
+	if (ret)
+		goto out;
+	*(u32 *)karg = usize;
+	if (copy_to_user(up, karg, min_t(size_t, usize, op->size)))
+		ret = -EFAULT;
+out:
+	kfree(karg);
+	return ret;
+}
+
+static int istress_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct istress_session *s = filp->private_data;
+	struct istress_buf *buf, *found = NULL;
+	unsigned long id;
+	int ret;
+
+	mutex_lock(&s->lock);
+	xa_for_each(&s->bufs, id, buf) {
+		if (vma->vm_pgoff >= buf->mmap_pgoff &&
+		    vma->vm_pgoff - buf->mmap_pgoff <
+		    buf->length >> PAGE_SHIFT) {
+			found = buf;
+			istress_buf_get(found);
+			break;
+		}
+	}
+	mutex_unlock(&s->lock);
+	if (!found)
+		return -EINVAL;
+	ret = istress_buf_mmap(found, vma);
+	istress_buf_put(found);
+	return ret;
+}
+
+static int istress_open(struct inode *inode, struct file *filp)
+{
+	struct istress_session *s;
+
+	/* Raw control of DMA and of IOMMU domains: administrators only. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	mutex_init(&s->lock);
+	xa_init_flags(&s->bufs, XA_FLAGS_ALLOC);
+	xa_init_flags(&s->domains, XA_FLAGS_ALLOC);
+	filp->private_data = s;
+	return 0;
+}
+
+static int istress_release(struct inode *inode, struct file *filp)
+{
+	struct istress_session *s = filp->private_data;
+	struct istress_domain *d;
+	struct istress_buf *buf;
+	unsigned long id;
+
+	/* Domains first: they unmap and flush before buffers can go. */
+	xa_for_each(&s->domains, id, d)
+		istress_domain_put(d);
+	xa_destroy(&s->domains);
+	xa_for_each(&s->bufs, id, buf)
+		istress_buf_put(buf);
+	xa_destroy(&s->bufs);
+	kfree(s);
+	return 0;
+}
+
+const struct file_operations istress_fops = {
+	.owner = THIS_MODULE,
+	.open = istress_open,
+	.release = istress_release,
+	.unlocked_ioctl = istress_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = istress_mmap,
+};

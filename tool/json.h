@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A streaming JSON writer: objects, arrays, escaped strings, numbers. */
+#ifndef IOMMU_STRESS_JSON_H
+#define IOMMU_STRESS_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json {
+	FILE *f;
+	int depth;
+	int count[JSON_MAX_DEPTH];	/* members written at each level */
+};
+
+/* @key is NULL inside arrays and for the top-level value. */
+void json_init(struct json *j, FILE *f);
+void json_object_begin(struct json *j, const char *key);
+void json_object_end(struct json *j);
+void json_array_begin(struct json *j, const char *key);
+void json_array_end(struct json *j);
+void json_string(struct json *j, const char *key, const char *val);
+void json_u64(struct json *j, const char *key, uint64_t val);
+void json_hex(struct json *j, const char *key, uint64_t val);
+void json_double(struct json *j, const char *key, double val);
+void json_bool(struct json *j, const char *key, int val);
+void json_null(struct json *j, const char *key);
+
+#endif
