@@ -6,6 +6,8 @@
 #   make tool-static      tool/iommu-stress.static, for the VM's initramfs
 #   make check            unit tests of the tool (no kernel needed)
 #   make test             unit tests, then the reproducer tests in a QEMU VM
+#   make repro            the published reproducer in a QEMU VM, and its
+#                         negative control (results in out/repro)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -18,7 +20,7 @@ TOOL_SRCS := $(filter-out tool/main.c,$(wildcard tool/*.c tool/patterns/*.c))
 TOOL_HDRS := $(wildcard tool/*.h tool/patterns/*.h) include/uapi/linux/iommu_stress.h
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-.PHONY: all module probes tool tool-static check test clean
+.PHONY: all module probes tool tool-static check test repro clean
 
 all: module tool
 
@@ -48,6 +50,18 @@ check: tests/unit/run-unit tool/iommu-stress
 
 test:
 	tests/run-all
+
+# The VM has 1 GiB: the 3 GiB range of the report is scaled down to 256M.
+REPRO_ARGS ?= --size 256M --iterations 100
+repro:
+	scripts/setup
+	scripts/vm-run --out out/repro -- sh -c '\
+	  iommu-stress info; \
+	  iommu-stress repro longpeng $(REPRO_ARGS) --json /out/longpeng.json; \
+	  echo "stock kernel: exit $$?"; \
+	  iommu-stress repro longpeng $(REPRO_ARGS) --inject skip-flush \
+	    --json /out/longpeng-skip-flush.json; \
+	  echo "negative control (skip-flush): exit $$?"'
 
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A minimal unit-test harness: TAP 13 output, one line per check. */
+#ifndef IOMMU_STRESS_UNIT_H
+#define IOMMU_STRESS_UNIT_H
+
+#include <stdio.h>
+
+struct unit_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+extern int unit_failed_checks;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		printf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+		unit_failed_checks++;					\
+	}								\
+} while (0)
+
+/* Each test file exports a NULL-terminated table of its cases. */
+extern const struct unit_case signature_cases[];
+extern const struct unit_case json_cases[];
+extern const struct unit_case stats_cases[];
+
+#endif
