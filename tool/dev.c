@@ -238,3 +238,13 @@ int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
 	}
 	return ret;
 }
+
+int dev_iova_to_phys(int fd, uint32_t domain_id, uint64_t iova,
+		     struct iommu_stress_iova_to_phys *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->domain_id = domain_id;
+	out->iova = iova;
+	return do_ioctl(fd, IOMMU_STRESS_IOVA_TO_PHYS, out, "");
+}

@@ -33,6 +33,8 @@ int dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
 		 const struct dev_buf *buf, uint64_t buf_offset,
 		 uint32_t *status, uint64_t *ns);
+int dev_iova_to_phys(int fd, uint32_t domain_id, uint64_t iova,
+		     struct iommu_stress_iova_to_phys *out);
 const char *dev_errno_hint(unsigned long cmd, int err);
 
 #endif

@@ -14,9 +14,32 @@ static void describe_id(char *out, size_t n, const struct sig_id *id)
 		 (unsigned long long)id->page, id->gen);
 }
 
+static void describe_walk(char *out, size_t n, const struct corruption *c)
+{
+	switch (c->walk) {
+	case WALK_UNMAPPED:
+		snprintf(out, n, "unmapped");
+		break;
+	case WALK_OURS:
+		snprintf(out, n, "buffer %u page %llu", c->walk_buf,
+			 (unsigned long long)c->walk_page);
+		break;
+	case WALK_ELSEWHERE:
+		snprintf(out, n, "memory outside the session's buffers");
+		break;
+	default:
+		snprintf(out, n, "walk failed");
+	}
+}
+
+static const char *const walk_names[] = {
+	[WALK_UNMAPPED] = "unmapped", [WALK_OURS] = "buffer",
+	[WALK_ELSEWHERE] = "elsewhere", [WALK_FAILED] = "failed",
+};
+
 void report_corruption(FILE *f, const struct corruption *c)
 {
-	char exp[64], got[96];
+	char exp[64], got[96], walk[64];
 
 	if (c->expect_unmapped)
 		snprintf(exp, sizeof(exp), "unmapped (zeros)");
@@ -30,9 +53,10 @@ void report_corruption(FILE *f, const struct corruption *c)
 		snprintf(got, sizeof(got), "unknown data %02x%02x%02x%02x%02x%02x%02x%02x...",
 			 c->head[0], c->head[1], c->head[2], c->head[3],
 			 c->head[4], c->head[5], c->head[6], c->head[7]);
-	fprintf(f, "CORRUPTION %s at iova %#llx (iteration %llu, %s): expected %s, got %s\n",
+	describe_walk(walk, sizeof(walk), c);
+	fprintf(f, "CORRUPTION %s at iova %#llx (iteration %llu, %s): expected %s, got %s; page table: %s\n",
 		sig_class_name(c->class), (unsigned long long)c->iova,
-		(unsigned long long)c->iteration, c->phase, exp, got);
+		(unsigned long long)c->iteration, c->phase, exp, got, walk);
 }
 
 static void summary_lat(FILE *f, const char *name, const struct lat_stats *l)
@@ -192,6 +216,13 @@ void report_json_record(FILE *f, const struct session *s,
 			json_id(&j, "expected", &c->expected);
 		if (c->class == SIG_STALE)
 			json_id(&j, "got", &c->got);
+		json_object_begin(&j, "page_table");
+		json_string(&j, "state", walk_names[c->walk]);
+		if (c->walk == WALK_OURS) {
+			json_u64(&j, "buffer", c->walk_buf);
+			json_u64(&j, "page", c->walk_page);
+		}
+		json_object_end(&j);
 		json_u64(&j, "ns_since_start", c->ns_since_start);
 		json_object_end(&j);
 	}

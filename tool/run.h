@@ -42,6 +42,10 @@ struct corruption {
 	struct sig_id expected;
 	struct sig_id got;
 	unsigned char head[16];	/* first bytes read, for foreign data */
+	/* The driver's own page-table walk of @iova, right after the DMA. */
+	enum { WALK_UNMAPPED, WALK_OURS, WALK_ELSEWHERE, WALK_FAILED } walk;
+	uint32_t walk_buf;		/* for WALK_OURS: the page it maps to */
+	uint64_t walk_page;
 	uint64_t ns_since_start;
 };
 

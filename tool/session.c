@@ -111,6 +111,27 @@ int session_unmap(struct session *s, uint64_t iova, uint64_t len)
 	return 0;
 }
 
+/*
+ * What the page table says beside what the device saw: a right table with
+ * wrong DMA data means a stale IOTLB or paging-structure cache.
+ */
+static void walk(struct session *s, uint64_t iova, struct corruption *c)
+{
+	struct iommu_stress_iova_to_phys w;
+
+	if (dev_iova_to_phys(s->fd, s->dom.domain_id, iova, &w))
+		c->walk = WALK_FAILED;
+	else if (!(w.out_flags & IOMMU_STRESS_I2P_MAPPED))
+		c->walk = WALK_UNMAPPED;
+	else if (!(w.out_flags & IOMMU_STRESS_I2P_OURS))
+		c->walk = WALK_ELSEWHERE;
+	else {
+		c->walk = WALK_OURS;
+		c->walk_buf = w.buf_id;
+		c->walk_page = w.offset / SIG_PAGE_SIZE;
+	}
+}
+
 static void record(struct session *s, uint64_t iova, const char *phase,
 		   const struct sig_id *expected, const struct sig_result *sr)
 {
@@ -130,6 +151,7 @@ static void record(struct session *s, uint64_t iova, const char *phase,
 	c->got = sr->got;
 	memcpy(c->head, s->readback.mem, sizeof(c->head));
 	c->ns_since_start = now_ns() - s->t0;
+	walk(s, iova, c);
 }
 
 int session_verify(struct session *s, uint64_t iova,

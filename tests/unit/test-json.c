@@ -121,6 +121,7 @@ int json_sample(FILE *f)
 	r.reported[0] = (struct corruption){
 		.phase = "split", .iova = 0, .class = SIG_STALE,
 		.expected = { 1, 1024, 1 }, .got = { 1, 512, 1 },
+		.walk = WALK_OURS, .walk_buf = 1, .walk_page = 1024,
 		.ns_since_start = 5000,
 	};
 	r.reported[1] = (struct corruption){
