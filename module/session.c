@@ -165,22 +165,40 @@ static int do_domain_destroy(struct istress_session *s, void *p)
 	return 0;
 }
 
+/* Pins the domain and the buffer an op names; -ENOENT if either is unknown. */
+static int get_domain_and_buf(struct istress_session *s, u32 domain_id,
+			      u32 buf_id, struct istress_domain **d,
+			      struct istress_buf **buf)
+{
+	*d = get_domain(s, domain_id);
+	if (!*d)
+		return -ENOENT;
+	*buf = get_buf(s, buf_id);
+	if (!*buf) {
+		istress_domain_put(*d);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static void put_domain_and_buf(struct istress_domain *d, struct istress_buf *buf)
+{
+	istress_buf_put(buf);
+	istress_domain_put(d);
+}
+
 static int do_map(struct istress_session *s, void *p)
 {
 	struct iommu_stress_map *arg = p;
 	struct istress_domain *d;
 	struct istress_buf *buf;
-	int ret = -ENOENT;
+	int ret;
 
-	d = get_domain(s, arg->domain_id);
-	if (!d)
-		return -ENOENT;
-	buf = get_buf(s, arg->buf_id);
-	if (buf) {
-		ret = istress_domain_map(d, buf, arg);
-		istress_buf_put(buf);
-	}
-	istress_domain_put(d);
+	ret = get_domain_and_buf(s, arg->domain_id, arg->buf_id, &d, &buf);
+	if (ret)
+		return ret;
+	ret = istress_domain_map(d, buf, arg);
+	put_domain_and_buf(d, buf);
 	return ret;
 }
 
@@ -246,17 +264,13 @@ static int do_dma(struct istress_session *s, void *p)
 	struct iommu_stress_dma *arg = p;
 	struct istress_domain *d;
 	struct istress_buf *buf;
-	int ret = -ENOENT;
+	int ret;
 
-	d = get_domain(s, arg->domain_id);
-	if (!d)
-		return -ENOENT;
-	buf = get_buf(s, arg->buf_id);
-	if (buf) {
-		ret = istress_dma(d, buf, arg);
-		istress_buf_put(buf);
-	}
-	istress_domain_put(d);
+	ret = get_domain_and_buf(s, arg->domain_id, arg->buf_id, &d, &buf);
+	if (ret)
+		return ret;
+	ret = istress_dma(d, buf, arg);
+	put_domain_and_buf(d, buf);
 	return ret;
 }
 
