@@ -25,16 +25,23 @@
 /* Keep the window low enough not to force extra table levels. */
 #define ISTRESS_WINDOW_CEILING	(1ULL << 39)
 
+static void free_pieces(struct list_head *list)
+{
+	struct istress_mapping *m, *tmp;
+
+	list_for_each_entry_safe(m, tmp, list, dnode)
+		istress_mapping_free(m);
+	INIT_LIST_HEAD(list);
+}
+
 static void deferred_sync_all(struct istress_domain *d)
 {
 	struct istress_deferred *def, *tmp;
-	struct istress_mapping *m, *mtmp;
 
 	lockdep_assert_held(&d->lock);
 	list_for_each_entry_safe(def, tmp, &d->deferred, node) {
 		iommu_iotlb_sync(d->domain, &def->gather);
-		list_for_each_entry_safe(m, mtmp, &def->maps, dnode)
-			istress_mapping_free(m);
+		free_pieces(&def->maps);
 		list_del(&def->node);
 		kfree(def);
 	}
@@ -207,6 +214,7 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	mutex_init(&d->lock);
 	d->maps = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&d->deferred);
+	INIT_LIST_HEAD(&d->retired);
 	d->target = t;
 	strscpy(d->desc.target, t->name, sizeof(d->desc.target));
 
@@ -287,6 +295,10 @@ void istress_domain_detach(struct istress_domain *d)
 	iommu_flush_iotlb_all(d->domain);
 	iommu_detach_device(d->domain, t->dev);
 	t->attached = NULL;
+	/* No device reaches the domain now, whatever its tables still say. */
+	mutex_lock(&d->lock);
+	free_pieces(&d->retired);
+	mutex_unlock(&d->lock);
 }
 
 static void domain_release(struct kref *ref)
@@ -304,6 +316,7 @@ static void domain_release(struct kref *ref)
 	/* Parked unmaps of a domain detached earlier are synced here. */
 	deferred_sync_all(d);
 	istress_maps_drain(d, &maps);
+	list_splice_init(&d->retired, &maps);
 	mutex_unlock(&d->lock);
 
 	/* Unreachable now: freeing the domain frees its page tables. */
@@ -366,12 +379,15 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 		       struct iommu_stress_map *arg)
 {
 	const u32 prot_mask = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE;
+	bool overlap = arg->flags & IOMMU_STRESS_MAP_OVERLAP;
+	struct istress_mapping *spare[2] = { NULL, NULL };
 	struct istress_mapping *m;
+	LIST_HEAD(cut);
 	int prot = 0;
 	u64 t0;
 	int ret;
 
-	if (arg->flags)
+	if (arg->flags & ~IOMMU_STRESS_MAP_OVERLAP)
 		return -EOPNOTSUPP;
 	if (arg->__reserved || !arg->prot || arg->prot & ~prot_mask)
 		return -EINVAL;
@@ -387,8 +403,14 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 		prot |= IOMMU_WRITE;
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
-		return -ENOMEM;
+	if (overlap) {
+		spare[0] = kzalloc(sizeof(*spare[0]), GFP_KERNEL);
+		spare[1] = kzalloc(sizeof(*spare[1]), GFP_KERNEL);
+	}
+	if (!m || (overlap && (!spare[0] || !spare[1]))) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
 	m->start = arg->iova;
 	m->last = arg->iova + arg->length - 1;
 	m->offset = arg->offset;
@@ -397,13 +419,15 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 	istress_buf_get(buf);
 
 	mutex_lock(&d->lock);
-	if (istress_maps_overlap(d, m->start, m->last)) {
-		mutex_unlock(&d->lock);
-		istress_mapping_free(m);
-		return -EEXIST;
-	}
-	istress_maps_insert(d, m);
+	if (overlap)
+		ret = istress_maps_claim_overlap(d, m->start, m->last);
+	else if (istress_maps_overlap(d, m->start, m->last))
+		ret = -EEXIST;
+	if (!ret)
+		istress_maps_insert(d, m);
 	mutex_unlock(&d->lock);
+	if (ret)
+		goto out_free;
 
 	/* The driver call runs unlocked so that threads race inside it. */
 	t0 = ktime_get_ns();
@@ -411,13 +435,28 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 	arg->ns = ktime_get_ns() - t0;
 
 	mutex_lock(&d->lock);
-	if (ret)
+	if (ret) {
+		if (overlap)
+			istress_maps_unclaim(d, m);
 		istress_maps_remove(d, m);
-	else
+	} else {
+		if (overlap) {
+			istress_maps_replace(d, m, &cut, spare,
+					     ARRAY_SIZE(spare));
+			list_splice_tail_init(&cut, &d->retired);
+		}
 		m->busy = false;
+		m = NULL;
+	}
 	mutex_unlock(&d->lock);
-	if (ret)
+
+out_free:
+	if (m && m->buf)
 		istress_mapping_free(m);
+	else
+		kfree(m);
+	kfree(spare[0]);
+	kfree(spare[1]);
 	return ret;
 }
 

@@ -109,6 +109,11 @@ struct istress_domain {
 	struct rb_root_cached maps;
 	struct list_head deferred;
 	unsigned int ndeferred;
+	/*
+	 * Pieces replaced by MAP_OVERLAP: what the driver did with their
+	 * translations is unknown, so their pages are held until detach.
+	 */
+	struct list_head retired;
 
 	struct page *bounce;		/* mapped at desc.window_iova */
 	unsigned int nresv;
@@ -151,6 +156,11 @@ bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last);
 void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_remove(struct istress_domain *d, struct istress_mapping *m);
 int istress_maps_claim(struct istress_domain *d, u64 start, u64 last);
+int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last);
+void istress_maps_unclaim(struct istress_domain *d, struct istress_mapping *m);
+void istress_maps_replace(struct istress_domain *d, struct istress_mapping *m,
+			  struct list_head *cut, struct istress_mapping **spare,
+			  unsigned int nspare);
 void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
 			  u64 cut_len, struct list_head *cut,
 			  struct istress_mapping **spare, unsigned int nspare);

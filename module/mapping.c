@@ -63,6 +63,32 @@ int istress_maps_claim(struct istress_domain *d, u64 start, u64 last)
 	return 0;
 }
 
+/* As claim, for MAP_OVERLAP: an empty range is fine, a busy one is not. */
+int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last)
+{
+	struct istress_mapping *m;
+
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last))
+		if (m->busy)
+			return -EBUSY;
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last))
+		m->busy = true;
+	return 0;
+}
+
+/* Releases what claim_overlap marked, all but the new record @m. */
+void istress_maps_unclaim(struct istress_domain *d, struct istress_mapping *m)
+{
+	struct istress_mapping *o;
+
+	for (o = maps_it_iter_first(&d->maps, m->start, m->last); o;
+	     o = maps_it_iter_next(o, m->start, m->last))
+		if (o != m)
+			o->busy = false;
+}
+
 static struct istress_mapping *take_spare(struct istress_mapping **spare,
 					  unsigned int nspare)
 {
@@ -163,6 +189,28 @@ void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
 			continue;
 		piece = cut_mapping(d, m, max(m->start, start),
 				    min(m->last, cut_last), spare, nspare);
+		if (piece)
+			list_add_tail(&piece->dnode, cut);
+	}
+}
+
+/*
+ * After a MAP_OVERLAP the driver accepted: the parts of other records that
+ * @m covers are no longer theirs. They move to @cut, pinning their pages.
+ */
+void istress_maps_replace(struct istress_domain *d, struct istress_mapping *m,
+			  struct list_head *cut, struct istress_mapping **spare,
+			  unsigned int nspare)
+{
+	struct istress_mapping *o, *next, *piece;
+
+	for (o = maps_it_iter_first(&d->maps, m->start, m->last); o; o = next) {
+		next = maps_it_iter_next(o, m->start, m->last);
+		if (o == m)
+			continue;
+		o->busy = false;
+		piece = cut_mapping(d, o, max(o->start, m->start),
+				    min(o->last, m->last), spare, nspare);
 		if (piece)
 			list_add_tail(&piece->dnode, cut);
 	}

@@ -54,7 +54,8 @@ static int do_info(struct istress_session *s, void *p)
 	if (arg->flags)
 		return -EOPNOTSUPP;
 	arg->abi_version = IOMMU_STRESS_ABI_VERSION;
-	arg->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU;
+	arg->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU |
+			 IOMMU_STRESS_FEAT_MAP_OVERLAP;
 	strscpy(arg->module_version, ISTRESS_VERSION,
 		sizeof(arg->module_version));
 	strscpy(arg->kernel_release, init_utsname()->release,

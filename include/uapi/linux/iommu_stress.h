@@ -23,6 +23,7 @@
 /* Feature bits in iommu_stress_info.features. */
 #define IOMMU_STRESS_FEAT_SKIP_SYNC	(1ULL << 0)	/* UNMAP_SKIP_SYNC */
 #define IOMMU_STRESS_FEAT_EDU		(1ULL << 1)	/* edu DMA backend */
+#define IOMMU_STRESS_FEAT_MAP_OVERLAP	(1ULL << 2)	/* MAP_OVERLAP */
 
 #define IOMMU_STRESS_NAME_LEN		64
 #define IOMMU_STRESS_MAX_TARGETS	16
@@ -115,6 +116,14 @@ struct iommu_stress_domain_destroy {
 /* MAP prot bits. */
 #define IOMMU_STRESS_PROT_READ		(1U << 0)
 #define IOMMU_STRESS_PROT_WRITE		(1U << 1)
+
+/*
+ * MAP flag: a range overlapping live mappings is handed to the driver
+ * instead of being refused with -EEXIST. Drivers differ (replace, refuse,
+ * complain): that difference is what a test of it records. The replaced
+ * pages stay pinned until the domain is detached.
+ */
+#define IOMMU_STRESS_MAP_OVERLAP	(1U << 0)
 
 /* IOMMU_STRESS_MAP: iommu_map() of buffer bytes [offset, offset+length). */
 struct iommu_stress_map {
