@@ -20,7 +20,7 @@ TOOL_SRCS := $(filter-out tool/main.c,$(wildcard tool/*.c tool/patterns/*.c))
 TOOL_HDRS := $(wildcard tool/*.h tool/patterns/*.h) include/uapi/linux/iommu_stress.h
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-.PHONY: all module probes tool tool-static check test repro clean
+.PHONY: all module probes tool tool-static check test repro hardening clean
 
 all: module tool
 
@@ -63,7 +63,15 @@ repro:
 	    --json /out/longpeng-skip-flush.json; \
 	  echo "negative control (skip-flush): exit $$?"'
 
+# Static test programs the hardening VM test puts on the guest's PATH.
+HARDENING := $(patsubst tests/hardening/%.c,tests/hardening/hardening-%,\
+	       $(wildcard tests/hardening/*.c))
+hardening: $(HARDENING)
+tests/hardening/hardening-%: tests/hardening/%.c tests/hardening/common.h \
+		include/uapi/linux/iommu_stress.h
+	$(CC) $(TOOL_CFLAGS) -static -pthread -o $@ $<
+
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean
 	rm -rf module/generated module/probes/*.o module/probes/probes.log
-	rm -f tool/iommu-stress tool/iommu-stress.static tests/unit/run-unit
+	rm -f tool/iommu-stress tool/iommu-stress.static tests/unit/run-unit $(HARDENING)

@@ -11,6 +11,7 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -40,6 +41,8 @@
  * of exactly 4096 (an off-by-one in its range check) or of 0 bytes.
  */
 #define EDU_MAX_XFER		4095
+/* How long past the DMA timeout removal waits for a running transfer. */
+#define EDU_QUIESCE_MS		1000
 
 struct istress_edu {
 	struct pci_dev *pdev;
@@ -171,12 +174,31 @@ err_free:
 	return ret;
 }
 
+/*
+ * A retired device may still be running a transfer: wait for it (bounded),
+ * then ack and mask its interrupt so nothing fires after free_irq().
+ */
+static void edu_quiesce(struct istress_edu *edu)
+{
+	unsigned int waited = 0;
+
+	while (ioread32(edu->mmio + EDU_REG_DMA_CMD) & EDU_DMA_RUN &&
+	       waited < istress_dma_timeout_ms + EDU_QUIESCE_MS) {
+		msleep(10);
+		waited += 10;
+	}
+	iowrite32(ioread32(edu->mmio + EDU_REG_IRQ_STATUS),
+		  edu->mmio + EDU_REG_IRQ_ACK);
+	pci_intx(edu->pdev, 0);
+}
+
 static void edu_remove(struct pci_dev *pdev)
 {
 	struct istress_edu *edu = pci_get_drvdata(pdev);
 
 	/* Detaches any test domain; no DMA can start after this. */
 	istress_target_unregister(edu->target);
+	edu_quiesce(edu);
 	pci_clear_master(pdev);
 	free_irq(pci_irq_vector(pdev, 0), edu);
 	pci_free_irq_vectors(pdev);

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Random and mutated ioctl sequences from several threads, racing on two
+ * shared sessions: valid calls in random order (so ids, mappings and DMA
+ * interleave), valid calls with one field broken, and raw garbage. The
+ * module must answer every one with a result or an errno; the VM harness
+ * then requires a guest log without WARN, BUG, oops or poison reports,
+ * and a fresh session must still read correct data afterwards.
+ *
+ * Usage: hardening-fuzz [--threads N] [--ops N] [--seed N]
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define SZ_4K		0x1000ull
+#define SZ_2M		0x200000ull
+#define MAX_ERRNO	200
+
+static int fds[2];
+static char target[IOMMU_STRESS_NAME_LEN];
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long outcome[MAX_ERRNO];
+static unsigned long total;
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t rnd(struct rng *r)
+{
+	r->s ^= r->s << 13;
+	r->s ^= r->s >> 7;
+	r->s ^= r->s << 17;
+	return r->s;
+}
+
+static uint64_t pick(struct rng *r, uint64_t n)
+{
+	return n ? rnd(r) % n : 0;
+}
+
+/* IOVAs where things happen: low pages, 2M/1G edges, MSI, window, top. */
+static uint64_t some_iova(struct rng *r, const struct iommu_stress_domain_create *d)
+{
+	const uint64_t spots[] = {
+		0, SZ_2M, 1ull << 30, 0xfee00000ull, d->window_iova,
+		d->aperture_end & ~(SZ_2M - 1), 1ull << 39, ~0ull & ~0xfffull,
+	};
+	uint64_t base = spots[pick(r, sizeof(spots) / sizeof(spots[0]))];
+
+	switch (pick(r, 4)) {
+	case 0: return base;
+	case 1: return base + pick(r, 16) * SZ_4K;
+	case 2: return base - pick(r, 16) * SZ_4K;
+	default: return rnd(r) & ~0xfffull;
+	}
+}
+
+static uint64_t some_len(struct rng *r)
+{
+	switch (pick(r, 5)) {
+	case 0: return SZ_4K * (1 + pick(r, 8));
+	case 1: return SZ_2M * (1 + pick(r, 2));
+	case 2: return 0;
+	case 3: return rnd(r);
+	default: return SZ_4K;
+	}
+}
+
+static uint32_t some_id(struct rng *r)
+{
+	return pick(r, 8) ? (uint32_t)pick(r, 6) : (uint32_t)rnd(r);
+}
+
+/* One field of the argument broken at random, sometimes. */
+static void mutate(struct rng *r, void *arg, size_t len)
+{
+	if (pick(r, 4))
+		return;
+	if (pick(r, 2))
+		((unsigned char *)arg)[pick(r, len)] = (unsigned char)rnd(r);
+	else
+		*(uint32_t *)arg = (uint32_t)pick(r, 2 * len + 16);
+}
+
+static void count(int err)
+{
+	pthread_mutex_lock(&count_lock);
+	outcome[err < MAX_ERRNO ? err : 0]++;
+	total++;
+	pthread_mutex_unlock(&count_lock);
+}
+
+static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom)
+{
+	union {
+		struct iommu_stress_info info;
+		struct iommu_stress_buf_alloc alloc;
+		struct iommu_stress_buf_free bfree;
+		struct iommu_stress_domain_create create;
+		struct iommu_stress_domain_destroy destroy;
+		struct iommu_stress_map map;
+		struct iommu_stress_unmap unmap;
+		struct iommu_stress_iova_to_phys i2p;
+		struct iommu_stress_dma dma;
+		unsigned char raw[8192];
+	} a;
+	unsigned long cmd;
+	size_t len;
+
+	memset(&a, 0, sizeof(a));
+	switch (pick(r, 12)) {
+	case 0:
+		cmd = IOMMU_STRESS_INFO;
+		len = sizeof(a.info);
+		break;
+	case 1:
+		cmd = IOMMU_STRESS_BUF_ALLOC;
+		len = sizeof(a.alloc);
+		a.alloc.chunk_size = pick(r, 2) ? IOMMU_STRESS_CHUNK_4K : IOMMU_STRESS_CHUNK_2M;
+		a.alloc.length = a.alloc.chunk_size * (1 + pick(r, 2));
+		a.alloc.node = pick(r, 4) ? IOMMU_STRESS_NODE_ANY : (int)pick(r, 3);
+		break;
+	case 2:
+		cmd = IOMMU_STRESS_BUF_FREE;
+		len = sizeof(a.bfree);
+		a.bfree.buf_id = some_id(r);
+		break;
+	case 3:
+		cmd = IOMMU_STRESS_DOMAIN_CREATE;
+		len = sizeof(a.create);
+		strcpy(a.create.target, pick(r, 4) ? target : "edu:garbage");
+		break;
+	case 4:
+		cmd = IOMMU_STRESS_DOMAIN_DESTROY;
+		len = sizeof(a.destroy);
+		a.destroy.domain_id = some_id(r);
+		break;
+	case 5: case 6:
+		cmd = IOMMU_STRESS_MAP;
+		len = sizeof(a.map);
+		a.map.domain_id = some_id(r);
+		a.map.buf_id = some_id(r);
+		a.map.iova = some_iova(r, dom);
+		a.map.length = some_len(r);
+		a.map.offset = pick(r, 4) * SZ_4K;
+		a.map.prot = 1 + (uint32_t)pick(r, 3);
+		a.map.flags = pick(r, 8) ? 0 : IOMMU_STRESS_MAP_OVERLAP;
+		break;
+	case 7: case 8:
+		cmd = IOMMU_STRESS_UNMAP;
+		len = sizeof(a.unmap);
+		a.unmap.domain_id = some_id(r);
+		a.unmap.iova = some_iova(r, dom);
+		a.unmap.length = some_len(r);
+		a.unmap.flags = pick(r, 2) ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0;
+		break;
+	case 9:
+		cmd = IOMMU_STRESS_IOVA_TO_PHYS;
+		len = sizeof(a.i2p);
+		a.i2p.domain_id = some_id(r);
+		a.i2p.iova = some_iova(r, dom);
+		break;
+	case 10:
+		/* DMA costs 200 ms of guest time on edu: keep it rare. */
+		if (pick(r, 8))
+			return;
+		cmd = IOMMU_STRESS_DMA;
+		len = sizeof(a.dma);
+		a.dma.domain_id = some_id(r);
+		a.dma.buf_id = some_id(r);
+		a.dma.dir = (uint32_t)pick(r, 4);
+		a.dma.iova = some_iova(r, dom);
+		a.dma.length = pick(r, 2) ? 1 + pick(r, 4095) : pick(r, 1 << 20);
+		a.dma.buf_offset = pick(r, 2) ? 0 : pick(r, 8192);
+		break;
+	default:
+		/* Garbage: a random number of ours or not, random bytes. */
+		cmd = pick(r, 2) ? _IO(IOMMU_STRESS_TYPE, pick(r, 16)) : (unsigned long)rnd(r);
+		len = pick(r, 512);
+		for (size_t i = 0; i < len; i++)
+			a.raw[i] = (unsigned char)rnd(r);
+		a.info.size = (uint32_t)len;
+		count(call(fd, cmd, &a));
+		return;
+	}
+	a.info.size = (uint32_t)len;
+	mutate(r, &a, len);
+	count(call(fd, cmd, &a));
+}
+
+/* mmap/munmap at random offsets of the session. */
+static void one_mmap(struct rng *r, int fd)
+{
+	size_t len = SZ_4K * (1 + pick(r, 4));
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       pick(r, 8) ? MAP_SHARED : MAP_PRIVATE, fd,
+		       (off_t)(pick(r, 64) * SZ_4K));
+
+	if (p != MAP_FAILED) {
+		((volatile unsigned char *)p)[pick(r, len)] = 1;
+		munmap(p, len);
+	}
+}
+
+struct thread_arg {
+	int id;
+	unsigned long ops;
+	uint64_t seed;
+};
+
+static void *fuzz_thread(void *p)
+{
+	struct thread_arg *t = p;
+	struct rng r = { .s = t->seed * 0x9e3779b97f4a7c15ull + (uint64_t)t->id + 1 };
+	struct iommu_stress_domain_create dom = { 0 };
+	int fd = fds[t->id % 2];
+
+	/* Where the module puts its window on a 39-bit IOMMU (QEMU's default). */
+	dom.size = sizeof(dom);
+	strcpy(dom.target, target);
+	dom.aperture_end = (1ull << 39) - 1;
+	dom.window_iova = (1ull << 39) - SZ_2M;
+	for (unsigned long i = 0; i < t->ops; i++) {
+		if (pick(&r, 64) == 0)
+			one_mmap(&r, fd);
+		else
+			one_op(&r, fd, &dom);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long ops = 20000, threads = 4, seed = 1;
+	struct iommu_stress_info info;
+	pthread_t th[16];
+	struct thread_arg ta[16];
+	const char *t;
+	unsigned int distinct = 0;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--threads"))
+			threads = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--ops"))
+			ops = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--seed"))
+			seed = strtoul(argv[i + 1], NULL, 0);
+	}
+	if (threads < 1 || threads > 16)
+		threads = 4;
+	for (int i = 0; i < 2; i++) {
+		fds[i] = open(IOMMU_STRESS_DEVICE, O_RDWR);
+		if (fds[i] < 0)
+			return perror("open"), 2;
+	}
+	t = first_target(fds[0], &info);
+	if (!t)
+		return fprintf(stderr, "no DMA target\n"), 2;
+	strcpy(target, t);
+
+	for (unsigned long i = 0; i < threads; i++) {
+		ta[i] = (struct thread_arg){ .id = (int)i, .ops = ops, .seed = seed };
+		pthread_create(&th[i], NULL, fuzz_thread, &ta[i]);
+	}
+	for (unsigned long i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	close(fds[0]);
+	close(fds[1]);
+
+	printf("# fuzz: %lu ioctls from %lu threads, seed %lu\n", total, threads, seed);
+	for (int e = 0; e < MAX_ERRNO; e++) {
+		if (!outcome[e])
+			continue;
+		distinct++;
+		printf("#   %-14s %lu\n", errname(e), outcome[e]);
+	}
+	/* Random input that never succeeds or never fails reached nothing. */
+	printf("%sok 1 fuzzer: %lu ioctls, %u distinct outcomes\n",
+	       outcome[0] && distinct > 5 ? "" : "not ", total, distinct);
+	printf("%d passed, %d failed\n", outcome[0] && distinct > 5,
+	       !(outcome[0] && distinct > 5));
+	return outcome[0] && distinct > 5 ? 0 : 1;
+}
