@@ -18,6 +18,19 @@
 #include "istress.h"
 #include "compat.h"
 
+#ifdef ISTRESS_UNSAFE_TESTS
+/*
+ * Test builds only: a SKIP_SYNC unmap releases its pages at once, as a
+ * driver that frees before flushing would, so the VM test can prove that
+ * a device write to freed memory is detected.
+ */
+static bool unsafe_free_unsynced;
+module_param(unsafe_free_unsynced, bool, 0644);
+MODULE_PARM_DESC(unsafe_free_unsynced, "TEST BUILD: free pages of SKIP_SYNC unmaps before any flush");
+#else
+#define unsafe_free_unsynced false
+#endif
+
 /* Parked unsynced unmaps per domain before they are flushed anyway. */
 #define ISTRESS_MAX_DEFERRED	4096
 /* The bounce window: one page mapped, a whole 2M region reserved. */
@@ -526,7 +539,8 @@ int istress_domain_unmap(struct istress_domain *d,
 	istress_maps_release(d, arg->iova, last, unmapped, &cut, spare,
 			     ARRAY_SIZE(spare));
 	if (skip && unmapped) {
-		list_splice_init(&cut, &def->maps);
+		if (!unsafe_free_unsynced)
+			list_splice_init(&cut, &def->maps);
 		deferred_park(d, def);
 		def = NULL;
 	}

@@ -34,6 +34,9 @@ static int __init istress_init(void)
 {
 	int ret;
 
+#ifdef ISTRESS_UNSAFE_TESTS
+	pr_notice("iommu_stress: test build with unsafe fault injection; never load it on a real host\n");
+#endif
 	istress_max_buffer_bytes = max_buffer_mb ?
 		max_buffer_mb << 20 : (totalram_pages() << PAGE_SHIFT) / 2;
 	ret = istress_edu_init();

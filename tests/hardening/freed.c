@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A device write through a stale translation after its buffer was freed.
+ *
+ * Map a buffer, let the device use the IOVA, unmap it without the IOTLB
+ * sync, free the buffer, then make the device write to the IOVA and
+ * allocate memory so that the kernel reuses (and, with page_poison=1,
+ * checks) freed pages. A correct module keeps the pages until the flush,
+ * so the write lands in memory still owned by the module: the guest log
+ * stays clean. A module built with ISTRESS_UNSAFE_TESTS=1 and
+ * unsafe_free_unsynced=1 frees them at once, and the write must show up as
+ * a poison report: the negative control of the freed-memory detectors.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define SZ_4K	0x1000ull
+#define NPAGES	64
+#define IOVA	0x100000ull
+
+static int alloc(int fd, uint64_t len, struct iommu_stress_buf_alloc *a)
+{
+	*a = (struct iommu_stress_buf_alloc){
+		.size = sizeof(*a), .length = len,
+		.chunk_size = IOMMU_STRESS_CHUNK_4K, .node = IOMMU_STRESS_NODE_ANY,
+	};
+	return call(fd, IOMMU_STRESS_BUF_ALLOC, a);
+}
+
+static int dma(int fd, uint32_t dom, uint32_t dir, uint64_t iova, uint32_t buf)
+{
+	struct iommu_stress_dma d = {
+		.size = sizeof(d), .domain_id = dom, .dir = dir, .iova = iova,
+		.length = 4095, .buf_id = buf,
+	};
+	int err = call(fd, IOMMU_STRESS_DMA, &d);
+
+	return err ? err : (int)d.status;
+}
+
+int main(void)
+{
+	struct iommu_stress_domain_create dom = { .size = sizeof(dom) };
+	struct iommu_stress_buf_alloc victim, src, filler;
+	struct iommu_stress_buf_free bf = { .size = sizeof(bf) };
+	struct iommu_stress_info info;
+	const char *t;
+	unsigned char *mem;
+	int fd, err;
+
+	fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
+	if (fd < 0 || !(t = first_target(fd, &info)))
+		return perror("setup"), 2;
+	strcpy(dom.target, t);
+	err = call(fd, IOMMU_STRESS_DOMAIN_CREATE, &dom);
+	if (!err)
+		err = alloc(fd, NPAGES * SZ_4K, &victim);
+	if (!err)
+		err = alloc(fd, SZ_4K, &src);
+	if (err)
+		return fprintf(stderr, "setup: %s\n", errname(err)), 2;
+
+	struct iommu_stress_map m = {
+		.size = sizeof(m), .domain_id = dom.domain_id,
+		.buf_id = victim.buf_id, .iova = IOVA, .length = NPAGES * SZ_4K,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+	struct iommu_stress_unmap u = {
+		.size = sizeof(u), .flags = IOMMU_STRESS_UNMAP_SKIP_SYNC,
+		.domain_id = dom.domain_id, .iova = IOVA, .length = NPAGES * SZ_4K,
+	};
+
+	mem = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   (off_t)src.mmap_offset);
+	if (mem == MAP_FAILED)
+		return perror("mmap"), 2;
+	memset(mem, 0xd6, SZ_4K);
+	munmap(mem, SZ_4K);
+
+	err = call(fd, IOMMU_STRESS_MAP, &m);
+	/* The device caches the translation of every page it touches. */
+	for (uint64_t p = 0; !err && p < NPAGES; p++)
+		err = dma(fd, dom.domain_id, IOMMU_STRESS_DMA_READ, IOVA + p * SZ_4K,
+			  src.buf_id);
+	if (!err)
+		err = call(fd, IOMMU_STRESS_UNMAP, &u);
+	bf.buf_id = victim.buf_id;
+	if (!err)
+		err = call(fd, IOMMU_STRESS_BUF_FREE, &bf);
+	/* Through the stale translations, into pages the session let go. */
+	for (uint64_t p = 0; !err && p < NPAGES; p++)
+		err = dma(fd, dom.domain_id, IOMMU_STRESS_DMA_WRITE,
+			  IOVA + p * SZ_4K, src.buf_id);
+	if (err)
+		return fprintf(stderr, "sequence: %s\n", errname(err)), 2;
+	/* Reuse freed pages: page_poison checks them as they are handed out. */
+	for (int i = 0; i < 16; i++) {
+		if (alloc(fd, 256 * SZ_4K, &filler))
+			break;
+	}
+	close(fd);
+	printf("wrote %d pages through stale translations after BUF_FREE\n", NPAGES);
+	return 0;
+}
