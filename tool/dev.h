@@ -23,11 +23,14 @@ int dev_info(int fd, struct iommu_stress_info *info);
 int dev_buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
 		  struct dev_buf *buf);
 int dev_buf_free(int fd, struct dev_buf *buf);
+/* Drops only the user view; the module frees the buffer with the session. */
+void dev_buf_unmap(struct dev_buf *buf);
 int dev_domain_create(int fd, const char *target,
 		      struct iommu_stress_domain_create *out);
 int dev_domain_destroy(int fd, uint32_t domain_id);
 int dev_map(int fd, uint32_t domain_id, const struct dev_buf *buf,
-	    uint64_t iova, uint64_t offset, uint64_t length, uint64_t *ns);
+	    uint64_t iova, uint64_t offset, uint64_t length, uint32_t flags,
+	    uint64_t *ns);
 int dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 	      uint32_t flags, uint64_t *unmapped, uint64_t *ns);
 int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
@@ -36,5 +39,10 @@ int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
 int dev_iova_to_phys(int fd, uint32_t domain_id, uint64_t iova,
 		     struct iommu_stress_iova_to_phys *out);
 const char *dev_errno_hint(unsigned long cmd, int err);
+/*
+ * While on (per thread), failed ioctls return -errno without printing:
+ * for calls whose refusal is a result, not an error.
+ */
+int dev_set_quiet(int on);
 
 #endif

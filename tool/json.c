@@ -82,6 +82,12 @@ void json_u64(struct json *j, const char *key, uint64_t val)
 	fprintf(j->f, "%" PRIu64, val);
 }
 
+void json_int(struct json *j, const char *key, int64_t val)
+{
+	member(j, key);
+	fprintf(j->f, "%" PRId64, val);
+}
+
 /* Register values and addresses read best as hex strings. */
 void json_hex(struct json *j, const char *key, uint64_t val)
 {

@@ -9,13 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "patterns/pattern.h"
+#include "engine.h"
+#include "opts.h"
+#include "place.h"
 #include "report.h"
-#include "run.h"
-
-static const struct pattern *const patterns[] = {
-	&pattern_longpeng,
-};
 
 static void usage(FILE *f)
 {
@@ -27,47 +24,12 @@ static void usage(FILE *f)
 "\n"
 "Commands:\n"
 "  info                  module, kernel, DMA targets and their IOMMU\n"
-"  repro PATTERN         run a published reproducer; PATTERN is one of:\n", f);
-	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
-		fprintf(f, "      %-16s  %s\n", patterns[i]->name, patterns[i]->summary);
-	fputs(
-"\n"
-"repro options:\n"
-"  --size BYTES          end of the tested IOVA range (K, M, G suffixes;\n"
-"                        default 0xc0000000 as in the report)\n"
-"  --iterations N        loop count (default 100; 0 with --time: unbounded)\n"
-"  --time SECONDS        stop after this long\n"
-"  --target NAME         DMA target, e.g. edu:0000:00:03.0 (default: first free)\n"
-"  --samples N           pages DMA-checked per verify phase (default 16, min 8)\n"
-"  --seed N              seed for the random sample pages (default 1)\n"
-"  --inject skip-flush   unmap without IOTLB sync: a negative control that\n"
-"                        must report stale data on a correct kernel\n"
-"  --json FILE           write one JSON result record to FILE\n"
-"\n"
-"Exit status:\n"
-"  0  no corruption\n"
-"  1  corruption found\n"
-"  2  error (bad arguments, module missing, an ioctl failed)\n", f);
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return -1;
-	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
-	}
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
+"  list                  the patterns: what each does, what bug it hunts\n"
+"  run PATTERN [OPTIONS] run a pattern (see 'run PATTERN --help')\n"
+"  repro PATTERN ...     the same as run (kept for 'repro longpeng')\n"
+"  replay FILE [OPTIONS] replay an op log a run saved on corruption\n"
+"\n", f);
+	opts_usage(f, NULL);
 }
 
 static int cmd_info(void)
@@ -81,9 +43,10 @@ static int cmd_info(void)
 	}
 	printf("module %s, ABI %u, kernel %s\n", info.module_version,
 	       info.abi_version, info.kernel_release);
-	printf("features:%s%s\n",
+	printf("features:%s%s%s\n",
 	       info.features & IOMMU_STRESS_FEAT_SKIP_SYNC ? " skip-sync" : "",
-	       info.features & IOMMU_STRESS_FEAT_EDU ? " edu" : "");
+	       info.features & IOMMU_STRESS_FEAT_EDU ? " edu" : "",
+	       info.features & IOMMU_STRESS_FEAT_MAP_OVERLAP ? " map-overlap" : "");
 	printf("targets: %u\n", info.ntargets);
 	for (unsigned int i = 0; i < info.ntargets && i < IOMMU_STRESS_MAX_TARGETS; i++) {
 		const struct iommu_stress_target_info *t = &info.targets[i];
@@ -99,6 +62,9 @@ static int cmd_info(void)
 		       (unsigned long long)d.pgsize_bitmap,
 		       (unsigned long long)d.aperture_start,
 		       (unsigned long long)d.aperture_end);
+		printf("    module DMA window [%#llx, %#llx)\n",
+		       (unsigned long long)d.window_iova,
+		       (unsigned long long)(d.window_iova + d.window_len));
 		if (d.out_flags & IOMMU_STRESS_DOMAIN_INTEL_CAPS)
 			printf("    cap %#llx ecap %#llx\n",
 			       (unsigned long long)d.intel_cap,
@@ -109,135 +75,172 @@ static int cmd_info(void)
 	return EXIT_CLEAN;
 }
 
-static const struct pattern *find_pattern(const char *name)
+static int cmd_list(void)
 {
-	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
-		if (!strcmp(patterns[i]->name, name))
-			return patterns[i];
-	return NULL;
+	for (unsigned int i = 0; i < pattern_count(); i++) {
+		const struct pattern *p = pattern_at(i);
+
+		printf("%-11s %s\n%-11s   hunts: %s\n", p->name, p->summary, "",
+		       p->bug_class);
+	}
+	return EXIT_CLEAN;
 }
 
-static int parse_repro(int argc, char **argv, struct run_opts *o)
+/* Prints the results of a finished (or refused) run; returns the exit code. */
+static int finish(struct session *s, struct run_result *r, int ret)
 {
-	enum { O_SIZE = 256, O_ITER, O_TIME, O_TARGET, O_SAMPLES, O_SEED,
-	       O_INJECT, O_JSON, O_HELP };
-	static const struct option lopts[] = {
-		{ "size", required_argument, NULL, O_SIZE },
-		{ "iterations", required_argument, NULL, O_ITER },
-		{ "time", required_argument, NULL, O_TIME },
-		{ "target", required_argument, NULL, O_TARGET },
-		{ "samples", required_argument, NULL, O_SAMPLES },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "inject", required_argument, NULL, O_INJECT },
-		{ "json", required_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	int iterations_set = 0, c;
-	uint64_t v;
-	char *end;
+	const struct run_opts *o = s->opts;
+	const char *pfx = o->ktap ? "# " : "";
+	int code;
 
-	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
-		switch (c) {
-		case O_SIZE:
-			if (parse_u64(optarg, &o->size))
-				goto bad;
-			break;
-		case O_ITER:
-			if (parse_u64(optarg, &o->iterations))
-				goto bad;
-			iterations_set = 1;
-			break;
-		case O_TIME:
-			o->time_s = strtod(optarg, &end);
-			if (*end || end == optarg || o->time_s < 0)
-				goto bad;
-			break;
-		case O_TARGET:
-			o->target = optarg;
-			break;
-		case O_SAMPLES:
-			if (parse_u64(optarg, &v) || v > 4096)
-				goto bad;
-			o->samples = (unsigned int)v;
-			break;
-		case O_SEED:
-			if (parse_u64(optarg, &o->seed))
-				goto bad;
-			break;
-		case O_INJECT:
-			if (strcmp(optarg, "skip-flush")) {
-				fprintf(stderr, "iommu-stress: unknown --inject '%s' (known: skip-flush)\n",
-					optarg);
-				return -1;
-			}
-			o->skip_flush = 1;
-			break;
-		case O_JSON:
-			o->json_path = optarg;
-			break;
-		case O_HELP:
-			usage(stdout);
-			exit(EXIT_CLEAN);
-		default:
-			return -1;
-		}
-	}
-	if (!iterations_set && o->time_s == 0)
-		o->iterations = 100;
-	if (!o->iterations && o->time_s == 0) {
-		fprintf(stderr, "iommu-stress: --iterations 0 needs --time\n");
-		return -1;
-	}
-	return 0;
-bad:
-	fprintf(stderr, "iommu-stress: bad value '%s'\n", optarg);
-	return -1;
+	if (ret && ret != -EOPNOTSUPP && !r->unsupported[0])
+		r->error = 1;
+	if (o->ktap)
+		report_ktap_head(stdout, s, r);
+	for (unsigned int i = 0; i < r->nreported; i++)
+		report_corruption(stdout, pfx, &r->reported[i]);
+	report_summary(stdout, pfx, s, r);
+	if (o->ktap)
+		report_ktap_body(stdout, s, r);
+	fflush(stdout);
+	if (o->json_path && report_json(o->json_path, s, r))
+		r->error = 1;
+	code = report_exit_code(r);
+	if (code == EXIT_ERROR)
+		fprintf(stderr, "iommu-stress: %s stopped on an error\n", r->pattern);
+	return code;
 }
 
-static int cmd_repro(int argc, char **argv)
+static int cmd_run(int argc, char **argv, const char *command)
 {
-	struct run_opts o = { .samples = 16, .seed = 1 };
-	struct run_result r;
+	static struct run_result r;
+	static struct session s;
+	struct run_opts o;
 	const struct pattern *p;
-	struct session s;
 	int ret;
 
-	if (argc < 2) {
-		fprintf(stderr, "iommu-stress: repro needs a pattern (see --help)\n");
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			opts_usage(stdout, NULL);
+			return EXIT_CLEAN;
+		}
+		fprintf(stderr, "iommu-stress: %s needs a pattern (see 'iommu-stress list')\n",
+			argv[0]);
 		return EXIT_ERROR;
 	}
-	p = find_pattern(argv[1]);
+	p = pattern_find(argv[1]);
 	if (!p) {
-		fprintf(stderr, "iommu-stress: unknown pattern '%s' (see --help)\n", argv[1]);
+		fprintf(stderr, "iommu-stress: unknown pattern '%s' (see 'iommu-stress list')\n",
+			argv[1]);
 		return EXIT_ERROR;
 	}
-	o.size = p->default_size;
-	if (parse_repro(argc - 1, argv + 1, &o) || p->validate(&o))
+	ret = opts_parse(argc - 1, argv + 1, p, &o);
+	if (ret > 0)
+		return EXIT_CLEAN;	/* --help */
+	if (ret || (p->validate && p->validate(&o)) || place_init(&o))
 		return EXIT_ERROR;
+	o.command = command;
 
 	memset(&r, 0, sizeof(r));
 	r.pattern = p->name;
-	if (session_open(&s, &o, &r))
+	if (session_open(&s, &o, &r, o.threads + o.dma_threads))
 		return EXIT_ERROR;
-	ret = p->run(&s);
-	r.elapsed_ns = now_ns() - s.t0;
-
-	for (unsigned int i = 0; i < r.nreported; i++)
-		report_corruption(stdout, &r.reported[i]);
-	report_summary(stdout, &s, &r);
-	if (o.json_path && report_json(o.json_path, &s, &r))
-		ret = -EIO;
+	engine_signals();
+	ret = engine_run(&s, p);
+	ret = finish(&s, &r, ret);
 	session_close(&s);
-	if (ret) {
-		fprintf(stderr, "iommu-stress: %s stopped on an error\n", p->name);
+	return ret;
+}
+
+static const struct pattern *replay_pattern(FILE *f, const char *path)
+{
+	char line[256], name[64];
+
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "pattern %63s", name) == 1)
+			return pattern_find(name);
+		if (line[0] != '#')
+			break;
+	}
+	fprintf(stderr, "iommu-stress: %s: not an iommu-stress op log (no 'pattern' line)\n",
+		path);
+	return NULL;
+}
+
+static int cmd_replay(int argc, char **argv, const char *command)
+{
+	static struct run_result r;
+	static struct session s;
+	const struct pattern *p;
+	struct run_opts o;
+	const char *path;
+	FILE *f;
+	int ret;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "iommu-stress: replay needs an op log file\n");
 		return EXIT_ERROR;
 	}
-	return run_corruptions(&r) ? EXIT_CORRUPTION : EXIT_CLEAN;
+	path = argv[1];
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "iommu-stress: cannot read %s: %s\n", path,
+			strerror(errno));
+		return EXIT_ERROR;
+	}
+	p = replay_pattern(f, path);
+	if (!p || !p->replay) {
+		if (p)
+			fprintf(stderr, "iommu-stress: pattern %s has no replay\n", p->name);
+		fclose(f);
+		return EXIT_ERROR;
+	}
+	rewind(f);
+	ret = opts_parse(argc - 1, argv + 1, p, &o);
+	if (ret || place_init(&o)) {
+		fclose(f);
+		return ret > 0 ? EXIT_CLEAN : EXIT_ERROR;
+	}
+	o.command = command;
+	o.threads = 1;
+	o.dma_threads = 0;
+	memset(&r, 0, sizeof(r));
+	if (session_open(&s, &o, &r, 1)) {
+		fclose(f);
+		return EXIT_ERROR;
+	}
+	engine_signals();
+	ret = engine_replay(&s, p, f, path);
+	fclose(f);
+	ret = finish(&s, &r, ret);
+	session_close(&s);
+	return ret;
+}
+
+/* The command line as one string, for the JSON record. */
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *out;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	out = calloc(1, len);
+	if (!out)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, argv[i]);
+	}
+	return out;
 }
 
 int main(int argc, char **argv)
 {
+	char *command;
+	int ret;
+
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_ERROR;
@@ -248,13 +251,23 @@ int main(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("iommu-stress 0.1.0 (ABI %u)\n", IOMMU_STRESS_ABI_VERSION);
+		printf("iommu-stress %s (ABI %u)\n", TOOL_VERSION,
+		       IOMMU_STRESS_ABI_VERSION);
 		return EXIT_CLEAN;
 	}
 	if (!strcmp(argv[1], "info"))
 		return cmd_info();
-	if (!strcmp(argv[1], "repro"))
-		return cmd_repro(argc - 1, argv + 1);
-	fprintf(stderr, "iommu-stress: unknown command '%s' (see --help)\n", argv[1]);
-	return EXIT_ERROR;
+	if (!strcmp(argv[1], "list"))
+		return cmd_list();
+	command = join_args(argc, argv);
+	if (!strcmp(argv[1], "run") || !strcmp(argv[1], "repro"))
+		ret = cmd_run(argc - 1, argv + 1, command);
+	else if (!strcmp(argv[1], "replay"))
+		ret = cmd_replay(argc - 1, argv + 1, command);
+	else {
+		fprintf(stderr, "iommu-stress: unknown command '%s' (see --help)\n", argv[1]);
+		ret = EXIT_ERROR;
+	}
+	free(command);
+	return ret;
 }

@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One test run: its options, the session with the module it uses, and
- * the results every pattern accumulates the same way.
+ * One test run: its options, the session with the module it uses, the
+ * threads that drive it, and the results they accumulate.
+ *
+ * A run has one session (one fd, one domain on one DMA target), shared by
+ * every thread: the module runs map/unmap of disjoint ranges in parallel
+ * and serialises DMA per target. Each mapper thread (a "worker") owns an
+ * IOVA sub-range and its own statistics; they are merged once at the end.
  */
 #ifndef IOMMU_STRESS_RUN_H
 #define IOMMU_STRESS_RUN_H
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -18,24 +26,48 @@ enum {
 	EXIT_CLEAN = 0,
 	EXIT_CORRUPTION = 1,
 	EXIT_ERROR = 2,
+	EXIT_UNSUPPORTED = 4,
 };
 
-#define RUN_MAX_REPORTED 16
+#define RUN_MAX_REPORTED	16
+#define RUN_MAX_THREADS		64
+#define RUN_MAX_CASES		16
+#define RUN_MAX_OBS		24
+#define RUN_MAX_RESV		16
+#define RUN_MAX_BUFS		(4 * RUN_MAX_THREADS)
+#define PATTERN_MAX_OPTS	8
+
+#define SZ_4K	(1ull << 12)
+#define SZ_2M	(1ull << 21)
+#define SZ_1G	(1ull << 30)
+#define SZ_512G	(1ull << 39)
+
+struct pattern;
 
 struct run_opts {
 	const char *target;	/* NULL: the first free target */
-	uint64_t size;		/* pattern-specific extent, bytes */
+	uint64_t size;		/* pattern-specific extent per thread, bytes */
 	uint64_t iterations;	/* 0: until --time runs out */
 	double time_s;		/* 0: no time limit */
 	int skip_flush;		/* --inject skip-flush */
-	unsigned int samples;	/* pages DMA-checked per verify phase */
+	unsigned int samples;	/* pages DMA-checked per verify step */
 	uint64_t seed;
 	const char *json_path;
+	int ktap;
+	unsigned int threads;	/* mapper threads */
+	unsigned int dma_threads;	/* checker threads */
+	int node;		/* -1: no NUMA placement asked */
+	const char *cpus;	/* CPU list threads are pinned to, or NULL */
+	const char *replay_out;	/* where churn writes its op log */
+	uint64_t popt[PATTERN_MAX_OPTS];	/* the pattern's own options */
+	const char *command;	/* the command line, for the record */
 };
 
 struct corruption {
 	uint64_t iteration;
+	unsigned int thread;
 	const char *phase;
+	const char *case_name;
 	uint64_t iova;
 	enum sig_class class;
 	int expect_unmapped;
@@ -49,43 +81,134 @@ struct corruption {
 	uint64_t ns_since_start;
 };
 
+/* What one thread counted; merged into run_result.st at the end. */
+struct wstats {
+	uint64_t dma_checks;
+	uint64_t dma_failed;		/* transfers that did not complete */
+	uint64_t counts[SIG_NR_CLASSES];
+	uint64_t maps, unmaps;
+	uint64_t short_unmaps;		/* driver unmapped less than asked */
+	uint64_t long_unmaps;		/* driver unmapped more than asked */
+	uint64_t case_checks[RUN_MAX_CASES];
+	uint64_t case_bad[RUN_MAX_CASES];
+	struct lat_stats map, unmap, dma;
+	struct lat_stats window;	/* map returned -> first DMA began */
+};
+
+/* A driver behaviour a pattern saw, e.g. "2M map over live 4K": "replaced". */
+struct observation {
+	char key[64];
+	char value[160];
+	uint64_t count;
+};
+
+/* Where a thread was asked to run and where it was seen running. */
+struct placement {
+	char role[8];			/* "mapper", "checker" */
+	char cpus[64];			/* the CPU list it was pinned to, or "" */
+	int cpu_seen;
+	int node_seen;
+};
+
 struct run_result {
 	const char *pattern;
 	uint64_t iterations;
-	uint64_t dma_checks;
-	uint64_t counts[SIG_NR_CLASSES];
-	uint64_t dma_failed;		/* transfers that did not complete */
-	uint64_t short_unmaps;		/* driver unmapped != requested */
+	struct wstats st;
+	uint64_t clobbered;		/* buffer pages changed behind our back */
 	unsigned int nreported;
 	struct corruption reported[RUN_MAX_REPORTED];
-	struct lat_stats map, unmap, dma;
+	uint64_t first_ns;		/* UINT64_MAX: none */
+	unsigned int nobs;
+	struct observation obs[RUN_MAX_OBS];
+	const char *case_skip[RUN_MAX_CASES];	/* why a case did not run */
 	uint64_t elapsed_ns;
+	int interrupted;		/* stopped by SIGINT/SIGTERM */
+	int error;			/* stopped on an error */
+	char unsupported[192];		/* why this host cannot run it */
+	char replay_path[256];
+	int buffer_node;		/* -1: any */
+	unsigned int nplace;
+	struct placement place[2 * RUN_MAX_THREADS];
+};
+
+struct resv_region {
+	uint64_t start, last;
+	char type[32];
+};
+
+/* A buffer the run allocated, checked for foreign writes at the end. */
+struct run_buf {
+	struct dev_buf *buf;
+};
+
+/* A live 4K mapping that must read back its page all run long. */
+struct guard {
+	uint64_t iova;
+	uint64_t offset;		/* in the guard buffer */
 };
 
 struct session {
 	int fd;
 	struct iommu_stress_info info;
 	struct iommu_stress_domain_create dom;
-	struct dev_buf readback;	/* where DMA reads land */
+	uint32_t max_dma;		/* bytes per DMA read */
+	struct dev_buf readback;	/* one page per thread: DMA lands here */
 	const struct run_opts *opts;
+	const struct pattern *pattern;
 	struct run_result *res;
 	uint64_t t0;
+	unsigned int nresv;
+	struct resv_region resv[RUN_MAX_RESV];
+
+	pthread_mutex_t lock;		/* res, bufs, guards */
+	/* Every buffer of the run, scanned for foreign writes at the end. */
+	unsigned int nbufs;
+	struct dev_buf bufs[RUN_MAX_BUFS];
+	struct dev_buf guard_buf;
+	unsigned int nguards;
+	struct guard guards[4 * RUN_MAX_THREADS];
+
+	/* Shared by the threads of a run. */
+	pthread_barrier_t barrier;
+	unsigned int nmappers;		/* mapper threads that started */
+	atomic_int go;			/* all threads exist: start */
+	int stop;			/* decided at each iteration's gate */
+	int started;			/* the first gate is behind us */
+	atomic_int failed;
+	atomic_int setup_done;
+	atomic_int workers_done;
+	atomic_uint_fast64_t prog_checks, prog_bad, prog_ops;
 };
 
+/* Per thread. Patterns keep their own state in @priv. */
+struct worker {
+	struct session *s;
+	unsigned int id;		/* 0 .. threads-1; checkers after */
+	unsigned int nthreads;
+	uint64_t rng;
+	uint64_t iteration;
+	unsigned int cur_case;
+	uint64_t rb_off;		/* this thread's readback page */
+	uint64_t map_done_ns;		/* pending map -> DMA window, or 0 */
+	uint64_t base, span;		/* the IOVA sub-range it owns */
+	struct wstats st;
+	void *priv;
+};
+
+extern volatile sig_atomic_t run_interrupted;
+
 uint64_t now_ns(void);
+uint64_t rng_next(uint64_t *x);
+/* A uniformly random value in [0, n). */
+uint64_t rng_below(uint64_t *x, uint64_t n);
+
 int session_open(struct session *s, const struct run_opts *o,
-		 struct run_result *r);
+		 struct run_result *r, unsigned int nthreads);
 void session_close(struct session *s);
-int session_map(struct session *s, const struct dev_buf *buf, uint64_t iova,
-		uint64_t offset, uint64_t len);
-/* Unmaps, skipping the IOTLB sync when the run injects that bug. */
-int session_unmap(struct session *s, uint64_t iova, uint64_t len);
-/*
- * DMA-reads the page at @iova and checks it against @expected (NULL: must
- * be unmapped). Returns the class, or -errno if the ioctl failed.
- */
-int session_verify(struct session *s, uint64_t iova,
-		   const struct sig_id *expected, const char *phase);
+/* 1 when [iova, iova + len) lies in the aperture, clear of the module's
+ * window and of the IOMMU's reserved regions. */
+int session_range_free(const struct session *s, uint64_t iova, uint64_t len);
 uint64_t run_corruptions(const struct run_result *r);
+void run_merge(struct wstats *dst, const struct wstats *src);
 
 #endif

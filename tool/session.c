@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,6 +13,22 @@ uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* xorshift64*: small, fast, and the same sequence everywhere for a seed. */
+uint64_t rng_next(uint64_t *x)
+{
+	if (!*x)
+		*x = 0x9e3779b97f4a7c15ull;
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 0x2545f4914f6cdd1dull;
+}
+
+uint64_t rng_below(uint64_t *x, uint64_t n)
+{
+	return n ? rng_next(x) % n : 0;
 }
 
 static const char *pick_target(const struct iommu_stress_info *info,
@@ -34,8 +51,64 @@ static const char *pick_target(const struct iommu_stress_info *info,
 	return NULL;
 }
 
+static void add_resv(struct session *s, uint64_t start, uint64_t last,
+		     const char *type)
+{
+	struct resv_region *r;
+
+	if (s->nresv >= RUN_MAX_RESV)
+		return;
+	r = &s->resv[s->nresv++];
+	r->start = start;
+	r->last = last;
+	snprintf(r->type, sizeof(r->type), "%s", type);
+}
+
+/*
+ * The IOMMU group's reserved regions (MSI doorbells, RMRRs), which the
+ * module refuses to map. Targets are named "backend:PCI-address"; a target
+ * without a readable sysfs entry gets the x86 MSI range, reserved on every
+ * x86 IOMMU.
+ */
+static void read_resv(struct session *s)
+{
+	const char *pci = strchr(s->dom.target, ':');
+	char path[256], line[128], type[24];
+	unsigned long long a, b;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/iommu_group/reserved_regions",
+		 pci ? pci + 1 : s->dom.target);
+	f = fopen(path, "r");
+	if (!f) {
+		add_resv(s, 0xfee00000ull, 0xfeefffffull, "msi");
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %llx %23s", &a, &b, type) == 3)
+			add_resv(s, a, b, type);
+	fclose(f);
+}
+
+int session_range_free(const struct session *s, uint64_t iova, uint64_t len)
+{
+	uint64_t last = iova + len - 1;
+	uint64_t w0 = s->dom.window_iova, w1 = w0 + s->dom.window_len - 1;
+
+	if (!len || last < iova || iova < s->dom.aperture_start ||
+	    last > s->dom.aperture_end)
+		return 0;
+	if (s->dom.window_len && iova <= w1 && w0 <= last)
+		return 0;
+	for (unsigned int i = 0; i < s->nresv; i++)
+		if (iova <= s->resv[i].last && s->resv[i].start <= last)
+			return 0;
+	return 1;
+}
+
 int session_open(struct session *s, const struct run_opts *o,
-		 struct run_result *r)
+		 struct run_result *r, unsigned int nthreads)
 {
 	const char *target;
 	int ret;
@@ -43,6 +116,7 @@ int session_open(struct session *s, const struct run_opts *o,
 	memset(s, 0, sizeof(*s));
 	s->opts = o;
 	s->res = r;
+	pthread_mutex_init(&s->lock, NULL);
 	s->fd = dev_open(IOMMU_STRESS_DEVICE);
 	if (s->fd < 0)
 		return s->fd;
@@ -60,11 +134,19 @@ int session_open(struct session *s, const struct run_opts *o,
 		ret = -ENODEV;
 		goto err_close;
 	}
+	/* One byte short of a page: edu's largest safe transfer. */
+	s->max_dma = SIG_PAGE_SIZE - 1;
+	for (unsigned int i = 0; i < s->info.ntargets && i < IOMMU_STRESS_MAX_TARGETS; i++)
+		if (!strcmp(s->info.targets[i].name, target) &&
+		    s->info.targets[i].max_dma_len < s->max_dma)
+			s->max_dma = s->info.targets[i].max_dma_len;
 	ret = dev_domain_create(s->fd, target, &s->dom);
 	if (ret)
 		goto err_close;
-	ret = dev_buf_alloc(s->fd, SIG_PAGE_SIZE, IOMMU_STRESS_CHUNK_4K,
-			    IOMMU_STRESS_NODE_ANY, &s->readback);
+	read_resv(s);
+	ret = dev_buf_alloc(s->fd, (uint64_t)nthreads * SIG_PAGE_SIZE,
+			    IOMMU_STRESS_CHUNK_4K, IOMMU_STRESS_NODE_ANY,
+			    &s->readback);
 	if (ret)
 		goto err_close;
 	s->t0 = now_ns();
@@ -77,118 +159,43 @@ err_close:
 	return ret;
 }
 
+/*
+ * Unmapping user views is enough: closing the fd releases the rest. The
+ * session's copies own the views (the guard buffer is among them).
+ */
 void session_close(struct session *s)
 {
+	for (unsigned int i = 0; i < s->nbufs; i++)
+		dev_buf_unmap(&s->bufs[i]);
 	if (s->readback.mem)
-		dev_buf_free(s->fd, &s->readback);
+		dev_buf_unmap(&s->readback);
 	dev_close(s->fd);
 	s->fd = -1;
-}
-
-int session_map(struct session *s, const struct dev_buf *buf, uint64_t iova,
-		uint64_t offset, uint64_t len)
-{
-	uint64_t ns;
-	int ret = dev_map(s->fd, s->dom.domain_id, buf, iova, offset, len, &ns);
-
-	if (!ret)
-		lat_add(&s->res->map, ns);
-	return ret;
-}
-
-int session_unmap(struct session *s, uint64_t iova, uint64_t len)
-{
-	uint32_t flags = s->opts->skip_flush ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0;
-	uint64_t unmapped, ns;
-	int ret;
-
-	ret = dev_unmap(s->fd, s->dom.domain_id, iova, len, flags, &unmapped, &ns);
-	if (ret)
-		return ret;
-	lat_add(&s->res->unmap, ns);
-	if (unmapped != len)
-		s->res->short_unmaps++;
-	return 0;
-}
-
-/*
- * What the page table says beside what the device saw: a right table with
- * wrong DMA data means a stale IOTLB or paging-structure cache.
- */
-static void walk(struct session *s, uint64_t iova, struct corruption *c)
-{
-	struct iommu_stress_iova_to_phys w;
-
-	if (dev_iova_to_phys(s->fd, s->dom.domain_id, iova, &w))
-		c->walk = WALK_FAILED;
-	else if (!(w.out_flags & IOMMU_STRESS_I2P_MAPPED))
-		c->walk = WALK_UNMAPPED;
-	else if (!(w.out_flags & IOMMU_STRESS_I2P_OURS))
-		c->walk = WALK_ELSEWHERE;
-	else {
-		c->walk = WALK_OURS;
-		c->walk_buf = w.buf_id;
-		c->walk_page = w.offset / SIG_PAGE_SIZE;
-	}
-}
-
-static void record(struct session *s, uint64_t iova, const char *phase,
-		   const struct sig_id *expected, const struct sig_result *sr)
-{
-	struct run_result *r = s->res;
-	struct corruption *c;
-
-	if (r->nreported >= RUN_MAX_REPORTED)
-		return;
-	c = &r->reported[r->nreported++];
-	c->iteration = r->iterations;
-	c->phase = phase;
-	c->iova = iova;
-	c->class = sr->class;
-	c->expect_unmapped = !expected;
-	if (expected)
-		c->expected = *expected;
-	c->got = sr->got;
-	memcpy(c->head, s->readback.mem, sizeof(c->head));
-	c->ns_since_start = now_ns() - s->t0;
-	walk(s, iova, c);
-}
-
-int session_verify(struct session *s, uint64_t iova,
-		   const struct sig_id *expected, const char *phase)
-{
-	uint32_t len = SIG_PAGE_SIZE - 1, status = 0;
-	struct sig_result sr;
-	uint64_t ns;
-	int ret;
-
-	/* One byte short of a page: edu's largest safe transfer. */
-	for (unsigned int i = 0; i < s->info.ntargets && i < IOMMU_STRESS_MAX_TARGETS; i++)
-		if (!strcmp(s->info.targets[i].name, s->dom.target) &&
-		    s->info.targets[i].max_dma_len < len)
-			len = s->info.targets[i].max_dma_len;
-
-	memset(s->readback.mem, 0, SIG_PAGE_SIZE);
-	ret = dev_dma_read(s->fd, s->dom.domain_id, iova, len, &s->readback, 0,
-			   &status, &ns);
-	if (ret)
-		return ret;
-	if (status) {
-		fprintf(stderr, "iommu-stress: DMA at %#llx did not complete: %s\n",
-			(unsigned long long)iova, strerror((int)status));
-		s->res->dma_failed++;
-		return -(int)status;
-	}
-	lat_add(&s->res->dma, ns);
-	s->res->dma_checks++;
-	sr = sig_classify(s->readback.mem, len, expected);
-	s->res->counts[sr.class]++;
-	if (sr.class != SIG_OK)
-		record(s, iova, phase, expected, &sr);
-	return sr.class;
+	pthread_mutex_destroy(&s->lock);
 }
 
 uint64_t run_corruptions(const struct run_result *r)
 {
-	return r->counts[SIG_STALE] + r->counts[SIG_FOREIGN] + r->counts[SIG_ZERO];
+	return r->st.counts[SIG_STALE] + r->st.counts[SIG_FOREIGN] +
+	       r->st.counts[SIG_ZERO] + r->clobbered;
+}
+
+void run_merge(struct wstats *dst, const struct wstats *src)
+{
+	dst->dma_checks += src->dma_checks;
+	dst->dma_failed += src->dma_failed;
+	for (int c = 0; c < SIG_NR_CLASSES; c++)
+		dst->counts[c] += src->counts[c];
+	dst->maps += src->maps;
+	dst->unmaps += src->unmaps;
+	dst->short_unmaps += src->short_unmaps;
+	dst->long_unmaps += src->long_unmaps;
+	for (int c = 0; c < RUN_MAX_CASES; c++) {
+		dst->case_checks[c] += src->case_checks[c];
+		dst->case_bad[c] += src->case_bad[c];
+	}
+	lat_merge(&dst->map, &src->map);
+	lat_merge(&dst->unmap, &src->unmap);
+	lat_merge(&dst->dma, &src->dma);
+	lat_merge(&dst->window, &src->window);
 }

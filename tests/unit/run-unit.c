@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
 
 int unit_failed_checks;
 
-int json_sample(FILE *f);
-
 static const struct unit_case *const suites[] = {
-	signature_cases, json_cases, stats_cases,
+	signature_cases, json_cases, stats_cases, churn_cases, report_cases,
 };
 
 int main(int argc, char **argv)
@@ -18,6 +17,9 @@ int main(int argc, char **argv)
 	/* For tests/unit/json-check: a full result record on stdout. */
 	if (argc > 1 && !strcmp(argv[1], "--json-sample"))
 		return json_sample(stdout);
+	/* For tests/unit/ktap-check: 0 clean, 1 failed, 2 skipped, 3 unsupported. */
+	if (argc > 2 && !strcmp(argv[1], "--ktap-sample"))
+		return ktap_sample(stdout, atoi(argv[2]));
 
 	for (size_t s = 0; s < sizeof(suites) / sizeof(suites[0]); s++)
 		for (const struct unit_case *c = suites[s]; c->name; c++)

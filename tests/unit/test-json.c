@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "json.h"
-#include "report.h"
 #include "unit.h"
 
 /* Runs @emit against a memory stream and returns what it wrote. */
@@ -89,52 +88,6 @@ static void non_finite_is_null(void)
 
 	CHECK(!strcmp(out, "{\n  \"x\": null\n}\n"));
 	free(out);
-}
-
-/* A full record from a synthetic run, validated by tests/unit/json-check. */
-int json_sample(FILE *f)
-{
-	static const struct run_opts o = {
-		.size = 16 << 20, .iterations = 2, .samples = 8, .seed = 1,
-		.skip_flush = 1,
-	};
-	static struct session s;
-	static struct run_result r;
-
-	s.opts = &o;
-	s.info.abi_version = IOMMU_STRESS_ABI_VERSION;
-	strcpy(s.info.module_version, "0.1.0");
-	strcpy(s.info.kernel_release, "6.1.0-test \"quoted\"");
-	strcpy(s.dom.target, "edu:0000:00:02.0");
-	strcpy(s.dom.iommu_driver, "intel-iommu");
-	strcpy(s.dom.iommu_name, "dmar0");
-	s.dom.pgsize_bitmap = 0x40201000;
-	s.dom.aperture_end = 0x7fffffffff;
-	s.dom.out_flags = IOMMU_STRESS_DOMAIN_INTEL_CAPS;
-	s.dom.intel_cap = 0xd2008c22260206;
-	r.pattern = "longpeng";
-	r.iterations = 2;
-	r.dma_checks = 32;
-	r.counts[SIG_OK] = 30;
-	r.counts[SIG_STALE] = 2;
-	r.nreported = 2;
-	r.reported[0] = (struct corruption){
-		.phase = "split", .iova = 0, .class = SIG_STALE,
-		.expected = { 1, 1024, 1 }, .got = { 1, 512, 1 },
-		.walk = WALK_OURS, .walk_buf = 1, .walk_page = 1024,
-		.ns_since_start = 5000,
-	};
-	r.reported[1] = (struct corruption){
-		.phase = "split", .iova = 0xa0000, .class = SIG_STALE,
-		.expect_unmapped = 1, .got = { 1, 672, 1 },
-		.ns_since_start = 6000,
-	};
-	lat_add(&r.map, 5000);
-	lat_add(&r.unmap, 1500);
-	lat_add(&r.dma, 200000000);
-	r.elapsed_ns = 1000000;
-	report_json_record(f, &s, &r);
-	return 0;
 }
 
 const struct unit_case json_cases[] = {

@@ -23,5 +23,11 @@ extern int unit_failed_checks;
 extern const struct unit_case signature_cases[];
 extern const struct unit_case json_cases[];
 extern const struct unit_case stats_cases[];
+extern const struct unit_case churn_cases[];
+extern const struct unit_case report_cases[];
+
+/* Sample outputs the scripts beside run-unit validate. */
+int json_sample(FILE *f);
+int ktap_sample(FILE *f, int which);
 
 #endif

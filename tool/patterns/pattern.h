@@ -1,21 +1,133 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What every test pattern exports: one descriptor. */
+/*
+ * What every test pattern exports: one descriptor, registered with
+ * PATTERN_REGISTER() in the pattern's own file. The descriptors land in a
+ * linker section the tool walks, so adding a pattern is adding a file.
+ *
+ * A run calls setup() once in every mapper thread, then repeats
+ * iterations: each is nphases calls of phase(), with all mapper threads
+ * lined up at a barrier before each phase (so their unmaps, maps and
+ * DMAs overlap in time), until the iteration or time budget is spent.
+ * teardown() runs last; whatever is still mapped goes with the session.
+ */
 #ifndef IOMMU_STRESS_PATTERN_H
 #define IOMMU_STRESS_PATTERN_H
 
+#include <stdio.h>
+
 #include "run.h"
+
+/* A pattern's own option: --NAME [ARG], its value in run_opts.popt[]. */
+struct pattern_opt {
+	const char *name;
+	const char *arg;		/* NULL: a flag (value 1 when given) */
+	const char *help;
+	uint64_t def;
+	/* Parses ARG (NULL: a number with K/M/G suffixes); 0 or -1. */
+	int (*parse)(const char *arg, uint64_t *val);
+};
 
 struct pattern {
 	const char *name;
-	const char *summary;		/* one line for 'list' and --help */
+	const char *summary;		/* one line for 'list' */
 	const char *bug_class;		/* what kind of bug it hunts */
-	uint64_t default_size;
-	/* Checks @o against the pattern's needs; prints why not. */
+	const char *help;		/* more for 'run NAME --help', or NULL */
+	uint64_t default_size;		/* per thread */
+	uint64_t default_iterations;
+	const struct pattern_opt *opts;	/* ends with a NULL name; or NULL */
+	/* Named checks, one KTAP line each; NULL: one, the pattern's name. */
+	const char *const *cases;
+	unsigned int nphases;
+	/* Checks the options before anything runs; prints why not. */
 	int (*validate)(const struct run_opts *o);
-	/* Runs until the iteration or time budget is spent. */
-	int (*run)(struct session *s);
+	int (*setup)(struct worker *w);
+	int (*phase)(struct worker *w, unsigned int phase);
+	void (*teardown)(struct worker *w);
+	/* Runs a saved op log (iommu-stress replay), for patterns that write one. */
+	int (*replay)(struct worker *w, FILE *f, const char *path);
 };
 
-extern const struct pattern pattern_longpeng;
+#define PATTERN_REGISTER(p)						\
+	static const struct pattern *const pattern_entry_##p		\
+	__attribute__((used, section("istress_patterns"),		\
+		       aligned(sizeof(void *)))) = &(p)
+
+/* The registered patterns, sorted by name. */
+unsigned int pattern_count(void);
+const struct pattern *pattern_at(unsigned int i);
+const struct pattern *pattern_find(const char *name);
+unsigned int pattern_ncases(const struct pattern *p);
+const char *pattern_case_name(const struct pattern *p, unsigned int i);
+/* This run's value of the pattern option called @name. */
+uint64_t pattern_opt(const struct worker *w, const char *name);
+
+/*
+ * The operations patterns are built from. Each returns 0 or a negative
+ * errno (and then has printed why); a failure stops the run.
+ */
+
+/* A buffer whose every page carries its signature, on the run's node. */
+int wk_buf_alloc(struct worker *w, uint64_t len, uint64_t chunk,
+		 struct dev_buf *buf);
+int wk_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
+	   uint64_t offset, uint64_t len);
+/*
+ * MAP with IOMMU_STRESS_MAP_OVERLAP: the driver decides. Returns 0 or the
+ * driver's refusal as -errno, which is a result, not a failure.
+ */
+int wk_map_overlap(struct worker *w, const struct dev_buf *buf,
+		   uint64_t iova, uint64_t offset, uint64_t len);
+/*
+ * UNMAP, without the IOTLB sync under --inject skip-flush. @unmapped
+ * (may be NULL) gets what the driver says it removed.
+ */
+int wk_unmap(struct worker *w, uint64_t iova, uint64_t len,
+	     uint64_t *unmapped);
+/* As wk_unmap, but a refusal is returned as -errno, not printed. */
+int wk_unmap_try(struct worker *w, uint64_t iova, uint64_t len,
+		 uint64_t *unmapped);
+/*
+ * DMA-reads the page at @iova and checks it is page @offset of @buf, or,
+ * with @buf NULL, that nothing is mapped there (a fault reads zeros; our
+ * signature means a stale translation). Returns the class (SIG_OK, ...)
+ * or a negative errno.
+ */
+int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
+	     uint64_t offset, const char *phase);
+/* The driver's own walk of @iova: 1 mapped, 0 not, or -errno. */
+int wk_walk(struct worker *w, uint64_t iova);
+/* Selects which case the following checks count for. */
+void wk_case(struct worker *w, unsigned int c);
+/* Marks case @c as not run here, with the reason (a static string). */
+void wk_case_skip(struct worker *w, unsigned int c, const char *why);
+/* Records a driver behaviour; the same key and value are counted once. */
+void wk_observe(struct worker *w, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The run cannot happen on this host: exit 4 with @fmt as the reason. */
+int wk_unsupported(struct worker *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Claims this thread's IOVA sub-range: @span bytes aligned to @align,
+ * clear of the other threads, the window and reserved regions, with a
+ * live 4K guard mapping just below and just above it (in the 2M gaps
+ * between sub-ranges) that checker threads read all run long. Sets
+ * w->base and w->span.
+ */
+int wk_region(struct worker *w, uint64_t span, uint64_t align);
+/*
+ * Adds a live guard page at @iova (4K, free) for the checker threads and
+ * the final check; @offset (may be NULL) gets its page in the guard buffer.
+ */
+int wk_guard(struct worker *w, uint64_t iova, uint64_t *offset);
+/* Checks a guard page the pattern added (a live neighbour). */
+int wk_check_guard(struct worker *w, uint64_t iova, uint64_t offset,
+		   const char *phase);
+/*
+ * Up to @n page offsets in [0, @len) to DMA-check: the first page, the
+ * last, then random ones (from the thread's seeded stream).
+ */
+unsigned int wk_sample(struct worker *w, uint64_t len, unsigned int n,
+		       uint64_t *out);
 
 #endif

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Results as machines read them: a synthetic run's JSON record (checked
+ * against results/schema.json by tests/unit/json-check) and KTAP output
+ * (parsed by tests/unit/ktap-check), plus the summary's arithmetic.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "opts.h"
+#include "place.h"
+#include "report.h"
+#include "unit.h"
+
+static struct run_opts opts;
+static struct session sess;
+static struct run_result res;
+
+/*
+ * A finished churn run with two threads: @bad adds stale reads, a
+ * clobbered page and a replay file; @skip marks a case not run.
+ */
+static void sample(int bad, int skip)
+{
+	const struct pattern *p = pattern_find("churn");
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&sess, 0, sizeof(sess));
+	memset(&res, 0, sizeof(res));
+	opts = (struct run_opts){
+		.size = 16 << 20, .iterations = 2, .samples = 8, .seed = 1,
+		.skip_flush = bad, .threads = 2, .dma_threads = 1, .node = -1,
+		.command = "iommu-stress run churn --threads 2 \"quoted\"",
+	};
+	opts.popt[0] = 32;
+	sess.opts = &opts;
+	sess.pattern = p;
+	sess.res = &res;
+	sess.info.abi_version = IOMMU_STRESS_ABI_VERSION;
+	strcpy(sess.info.module_version, "0.1.0");
+	strcpy(sess.info.kernel_release, "6.1.0-test \"quoted\"");
+	strcpy(sess.dom.target, "edu:0000:00:02.0");
+	strcpy(sess.dom.iommu_driver, "intel-iommu");
+	strcpy(sess.dom.iommu_name, "dmar0");
+	sess.dom.pgsize_bitmap = 0x40201000;
+	sess.dom.aperture_end = 0x7fffffffff;
+	sess.dom.window_iova = 0x7fffe00000;
+	sess.dom.window_len = 0x200000;
+	sess.dom.out_flags = IOMMU_STRESS_DOMAIN_INTEL_CAPS;
+	sess.dom.intel_cap = 0xd2008c22260206;
+	sess.nresv = 1;
+	sess.resv[0] = (struct resv_region){ 0xfee00000, 0xfeefffff, "msi" };
+
+	res.pattern = "churn";
+	res.iterations = 2;
+	res.first_ns = UINT64_MAX;
+	res.buffer_node = -1;
+	res.nplace = 3;
+	res.place[0] = (struct placement){ "mapper", "0", 0, 0 };
+	res.place[1] = (struct placement){ "mapper", "", 1, 0 };
+	res.place[2] = (struct placement){ "checker", "", -1, -1 };
+	res.st.dma_checks = 32;
+	res.st.counts[SIG_OK] = 32;
+	res.st.maps = 10;
+	res.st.unmaps = 8;
+	res.st.case_checks[0] = 20;
+	res.st.case_checks[1] = 12;
+	res.st.case_checks[3] = 1;
+	for (uint64_t v = 1000; v < 2000; v += 10) {
+		lat_add(&res.st.map, v);
+		lat_add(&res.st.unmap, v / 2);
+	}
+	lat_add(&res.st.dma, 200000000);
+	lat_add(&res.st.window, 700);
+	res.elapsed_ns = 1000000;
+	if (skip)
+		res.case_skip[1] = "needs --something";
+	if (!bad)
+		return;
+	res.st.counts[SIG_OK] = 30;
+	res.st.counts[SIG_STALE] = 2;
+	res.st.case_bad[1] = 2;
+	res.clobbered = 1;
+	res.st.case_bad[3] = 1;
+	res.first_ns = 5000;
+	res.nreported = 2;
+	res.reported[0] = (struct corruption){
+		.phase = "churn", .case_name = "unmapped pages fault",
+		.iova = 0x40000000, .class = SIG_STALE, .expect_unmapped = 1,
+		.got = { 1, 512, 1 }, .walk = WALK_UNMAPPED,
+		.ns_since_start = 5000,
+	};
+	res.reported[1] = (struct corruption){
+		.thread = 1, .phase = "churn", .case_name = "mapped pages read back",
+		.iova = 0x40a00000, .class = SIG_STALE,
+		.expected = { 2, 1024, 1 }, .got = { 2, 512, 1 },
+		.walk = WALK_OURS, .walk_buf = 2, .walk_page = 1024,
+		.ns_since_start = 6000,
+	};
+	res.nobs = 1;
+	res.obs[0] = (struct observation){ "buffer pages changed", "buffer 1: 1 page", 1 };
+	strcpy(res.replay_path, "churn-seed1.ops");
+}
+
+/* For tests/unit/json-check: a full result record on stdout. */
+int json_sample(FILE *f)
+{
+	sample(1, 1);
+	report_json_record(f, &sess, &res);
+	return 0;
+}
+
+/* For tests/unit/ktap-check: KTAP output of a clean and a failed run. */
+int ktap_sample(FILE *f, int which)
+{
+	sample(which == 1, which == 2);
+	if (which == 3)
+		strcpy(res.unsupported, "no 1G-contiguous memory");
+	report_ktap_head(f, &sess, &res);
+	report_summary(f, "# ", &sess, &res);
+	report_ktap_body(f, &sess, &res);
+	return 0;
+}
+
+static char *capture(int bad)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	sample(bad, 0);
+	report_summary(f, "", &sess, &res);
+	fclose(f);
+	return buf;
+}
+
+static void summary_tells_the_verdict(void)
+{
+	char *clean = capture(0), *bad = capture(1);
+
+	CHECK(clean && strstr(clean, "RESULT clean: no corruption"));
+	CHECK(bad && strstr(bad, "RESULT corrupt: 3 corruptions (stale 2, foreign 0, zero 0, clobbered 1)"));
+	CHECK(bad && strstr(bad, "replay: iommu-stress replay churn-seed1.ops"));
+	free(clean);
+	free(bad);
+}
+
+static void exit_codes(void)
+{
+	sample(0, 0);
+	CHECK(report_exit_code(&res) == EXIT_CLEAN);
+	sample(1, 0);
+	CHECK(report_exit_code(&res) == EXIT_CORRUPTION);
+	sample(0, 0);
+	res.error = 1;
+	CHECK(report_exit_code(&res) == EXIT_ERROR);
+	sample(0, 0);
+	strcpy(res.unsupported, "no 1G");
+	CHECK(report_exit_code(&res) == EXIT_UNSUPPORTED);
+	/* Corruption found before a failure still says corruption. */
+	sample(1, 0);
+	res.error = 1;
+	CHECK(report_exit_code(&res) == EXIT_CORRUPTION);
+}
+
+/* The registry: every pattern found, well formed, options not clashing. */
+static void patterns_are_registered(void)
+{
+	static const char *const want[] = {
+		"boundaries", "churn", "demote", "grow", "longpeng", "overmap",
+		"promote", "reuse",
+	};
+	static const char *const common[] = {
+		"size", "iterations", "time", "target", "samples", "seed", "inject",
+		"json", "ktap", "threads", "dma-threads", "node", "cpus",
+		"replay-out", "help",
+	};
+
+	CHECK(pattern_count() >= sizeof(want) / sizeof(want[0]));
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK(pattern_find(want[i]) != NULL);
+	CHECK(pattern_find("no-such-pattern") == NULL);
+	for (unsigned int i = 0; i < pattern_count(); i++) {
+		const struct pattern *p = pattern_at(i);
+		unsigned int nopts = 0;
+
+		if (i)
+			CHECK(strcmp(pattern_at(i - 1)->name, p->name) < 0);
+		CHECK(p->summary && p->bug_class && p->phase && p->nphases >= 1);
+		CHECK(pattern_ncases(p) + ENGINE_EXTRA_CASES <= RUN_MAX_CASES);
+		for (const struct pattern_opt *po = p->opts; po && po->name; po++) {
+			nopts++;
+			CHECK(po->help != NULL);
+			for (unsigned int c = 0; c < sizeof(common) / sizeof(common[0]); c++)
+				CHECK(strcmp(po->name, common[c]));
+		}
+		CHECK(nopts <= PATTERN_MAX_OPTS);
+	}
+}
+
+static int parse(const char *pattern, const char *line, struct run_opts *o)
+{
+	char buf[256], *argv[32];
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s %s", pattern, line);
+	for (char *t = strtok(buf, " "); t && argc < 31; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	return opts_parse(argc, argv, pattern_find(pattern), o);
+}
+
+static void options_parse(void)
+{
+	struct run_opts o;
+
+	CHECK(!parse("reuse", "--threads 4 --dma-threads 2 --size 8M --inject skip-flush --seed 7 --slots 6 --json x.json", &o));
+	CHECK(o.threads == 4 && o.dma_threads == 2 && o.size == 8 << 20);
+	CHECK(o.skip_flush && o.seed == 7 && o.popt[0] == 6 && !strcmp(o.json_path, "x.json"));
+	CHECK(o.iterations == pattern_find("reuse")->default_iterations);
+	CHECK(!parse("promote", "--to 1G --time 2.5", &o));
+	CHECK(o.popt[0] == SZ_1G && o.time_s == 2.5 && o.iterations == 0);
+	CHECK(!parse("overmap", "--reverse --node 0 --cpus 0", &o));
+	CHECK(o.popt[0] == 1 && o.popt[1] == 0 && o.node == 0 && !strcmp(o.cpus, "0"));
+	CHECK(!parse("churn", "", &o));
+	CHECK(o.threads == 1 && o.dma_threads == 0 && o.node == -1 && o.seed == 1);
+}
+
+static void bad_options_are_refused(void)
+{
+	static const char *const bad[] = {
+		"--threads 0", "--threads 65", "--dma-threads 65", "--inject nope",
+		"--size 1Q", "--size 99999999999999999999", "--iterations 0",
+		"--samples 0", "--to 3M", "--time -1", "stray",
+	};
+	struct run_opts o;
+	FILE *saved = stderr;
+
+	/* The refusals print; keep them out of the TAP stream. */
+	stderr = fopen("/dev/null", "w");
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(parse("promote", bad[i], &o) == -1);
+	fclose(stderr);
+	stderr = saved;
+}
+
+static void cpu_lists_parse(void)
+{
+	unsigned int cpus[16], n;
+
+	CHECK(!place_parse_cpus("0-3,8", cpus, 16, &n) && n == 5 &&
+	      cpus[0] == 0 && cpus[3] == 3 && cpus[4] == 8);
+	CHECK(!place_parse_cpus("5", cpus, 16, &n) && n == 1 && cpus[0] == 5);
+	CHECK(place_parse_cpus("3-1", cpus, 16, &n) == -1);
+	CHECK(place_parse_cpus("a", cpus, 16, &n) == -1);
+	CHECK(place_parse_cpus("1,,2", cpus, 16, &n) == -1);
+	CHECK(place_parse_cpus("", cpus, 16, &n) == -1);
+	CHECK(place_parse_cpus("0-20", cpus, 16, &n) == -1);
+}
+
+static void sizes_parse(void)
+{
+	uint64_t v;
+
+	CHECK(!opts_parse_u64("4K", &v) && v == 4096);
+	CHECK(!opts_parse_u64("0x200000", &v) && v == SZ_2M);
+	CHECK(!opts_parse_u64("1g", &v) && v == SZ_1G);
+	CHECK(opts_parse_u64("-1", &v) == -1);
+	CHECK(opts_parse_u64("17179869184G", &v) == -1);
+}
+
+const struct unit_case report_cases[] = {
+	{ "report: summary tells the verdict", summary_tells_the_verdict },
+	{ "report: exit codes", exit_codes },
+	{ "patterns: all registered and well formed", patterns_are_registered },
+	{ "options: run options parse", options_parse },
+	{ "options: bad options are refused", bad_options_are_refused },
+	{ "options: CPU lists parse", cpu_lists_parse },
+	{ "options: sizes parse", sizes_parse },
+	{ NULL, NULL },
+};

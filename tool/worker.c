@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The operations patterns are built from: map, unmap, DMA-check, with the
+ * timing, counting and reporting every pattern needs done the same way.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "patterns/pattern.h"
+#include "place.h"
+
+static void fill(struct dev_buf *buf)
+{
+	for (uint64_t off = 0; off < buf->length; off += SIG_PAGE_SIZE) {
+		struct sig_id id = {
+			.buf = buf->id, .page = off / SIG_PAGE_SIZE, .gen = 1,
+		};
+
+		sig_fill_page(buf->mem + off, &id);
+	}
+}
+
+int wk_buf_alloc(struct worker *w, uint64_t len, uint64_t chunk,
+		 struct dev_buf *buf)
+{
+	struct session *s = w->s;
+	int ret;
+
+	ret = dev_buf_alloc(s->fd, len, chunk, place_buffer_node(), buf);
+	if (ret)
+		return ret;
+	fill(buf);
+	pthread_mutex_lock(&s->lock);
+	if (s->nbufs < RUN_MAX_BUFS)
+		s->bufs[s->nbufs++] = *buf;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void count_op(struct worker *w)
+{
+	atomic_fetch_add_explicit(&w->s->prog_ops, 1, memory_order_relaxed);
+}
+
+static int do_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
+		  uint64_t offset, uint64_t len, uint32_t flags)
+{
+	uint64_t ns;
+	int ret;
+
+	ret = dev_map(w->s->fd, w->s->dom.domain_id, buf, iova, offset, len,
+		      flags, &ns);
+	if (ret)
+		return ret;
+	lat_add(&w->st.map, ns);
+	w->st.maps++;
+	w->map_done_ns = now_ns();
+	count_op(w);
+	return 0;
+}
+
+int wk_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
+	   uint64_t offset, uint64_t len)
+{
+	return do_map(w, buf, iova, offset, len, 0);
+}
+
+int wk_map_overlap(struct worker *w, const struct dev_buf *buf,
+		   uint64_t iova, uint64_t offset, uint64_t len)
+{
+	int old = dev_set_quiet(1), ret;
+
+	ret = do_map(w, buf, iova, offset, len, IOMMU_STRESS_MAP_OVERLAP);
+	dev_set_quiet(old);
+	return ret;
+}
+
+static int do_unmap(struct worker *w, uint64_t iova, uint64_t len,
+		    uint64_t *unmapped)
+{
+	uint32_t flags = w->s->opts->skip_flush ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0;
+	uint64_t done, ns;
+	int ret;
+
+	ret = dev_unmap(w->s->fd, w->s->dom.domain_id, iova, len, flags,
+			&done, &ns);
+	if (ret)
+		return ret;
+	lat_add(&w->st.unmap, ns);
+	w->st.unmaps++;
+	if (done < len)
+		w->st.short_unmaps++;
+	else if (done > len)
+		w->st.long_unmaps++;
+	if (unmapped)
+		*unmapped = done;
+	/* A DMA after an unmap measures no map-to-DMA window. */
+	w->map_done_ns = 0;
+	count_op(w);
+	return 0;
+}
+
+int wk_unmap(struct worker *w, uint64_t iova, uint64_t len, uint64_t *unmapped)
+{
+	return do_unmap(w, iova, len, unmapped);
+}
+
+int wk_unmap_try(struct worker *w, uint64_t iova, uint64_t len,
+		 uint64_t *unmapped)
+{
+	int old = dev_set_quiet(1), ret;
+
+	ret = do_unmap(w, iova, len, unmapped);
+	dev_set_quiet(old);
+	return ret;
+}
+
+/*
+ * What the page table says beside what the device saw: a right table with
+ * wrong DMA data means a stale IOTLB or paging-structure cache.
+ */
+static void walk(struct worker *w, uint64_t iova, struct corruption *c)
+{
+	struct iommu_stress_iova_to_phys p;
+
+	if (dev_iova_to_phys(w->s->fd, w->s->dom.domain_id, iova, &p))
+		c->walk = WALK_FAILED;
+	else if (!(p.out_flags & IOMMU_STRESS_I2P_MAPPED))
+		c->walk = WALK_UNMAPPED;
+	else if (!(p.out_flags & IOMMU_STRESS_I2P_OURS))
+		c->walk = WALK_ELSEWHERE;
+	else {
+		c->walk = WALK_OURS;
+		c->walk_buf = p.buf_id;
+		c->walk_page = p.offset / SIG_PAGE_SIZE;
+	}
+}
+
+static void record(struct worker *w, uint64_t iova, const char *phase,
+		   const struct sig_id *expected, const struct sig_result *sr,
+		   const unsigned char *data)
+{
+	struct session *s = w->s;
+	struct run_result *r = s->res;
+	struct corruption c = {
+		.iteration = w->iteration, .thread = w->id, .phase = phase,
+		.case_name = pattern_case_name(s->pattern, w->cur_case),
+		.iova = iova, .class = sr->class, .expect_unmapped = !expected,
+		.got = sr->got, .ns_since_start = now_ns() - s->t0,
+	};
+
+	if (expected)
+		c.expected = *expected;
+	memcpy(c.head, data, sizeof(c.head));
+	pthread_mutex_lock(&s->lock);
+	if (c.ns_since_start < r->first_ns)
+		r->first_ns = c.ns_since_start;
+	if (r->nreported >= RUN_MAX_REPORTED) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	pthread_mutex_unlock(&s->lock);
+	/* The walk is an ioctl: not under the lock. */
+	walk(w, iova, &c);
+	pthread_mutex_lock(&s->lock);
+	if (r->nreported < RUN_MAX_REPORTED)
+		r->reported[r->nreported++] = c;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
+	     uint64_t offset, const char *phase)
+{
+	struct session *s = w->s;
+	struct sig_id id, *expected = NULL;
+	unsigned char *data = s->readback.mem + w->rb_off;
+	uint64_t ns, t;
+	uint32_t status = 0;
+	struct sig_result sr;
+	int ret;
+
+	if (buf) {
+		id = (struct sig_id){
+			.buf = buf->id, .page = offset / SIG_PAGE_SIZE, .gen = 1,
+		};
+		expected = &id;
+	}
+	memset(data, 0, SIG_PAGE_SIZE);
+	t = now_ns();
+	if (w->map_done_ns) {
+		lat_add(&w->st.window, t - w->map_done_ns);
+		w->map_done_ns = 0;
+	}
+	ret = dev_dma_read(s->fd, s->dom.domain_id, iova, s->max_dma,
+			   &s->readback, w->rb_off, &status, &ns);
+	if (ret)
+		return ret;
+	count_op(w);
+	if (status) {
+		fprintf(stderr, "iommu-stress: DMA at %#llx did not complete: %s\n",
+			(unsigned long long)iova, strerror((int)status));
+		w->st.dma_failed++;
+		return -(int)status;
+	}
+	lat_add(&w->st.dma, ns);
+	w->st.dma_checks++;
+	w->st.case_checks[w->cur_case]++;
+	atomic_fetch_add_explicit(&s->prog_checks, 1, memory_order_relaxed);
+	sr = sig_classify(data, s->max_dma, expected);
+	w->st.counts[sr.class]++;
+	if (sr.class != SIG_OK) {
+		w->st.case_bad[w->cur_case]++;
+		atomic_fetch_add_explicit(&s->prog_bad, 1, memory_order_relaxed);
+		record(w, iova, phase, expected, &sr, data);
+	}
+	return sr.class;
+}
+
+void wk_case(struct worker *w, unsigned int c)
+{
+	if (c < RUN_MAX_CASES)
+		w->cur_case = c;
+}
+
+void wk_case_skip(struct worker *w, unsigned int c, const char *why)
+{
+	if (c >= RUN_MAX_CASES)
+		return;
+	pthread_mutex_lock(&w->s->lock);
+	w->s->res->case_skip[c] = why;
+	pthread_mutex_unlock(&w->s->lock);
+}
+
+void wk_observe(struct worker *w, const char *key, const char *fmt, ...)
+{
+	struct run_result *r = w->s->res;
+	char value[sizeof(r->obs[0].value)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&w->s->lock);
+	for (unsigned int i = 0; i < r->nobs; i++) {
+		if (!strcmp(r->obs[i].key, key) && !strcmp(r->obs[i].value, value)) {
+			r->obs[i].count++;
+			goto out;
+		}
+	}
+	if (r->nobs < RUN_MAX_OBS) {
+		struct observation *o = &r->obs[r->nobs++];
+
+		snprintf(o->key, sizeof(o->key), "%s", key);
+		snprintf(o->value, sizeof(o->value), "%s", value);
+		o->count = 1;
+	}
+out:
+	pthread_mutex_unlock(&w->s->lock);
+}
+
+int wk_unsupported(struct worker *w, const char *fmt, ...)
+{
+	struct run_result *r = w->s->res;
+	va_list ap;
+
+	pthread_mutex_lock(&w->s->lock);
+	if (!r->unsupported[0]) {
+		va_start(ap, fmt);
+		vsnprintf(r->unsupported, sizeof(r->unsupported), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&w->s->lock);
+	return -EOPNOTSUPP;
+}
+
+int wk_guard(struct worker *w, uint64_t iova, uint64_t *offset)
+{
+	struct session *s = w->s;
+	uint64_t off;
+	unsigned int i;
+	int ret = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (!s->guard_buf.mem) {
+		/* One page per guard, 4K chunks: guards never form superpages. */
+		ret = dev_buf_alloc(s->fd, sizeof(s->guards) / sizeof(s->guards[0]) *
+				    SIG_PAGE_SIZE, IOMMU_STRESS_CHUNK_4K,
+				    place_buffer_node(), &s->guard_buf);
+		if (!ret) {
+			fill(&s->guard_buf);
+			if (s->nbufs < RUN_MAX_BUFS)
+				s->bufs[s->nbufs++] = s->guard_buf;
+		}
+	}
+	if (ret || s->nguards >= sizeof(s->guards) / sizeof(s->guards[0])) {
+		pthread_mutex_unlock(&s->lock);
+		return ret ? ret : -ENOSPC;
+	}
+	i = s->nguards++;
+	off = (uint64_t)i * SIG_PAGE_SIZE;
+	pthread_mutex_unlock(&s->lock);
+
+	ret = wk_map(w, &s->guard_buf, iova, off, SIG_PAGE_SIZE);
+	if (ret)
+		return ret;
+	/* Published only once mapped; checkers start after setup anyway. */
+	pthread_mutex_lock(&s->lock);
+	s->guards[i] = (struct guard){ .iova = iova, .offset = off };
+	pthread_mutex_unlock(&s->lock);
+	if (offset)
+		*offset = off;
+	return 0;
+}
+
+/*
+ * Sub-ranges are laid out from 1G up, @align-aligned, each followed by a
+ * 2M gap that holds the guards of its neighbours: the sub-ranges share the
+ * upper-level tables but never a leaf table. Every thread computes the
+ * same layout, so no two claim the same range.
+ */
+int wk_region(struct worker *w, uint64_t span, uint64_t align)
+{
+	struct session *s = w->s;
+	uint64_t stride, base = SZ_1G;
+	unsigned int found = 0;
+	int ret;
+
+	if (align < SZ_2M)
+		align = SZ_2M;
+	span = (span + SZ_2M - 1) & ~(SZ_2M - 1);
+	stride = (span + SZ_2M + align - 1) & ~(align - 1);
+	for (;; base += stride) {
+		if (base + span + SZ_2M < base ||
+		    base + span + SZ_2M - 1 > s->dom.aperture_end) {
+			fprintf(stderr, "iommu-stress: no room in the aperture for %u sub-ranges of %#llx bytes\n",
+				w->nthreads, (unsigned long long)span);
+			return -ENOSPC;
+		}
+		if (!session_range_free(s, base - SZ_2M, span + 2 * SZ_2M))
+			continue;
+		if (found++ == w->id)
+			break;
+	}
+	w->base = base;
+	w->span = span;
+	ret = wk_guard(w, base - SZ_4K, NULL);
+	return ret ? ret : wk_guard(w, base + span, NULL);
+}
+
+int wk_check_guard(struct worker *w, uint64_t iova, uint64_t offset,
+		   const char *phase)
+{
+	return wk_check(w, iova, &w->s->guard_buf, offset, phase);
+}
+
+unsigned int wk_sample(struct worker *w, uint64_t len, unsigned int n,
+		       uint64_t *out)
+{
+	uint64_t pages = len / SIG_PAGE_SIZE;
+	unsigned int k = 0;
+
+	if (!pages || !n)
+		return 0;
+	out[k++] = 0;
+	if (pages > 1 && n > 1)
+		out[k++] = (pages - 1) * SIG_PAGE_SIZE;
+	while (k < n && k < pages)
+		out[k++] = rng_below(&w->rng, pages) * SIG_PAGE_SIZE;
+	return k;
+}
+
+int wk_walk(struct worker *w, uint64_t iova)
+{
+	struct iommu_stress_iova_to_phys p;
+	int ret = dev_iova_to_phys(w->s->fd, w->s->dom.domain_id, iova, &p);
+
+	return ret ? ret : !!(p.out_flags & IOMMU_STRESS_I2P_MAPPED);
+}
