@@ -473,6 +473,45 @@ out_free:
 	return ret;
 }
 
+/*
+ * Whether the driver still translates part of a piece it said it
+ * unmapped. Leftovers appear at superpage edges, so every page of the
+ * first and last 2M is probed, and every 2M step between (which finds
+ * any superpage left behind).
+ */
+static bool still_translates(struct istress_domain *d,
+			     const struct istress_mapping *m)
+{
+	u64 iova = m->start;
+
+	for (;;) {
+		u64 step = iova - m->start < SZ_2M || m->last - iova < SZ_2M ?
+			   PAGE_SIZE : SZ_2M;
+
+		if (iommu_iova_to_phys(d->domain, iova))
+			return true;
+		if (m->last - iova < step)
+			return false;
+		iova += step;
+	}
+}
+
+/* Moves the pieces the driver still maps from @cut to d->retired. */
+static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
+{
+	struct istress_mapping *m, *tmp;
+	bool any = false;
+
+	lockdep_assert_held(&d->lock);
+	list_for_each_entry_safe(m, tmp, cut, dnode) {
+		if (still_translates(d, m)) {
+			list_move_tail(&m->dnode, &d->retired);
+			any = true;
+		}
+	}
+	return any;
+}
+
 /* Parks a SKIP_SYNC unmap; flushes everything parked when too many are. */
 static void deferred_park(struct istress_domain *d, struct istress_deferred *def)
 {
@@ -499,7 +538,7 @@ int istress_domain_unmap(struct istress_domain *d,
 
 	if (arg->flags & ~IOMMU_STRESS_UNMAP_SKIP_SYNC)
 		return -EOPNOTSUPP;
-	if (arg->__reserved)
+	if (arg->__reserved || arg->__reserved2)
 		return -EINVAL;
 	ret = check_iova(d, arg->iova, arg->length);
 	if (ret)
@@ -538,6 +577,9 @@ int istress_domain_unmap(struct istress_domain *d,
 	mutex_lock(&d->lock);
 	istress_maps_release(d, arg->iova, last, unmapped, &cut, spare,
 			     ARRAY_SIZE(spare));
+	arg->out_flags = 0;
+	if (retire_still_mapped(d, &cut))
+		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
 	if (skip && unmapped) {
 		if (!unsafe_free_unsynced)
 			list_splice_init(&cut, &def->maps);

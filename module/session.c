@@ -281,7 +281,14 @@ struct istress_ioctl_op {
 	int (*fn)(struct istress_session *s, void *arg);
 };
 
-/* ABI v1: every struct is as first published, so min_size == size. */
+/* A struct that grew: callers compiled before may stop at @_last. */
+#define IOCTL_OP_GREW(_ioctl, _fn, _struct, _last)			\
+	[_IOC_NR(_ioctl)] = {						\
+		.size = sizeof(struct _struct),				\
+		.min_size = offsetofend(struct _struct, _last),		\
+		.fn = _fn,						\
+	}
+/* As first published: the whole struct is required. */
 #define IOCTL_OP(_ioctl, _fn, _struct)					\
 	[_IOC_NR(_ioctl)] = {						\
 		.size = sizeof(struct _struct),				\
@@ -298,7 +305,7 @@ static const struct istress_ioctl_op istress_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_STRESS_DOMAIN_DESTROY, do_domain_destroy,
 		 iommu_stress_domain_destroy),
 	IOCTL_OP(IOMMU_STRESS_MAP, do_map, iommu_stress_map),
-	IOCTL_OP(IOMMU_STRESS_UNMAP, do_unmap, iommu_stress_unmap),
+	IOCTL_OP_GREW(IOMMU_STRESS_UNMAP, do_unmap, iommu_stress_unmap, ns),
 	IOCTL_OP(IOMMU_STRESS_IOVA_TO_PHYS, do_iova_to_phys,
 		 iommu_stress_iova_to_phys),
 	IOCTL_OP(IOMMU_STRESS_DMA, do_dma, iommu_stress_dma),

@@ -217,7 +217,8 @@ int dev_map(int fd, uint32_t domain_id, const struct dev_buf *buf,
 }
 
 int dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
-	      uint32_t flags, uint64_t *unmapped, uint64_t *ns)
+	      uint32_t flags, uint64_t *unmapped, uint64_t *ns,
+	      uint32_t *out_flags)
 {
 	struct iommu_stress_unmap u = {
 		.size = sizeof(u), .flags = flags, .domain_id = domain_id,
@@ -234,6 +235,8 @@ int dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 			*unmapped = u.unmapped;
 		if (ns)
 			*ns = u.ns;
+		if (out_flags)
+			*out_flags = u.out_flags;
 	}
 	return ret;
 }

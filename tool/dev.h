@@ -32,7 +32,8 @@ int dev_map(int fd, uint32_t domain_id, const struct dev_buf *buf,
 	    uint64_t iova, uint64_t offset, uint64_t length, uint32_t flags,
 	    uint64_t *ns);
 int dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
-	      uint32_t flags, uint64_t *unmapped, uint64_t *ns);
+	      uint32_t flags, uint64_t *unmapped, uint64_t *ns,
+	      uint32_t *out_flags);
 int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
 		 const struct dev_buf *buf, uint64_t buf_offset,
 		 uint32_t *status, uint64_t *ns);

@@ -144,6 +144,9 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 		fprintf(f, "%s  unmaps the driver did differently: %llu removed less than asked, %llu more\n",
 			pfx, (unsigned long long)r->st.short_unmaps,
 			(unsigned long long)r->st.long_unmaps);
+	if (r->st.still_mapped_unmaps)
+		fprintf(f, "%s  %llu unmaps left translations the driver reported as unmapped (pages kept pinned)\n",
+			pfx, (unsigned long long)r->st.still_mapped_unmaps);
 	if (r->st.dma_failed)
 		fprintf(f, "%s  %llu DMAs did not complete\n", pfx,
 			(unsigned long long)r->st.dma_failed);
@@ -535,6 +538,7 @@ void report_json_record(FILE *f, const struct session *s,
 	json_u64(&j, "unmaps", r->st.unmaps);
 	json_u64(&j, "short_unmaps", r->st.short_unmaps);
 	json_u64(&j, "long_unmaps", r->st.long_unmaps);
+	json_u64(&j, "still_mapped_unmaps", r->st.still_mapped_unmaps);
 	json_u64(&j, "elapsed_ns", r->elapsed_ns);
 	json_object_begin(&j, "ops_per_s");
 	json_double(&j, "map", per_s(r->st.maps, r->elapsed_ns));

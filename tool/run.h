@@ -89,6 +89,8 @@ struct wstats {
 	uint64_t maps, unmaps;
 	uint64_t short_unmaps;		/* driver unmapped less than asked */
 	uint64_t long_unmaps;		/* driver unmapped more than asked */
+	/* driver said unmapped, its own table still translates (module pins) */
+	uint64_t still_mapped_unmaps;
 	uint64_t case_checks[RUN_MAX_CASES];
 	uint64_t case_bad[RUN_MAX_CASES];
 	struct lat_stats map, unmap, dma;

@@ -189,6 +189,7 @@ void run_merge(struct wstats *dst, const struct wstats *src)
 	dst->maps += src->maps;
 	dst->unmaps += src->unmaps;
 	dst->short_unmaps += src->short_unmaps;
+	dst->still_mapped_unmaps += src->still_mapped_unmaps;
 	dst->long_unmaps += src->long_unmaps;
 	for (int c = 0; c < RUN_MAX_CASES; c++) {
 		dst->case_checks[c] += src->case_checks[c];

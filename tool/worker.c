@@ -82,10 +82,11 @@ static int do_unmap(struct worker *w, uint64_t iova, uint64_t len,
 {
 	uint32_t flags = w->s->opts->skip_flush ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0;
 	uint64_t done, ns;
+	uint32_t out;
 	int ret;
 
 	ret = dev_unmap(w->s->fd, w->s->dom.domain_id, iova, len, flags,
-			&done, &ns);
+			&done, &ns, &out);
 	if (ret)
 		return ret;
 	lat_add(&w->st.unmap, ns);
@@ -94,6 +95,8 @@ static int do_unmap(struct worker *w, uint64_t iova, uint64_t len,
 		w->st.short_unmaps++;
 	else if (done > len)
 		w->st.long_unmaps++;
+	if (out & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED)
+		w->st.still_mapped_unmaps++;
 	if (unmapped)
 		*unmapped = done;
 	/* A DMA after an unmap measures no map-to-DMA window. */

@@ -146,6 +146,13 @@ struct iommu_stress_map {
  */
 #define IOMMU_STRESS_UNMAP_SKIP_SYNC	(1U << 0)
 
+/*
+ * UNMAP out_flags: the driver reported bytes unmapped that its own table
+ * still translates (seen on Intel up to 6.12 for an unmap that starts
+ * inside a superpage). Their pages stay pinned until the domain is gone.
+ */
+#define IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED	(1U << 0)
+
 struct iommu_stress_unmap {
 	__u32 size;
 	__u32 flags;
@@ -155,6 +162,9 @@ struct iommu_stress_unmap {
 	__u64 length;
 	__u64 unmapped;				/* out: what the driver unmapped */
 	__u64 ns;				/* out: unmap (+ sync) time */
+	/* Added after ABI v1's first cut: callers may pass a size up to ns. */
+	__u32 out_flags;			/* out: IOMMU_STRESS_UNMAP_OUT_* */
+	__u32 __reserved2;
 };
 
 /* IOMMU_STRESS_IOVA_TO_PHYS: the driver's software walk of @iova. */
