@@ -8,6 +8,8 @@
 #   make test             unit tests, then the reproducer tests in a QEMU VM
 #   make repro            the published reproducer in a QEMU VM, and its
 #                         negative control (results in out/repro)
+#   make test-seed        the 2021 bug itself: QEMU with a paging-structure
+#                         cache, 6.12 with and without the fix (qemu/, kernels/)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -21,7 +23,7 @@ TOOL_SRCS := $(filter-out tool/main.c,$(wildcard tool/*.c tool/patterns/*.c))
 TOOL_HDRS := $(wildcard tool/*.h tool/patterns/*.h) include/uapi/linux/iommu_stress.h
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
-.PHONY: all module probes tool tool-static check test repro hardening clean
+.PHONY: all module probes tool tool-static check test test-seed repro hardening clean
 
 all: module tool
 
@@ -54,6 +56,10 @@ check: tests/unit/run-unit tool/iommu-stress
 
 test:
 	tests/run-all
+
+test-seed:
+	scripts/setup
+	tests/seed/run
 
 # The VM has 1 GiB: the 3 GiB range of the report is scaled down to 256M.
 REPRO_ARGS ?= --size 256M --iterations 100
