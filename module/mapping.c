@@ -43,27 +43,10 @@ void istress_mapping_free(struct istress_mapping *m)
 }
 
 /*
- * Marks every mapping in [start, last] busy for an UNMAP. -ENOENT when
- * nothing is mapped there, -EBUSY when another thread is mapping or
- * unmapping part of it.
+ * Marks every mapping in [start, last] busy, for a MAP_OVERLAP: an empty
+ * range is fine, -EBUSY when another thread is mapping or unmapping part
+ * of it.
  */
-int istress_maps_claim(struct istress_domain *d, u64 start, u64 last)
-{
-	struct istress_mapping *m;
-
-	m = maps_it_iter_first(&d->maps, start, last);
-	if (!m)
-		return -ENOENT;
-	for (; m; m = maps_it_iter_next(m, start, last))
-		if (m->busy)
-			return -EBUSY;
-	for (m = maps_it_iter_first(&d->maps, start, last); m;
-	     m = maps_it_iter_next(m, start, last))
-		m->busy = true;
-	return 0;
-}
-
-/* As claim, for MAP_OVERLAP: an empty range is fine, a busy one is not. */
 int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last)
 {
 	struct istress_mapping *m;
@@ -76,6 +59,14 @@ int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last)
 	     m = maps_it_iter_next(m, start, last))
 		m->busy = true;
 	return 0;
+}
+
+/* The same for an UNMAP, where nothing mapped there is -ENOENT. */
+int istress_maps_claim(struct istress_domain *d, u64 start, u64 last)
+{
+	if (!maps_it_iter_first(&d->maps, start, last))
+		return -ENOENT;
+	return istress_maps_claim_overlap(d, start, last);
 }
 
 /* Releases what claim_overlap marked, all but the new record @m. */
