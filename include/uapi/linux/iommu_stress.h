@@ -24,6 +24,7 @@
 #define IOMMU_STRESS_FEAT_SKIP_SYNC	(1ULL << 0)	/* UNMAP_SKIP_SYNC */
 #define IOMMU_STRESS_FEAT_EDU		(1ULL << 1)	/* edu DMA backend */
 #define IOMMU_STRESS_FEAT_MAP_OVERLAP	(1ULL << 2)	/* MAP_OVERLAP */
+#define IOMMU_STRESS_FEAT_DMAENGINE	(1ULL << 3)	/* dmaengine targets */
 
 #define IOMMU_STRESS_NAME_LEN		64
 #define IOMMU_STRESS_MAX_TARGETS	16
@@ -31,17 +32,26 @@
 /* DMA backends a target can be driven by. */
 enum iommu_stress_backend {
 	IOMMU_STRESS_BACKEND_EDU = 1,	/* QEMU's edu PCI device */
+	IOMMU_STRESS_BACKEND_DMAENGINE = 2,	/* a dmaengine memcpy channel */
 };
 
+/*
+ * Targets are named "edu:<pci device>" for edu devices the module drives
+ * itself, and "dma<N>chan<M>" for dmaengine memcpy channels. DOMAIN_CREATE
+ * also takes "dma:<device>": the first free memcpy channel of that device.
+ */
 struct iommu_stress_target_info {
-	char name[IOMMU_STRESS_NAME_LEN];	/* "edu:0000:00:03.0" */
+	char name[IOMMU_STRESS_NAME_LEN];	/* "edu:0000:00:03.0", "dma0chan0" */
 	__u32 backend;				/* enum iommu_stress_backend */
 	__u32 max_dma_len;			/* bytes per DMA op */
 	__u32 busy;				/* a domain is attached to it */
 	__u32 __reserved;
 };
 
-/* IOMMU_STRESS_INFO: what this module is and what it can drive. */
+/*
+ * IOMMU_STRESS_INFO: what this module is and what it can drive. Only free
+ * dmaengine channels are listed: one held by another client is invisible.
+ */
 struct iommu_stress_info {
 	__u32 size;
 	__u32 flags;
@@ -51,6 +61,35 @@ struct iommu_stress_info {
 	char module_version[32];		/* out */
 	char kernel_release[IOMMU_STRESS_NAME_LEN];	/* out */
 	struct iommu_stress_target_info targets[IOMMU_STRESS_MAX_TARGETS];
+};
+
+/* The IOMMU domain a device is on, as TARGET_QUERY and DOMAIN_CREATE say. */
+enum iommu_stress_domain_type {
+	IOMMU_STRESS_DOMTYPE_NONE = 0,		/* no IOMMU translates for it */
+	IOMMU_STRESS_DOMTYPE_IDENTITY = 1,	/* passthrough: IOVA == phys */
+	IOMMU_STRESS_DOMTYPE_DMA = 2,		/* DMA API, strict flushing */
+	IOMMU_STRESS_DOMTYPE_DMA_FQ = 3,	/* DMA API, lazy (flush queue) */
+	IOMMU_STRESS_DOMTYPE_UNMANAGED = 4,	/* owned by a driver (VFIO, us) */
+	IOMMU_STRESS_DOMTYPE_BLOCKED = 5,	/* no DMA at all */
+	IOMMU_STRESS_DOMTYPE_OTHER = 6,
+};
+
+/*
+ * IOMMU_STRESS_TARGET_QUERY: details of one target from INFO: the device
+ * that does its DMA and the IOMMU domain that device is on now.
+ */
+struct iommu_stress_target_query {
+	__u32 size;
+	__u32 flags;
+	char name[IOMMU_STRESS_NAME_LEN];	/* in: a target name */
+	__u32 backend;				/* out */
+	__u32 max_dma_len;			/* out */
+	__u32 busy;				/* out: attached by a session */
+	__s32 iommu_group;			/* out: -1 when none */
+	__u32 domain_type;			/* out: enum iommu_stress_domain_type */
+	__u32 __reserved;
+	char device[IOMMU_STRESS_NAME_LEN];	/* out: "0000:00:04.0" */
+	char driver[32];			/* out: "ioatdma", "" if unbound */
 };
 
 /* Chunk sizes BUF_ALLOC accepts (physically contiguous, naturally aligned). */
@@ -83,11 +122,25 @@ struct iommu_stress_buf_free {
 
 /* DOMAIN_CREATE output flags. */
 #define IOMMU_STRESS_DOMAIN_INTEL_CAPS	(1U << 0)	/* cap/ecap valid */
+#define IOMMU_STRESS_DOMAIN_SHARED	(1U << 1)	/* the device's own domain */
 
 /*
- * IOMMU_STRESS_DOMAIN_CREATE: a private unmanaged domain attached to
- * @target. The module keeps [window_iova, window_iova + window_len) mapped
- * for its own DMA bounce page; maps there are refused.
+ * IOMMU_STRESS_DOMAIN_CREATE: a domain to test through @target.
+ *
+ * edu targets get a private unmanaged domain attached to the device. The
+ * module keeps [window_iova, window_iova + window_len) mapped for its own
+ * DMA bounce page; maps there are refused.
+ *
+ * dmaengine targets keep the channel device's current DMA-API domain
+ * (IOMMU_STRESS_DOMAIN_SHARED): its driver's descriptor rings live there.
+ * The test maps only inside [range_start, range_last], which the caller
+ * may choose (both 0: the first 64 GiB at or above 4 GiB clear of reserved
+ * regions and PCI windows), never over a mapping the driver made
+ * (-EADDRINUSE), and MAP_OVERLAP is refused. DMA reads stay inside the
+ * range; DMA writes only reach IOVAs the session has mapped.
+ * The bounce page is a DMA-API allocation, reported as the window.
+ * Everything the test mapped is unmapped and flushed when the domain goes.
+ * For private domains the range is the aperture.
  */
 struct iommu_stress_domain_create {
 	__u32 size;
@@ -104,6 +157,11 @@ struct iommu_stress_domain_create {
 	char iommu_name[32];			/* out: "dmar0", ... */
 	__u64 intel_cap;			/* out */
 	__u64 intel_ecap;			/* out */
+	/* Added for dmaengine targets: callers may pass a size up to intel_ecap. */
+	__u64 range_start;			/* in (shared only), out */
+	__u64 range_last;			/* in (shared only), out: inclusive */
+	__u32 domain_type;			/* out: enum iommu_stress_domain_type */
+	__u32 __reserved;
 };
 
 struct iommu_stress_domain_destroy {
@@ -218,5 +276,6 @@ struct iommu_stress_dma {
 #define IOMMU_STRESS_UNMAP		_IO(IOMMU_STRESS_TYPE, 0x06)
 #define IOMMU_STRESS_IOVA_TO_PHYS	_IO(IOMMU_STRESS_TYPE, 0x07)
 #define IOMMU_STRESS_DMA		_IO(IOMMU_STRESS_TYPE, 0x08)
+#define IOMMU_STRESS_TARGET_QUERY	_IO(IOMMU_STRESS_TYPE, 0x09)
 
 #endif /* _UAPI_LINUX_IOMMU_STRESS_H */
