@@ -9,38 +9,13 @@
  * device's timer, while busy-polling would burn real time instead.
  */
 #include <linux/interrupt.h>
-#include <linux/io.h>
-#include <linux/io-64-nonatomic-lo-hi.h>
-#include <linux/delay.h>
 #include <linux/jiffies.h>
-#include <linux/pci.h>
 #include <linux/slab.h>
 
 #include "istress.h"
 #include "compat.h"
+#include "edu_regs.h"
 
-#define EDU_VENDOR		0x1234
-#define EDU_DEVICE		0x11e8
-
-#define EDU_REG_ID		0x00
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_ACK		0x64
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
-
-#define EDU_ID_MAGIC		0xed		/* low byte of the id register */
-#define EDU_DMA_RUN		0x1
-#define EDU_DMA_TO_RAM		0x2
-#define EDU_DMA_IRQ		0x4
-#define EDU_IRQ_DMA		0x100
-#define EDU_BUF_ADDR		0x40000
-/*
- * The buffer is 4096 bytes, but QEMU 7.2 aborts the whole VM on a transfer
- * of exactly 4096 (an off-by-one in its range check) or of 0 bytes.
- */
-#define EDU_MAX_XFER		4095
 /* How long past the DMA timeout removal waits for a running transfer. */
 #define EDU_QUIESCE_MS		1000
 
@@ -54,11 +29,10 @@ struct istress_edu {
 static irqreturn_t edu_irq(int irq, void *data)
 {
 	struct istress_edu *edu = data;
-	u32 status = ioread32(edu->mmio + EDU_REG_IRQ_STATUS);
+	u32 status = edu_hw_irq_ack(edu->mmio);
 
 	if (!status)
 		return IRQ_NONE;
-	iowrite32(status, edu->mmio + EDU_REG_IRQ_ACK);
 	if (status & EDU_IRQ_DMA)
 		complete(&edu->done);
 	return IRQ_HANDLED;
@@ -71,15 +45,12 @@ static int edu_transfer(struct istress_edu *edu, u64 src, u64 dst, u32 len,
 	unsigned long timeout = msecs_to_jiffies(istress_dma_timeout_ms);
 
 	reinit_completion(&edu->done);
-	writeq(src, edu->mmio + EDU_REG_DMA_SRC);
-	writeq(dst, edu->mmio + EDU_REG_DMA_DST);
-	writeq(len, edu->mmio + EDU_REG_DMA_COUNT);
-	iowrite32(EDU_DMA_RUN | EDU_DMA_IRQ | dir, edu->mmio + EDU_REG_DMA_CMD);
+	edu_hw_start(edu->mmio, src, dst, len, dir);
 	if (wait_for_completion_timeout(&edu->done, timeout))
 		return 0;
 
 	/* Still running: the device may yet write, so never use it again. */
-	if (ioread32(edu->mmio + EDU_REG_DMA_CMD) & EDU_DMA_RUN) {
+	if (edu_hw_busy(edu->mmio)) {
 		edu->target->wedged = true;
 		pci_err(edu->pdev, "DMA did not finish in %u ms; device retired\n",
 			istress_dma_timeout_ms);
@@ -128,7 +99,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		ret = -ENOMEM;
 		goto err_release;
 	}
-	if ((ioread32(edu->mmio + EDU_REG_ID) & 0xff) != EDU_ID_MAGIC) {
+	if (!edu_hw_id_ok(edu->mmio)) {
 		ret = -ENODEV;
 		goto err_unmap;
 	}
@@ -174,31 +145,15 @@ err_free:
 	return ret;
 }
 
-/*
- * A retired device may still be running a transfer: wait for it (bounded),
- * then ack and mask its interrupt so nothing fires after free_irq().
- */
-static void edu_quiesce(struct istress_edu *edu)
-{
-	unsigned int waited = 0;
-
-	while (ioread32(edu->mmio + EDU_REG_DMA_CMD) & EDU_DMA_RUN &&
-	       waited < istress_dma_timeout_ms + EDU_QUIESCE_MS) {
-		msleep(10);
-		waited += 10;
-	}
-	iowrite32(ioread32(edu->mmio + EDU_REG_IRQ_STATUS),
-		  edu->mmio + EDU_REG_IRQ_ACK);
-	pci_intx(edu->pdev, 0);
-}
-
 static void edu_remove(struct pci_dev *pdev)
 {
 	struct istress_edu *edu = pci_get_drvdata(pdev);
 
 	/* Detaches any test domain; no DMA can start after this. */
 	istress_target_unregister(edu->target);
-	edu_quiesce(edu);
+	/* A retired device may still be running a transfer. */
+	edu_hw_quiesce(pdev, edu->mmio,
+		       istress_dma_timeout_ms + EDU_QUIESCE_MS);
 	pci_clear_master(pdev);
 	free_irq(pci_irq_vector(pdev, 0), edu);
 	pci_free_irq_vectors(pdev);
