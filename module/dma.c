@@ -21,7 +21,7 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 		struct iommu_stress_dma *arg)
 {
 	struct istress_target *t = d->target;
-	void *bounce = page_address(d->bounce);
+	void *bounce = d->bounce_va;
 	u64 window = d->desc.window_iova;
 	bool read = arg->dir == IOMMU_STRESS_DMA_READ;
 	u64 t0;
@@ -46,6 +46,17 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 	ret = istress_domain_check_range(d, arg->iova, arg->length);
 	if (ret)
 		return ret;
+	/* In a shared domain, an IOVA not ours may be the driver's memory. */
+	if (!read && d->shared) {
+		bool ours;
+
+		mutex_lock(&d->lock);
+		ours = istress_maps_cover(d, arg->iova,
+					  arg->iova + arg->length - 1);
+		mutex_unlock(&d->lock);
+		if (!ours)
+			return -EACCES;
+	}
 
 	mutex_lock(&t->lock);
 	if (t->gone || t->attached != d) {

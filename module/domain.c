@@ -124,12 +124,27 @@ static bool ranges_meet(u64 a0, u64 a1, u64 b0, u64 b1)
 	return a0 <= b1 && b0 <= a1;
 }
 
-static int copy_resv_regions(struct istress_domain *d, struct device *dev)
+/* Adds [start, last] to the ranges no map, DMA or window may touch. */
+int istress_resv_add(struct istress_domain *d, u64 start, u64 last)
+{
+	struct istress_resv *r;
+
+	r = krealloc_array(d->resv, d->nresv + 1, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r[d->nresv].start = start;
+	r[d->nresv].last = last;
+	d->resv = r;
+	d->nresv++;
+	return 0;
+}
+
+/* The IOMMU group's reserved regions: MSI doorbells, RMRRs, ... */
+int istress_resv_from_group(struct istress_domain *d, struct device *dev)
 {
 	struct iommu_resv_region *r, *tmp;
 	struct iommu_group *group;
 	LIST_HEAD(list);
-	unsigned int n = 0;
 	int ret;
 
 	group = iommu_group_get(dev);
@@ -137,28 +152,18 @@ static int copy_resv_regions(struct istress_domain *d, struct device *dev)
 		return -ENODEV;
 	ret = iommu_get_group_resv_regions(group, &list);
 	iommu_group_put(group);
-	if (ret)
-		goto out;
-	list_for_each_entry(r, &list, list)
-		n++;
-	d->resv = kcalloc(n, sizeof(*d->resv), GFP_KERNEL);
-	if (n && !d->resv) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	list_for_each_entry(r, &list, list) {
-		d->resv[d->nresv].start = r->start;
-		d->resv[d->nresv].last = r->start + r->length - 1;
-		d->nresv++;
+		if (!ret)
+			ret = istress_resv_add(d, r->start,
+					       r->start + r->length - 1);
 	}
-out:
 	/* The group hands out private copies allocated with kzalloc. */
 	list_for_each_entry_safe(r, tmp, &list, list)
 		kfree(r);
 	return ret;
 }
 
-static bool hits_resv(struct istress_domain *d, u64 start, u64 last)
+bool istress_resv_hits(struct istress_domain *d, u64 start, u64 last)
 {
 	unsigned int i;
 
@@ -181,7 +186,7 @@ static int place_window(struct istress_domain *d)
 	while (iova >= ISTRESS_WINDOW_LEN &&
 	       iova - ISTRESS_WINDOW_LEN >= geo->aperture_start) {
 		iova -= ISTRESS_WINDOW_LEN;
-		if (!hits_resv(d, iova, iova + ISTRESS_WINDOW_LEN - 1)) {
+		if (!istress_resv_hits(d, iova, iova + ISTRESS_WINDOW_LEN - 1)) {
 			d->desc.window_iova = iova;
 			d->desc.window_len = ISTRESS_WINDOW_LEN;
 			return 0;
@@ -190,17 +195,108 @@ static int place_window(struct istress_domain *d)
 	return -ENOSPC;
 }
 
+/* The range lies in the aperture; for a shared domain, it is the test's. */
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len)
 {
 	u64 last = iova + len - 1;
 
-	if (iova < d->desc.aperture_start || last > d->desc.aperture_end)
+	if (iova < d->desc.range_start || last > d->desc.range_last)
 		return -ERANGE;
 	if (ranges_meet(iova, last, d->desc.window_iova,
 			d->desc.window_iova + d->desc.window_len - 1) ||
-	    hits_resv(d, iova, last))
+	    istress_resv_hits(d, iova, last))
 		return -EADDRNOTAVAIL;
 	return 0;
+}
+
+u32 istress_domain_type(struct iommu_domain *domain)
+{
+	if (!domain)
+		return IOMMU_STRESS_DOMTYPE_NONE;
+	switch (domain->type) {
+	case IOMMU_DOMAIN_IDENTITY:
+		return IOMMU_STRESS_DOMTYPE_IDENTITY;
+	case IOMMU_DOMAIN_DMA:
+		return IOMMU_STRESS_DOMTYPE_DMA;
+	case IOMMU_DOMAIN_DMA_FQ:
+		return IOMMU_STRESS_DOMTYPE_DMA_FQ;
+	case IOMMU_DOMAIN_UNMANAGED:
+		return IOMMU_STRESS_DOMTYPE_UNMANAGED;
+	case IOMMU_DOMAIN_BLOCKED:
+		return IOMMU_STRESS_DOMTYPE_BLOCKED;
+	default:
+		return IOMMU_STRESS_DOMTYPE_OTHER;
+	}
+}
+
+/*
+ * A private unmanaged domain attached to the target's device, with the
+ * bounce page mapped in the module's window. Called with the target lock.
+ */
+static int private_setup(struct istress_domain *d)
+{
+	struct istress_target *t = d->target;
+	int ret;
+
+	d->domain = istress_paging_domain_alloc(t->dev);
+	if (IS_ERR(d->domain)) {
+		ret = PTR_ERR(d->domain);
+		d->domain = NULL;
+		return ret;
+	}
+	/*
+	 * Attach before reading page sizes and aperture: drivers (Intel's
+	 * among them) settle both for the IOMMU they are attached to.
+	 */
+	ret = iommu_attach_device(d->domain, t->dev);
+	if (ret)
+		goto err_free_domain;
+	d->desc.domain_type = istress_domain_type(d->domain);
+	d->desc.pgsize_bitmap = d->domain->pgsize_bitmap;
+	d->desc.aperture_start = d->domain->geometry.aperture_start;
+	d->desc.aperture_end = d->domain->geometry.aperture_end;
+	d->desc.range_start = d->desc.aperture_start;
+	d->desc.range_last = d->desc.aperture_end;
+	ret = istress_resv_from_group(d, t->dev);
+	if (ret)
+		goto err_detach;
+	ret = place_window(d);
+	if (ret)
+		goto err_detach;
+	d->bounce = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!d->bounce) {
+		ret = -ENOMEM;
+		goto err_detach;
+	}
+	ret = istress_iommu_map(d->domain, d->desc.window_iova,
+				page_to_phys(d->bounce), PAGE_SIZE,
+				IOMMU_READ | IOMMU_WRITE);
+	if (ret)
+		goto err_free_bounce;
+	d->bounce_va = page_address(d->bounce);
+	return 0;
+
+err_free_bounce:
+	/* Never mapped, so never reachable by the device. */
+	__free_page(d->bounce);
+	d->bounce = NULL;
+err_detach:
+	iommu_detach_device(d->domain, t->dev);
+err_free_domain:
+	iommu_domain_free(d->domain);
+	d->domain = NULL;
+	return ret;
+}
+
+/* A target by name: registered, or a free dmaengine channel taken now. */
+static int get_target(const char *name, struct istress_target **out,
+		      bool *fresh)
+{
+	*out = istress_target_find(name);
+	*fresh = !*out;
+	if (*out)
+		return 0;
+	return istress_dmaengine_get(name, out);
 }
 
 int istress_domain_create(struct iommu_stress_domain_create *arg,
@@ -208,15 +304,18 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 {
 	struct istress_target *t;
 	struct istress_domain *d;
+	bool fresh;
 	int ret;
 
 	if (arg->flags)
 		return -EOPNOTSUPP;
+	if (arg->__reserved)
+		return -EINVAL;
 	if (strnlen(arg->target, sizeof(arg->target)) == sizeof(arg->target))
 		return -EINVAL;
-	t = istress_target_find(arg->target);
-	if (!t)
-		return -ENODEV;
+	ret = get_target(arg->target, &t, &fresh);
+	if (ret)
+		return ret;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d) {
@@ -235,52 +334,25 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	ret = t->gone ? -ENODEV : t->attached ? -EBUSY : 0;
 	if (ret)
 		goto err_unlock;
-	d->domain = istress_paging_domain_alloc(t->dev);
-	if (IS_ERR(d->domain)) {
-		ret = PTR_ERR(d->domain);
-		d->domain = NULL;
+	if (t->backend == IOMMU_STRESS_BACKEND_DMAENGINE)
+		ret = istress_shared_setup(d, arg->range_start,
+					   arg->range_last);
+	else if (arg->range_start || arg->range_last)
+		ret = -EINVAL;
+	else
+		ret = private_setup(d);
+	if (ret)
 		goto err_unlock;
-	}
-	/*
-	 * Attach before reading page sizes and aperture: drivers (Intel's
-	 * among them) settle both for the IOMMU they are attached to.
-	 */
-	ret = iommu_attach_device(d->domain, t->dev);
-	if (ret)
-		goto err_free_domain;
-	d->desc.pgsize_bitmap = d->domain->pgsize_bitmap;
-	d->desc.aperture_start = d->domain->geometry.aperture_start;
-	d->desc.aperture_end = d->domain->geometry.aperture_end;
-	ret = copy_resv_regions(d, t->dev);
-	if (ret)
-		goto err_detach;
-	ret = place_window(d);
-	if (ret)
-		goto err_detach;
-	d->bounce = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!d->bounce) {
-		ret = -ENOMEM;
-		goto err_detach;
-	}
-	ret = istress_iommu_map(d->domain, d->desc.window_iova,
-				page_to_phys(d->bounce), PAGE_SIZE,
-				IOMMU_READ | IOMMU_WRITE);
-	if (ret)
-		goto err_free_bounce;
 	t->attached = d;
 	mutex_unlock(&t->lock);
+	/* A channel taken just now shows as busy while the domain lives. */
+	if (fresh)
+		istress_target_register(t);
 
 	describe_iommu(t->dev, &d->desc);
 	*out = d;
 	return 0;
 
-err_free_bounce:
-	/* Never mapped, so never reachable by the device. */
-	__free_page(d->bounce);
-err_detach:
-	iommu_detach_device(d->domain, t->dev);
-err_free_domain:
-	iommu_domain_free(d->domain);
 err_unlock:
 	mutex_unlock(&t->lock);
 	kfree(d->resv);
@@ -305,9 +377,14 @@ void istress_domain_detach(struct istress_domain *d)
 	mutex_lock(&d->lock);
 	deferred_sync_all(d);
 	mutex_unlock(&d->lock);
+	t->attached = NULL;
+	if (d->shared) {
+		/* The device stays on the domain: take back all we mapped. */
+		istress_shared_unmap_all(d);
+		return;
+	}
 	iommu_flush_iotlb_all(d->domain);
 	iommu_detach_device(d->domain, t->dev);
-	t->attached = NULL;
 	/* No device reaches the domain now, whatever its tables still say. */
 	mutex_lock(&d->lock);
 	free_pieces(&d->retired);
@@ -332,9 +409,13 @@ static void domain_release(struct kref *ref)
 	list_splice_init(&d->retired, &maps);
 	mutex_unlock(&d->lock);
 
-	/* Unreachable now: freeing the domain frees its page tables. */
-	iommu_domain_free(d->domain);
-	__free_page(d->bounce);
+	if (d->shared) {
+		istress_shared_teardown(d);
+	} else {
+		/* Unreachable now: freeing the domain frees its page tables. */
+		iommu_domain_free(d->domain);
+		__free_page(d->bounce);
+	}
 	list_for_each_entry_safe(m, tmp, &maps, dnode)
 		istress_mapping_free(m);
 	kfree(d->resv);
@@ -402,6 +483,9 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 
 	if (arg->flags & ~IOMMU_STRESS_MAP_OVERLAP)
 		return -EOPNOTSUPP;
+	/* Whatever is there in a shared domain may be the driver's. */
+	if (overlap && d->shared)
+		return -EOPNOTSUPP;
 	if (arg->__reserved || !arg->prot || arg->prot & ~prot_mask)
 		return -EINVAL;
 	ret = check_iova(d, arg->iova, arg->length);
@@ -442,10 +526,15 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 	if (ret)
 		goto out_free;
 
-	/* The driver call runs unlocked so that threads race inside it. */
-	t0 = ktime_get_ns();
-	ret = map_runs(d, buf, arg->iova, arg->offset, arg->length, prot);
-	arg->ns = ktime_get_ns() - t0;
+	/* Never over a mapping the device's own driver made. */
+	ret = d->shared ? istress_shared_check_free(d, arg->iova, arg->length) : 0;
+	if (!ret) {
+		/* The driver call runs unlocked so threads race inside it. */
+		t0 = ktime_get_ns();
+		ret = map_runs(d, buf, arg->iova, arg->offset, arg->length,
+			       prot);
+		arg->ns = ktime_get_ns() - t0;
+	}
 
 	mutex_lock(&d->lock);
 	if (ret) {
@@ -479,8 +568,8 @@ out_free:
  * first and last 2M is probed, and every 2M step between (which finds
  * any superpage left behind).
  */
-static bool still_translates(struct istress_domain *d,
-			     const struct istress_mapping *m)
+bool istress_still_translates(struct istress_domain *d,
+			      const struct istress_mapping *m)
 {
 	u64 iova = m->start;
 
@@ -504,7 +593,7 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 
 	lockdep_assert_held(&d->lock);
 	list_for_each_entry_safe(m, tmp, cut, dnode) {
-		if (still_translates(d, m)) {
+		if (istress_still_translates(d, m)) {
 			list_move_tail(&m->dnode, &d->retired);
 			any = true;
 		}

@@ -62,6 +62,8 @@ struct istress_dma_ops {
 	 * target is attached to. Sleeps until done; returns 0 or -errno.
 	 */
 	int (*copy)(struct istress_target *t, u64 dst, u64 src, u32 len);
+	/* Gives the device back when the target's last reference goes. */
+	void (*release)(struct istress_target *t);
 };
 
 /*
@@ -90,6 +92,16 @@ void istress_target_register(struct istress_target *t);
 void istress_target_unregister(struct istress_target *t);
 struct istress_target *istress_target_find(const char *name);
 int istress_target_list(struct iommu_stress_info *info);
+int istress_target_query(struct iommu_stress_target_query *q);
+
+/* ---- dmaengine backend (dmaengine.c) ---- */
+/* Whole pages: what one DMA ioctl moves at most. */
+#define ISTRESS_DMAENGINE_MAX_XFER	PAGE_SIZE
+
+int istress_dmaengine_list(struct iommu_stress_info *info, int n);
+struct device *istress_dmaengine_lookup(const char *name, char *chan_name,
+					size_t len);
+int istress_dmaengine_get(const char *name, struct istress_target **out);
 
 /* ---- domains and mappings (domain.c, mapping.c) ---- */
 struct istress_resv {
@@ -115,7 +127,15 @@ struct istress_domain {
 	 */
 	struct list_head retired;
 
-	struct page *bounce;		/* mapped at desc.window_iova */
+	/*
+	 * A shared domain is the device's own DMA-API domain: the module
+	 * neither attaches nor frees it, maps only inside desc.range_*, and
+	 * unmaps all it mapped before letting go.
+	 */
+	bool shared;
+	struct page *bounce;		/* private: mapped at desc.window_iova */
+	void *bounce_va;		/* the bounce page, either kind */
+	dma_addr_t bounce_dma;		/* shared: its DMA-API address */
 	unsigned int nresv;
 	struct istress_resv *resv;
 };
@@ -133,6 +153,16 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 int istress_domain_unmap(struct istress_domain *d,
 			 struct iommu_stress_unmap *arg);
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
+u32 istress_domain_type(struct iommu_domain *domain);
+int istress_resv_add(struct istress_domain *d, u64 start, u64 last);
+int istress_resv_from_group(struct istress_domain *d, struct device *dev);
+bool istress_resv_hits(struct istress_domain *d, u64 start, u64 last);
+
+/* shared.c: the device's own DMA-API domain (dmaengine targets). */
+int istress_shared_setup(struct istress_domain *d, u64 start, u64 last);
+int istress_shared_check_free(struct istress_domain *d, u64 iova, u64 len);
+void istress_shared_unmap_all(struct istress_domain *d);
+void istress_shared_teardown(struct istress_domain *d);
 
 /* mapping.c: the record of what the module mapped, by IOVA range. */
 struct istress_mapping {
@@ -153,6 +183,7 @@ struct istress_deferred {
 };
 
 bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last);
+bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last);
 void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_remove(struct istress_domain *d, struct istress_mapping *m);
 int istress_maps_claim(struct istress_domain *d, u64 start, u64 last);
@@ -165,6 +196,8 @@ void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
 			  u64 cut_len, struct list_head *cut,
 			  struct istress_mapping **spare, unsigned int nspare);
 void istress_mapping_free(struct istress_mapping *m);
+bool istress_still_translates(struct istress_domain *d,
+			      const struct istress_mapping *m);
 void istress_maps_drain(struct istress_domain *d, struct list_head *out);
 
 /* ---- DMA (dma.c) ---- */

@@ -23,6 +23,24 @@ bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last)
 	return maps_it_iter_first(&d->maps, start, last);
 }
 
+/* Whether live mappings cover every byte of [start, last] (no gaps). */
+bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last)
+{
+	struct istress_mapping *m;
+	u64 next = start;
+
+	/* Records never overlap, so they come back in address order. */
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last)) {
+		if (m->start > next)
+			return false;
+		if (m->last >= last)
+			return true;
+		next = m->last + 1;
+	}
+	return false;
+}
+
 /* Adds a live mapping; it takes over @m's buffer reference. */
 void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m)
 {

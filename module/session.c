@@ -56,12 +56,19 @@ static int do_info(struct istress_session *s, void *p)
 	arg->abi_version = IOMMU_STRESS_ABI_VERSION;
 	arg->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU |
 			 IOMMU_STRESS_FEAT_MAP_OVERLAP;
+	if (IS_ENABLED(CONFIG_DMA_ENGINE))
+		arg->features |= IOMMU_STRESS_FEAT_DMAENGINE;
 	strscpy(arg->module_version, ISTRESS_VERSION,
 		sizeof(arg->module_version));
 	strscpy(arg->kernel_release, init_utsname()->release,
 		sizeof(arg->kernel_release));
 	arg->ntargets = istress_target_list(arg);
 	return 0;
+}
+
+static int do_target_query(struct istress_session *s, void *p)
+{
+	return istress_target_query(p);
 }
 
 static int do_buf_alloc(struct istress_session *s, void *p)
@@ -309,6 +316,8 @@ static const struct istress_ioctl_op istress_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_STRESS_IOVA_TO_PHYS, do_iova_to_phys,
 		 iommu_stress_iova_to_phys),
 	IOCTL_OP(IOMMU_STRESS_DMA, do_dma, iommu_stress_dma),
+	IOCTL_OP(IOMMU_STRESS_TARGET_QUERY, do_target_query,
+		 iommu_stress_target_query),
 };
 
 static long istress_ioctl(struct file *filp, unsigned int cmd,

@@ -3,6 +3,8 @@
  * The registry of DMA targets. Backends register a target when they bind
  * a device and unregister it on removal; the domain attached at that point
  * is detached first, so the device's DMA never outlives its domain.
+ * dmaengine channels are registered while a session holds them, so that
+ * they show as busy; they leave with their last reference.
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -24,14 +26,22 @@ struct istress_target *istress_target_alloc(void)
 	return t;
 }
 
+/* Runs with the registry lock held, so find() never sees a dying target. */
 static void target_release(struct kref *ref)
+	__releases(&istress_targets_lock)
 {
-	kfree(container_of(ref, struct istress_target, ref));
+	struct istress_target *t = container_of(ref, struct istress_target, ref);
+
+	list_del_init(&t->node);
+	mutex_unlock(&istress_targets_lock);
+	if (t->ops && t->ops->release)
+		t->ops->release(t);
+	kfree(t);
 }
 
 void istress_target_put(struct istress_target *t)
 {
-	kref_put(&t->ref, target_release);
+	kref_put_mutex(&t->ref, target_release, &istress_targets_lock);
 }
 
 void istress_target_register(struct istress_target *t)
@@ -63,8 +73,7 @@ struct istress_target *istress_target_find(const char *name)
 
 	mutex_lock(&istress_targets_lock);
 	list_for_each_entry(t, &istress_targets, node) {
-		if (!strcmp(t->name, name)) {
-			kref_get(&t->ref);
+		if (!strcmp(t->name, name) && kref_get_unless_zero(&t->ref)) {
 			found = t;
 			break;
 		}
@@ -73,7 +82,10 @@ struct istress_target *istress_target_find(const char *name)
 	return found;
 }
 
-/* Fills info->targets; returns how many targets exist in all. */
+/*
+ * Fills info->targets: the registered targets, then the free dmaengine
+ * channels. Returns how many targets exist in all.
+ */
 int istress_target_list(struct iommu_stress_info *info)
 {
 	struct istress_target *t;
@@ -92,5 +104,58 @@ int istress_target_list(struct iommu_stress_info *info)
 		n++;
 	}
 	mutex_unlock(&istress_targets_lock);
-	return n;
+	return istress_dmaengine_list(info, n);
+}
+
+static void fill_query(struct iommu_stress_target_query *q, struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	struct iommu_group *group = iommu_group_get(dev);
+
+	strscpy(q->device, dev_name(dev), sizeof(q->device));
+	strscpy(q->driver, dev->driver ? dev->driver->name : "",
+		sizeof(q->driver));
+	q->iommu_group = group ? iommu_group_id(group) : -1;
+	iommu_group_put(group);
+	q->domain_type = istress_domain_type(domain);
+}
+
+/* TARGET_QUERY: a registered target, or a free dmaengine channel. */
+int istress_target_query(struct iommu_stress_target_query *q)
+{
+	char chan[IOMMU_STRESS_NAME_LEN];
+	struct istress_target *t;
+	struct device *dev;
+
+	if (q->flags)
+		return -EOPNOTSUPP;
+	if (q->__reserved)
+		return -EINVAL;
+	if (strnlen(q->name, sizeof(q->name)) == sizeof(q->name))
+		return -EINVAL;
+	t = istress_target_find(q->name);
+	if (t) {
+		int ret = 0;
+
+		mutex_lock(&t->lock);
+		q->backend = t->backend;
+		q->max_dma_len = t->max_dma_len;
+		q->busy = t->attached != NULL;
+		if (t->gone)
+			ret = -ENODEV;
+		else
+			fill_query(q, t->dev);
+		mutex_unlock(&t->lock);
+		istress_target_put(t);
+		return ret;
+	}
+	dev = istress_dmaengine_lookup(q->name, chan, sizeof(chan));
+	if (!dev)
+		return -ENODEV;
+	q->backend = IOMMU_STRESS_BACKEND_DMAENGINE;
+	q->max_dma_len = ISTRESS_DMAENGINE_MAX_XFER;
+	q->busy = 0;
+	fill_query(q, dev);
+	put_device(dev);
+	return 0;
 }

@@ -40,6 +40,7 @@ static inline const char *errname(int e)
 	case EMSGSIZE: return "EMSGSIZE";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case EADDRINUSE: return "EADDRINUSE";
 	case EOVERFLOW: return "EOVERFLOW";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	default: return strerror(e);

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA backend for dmaengine memcpy channels (ioatdma, idxd, ptdma, ...):
+ * the path real hosts use. A channel is requested exclusively, as dmatest
+ * does, for as long as a session's domain uses it, and released after
+ * everything the session mapped is gone.
+ *
+ * The framework has no exported iterator over channels, so listing and
+ * lookup go through dma_request_channel() with a filter that records each
+ * free memcpy channel it is shown and accepts none: nothing is acquired.
+ * Channels another client holds are never shown, so never touched.
+ */
+#include <linux/dmaengine.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "istress.h"
+#include "compat.h"
+
+struct istress_chan {
+	struct dma_chan *chan;
+	struct completion done;
+	enum dmaengine_tx_result result;
+};
+
+/* What a filter pass looks for, and what it saw. */
+struct chan_match {
+	const char *name;		/* "dma0chan0", or NULL */
+	const char *device;		/* the DMA device's name, or NULL */
+	bool take;			/* accept the first match */
+	/* listing */
+	struct iommu_stress_info *info;
+	int n;
+	/* lookup: the first match's DMA device, referenced */
+	struct device *dma_dev;
+	char found[IOMMU_STRESS_NAME_LEN];
+};
+
+static struct device *chan_dma_dev(struct dma_chan *chan)
+{
+#ifdef ISTRESS_HAVE_DMAENGINE_GET_DMA_DEVICE
+	return dmaengine_get_dma_device(chan);
+#else
+	return chan->device->dev;
+#endif
+}
+
+/* Runs under the framework's list mutex, for every free memcpy channel. */
+static bool chan_filter(struct dma_chan *chan, void *param)
+{
+	struct chan_match *m = param;
+	struct device *dev = chan_dma_dev(chan);
+
+	if (m->name && strcmp(dma_chan_name(chan), m->name))
+		return false;
+	if (m->device && strcmp(dev_name(dev), m->device))
+		return false;
+	if (m->info) {
+		if (m->n < IOMMU_STRESS_MAX_TARGETS) {
+			struct iommu_stress_target_info *ti = &m->info->targets[m->n];
+
+			strscpy(ti->name, dma_chan_name(chan), sizeof(ti->name));
+			ti->backend = IOMMU_STRESS_BACKEND_DMAENGINE;
+			ti->max_dma_len = ISTRESS_DMAENGINE_MAX_XFER;
+			ti->busy = 0;
+		}
+		m->n++;
+		return false;
+	}
+	if (m->take)
+		return true;
+	if (!m->dma_dev) {
+		m->dma_dev = get_device(dev);
+		strscpy(m->found, dma_chan_name(chan), sizeof(m->found));
+	}
+	return false;
+}
+
+/* "dma0chan0" names a channel, "dma:<device>" any channel of a device. */
+static int parse_name(const char *name, struct chan_match *m)
+{
+	if (!strncmp(name, "dma:", 4) && name[4]) {
+		m->device = name + 4;
+		return 0;
+	}
+	if (!strncmp(name, "dma", 3) && strstr(name, "chan")) {
+		m->name = name;
+		return 0;
+	}
+	return -ENODEV;
+}
+
+static struct dma_chan *request_match(struct chan_match *m)
+{
+	dma_cap_mask_t mask;
+
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	return dma_request_channel(mask, chan_filter, m);
+}
+
+int istress_dmaengine_list(struct iommu_stress_info *info, int n)
+{
+	struct chan_match m = { .info = info, .n = n };
+
+	request_match(&m);
+	return m.n;
+}
+
+/* The DMA device behind the free channel @name, referenced; or NULL. */
+struct device *istress_dmaengine_lookup(const char *name, char *chan_name,
+					size_t len)
+{
+	struct chan_match m = {};
+
+	if (parse_name(name, &m))
+		return NULL;
+	request_match(&m);
+	if (m.dma_dev)
+		strscpy(chan_name, m.found, len);
+	return m.dma_dev;
+}
+
+static void chan_done(void *param, const struct dmaengine_result *res)
+{
+	struct istress_chan *c = param;
+
+	c->result = res ? res->result : DMA_TRANS_NOERROR;
+	complete(&c->done);
+}
+
+/* Called with the target lock held: one transfer at a time per channel. */
+static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
+{
+	unsigned long timeout = msecs_to_jiffies(istress_dma_timeout_ms);
+	struct istress_chan *c = t->priv;
+	struct dma_async_tx_descriptor *tx;
+	dma_cookie_t cookie;
+
+	if (!len || len > ISTRESS_DMAENGINE_MAX_XFER)
+		return -EINVAL;
+	if (!is_dma_copy_aligned(c->chan->device, src, dst, len))
+		return -EINVAL;
+	tx = dmaengine_prep_dma_memcpy(c->chan, dst, src, len,
+				       DMA_PREP_INTERRUPT | DMA_CTRL_ACK);
+	if (!tx)
+		return -EIO;
+	reinit_completion(&c->done);
+	c->result = DMA_TRANS_NOERROR;
+	tx->callback_result = chan_done;
+	tx->callback_param = c;
+	cookie = dmaengine_submit(tx);
+	if (dma_submit_error(cookie))
+		return -EIO;
+	dma_async_issue_pending(c->chan);
+	if (!wait_for_completion_timeout(&c->done, timeout)) {
+		/* Returns once no descriptor or callback of ours can run. */
+		dmaengine_terminate_sync(c->chan);
+		dev_err(t->dev, "%s: memcpy did not finish in %u ms\n",
+			t->name, istress_dma_timeout_ms);
+		return -ETIMEDOUT;
+	}
+	/*
+	 * Real engines end a transfer from an unmapped IOVA with an error; the
+	 * edu provider, like edu itself, reads zeros instead.
+	 */
+	return c->result == DMA_TRANS_NOERROR ? 0 : -EIO;
+}
+
+static void dmaengine_release(struct istress_target *t)
+{
+	struct istress_chan *c = t->priv;
+
+	dma_release_channel(c->chan);
+	kfree(c);
+}
+
+static const struct istress_dma_ops dmaengine_dma_ops = {
+	.copy = dmaengine_copy,
+	.release = dmaengine_release,
+};
+
+/*
+ * Requests the channel @name exclusively and wraps it in a target, which
+ * releases the channel when its last reference goes. -ENODEV when no free
+ * memcpy channel has that name.
+ */
+int istress_dmaengine_get(const char *name, struct istress_target **out)
+{
+	struct chan_match m = { .take = true };
+	struct istress_target *t;
+	struct istress_chan *c;
+
+	if (parse_name(name, &m))
+		return -ENODEV;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	t = istress_target_alloc();
+	if (!c || !t) {
+		kfree(c);
+		kfree(t);
+		return -ENOMEM;
+	}
+	init_completion(&c->done);
+	c->chan = request_match(&m);
+	if (!c->chan) {
+		kfree(c);
+		kfree(t);
+		return -ENODEV;
+	}
+	strscpy(t->name, dma_chan_name(c->chan), sizeof(t->name));
+	t->backend = IOMMU_STRESS_BACKEND_DMAENGINE;
+	t->max_dma_len = ISTRESS_DMAENGINE_MAX_XFER;
+	t->dev = chan_dma_dev(c->chan);
+	t->ops = &dmaengine_dma_ops;
+	t->priv = c;
+	*out = t;
+	return 0;
+}

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared domains: the test maps into the DMA-API domain a dmaengine
+ * channel's device already uses, because the channel's driver keeps its
+ * descriptor rings and completion records there and a private domain
+ * would cut them off.
+ *
+ * The driver's IOVA allocator cannot be told about the test, so the test
+ * stays inside a range of its own: by default at the bottom of the space
+ * above 4 GiB. The DMA API allocates below 4 GiB first and top-down after
+ * that, so it reaches that range last. Each map first checks that nothing
+ * is mapped there, and the module never unmaps anything it did not map.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/pci.h>
+#include <linux/resource_ext.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "istress.h"
+
+#ifdef ISTRESS_UNSAFE_TESTS
+/*
+ * Test builds only: a shared domain's mappings are left in place (and
+ * their pages kept) when it goes, as a module without its teardown would,
+ * so the VM test can prove that its after-close checks see it.
+ */
+static bool unsafe_keep_shared_maps;
+module_param(unsafe_keep_shared_maps, bool, 0644);
+MODULE_PARM_DESC(unsafe_keep_shared_maps, "TEST BUILD: leave a shared domain's mappings behind on close");
+#else
+#define unsafe_keep_shared_maps false
+#endif
+
+#define SHARED_DEFAULT_START	SZ_4G
+#define SHARED_DEFAULT_LEN	(64ULL << 30)
+
+/*
+ * Host-bridge memory windows: a DMA to such an address may be routed to a
+ * peer device instead of the IOMMU. The DMA API keeps out of them too.
+ */
+static int resv_pci_windows(struct istress_domain *d, struct device *dev)
+{
+	struct pci_host_bridge *bridge;
+	struct resource_entry *win;
+	int ret;
+
+	if (!dev_is_pci(dev))
+		return 0;
+	bridge = pci_find_host_bridge(to_pci_dev(dev)->bus);
+	if (!bridge)
+		return 0;
+	resource_list_for_each_entry(win, &bridge->windows) {
+		if (resource_type(win->res) != IORESOURCE_MEM)
+			continue;
+		ret = istress_resv_add(d, win->res->start - win->offset,
+				       win->res->end - win->offset);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The caller's range, checked; or the default one, found. */
+static int choose_range(struct istress_domain *d, u64 start, u64 last)
+{
+	u64 ap_start = d->desc.aperture_start, ap_end = d->desc.aperture_end;
+
+	if (start || last) {
+		if (last < start || !IS_ALIGNED(start, SZ_2M) ||
+		    !IS_ALIGNED(last + 1, SZ_2M))
+			return -EINVAL;
+		if (start < ap_start || last > ap_end)
+			return -ERANGE;
+		if (istress_resv_hits(d, start, last))
+			return -EADDRNOTAVAIL;
+		goto found;
+	}
+	for (start = max_t(u64, SHARED_DEFAULT_START, round_up(ap_start, SZ_1G));;
+	     start += SZ_1G) {
+		last = start + SHARED_DEFAULT_LEN - 1;
+		if (last < start || last > ap_end)
+			return -EADDRNOTAVAIL;
+		if (!istress_resv_hits(d, start, last))
+			break;
+	}
+found:
+	d->desc.range_start = start;
+	d->desc.range_last = last;
+	return 0;
+}
+
+/* Called with the target lock held; the caller frees d->resv on error. */
+int istress_shared_setup(struct istress_domain *d, u64 start, u64 last)
+{
+	struct device *dev = d->target->dev;
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	dma_addr_t dma;
+	int ret;
+
+	d->desc.domain_type = istress_domain_type(domain);
+	if (!domain || !(domain->type & __IOMMU_DOMAIN_DMA_API) ||
+	    !(domain->type & __IOMMU_DOMAIN_PAGING)) {
+		dev_info(dev, "iommu_stress: %s: not on a DMA-API IOMMU domain (type %#x); no translation to test\n",
+			 d->target->name, domain ? domain->type : 0);
+		return -EOPNOTSUPP;
+	}
+	d->domain = domain;
+	d->shared = true;
+	d->desc.out_flags |= IOMMU_STRESS_DOMAIN_SHARED;
+	d->desc.pgsize_bitmap = domain->pgsize_bitmap;
+	d->desc.aperture_start = domain->geometry.aperture_start;
+	d->desc.aperture_end = domain->geometry.aperture_end;
+	ret = istress_resv_from_group(d, dev);
+	if (!ret)
+		ret = resv_pci_windows(d, dev);
+	if (!ret)
+		ret = choose_range(d, start, last);
+	if (ret)
+		return ret;
+	/* The bounce page comes from the DMA API, like the driver's rings. */
+	d->bounce_va = dma_alloc_coherent(dev, PAGE_SIZE, &dma, GFP_KERNEL);
+	if (!d->bounce_va)
+		return -ENOMEM;
+	d->bounce_dma = dma;
+	d->desc.window_iova = dma;
+	d->desc.window_len = PAGE_SIZE;
+	return 0;
+}
+
+/* -EADDRINUSE when any page of the range already translates. */
+int istress_shared_check_free(struct istress_domain *d, u64 iova, u64 len)
+{
+	u64 off;
+
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		if (iommu_iova_to_phys(d->domain, iova + off)) {
+			dev_info_ratelimited(d->target->dev,
+					     "iommu_stress: IOVA %#llx is already mapped in %s's domain; not mapping over it\n",
+					     iova + off, d->target->name);
+			return -EADDRINUSE;
+		}
+		if (!(off & (SZ_2M - 1)))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Unmaps the pages of @m that still translate into its own buffer (a
+ * driver that reported them unmapped but left them). Anything else found
+ * there is not ours to touch.
+ */
+static void unmap_leftovers(struct istress_domain *d, struct istress_mapping *m)
+{
+	u64 iova, off;
+
+	for (iova = m->start; iova <= m->last && iova >= m->start;
+	     iova += PAGE_SIZE) {
+		phys_addr_t phys = iommu_iova_to_phys(d->domain, iova);
+
+		if (phys && istress_buf_contains(m->buf, phys, &off))
+			iommu_unmap(d->domain, iova, PAGE_SIZE);
+		if (!(iova & (SZ_2M - 1)))
+			cond_resched();
+	}
+}
+
+/* Whether any page of @m still translates into its buffer. */
+static bool still_ours(struct istress_domain *d, struct istress_mapping *m)
+{
+	u64 iova, off;
+
+	for (iova = m->start; iova <= m->last && iova >= m->start;
+	     iova += PAGE_SIZE) {
+		phys_addr_t phys = iommu_iova_to_phys(d->domain, iova);
+
+		if (phys && istress_buf_contains(m->buf, phys, &off))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Takes back everything the session mapped, with the IOTLB flushed,
+ * before the pages may go. A page the driver will not let go of is never
+ * freed: its buffer is kept for good and the kernel log says where.
+ * Called with the target lock held, after parked unmaps were synced.
+ */
+void istress_shared_unmap_all(struct istress_domain *d)
+{
+	struct istress_mapping *m, *tmp;
+	LIST_HEAD(retired);
+	LIST_HEAD(maps);
+
+	mutex_lock(&d->lock);
+	istress_maps_drain(d, &maps);
+	list_splice_init(&d->retired, &retired);
+	mutex_unlock(&d->lock);
+
+	if (unsafe_keep_shared_maps) {
+		list_splice_tail(&retired, &maps);
+		/* Records go, buffer references stay: the pages are never freed. */
+		list_for_each_entry_safe(m, tmp, &maps, dnode)
+			kfree(m);
+		return;
+	}
+	/* iommu_unmap() syncs the IOTLB for the range it unmapped. */
+	list_for_each_entry(m, &maps, dnode)
+		iommu_unmap(d->domain, m->start, m->last - m->start + 1);
+	list_for_each_entry(m, &retired, dnode)
+		unmap_leftovers(d, m);
+	iommu_flush_iotlb_all(d->domain);
+
+	list_splice_tail(&retired, &maps);
+	list_for_each_entry_safe(m, tmp, &maps, dnode) {
+		list_del(&m->dnode);
+		if (still_ours(d, m)) {
+			dev_warn(d->target->dev,
+				 "iommu_stress: %s: IOVAs [%#llx, %#llx] still translate after unmap; keeping their pages for good\n",
+				 d->target->name, m->start, m->last);
+			/* The record goes, its buffer reference stays. */
+			kfree(m);
+			continue;
+		}
+		istress_mapping_free(m);
+	}
+}
+
+/* After unmap_all: gives the bounce page back to the DMA API. */
+void istress_shared_teardown(struct istress_domain *d)
+{
+	dma_free_coherent(d->target->dev, PAGE_SIZE, d->bounce_va,
+			  d->bounce_dma);
+}
