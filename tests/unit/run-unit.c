@@ -8,7 +8,7 @@ int unit_failed_checks;
 
 static const struct unit_case *const suites[] = {
 	signature_cases, json_cases, stats_cases, churn_cases, report_cases,
-	dev_cases, target_cases,
+	dev_cases, target_cases, session_cases,
 };
 
 int main(int argc, char **argv)

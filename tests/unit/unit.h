@@ -27,6 +27,7 @@ extern const struct unit_case churn_cases[];
 extern const struct unit_case report_cases[];
 extern const struct unit_case dev_cases[];
 extern const struct unit_case target_cases[];
+extern const struct unit_case session_cases[];
 
 struct run_opts;
 /* 'run @pattern @line' parsed into @o, as opts_parse() does it. */
