@@ -9,48 +9,92 @@
 
 #include "dev.h"
 
-/* What each errno means for each ioctl: the module's contract, in words. */
+static int sys_open(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+static int sys_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg);
+}
+
+static const struct dev_sys libc_sys = {
+	.open = sys_open, .close = close, .ioctl = sys_ioctl,
+	.mmap = mmap, .munmap = munmap,
+};
+
+const struct dev_sys *dev_sys = &libc_sys;
+
+/*
+ * What each errno means, in the words of the module's contract: the first
+ * entry for the ioctl, else the one for any ioctl (DEV_ANY). DMA's status
+ * word (a transfer that did not complete) has entries of its own.
+ */
+#define DEV_ANY		0ul
+
+static const struct dev_hint {
+	unsigned long cmd;
+	int err;
+	const char *text;
+} hints[] = {
+	{ DEV_ANY, ENOTTY, "unknown ioctl (module and tool ABI differ?)" },
+	{ DEV_ANY, E2BIG, "argument struct larger than the module knows, with a non-zero tail" },
+	{ IOMMU_STRESS_BUF_ALLOC, EOPNOTSUPP, "chunk size not supported on this host" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EOPNOTSUPP,
+	  "the device's IOMMU domain is not a DMA-API domain (identity/passthrough, blocked, unmanaged or none): see 'iommu-stress info'" },
+	{ IOMMU_STRESS_MAP, EOPNOTSUPP,
+	  "MAP_OVERLAP refused: a shared (dmaengine) domain never maps over live mappings" },
+	{ DEV_ANY, EOPNOTSUPP, "unknown flags" },
+	{ IOMMU_STRESS_UNMAP, ENOENT, "nothing is mapped in that range" },
+	{ DEV_ANY, ENOENT, "no such buffer or domain id in this session" },
+	{ DEV_ANY, EEXIST, "the range overlaps a live mapping" },
+	{ IOMMU_STRESS_MAP, EADDRINUSE,
+	  "the range meets a mapping the channel's driver made in its DMA-API domain (never overwritten)" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EBUSY,
+	  "the target is in use: a domain is attached to it, or its dmaengine channel is held by another session or dmaengine client" },
+	{ DEV_ANY, EBUSY, "in use (mapped, or another thread works on that range)" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, ERANGE, "the IOVA range lies outside the domain's aperture" },
+	{ IOMMU_STRESS_DMA, ERANGE,
+	  "DMA read outside the aperture, or outside the test's IOVA range of a shared domain" },
+	{ DEV_ANY, ERANGE,
+	  "IOVA outside the domain's aperture, or outside the test's IOVA range of a shared domain" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EADDRNOTAVAIL,
+	  "the IOVA range meets a reserved region or a PCI host-bridge window, or no default range fits" },
+	{ DEV_ANY, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window" },
+	{ DEV_ANY, EMSGSIZE, "DMA longer than the target can do in one transfer" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, ENODEV, "no such target or dmaengine channel (see 'iommu-stress info')" },
+	{ IOMMU_STRESS_TARGET_QUERY, ENODEV, "no such target or dmaengine channel (see 'iommu-stress info')" },
+	{ DEV_ANY, ENODEV, "no such target, or the device has gone" },
+	{ DEV_ANY, EOVERFLOW, "IOVA + length wraps around" },
+	{ DEV_ANY, ENOMEM, "out of memory, or over the module's max_buffer_mb cap" },
+	{ DEV_ANY, EPERM, "needs root (CAP_SYS_ADMIN)" },
+	{ IOMMU_STRESS_DMA, EACCES,
+	  "DMA write to an IOVA this session has not mapped (a shared domain takes writes nowhere else)" },
+	{ DEV_ANY, EACCES, "needs root (CAP_SYS_ADMIN)" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EINVAL,
+	  "invalid argument: an IOVA range not 2M-aligned or ending before it starts, a range for an edu target (its private domain takes none), or a reserved field" },
+	{ DEV_ANY, EINVAL, "invalid argument (alignment, size, offset or a reserved field)" },
+	{ DEV_DMA_STATUS, EIO,
+	  "the device reported a failed transfer (a DMA engine fails a read it cannot translate)" },
+	{ DEV_DMA_STATUS, ETIMEDOUT,
+	  "the device did not finish in time; the module retired it until it is re-probed" },
+};
+
 const char *dev_errno_hint(unsigned long cmd, int err)
 {
-	switch (err) {
-	case ENOTTY:
-		return "unknown ioctl (module and tool ABI differ?)";
-	case E2BIG:
-		return "argument struct larger than the module knows, with a non-zero tail";
-	case EOPNOTSUPP:
-		return cmd == IOMMU_STRESS_BUF_ALLOC ?
-		       "chunk size not supported on this host" :
-		       "unknown flags";
-	case ENOENT:
-		return cmd == IOMMU_STRESS_UNMAP ?
-		       "nothing is mapped in that range" :
-		       "no such buffer or domain id in this session";
-	case EEXIST:
-		return "the range overlaps a live mapping";
-	case EBUSY:
-		return cmd == IOMMU_STRESS_DOMAIN_CREATE ?
-		       "the target already has a domain attached" :
-		       "in use (mapped, or another thread works on that range)";
-	case ERANGE:
-		return "IOVA outside the domain's aperture";
-	case EADDRNOTAVAIL:
-		return "IOVA in a reserved region or in the module's DMA window";
-	case EMSGSIZE:
-		return "DMA longer than the target can do in one transfer";
-	case ENODEV:
-		return "no such target, or the device has gone";
-	case EOVERFLOW:
-		return "IOVA + length wraps around";
-	case ENOMEM:
-		return "out of memory, or over the module's max_buffer_mb cap";
-	case EPERM:
-	case EACCES:
-		return "needs root (CAP_SYS_ADMIN)";
-	case EINVAL:
-		return "invalid argument (alignment, size, offset or a reserved field)";
-	default:
-		return strerror(err);
+	const struct dev_hint *any = NULL;
+
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
+		if (hints[i].err != err)
+			continue;
+		if (hints[i].cmd == cmd)
+			return hints[i].text;
+		if (hints[i].cmd == DEV_ANY && !any)
+			any = &hints[i];
 	}
+	/* A transfer's status is no ioctl error: only its own entries apply. */
+	return any && cmd != DEV_DMA_STATUS ? any->text : strerror(err);
 }
 
 static const char *ioctl_name(unsigned long cmd)
@@ -65,6 +109,7 @@ static const char *ioctl_name(unsigned long cmd)
 	case IOMMU_STRESS_UNMAP: return "UNMAP";
 	case IOMMU_STRESS_IOVA_TO_PHYS: return "IOVA_TO_PHYS";
 	case IOMMU_STRESS_DMA: return "DMA";
+	case IOMMU_STRESS_TARGET_QUERY: return "TARGET_QUERY";
 	default: return "ioctl";
 	}
 }
@@ -80,22 +125,37 @@ int dev_set_quiet(int on)
 	return old;
 }
 
+static void say_refused(unsigned long cmd, const char *what, int err)
+{
+	fprintf(stderr, "iommu-stress: %s %s: %s (%s)\n", ioctl_name(cmd),
+		what, dev_errno_hint(cmd, err), strerror(err));
+}
+
 static int do_ioctl(int fd, unsigned long cmd, void *arg, const char *what)
 {
-	if (ioctl(fd, cmd, arg) == 0)
+	if (dev_sys->ioctl(fd, cmd, arg) == 0)
 		return 0;
 	int err = errno;
 
-	if (quiet)
-		return -err;
-	fprintf(stderr, "iommu-stress: %s %s: %s (%s)\n", ioctl_name(cmd),
-		what, dev_errno_hint(cmd, err), strerror(err));
+	if (!quiet)
+		say_refused(cmd, what, err);
 	return -err;
+}
+
+/* Copies a target name into an ioctl's name field; -EINVAL (printed) if too long. */
+static int set_name(char *dst, size_t n, const char *name)
+{
+	if (strlen(name) >= n) {
+		fprintf(stderr, "iommu-stress: target name too long: %s\n", name);
+		return -EINVAL;
+	}
+	strcpy(dst, name);
+	return 0;
 }
 
 int dev_open(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int fd = dev_sys->open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
 		int err = errno;
@@ -112,7 +172,7 @@ int dev_open(const char *path)
 void dev_close(int fd)
 {
 	if (fd >= 0)
-		close(fd);
+		dev_sys->close(fd);
 }
 
 int dev_info(int fd, struct iommu_stress_info *info)
@@ -139,8 +199,8 @@ int dev_buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
 		return ret;
 	buf->id = a.buf_id;
 	buf->length = length;
-	buf->mem = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			(off_t)a.mmap_offset);
+	buf->mem = dev_sys->mmap(NULL, length, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, (off_t)a.mmap_offset);
 	if (buf->mem == MAP_FAILED) {
 		int err = errno;
 
@@ -156,7 +216,7 @@ int dev_buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
 void dev_buf_unmap(struct dev_buf *buf)
 {
 	if (buf->mem)
-		munmap(buf->mem, buf->length);
+		dev_sys->munmap(buf->mem, buf->length);
 	buf->mem = NULL;
 }
 
@@ -165,24 +225,51 @@ int dev_buf_free(int fd, struct dev_buf *buf)
 	struct iommu_stress_buf_free f = { .size = sizeof(f), .buf_id = buf->id };
 
 	if (buf->mem)
-		munmap(buf->mem, buf->length);
+		dev_sys->munmap(buf->mem, buf->length);
 	buf->mem = NULL;
 	return do_ioctl(fd, IOMMU_STRESS_BUF_FREE, &f, "");
 }
 
-int dev_domain_create(int fd, const char *target,
-		      struct iommu_stress_domain_create *out)
+int dev_target_query(int fd, const char *name,
+		     struct iommu_stress_target_query *out)
 {
 	char what[96];
+	int old, ret;
 
 	memset(out, 0, sizeof(*out));
 	out->size = sizeof(*out);
-	if (strlen(target) >= sizeof(out->target)) {
-		fprintf(stderr, "iommu-stress: target name too long: %s\n", target);
-		return -EINVAL;
-	}
-	strcpy(out->target, target);
-	snprintf(what, sizeof(what), "on %s", target);
+	ret = set_name(out->name, sizeof(out->name), name);
+	if (ret)
+		return ret;
+	snprintf(what, sizeof(what), "of %s", name);
+	old = dev_set_quiet(1);
+	ret = do_ioctl(fd, IOMMU_STRESS_TARGET_QUERY, out, what);
+	dev_set_quiet(old);
+	/* A module from before TARGET_QUERY: the caller falls back to INFO. */
+	if (ret && ret != -ENOTTY && !old)
+		say_refused(IOMMU_STRESS_TARGET_QUERY, what, -ret);
+	return ret;
+}
+
+int dev_domain_create(int fd, const char *target, uint64_t range_start,
+		      uint64_t range_last, struct iommu_stress_domain_create *out)
+{
+	char what[128];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	ret = set_name(out->target, sizeof(out->target), target);
+	if (ret)
+		return ret;
+	out->range_start = range_start;
+	out->range_last = range_last;
+	if (range_start || range_last)
+		snprintf(what, sizeof(what), "on %s with IOVA range [%#llx, %#llx]",
+			 target, (unsigned long long)range_start,
+			 (unsigned long long)range_last);
+	else
+		snprintf(what, sizeof(what), "on %s", target);
 	return do_ioctl(fd, IOMMU_STRESS_DOMAIN_CREATE, out, what);
 }
 

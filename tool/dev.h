@@ -9,7 +9,23 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/iommu_stress.h>
+
+/*
+ * The system calls the wrappers make: libc's, or a model of the module
+ * that the unit tests stand in to run whole sessions without a kernel.
+ */
+struct dev_sys {
+	int (*open)(const char *path, int flags);
+	int (*close)(int fd);
+	int (*ioctl)(int fd, unsigned long cmd, void *arg);
+	void *(*mmap)(void *addr, size_t len, int prot, int flags, int fd,
+		      off_t off);
+	int (*munmap)(void *addr, size_t len);
+};
+
+extern const struct dev_sys *dev_sys;
 
 struct dev_buf {
 	uint32_t id;
@@ -25,8 +41,15 @@ int dev_buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
 int dev_buf_free(int fd, struct dev_buf *buf);
 /* Drops only the user view; the module frees the buffer with the session. */
 void dev_buf_unmap(struct dev_buf *buf);
-int dev_domain_create(int fd, const char *target,
-		      struct iommu_stress_domain_create *out);
+/*
+ * TARGET_QUERY. A module that predates it answers -ENOTTY, which is
+ * returned without a word: the caller falls back to what INFO says.
+ */
+int dev_target_query(int fd, const char *name,
+		     struct iommu_stress_target_query *out);
+/* @range_start and @range_last: a shared domain's test range, or both 0. */
+int dev_domain_create(int fd, const char *target, uint64_t range_start,
+		      uint64_t range_last, struct iommu_stress_domain_create *out);
 int dev_domain_destroy(int fd, uint32_t domain_id);
 int dev_map(int fd, uint32_t domain_id, const struct dev_buf *buf,
 	    uint64_t iova, uint64_t offset, uint64_t length, uint32_t flags,
@@ -39,6 +62,11 @@ int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
 		 uint32_t *status, uint64_t *ns);
 int dev_iova_to_phys(int fd, uint32_t domain_id, uint64_t iova,
 		     struct iommu_stress_iova_to_phys *out);
+/*
+ * What @err means for ioctl @cmd, or, with DEV_DMA_STATUS, what a DMA's
+ * non-zero status means.
+ */
+#define DEV_DMA_STATUS	1ul
 const char *dev_errno_hint(unsigned long cmd, int err);
 /*
  * While on (per thread), failed ioctls return -errno without printing:

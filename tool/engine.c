@@ -342,6 +342,22 @@ static void finish(struct session *s, struct worker *ws, unsigned int n)
 	s->res->error = atomic_load(&s->failed) && !s->res->unsupported[0];
 }
 
+/* A run of @p with @nplace threads begins: nothing found yet. */
+static void result_begin(struct session *s, const struct pattern *p,
+			 unsigned int nplace)
+{
+	s->pattern = p;
+	s->res->pattern = p->name;
+	s->res->first_ns = UINT64_MAX;
+	s->res->buffer_node = place_buffer_node();
+	s->res->nplace = nplace;
+}
+
+void engine_unsupported(struct session *s, const struct pattern *p)
+{
+	result_begin(s, p, 0);
+}
+
 int engine_run(struct session *s, const struct pattern *p)
 {
 	const struct run_opts *o = s->opts;
@@ -350,11 +366,7 @@ int engine_run(struct session *s, const struct pattern *p)
 	int progress = want_progress(o), ret = 0;
 	struct worker *ws;
 
-	s->pattern = p;
-	s->res->pattern = p->name;
-	s->res->first_ns = UINT64_MAX;
-	s->res->buffer_node = place_buffer_node();
-	s->res->nplace = nw + nc;
+	result_begin(s, p, nw + nc);
 	ws = new_workers(s, nw + nc);
 	if (!ws)
 		return -ENOMEM;
@@ -401,11 +413,7 @@ int engine_replay(struct session *s, const struct pattern *p, FILE *f,
 	struct worker *ws;
 	int ret;
 
-	s->pattern = p;
-	s->res->pattern = p->name;
-	s->res->first_ns = UINT64_MAX;
-	s->res->buffer_node = place_buffer_node();
-	s->res->nplace = 1;
+	result_begin(s, p, 1);
 	ws = new_workers(s, 1);
 	if (!ws)
 		return -ENOMEM;

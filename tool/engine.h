@@ -18,6 +18,12 @@
 void engine_signals(void);
 /* Runs @p in the open session @s; 0 or the first error (-errno). */
 int engine_run(struct session *s, const struct pattern *p);
+/*
+ * Records @p as a run that never started: session_open() found the host
+ * cannot do it (s->res->unsupported says why). The report follows as for
+ * any run.
+ */
+void engine_unsupported(struct session *s, const struct pattern *p);
 /* Replays a saved op log with @p's replay hook, single-threaded. */
 int engine_replay(struct session *s, const struct pattern *p, FILE *f,
 		  const char *path);

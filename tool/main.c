@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "info.h"
 #include "opts.h"
 #include "place.h"
 #include "report.h"
@@ -23,7 +24,8 @@ static void usage(FILE *f)
 "iommu_stress kernel module (" IOMMU_STRESS_DEVICE ").\n"
 "\n"
 "Commands:\n"
-"  info                  module, kernel, DMA targets and their IOMMU\n"
+"  info                  module, kernel, DMA targets (edu devices, dmaengine\n"
+"                        channels), their devices, IOMMU groups and domains\n"
 "  list                  the patterns: what each does, what bug it hunts\n"
 "  run PATTERN [OPTIONS] run a pattern (see 'run PATTERN --help')\n"
 "  repro PATTERN ...     the same as run (kept for 'repro longpeng')\n"
@@ -34,45 +36,7 @@ static void usage(FILE *f)
 
 static int cmd_info(void)
 {
-	struct iommu_stress_info info;
-	int fd = dev_open(IOMMU_STRESS_DEVICE);
-
-	if (fd < 0 || dev_info(fd, &info)) {
-		dev_close(fd);
-		return EXIT_ERROR;
-	}
-	printf("module %s, ABI %u, kernel %s\n", info.module_version,
-	       info.abi_version, info.kernel_release);
-	printf("features:%s%s%s\n",
-	       info.features & IOMMU_STRESS_FEAT_SKIP_SYNC ? " skip-sync" : "",
-	       info.features & IOMMU_STRESS_FEAT_EDU ? " edu" : "",
-	       info.features & IOMMU_STRESS_FEAT_MAP_OVERLAP ? " map-overlap" : "");
-	printf("targets: %u\n", info.ntargets);
-	for (unsigned int i = 0; i < info.ntargets && i < IOMMU_STRESS_MAX_TARGETS; i++) {
-		const struct iommu_stress_target_info *t = &info.targets[i];
-		struct iommu_stress_domain_create d;
-
-		printf("  %s  max DMA %u bytes%s\n", t->name, t->max_dma_len,
-		       t->busy ? "  (busy)" : "");
-		/* A throwaway domain tells what the IOMMU behind it offers. */
-		if (t->busy || dev_domain_create(fd, t->name, &d))
-			continue;
-		printf("    iommu %s (%s), pgsize_bitmap %#llx, aperture [%#llx, %#llx]\n",
-		       d.iommu_driver, d.iommu_name,
-		       (unsigned long long)d.pgsize_bitmap,
-		       (unsigned long long)d.aperture_start,
-		       (unsigned long long)d.aperture_end);
-		printf("    module DMA window [%#llx, %#llx)\n",
-		       (unsigned long long)d.window_iova,
-		       (unsigned long long)(d.window_iova + d.window_len));
-		if (d.out_flags & IOMMU_STRESS_DOMAIN_INTEL_CAPS)
-			printf("    cap %#llx ecap %#llx\n",
-			       (unsigned long long)d.intel_cap,
-			       (unsigned long long)d.intel_ecap);
-		dev_domain_destroy(fd, d.domain_id);
-	}
-	dev_close(fd);
-	return EXIT_CLEAN;
+	return info_print(stdout) ? EXIT_ERROR : EXIT_CLEAN;
 }
 
 static int cmd_list(void)
@@ -111,6 +75,22 @@ static int finish(struct session *s, struct run_result *r, int ret)
 	return code;
 }
 
+/*
+ * After session_open() returned @ret: 0 to run, 1 when this host cannot
+ * (reported as an unsupported run), -1 on an error (printed).
+ */
+static int opened(struct session *s, const struct pattern *p, int ret)
+{
+	if (!ret) {
+		engine_signals();
+		return 0;
+	}
+	if (!s->res->unsupported[0])
+		return -1;
+	engine_unsupported(s, p);
+	return 1;
+}
+
 static int cmd_run(int argc, char **argv, const char *command)
 {
 	static struct run_result r;
@@ -143,10 +123,10 @@ static int cmd_run(int argc, char **argv, const char *command)
 
 	memset(&r, 0, sizeof(r));
 	r.pattern = p->name;
-	if (session_open(&s, &o, &r, o.threads + o.dma_threads))
+	ret = opened(&s, p, session_open(&s, &o, &r, o.threads + o.dma_threads));
+	if (ret < 0)
 		return EXIT_ERROR;
-	engine_signals();
-	ret = engine_run(&s, p);
+	ret = ret ? -EOPNOTSUPP : engine_run(&s, p);
 	ret = finish(&s, &r, ret);
 	session_close(&s);
 	return ret;
@@ -205,12 +185,12 @@ static int cmd_replay(int argc, char **argv, const char *command)
 	o.threads = 1;
 	o.dma_threads = 0;
 	memset(&r, 0, sizeof(r));
-	if (session_open(&s, &o, &r, 1)) {
+	ret = opened(&s, p, session_open(&s, &o, &r, 1));
+	if (ret < 0) {
 		fclose(f);
 		return EXIT_ERROR;
 	}
-	engine_signals();
-	ret = engine_replay(&s, p, f, path);
+	ret = ret ? -EOPNOTSUPP : engine_replay(&s, p, f, path);
 	fclose(f);
 	ret = finish(&s, &r, ret);
 	session_close(&s);

@@ -20,11 +20,28 @@ int opts_parse_u64(const char *s, uint64_t *out)
 	case 'K': case 'k': shift = 10; end++; break;
 	case 'M': case 'm': shift = 20; end++; break;
 	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
 	}
 	if (*end || (shift && v > (~0ull >> shift)))
 		return -1;
 	*out = v << shift;
 	return 0;
+}
+
+int opts_parse_window(const char *s, uint64_t *start, uint64_t *len)
+{
+	const char *colon = strchr(s, ':');
+	char head[32];
+
+	if (!colon || (size_t)(colon - s) >= sizeof(head))
+		return -1;
+	memcpy(head, s, (size_t)(colon - s));
+	head[colon - s] = '\0';
+	if (opts_parse_u64(head, start) || opts_parse_u64(colon + 1, len) ||
+	    !*len || *start + (*len - 1) < *start)
+		return -1;
+	/* The module takes only 2M-aligned ranges. */
+	return (*start | *len) & (SZ_2M - 1) ? -1 : 0;
 }
 
 void opts_usage(FILE *f, const struct pattern *p)
@@ -38,7 +55,7 @@ void opts_usage(FILE *f, const struct pattern *p)
 	}
 	fputs(
 "Options of run, repro and replay:\n"
-"  --size BYTES          the pattern's extent per thread (K, M, G suffixes)\n"
+"  --size BYTES          the pattern's extent per thread (K, M, G, T suffixes)\n"
 "  --iterations N        iterations (0 with --time: until the time is up)\n"
 "  --time SECONDS        stop after this long (checked between iterations)\n"
 "  --threads N           mapper threads, each on its own IOVA sub-range,\n"
@@ -47,7 +64,18 @@ void opts_usage(FILE *f, const struct pattern *p)
 "                        while the mappers work (default 0)\n"
 "  --node N              allocate buffers on NUMA node N, run threads there\n"
 "  --cpus LIST           pin threads round-robin to these CPUs (e.g. 0-3,8)\n"
-"  --target NAME         DMA target, e.g. edu:0000:00:03.0 (default: first free)\n"
+"  --target NAME         DMA target: edu:0000:00:03.0 (an edu device: a private\n"
+"                        domain), dma0chan0 (a dmaengine memcpy channel: its\n"
+"                        device's own DMA-API domain, shared), or\n"
+"                        dma:0000:00:04.0 (that device's first free channel).\n"
+"                        Default: the first free edu target, else the first\n"
+"                        free channel on a DMA or DMA-FQ domain\n"
+"  --iova-window START:LEN\n"
+"                        where the test maps in a dmaengine channel's shared\n"
+"                        domain: [START, START+LEN), both 2M-aligned (e.g.\n"
+"                        64G:16G; default: the first 64G at or above 4G clear\n"
+"                        of reserved regions and PCI windows). Not for edu\n"
+"                        targets; without --target: the first free channel\n"
 "  --samples N           pages DMA-checked per verify step (default 16)\n"
 "  --seed N              seed for everything random (default 1)\n"
 "  --inject skip-flush   unmap without the IOTLB sync: a negative control\n"
@@ -73,14 +101,16 @@ void opts_usage(FILE *f, const struct pattern *p)
 "  1  corruption found (stale, foreign or zero data, or a buffer page\n"
 "     changed behind the tool)\n"
 "  2  error (bad arguments, module missing, an ioctl failed)\n"
-"  4  unsupported here (e.g. no 1G-contiguous memory for a 1G superpage)\n",
+"  4  unsupported here (e.g. no 1G-contiguous memory for a 1G superpage,\n"
+"     a dmaengine channel on a passthrough domain, no room in the IOVA\n"
+"     range, overmap on a shared domain)\n",
 	      f);
 }
 
 enum {
 	O_SIZE = 256, O_ITER, O_TIME, O_TARGET, O_SAMPLES, O_SEED, O_INJECT,
 	O_JSON, O_KTAP, O_THREADS, O_DMA_THREADS, O_NODE, O_CPUS, O_REPLAY_OUT,
-	O_HELP, O_PATTERN = 1000,
+	O_IOVA_WINDOW, O_HELP, O_PATTERN = 1000,
 };
 
 static const struct option common[] = {
@@ -98,6 +128,7 @@ static const struct option common[] = {
 	{ "node", required_argument, NULL, O_NODE },
 	{ "cpus", required_argument, NULL, O_CPUS },
 	{ "replay-out", required_argument, NULL, O_REPLAY_OUT },
+	{ "iova-window", required_argument, NULL, O_IOVA_WINDOW },
 	{ "help", no_argument, NULL, O_HELP },
 };
 #define NCOMMON (sizeof(common) / sizeof(common[0]))
@@ -169,6 +200,12 @@ static int parse_common(int c, struct run_opts *o, int *iter_set)
 	case O_REPLAY_OUT:
 		o->replay_out = optarg;
 		return 0;
+	case O_IOVA_WINDOW:
+		if (!opts_parse_window(optarg, &o->window_start, &o->window_len))
+			return 0;
+		fprintf(stderr, "iommu-stress: bad value '%s' for --iova-window: START:LEN, both multiples of 2M, LEN > 0 (e.g. 64G:16G)\n",
+			optarg);
+		return -1;
 	default:
 		return -1;
 	}

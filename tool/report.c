@@ -101,6 +101,35 @@ static void summary_lat(FILE *f, const char *pfx, const char *name,
 		(unsigned long long)l->max);
 }
 
+/*
+ * The pattern, the target's device and the domain the test maps in. A run
+ * refused before DOMAIN_CREATE has no domain to describe.
+ */
+static void summary_target(FILE *f, const char *pfx, const struct session *s,
+			   const struct run_result *r)
+{
+	const struct iommu_stress_target_query *q = &s->target.q;
+	const struct iommu_stress_domain_create *d = &s->dom;
+
+	fprintf(f, "%spattern %s on %s", pfx, r->pattern, d->target);
+	if (d->iommu_driver[0])
+		fprintf(f, " (%s %s)", d->iommu_driver, d->iommu_name);
+	fprintf(f, ", kernel %s\n", s->info.kernel_release);
+	fprintf(f, "%s  %s target", pfx, target_backend_name(q->backend));
+	if (q->device[0])
+		fprintf(f, " %s (%s)", q->device, q->driver[0] ? q->driver : "driver unknown");
+	if (q->iommu_group >= 0)
+		fprintf(f, ", IOMMU group %d", q->iommu_group);
+	if (d->range_last)
+		fprintf(f, "; %s %s domain, IOVA range [%#llx, %#llx]%s",
+			session_shared(s) ? "shared" : "private",
+			target_domain_type_name(d->domain_type),
+			(unsigned long long)d->range_start,
+			(unsigned long long)d->range_last,
+			session_shared(s) ? "" : " (the aperture)");
+	fputc('\n', f);
+}
+
 static double per_s(uint64_t n, uint64_t ns)
 {
 	return ns ? (double)n * 1e9 / (double)ns : 0.0;
@@ -113,9 +142,7 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 	uint64_t bad = run_corruptions(r);
 	uint64_t ops = r->st.maps + r->st.unmaps + r->st.dma_checks;
 
-	fprintf(f, "%spattern %s on %s (%s %s), kernel %s\n", pfx, r->pattern,
-		s->dom.target, s->dom.iommu_driver, s->dom.iommu_name,
-		s->info.kernel_release);
+	summary_target(f, pfx, s, r);
 	fprintf(f, "%s  %llu iterations, %llu DMA checks in %.2f s%s%s\n", pfx,
 		(unsigned long long)r->iterations,
 		(unsigned long long)r->st.dma_checks, r->elapsed_ns / 1e9,
@@ -150,6 +177,9 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 	if (r->st.dma_failed)
 		fprintf(f, "%s  %llu DMAs did not complete\n", pfx,
 			(unsigned long long)r->st.dma_failed);
+	if (r->st.dma_faulted)
+		fprintf(f, "%s  %llu reads of unmapped IOVAs failed in the device, as they must (IOMMU faults; counted as passed checks)\n",
+			pfx, (unsigned long long)r->st.dma_faulted);
 	for (unsigned int c = 0; c < ncases_all(s); c++) {
 		const char *why;
 		enum case_state st = case_state(s, r, c, &why);
@@ -320,17 +350,19 @@ static void cpuinfo(const char *key, char *out, size_t n)
 /*
  * How the DMA API invalidates for the target's group (its default domain:
  * "DMA" flushes on every unmap, "DMA-FQ" batches them). The module's own
- * domain is unmanaged: its unmaps always sync unless skip-flush asks.
+ * private domain is unmanaged: its unmaps always sync unless skip-flush
+ * asks. A shared domain is the group's DMA-API domain itself.
  */
 static void json_invalidation(struct json *j, const struct session *s)
 {
-	const char *pci = strchr(s->dom.target, ':');
-	char path[256], type[32], cmdline[1024];
+	char path[256], type[32] = "", cmdline[1024];
 	const char *mode = "unknown";
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group/type",
-		 pci ? pci + 1 : s->dom.target);
-	read_line(path, type, sizeof(type));
+	if (!session_group_file(s, "type", path, sizeof(path)))
+		read_line(path, type, sizeof(type));
+	if (!type[0] && session_shared(s))
+		snprintf(type, sizeof(type), "%s",
+			 target_domain_type_name(s->dom.domain_type));
 	read_line("/proc/cmdline", cmdline, sizeof(cmdline));
 	if (!strcmp(type, "DMA"))
 		mode = "strict";
@@ -343,6 +375,33 @@ static void json_invalidation(struct json *j, const struct session *s)
 	json_object_begin(j, "invalidation");
 	json_string(j, "mode", mode);
 	json_string(j, "default_domain", type);
+	json_object_end(j);
+}
+
+/* The domain the test maps in: its type, whether shared, its range. */
+static void json_domain(struct json *j, const struct session *s)
+{
+	json_string(j, "domain_type", target_domain_type_name(s->dom.domain_type));
+	json_bool(j, "shared", session_shared(s));
+	json_hex(j, "range_start", s->dom.range_start);
+	json_hex(j, "range_last", s->dom.range_last);
+}
+
+/* The device that does the DMA, as TARGET_QUERY (or INFO) described it. */
+static void json_target(struct json *j, const struct session *s)
+{
+	const struct iommu_stress_target_query *q = &s->target.q;
+
+	json_string(j, "target", s->dom.target);
+	json_object_begin(j, "target_info");
+	json_string(j, "backend", target_backend_name(q->backend));
+	json_string(j, "device", q->device);
+	json_string(j, "driver", q->driver);
+	if (q->iommu_group >= 0)
+		json_u64(j, "iommu_group", (uint64_t)q->iommu_group);
+	else
+		json_null(j, "iommu_group");
+	json_u64(j, "max_dma_len", q->max_dma_len);
 	json_object_end(j);
 }
 
@@ -397,9 +456,10 @@ static void json_environment(struct json *j, const struct session *s)
 		json_object_end(j);
 	}
 	json_array_end(j);
+	json_domain(j, s);
 	json_invalidation(j, s);
 	json_object_end(j);
-	json_string(j, "target", d->target);
+	json_target(j, s);
 }
 
 static void json_options(struct json *j, const struct session *s)
@@ -424,6 +484,15 @@ static void json_options(struct json *j, const struct session *s)
 		json_string(j, "cpus", o->cpus);
 	else
 		json_null(j, "cpus");
+	if (o->window_len) {
+		char win[48];
+
+		snprintf(win, sizeof(win), "%#" PRIx64 ":%#" PRIx64,
+			 o->window_start, o->window_len);
+		json_string(j, "iova_window", win);
+	} else {
+		json_null(j, "iova_window");
+	}
 	json_object_begin(j, "pattern");
 	for (unsigned int i = 0; po && po[i].name && i < PATTERN_MAX_OPTS; i++)
 		json_u64(j, po[i].name, o->popt[i]);
@@ -534,6 +603,7 @@ void report_json_record(FILE *f, const struct session *s,
 	json_u64(&j, "iterations", r->iterations);
 	json_u64(&j, "dma_checks", r->st.dma_checks);
 	json_u64(&j, "dma_failed", r->st.dma_failed);
+	json_u64(&j, "dma_faulted", r->st.dma_faulted);
 	json_u64(&j, "maps", r->st.maps);
 	json_u64(&j, "unmaps", r->st.unmaps);
 	json_u64(&j, "short_unmaps", r->st.short_unmaps);

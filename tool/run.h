@@ -20,6 +20,7 @@
 #include "dev.h"
 #include "signature.h"
 #include "stats.h"
+#include "target.h"
 
 /* Exit codes, documented in --help. */
 enum {
@@ -42,10 +43,18 @@ enum {
 #define SZ_1G	(1ull << 30)
 #define SZ_512G	(1ull << 39)
 
+/* @x rounded up to a multiple of @a, a power of two (0 when it wraps). */
+static inline uint64_t align_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
 struct pattern;
 
 struct run_opts {
 	const char *target;	/* NULL: the first free target */
+	/* --iova-window: a shared domain's test range; len 0: the module's */
+	uint64_t window_start, window_len;
 	uint64_t size;		/* pattern-specific extent per thread, bytes */
 	uint64_t iterations;	/* 0: until --time runs out */
 	double time_s;		/* 0: no time limit */
@@ -85,6 +94,8 @@ struct corruption {
 struct wstats {
 	uint64_t dma_checks;
 	uint64_t dma_failed;		/* transfers that did not complete */
+	/* reads of unmapped IOVAs the device failed: the fault they must get */
+	uint64_t dma_faulted;
 	uint64_t counts[SIG_NR_CLASSES];
 	uint64_t maps, unmaps;
 	uint64_t short_unmaps;		/* driver unmapped less than asked */
@@ -126,7 +137,7 @@ struct run_result {
 	uint64_t elapsed_ns;
 	int interrupted;		/* stopped by SIGINT/SIGTERM */
 	int error;			/* stopped on an error */
-	char unsupported[192];		/* why this host cannot run it */
+	char unsupported[320];		/* why this host cannot run it */
 	char replay_path[256];
 	int buffer_node;		/* -1: any */
 	unsigned int nplace;
@@ -152,6 +163,12 @@ struct guard {
 struct session {
 	int fd;
 	struct iommu_stress_info info;
+	struct target target;		/* the DMA target, as picked */
+	/*
+	 * dom.range_start/range_last: where the test may map. A shared
+	 * domain's range; a private domain's is its aperture (filled in
+	 * here for a module that predates shared domains).
+	 */
 	struct iommu_stress_domain_create dom;
 	uint32_t max_dma;		/* bytes per DMA read */
 	struct dev_buf readback;	/* one page per thread: DMA lands here */
@@ -204,12 +221,23 @@ uint64_t rng_next(uint64_t *x);
 /* A uniformly random value in [0, n). */
 uint64_t rng_below(uint64_t *x, uint64_t n);
 
+/*
+ * 0, or -errno (printed). -EOPNOTSUPP with r->unsupported set: the target's
+ * domain cannot be tested on this host (exit 4, nothing was created).
+ */
 int session_open(struct session *s, const struct run_opts *o,
 		 struct run_result *r, unsigned int nthreads);
 void session_close(struct session *s);
-/* 1 when [iova, iova + len) lies in the aperture, clear of the module's
- * window and of the IOMMU's reserved regions. */
+/* 1 when [iova, iova + len) lies in the test's IOVA range, clear of the
+ * module's window and of the IOMMU's reserved regions. */
 int session_range_free(const struct session *s, uint64_t iova, uint64_t len);
+/* The domain is the channel device's own DMA-API domain, shared with its driver. */
+int session_shared(const struct session *s);
+/* The lowest IOVA patterns lay their sub-ranges out from. */
+uint64_t session_floor(const struct session *s);
+/* The path of @file in the target's IOMMU group in sysfs; -ENOENT if unknown. */
+int session_group_file(const struct session *s, const char *file, char *path,
+		       size_t n);
 uint64_t run_corruptions(const struct run_result *r);
 void run_merge(struct wstats *dst, const struct wstats *src);
 

@@ -31,26 +31,6 @@ uint64_t rng_below(uint64_t *x, uint64_t n)
 	return n ? rng_next(x) % n : 0;
 }
 
-static const char *pick_target(const struct iommu_stress_info *info,
-			       const char *want)
-{
-	unsigned int n = info->ntargets < IOMMU_STRESS_MAX_TARGETS ?
-			 info->ntargets : IOMMU_STRESS_MAX_TARGETS;
-
-	for (unsigned int i = 0; i < n; i++) {
-		const struct iommu_stress_target_info *t = &info->targets[i];
-
-		if (want ? !strcmp(t->name, want) : !t->busy)
-			return t->name;
-	}
-	if (want)
-		fprintf(stderr, "iommu-stress: no target named %s (see 'iommu-stress info')\n",
-			want);
-	else
-		fprintf(stderr, "iommu-stress: no free DMA target (is an edu device present and bound?)\n");
-	return NULL;
-}
-
 static void add_resv(struct session *s, uint64_t start, uint64_t last,
 		     const char *type)
 {
@@ -64,23 +44,35 @@ static void add_resv(struct session *s, uint64_t start, uint64_t last,
 	snprintf(r->type, sizeof(r->type), "%s", type);
 }
 
+int session_group_file(const struct session *s, const char *file, char *path,
+		       size_t n)
+{
+	const struct iommu_stress_target_query *q = &s->target.q;
+
+	if (q->iommu_group >= 0)
+		snprintf(path, n, "/sys/kernel/iommu_groups/%d/%s", q->iommu_group,
+			 file);
+	else if (q->device[0])
+		snprintf(path, n, "/sys/bus/pci/devices/%s/iommu_group/%s",
+			 q->device, file);
+	else
+		return -ENOENT;
+	return 0;
+}
+
 /*
  * The IOMMU group's reserved regions (MSI doorbells, RMRRs), which the
- * module refuses to map. Targets are named "backend:PCI-address"; a target
- * without a readable sysfs entry gets the x86 MSI range, reserved on every
- * x86 IOMMU.
+ * module refuses to map. A target without a readable sysfs entry gets the
+ * x86 MSI range, reserved on every x86 IOMMU.
  */
 static void read_resv(struct session *s)
 {
-	const char *pci = strchr(s->dom.target, ':');
 	char path[256], line[128], type[24];
 	unsigned long long a, b;
-	FILE *f;
+	FILE *f = NULL;
 
-	snprintf(path, sizeof(path),
-		 "/sys/bus/pci/devices/%s/iommu_group/reserved_regions",
-		 pci ? pci + 1 : s->dom.target);
-	f = fopen(path, "r");
+	if (!session_group_file(s, "reserved_regions", path, sizeof(path)))
+		f = fopen(path, "r");
 	if (!f) {
 		add_resv(s, 0xfee00000ull, 0xfeefffffull, "msi");
 		return;
@@ -96,8 +88,8 @@ int session_range_free(const struct session *s, uint64_t iova, uint64_t len)
 	uint64_t last = iova + len - 1;
 	uint64_t w0 = s->dom.window_iova, w1 = w0 + s->dom.window_len - 1;
 
-	if (!len || last < iova || iova < s->dom.aperture_start ||
-	    last > s->dom.aperture_end)
+	if (!len || last < iova || iova < s->dom.range_start ||
+	    last > s->dom.range_last)
 		return 0;
 	if (s->dom.window_len && iova <= w1 && w0 <= last)
 		return 0;
@@ -107,10 +99,89 @@ int session_range_free(const struct session *s, uint64_t iova, uint64_t len)
 	return 1;
 }
 
+int session_shared(const struct session *s)
+{
+	return !!(s->dom.out_flags & IOMMU_STRESS_DOMAIN_SHARED);
+}
+
+/*
+ * A private domain keeps the layout from 1G up that runs have always
+ * had, so that the IOVAs in reports and op logs stay comparable; a shared
+ * domain has only its range.
+ */
+uint64_t session_floor(const struct session *s)
+{
+	uint64_t lo = session_shared(s) ? s->dom.range_start : SZ_1G;
+
+	return lo > s->dom.range_start ? lo : s->dom.range_start;
+}
+
+/*
+ * A module from before shared domains leaves range and type 0: a private
+ * domain's range is its whole aperture, and it is unmanaged.
+ */
+static void settle_domain(struct iommu_stress_domain_create *d)
+{
+	if (d->out_flags & IOMMU_STRESS_DOMAIN_SHARED)
+		return;
+	if (!d->range_start && !d->range_last) {
+		d->range_start = d->aperture_start;
+		d->range_last = d->aperture_end;
+	}
+	if (d->domain_type == IOMMU_STRESS_DOMTYPE_NONE)
+		d->domain_type = IOMMU_STRESS_DOMTYPE_UNMANAGED;
+}
+
+/*
+ * Bytes per DMA check: the target's limit, at most the page a check reads
+ * (a DMA engine: a whole page; edu: 4095). Without a limit from the
+ * module, edu's 4095, one byte short of a page: its largest safe transfer.
+ */
+static uint32_t dma_len(const struct target *t)
+{
+	uint32_t len = t->q.max_dma_len ? t->q.max_dma_len : SIG_PAGE_SIZE - 1;
+
+	return len < SIG_PAGE_SIZE ? len : SIG_PAGE_SIZE;
+}
+
+/* The target's domain is no test's to share: the run is unsupported here. */
+static int refuse(struct session *s)
+{
+	char full[768], brief[224];
+
+	target_advice(&s->target, 1, full, sizeof(full));
+	fprintf(stderr, "iommu-stress: %s\n", full);
+	target_advice(&s->target, 0, brief, sizeof(brief));
+	snprintf(s->res->unsupported, sizeof(s->res->unsupported),
+		 "%s: %s domain: %s", s->target.q.name,
+		 target_domain_type_name(s->target.q.domain_type), brief);
+	snprintf(s->dom.target, sizeof(s->dom.target), "%s", s->target.q.name);
+	return -EOPNOTSUPP;
+}
+
+static int choose_target(struct session *s)
+{
+	const struct run_opts *o = s->opts;
+	int ret;
+
+	ret = target_pick(s->fd, &s->info, o->target, !!o->window_len, &s->target);
+	if (ret == -EOPNOTSUPP)
+		return refuse(s);
+	if (ret)
+		return ret;
+	if (o->window_len && s->target.q.backend != IOMMU_STRESS_BACKEND_DMAENGINE) {
+		fprintf(stderr, "iommu-stress: --iova-window is for dmaengine targets only: %s gets a private domain, whose whole aperture is the test's\n",
+			s->target.q.name);
+		return -EINVAL;
+	}
+	s->max_dma = dma_len(&s->target);
+	return 0;
+}
+
 int session_open(struct session *s, const struct run_opts *o,
 		 struct run_result *r, unsigned int nthreads)
 {
-	const char *target;
+	uint64_t last = o->window_len ? o->window_start + o->window_len - 1 : 0;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -129,20 +200,14 @@ int session_open(struct session *s, const struct run_opts *o,
 		ret = -EPROTO;
 		goto err_close;
 	}
-	target = pick_target(&s->info, o->target);
-	if (!target) {
-		ret = -ENODEV;
-		goto err_close;
-	}
-	/* One byte short of a page: edu's largest safe transfer. */
-	s->max_dma = SIG_PAGE_SIZE - 1;
-	for (unsigned int i = 0; i < s->info.ntargets && i < IOMMU_STRESS_MAX_TARGETS; i++)
-		if (!strcmp(s->info.targets[i].name, target) &&
-		    s->info.targets[i].max_dma_len < s->max_dma)
-			s->max_dma = s->info.targets[i].max_dma_len;
-	ret = dev_domain_create(s->fd, target, &s->dom);
+	ret = choose_target(s);
 	if (ret)
 		goto err_close;
+	ret = dev_domain_create(s->fd, s->target.q.name, o->window_start, last,
+				&s->dom);
+	if (ret)
+		goto err_close;
+	settle_domain(&s->dom);
 	read_resv(s);
 	ret = dev_buf_alloc(s->fd, (uint64_t)nthreads * SIG_PAGE_SIZE,
 			    IOMMU_STRESS_CHUNK_4K, IOMMU_STRESS_NODE_ANY,
@@ -184,6 +249,7 @@ void run_merge(struct wstats *dst, const struct wstats *src)
 {
 	dst->dma_checks += src->dma_checks;
 	dst->dma_failed += src->dma_failed;
+	dst->dma_faulted += src->dma_faulted;
 	for (int c = 0; c < SIG_NR_CLASSES; c++)
 		dst->counts[c] += src->counts[c];
 	dst->maps += src->maps;

@@ -67,11 +67,26 @@ int wk_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
 	return do_map(w, buf, iova, offset, len, 0);
 }
 
+int wk_need_overlap(struct worker *w)
+{
+	struct session *s = w->s;
+
+	if (session_shared(s))
+		return wk_unsupported(w, "%s needs MAP_OVERLAP, which a shared (dmaengine) domain refuses; use an edu target",
+				      s->pattern->name);
+	if (!(s->info.features & IOMMU_STRESS_FEAT_MAP_OVERLAP))
+		return wk_unsupported(w, "the module has no MAP_OVERLAP");
+	return 0;
+}
+
 int wk_map_overlap(struct worker *w, const struct dev_buf *buf,
 		   uint64_t iova, uint64_t offset, uint64_t len)
 {
-	int old = dev_set_quiet(1), ret;
+	int old, ret = wk_need_overlap(w);
 
+	if (ret)
+		return ret;
+	old = dev_set_quiet(1);
 	ret = do_map(w, buf, iova, offset, len, IOMMU_STRESS_MAP_OVERLAP);
 	dev_set_quiet(old);
 	return ret;
@@ -173,6 +188,36 @@ static void record(struct worker *w, uint64_t iova, const char *phase,
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* One DMA check done, of class @class, for the thread and the progress line. */
+static void count_check(struct worker *w, enum sig_class class)
+{
+	w->st.dma_checks++;
+	w->st.case_checks[w->cur_case]++;
+	w->st.counts[class]++;
+	atomic_fetch_add_explicit(&w->s->prog_checks, 1, memory_order_relaxed);
+}
+
+/*
+ * A transfer that did not complete. From an IOVA that must be unmapped
+ * that is the IOMMU fault it must get: a DMA engine fails the read (edu
+ * reads zeros instead). A timeout is no such fault: the device may still
+ * be at work, and the module has retired it.
+ */
+static int dma_failed(struct worker *w, uint64_t iova, int expect_unmapped,
+		      uint32_t status)
+{
+	if (expect_unmapped && status != ETIMEDOUT) {
+		w->st.dma_faulted++;
+		count_check(w, SIG_OK);
+		return SIG_OK;
+	}
+	fprintf(stderr, "iommu-stress: DMA at %#llx did not complete: %s (%s)\n",
+		(unsigned long long)iova, dev_errno_hint(DEV_DMA_STATUS, (int)status),
+		strerror((int)status));
+	w->st.dma_failed++;
+	return -(int)status;
+}
+
 int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 	     uint64_t offset, const char *phase)
 {
@@ -201,18 +246,11 @@ int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 	if (ret)
 		return ret;
 	count_op(w);
-	if (status) {
-		fprintf(stderr, "iommu-stress: DMA at %#llx did not complete: %s\n",
-			(unsigned long long)iova, strerror((int)status));
-		w->st.dma_failed++;
-		return -(int)status;
-	}
+	if (status)
+		return dma_failed(w, iova, !buf, status);
 	lat_add(&w->st.dma, ns);
-	w->st.dma_checks++;
-	w->st.case_checks[w->cur_case]++;
-	atomic_fetch_add_explicit(&s->prog_checks, 1, memory_order_relaxed);
 	sr = sig_classify(data, s->max_dma, expected);
-	w->st.counts[sr.class]++;
+	count_check(w, sr.class);
 	if (sr.class != SIG_OK) {
 		w->st.case_bad[w->cur_case]++;
 		atomic_fetch_add_explicit(&s->prog_bad, 1, memory_order_relaxed);
@@ -318,29 +356,33 @@ int wk_guard(struct worker *w, uint64_t iova, uint64_t *offset)
 }
 
 /*
- * Sub-ranges are laid out from 1G up, @align-aligned, each followed by a
- * 2M gap that holds the guards of its neighbours: the sub-ranges share the
- * upper-level tables but never a leaf table. Every thread computes the
- * same layout, so no two claim the same range.
+ * Sub-ranges are laid out from the session's floor up (1G in a private
+ * domain), @align-aligned, each followed by a 2M gap that holds the
+ * guards of its neighbours: the sub-ranges share the upper-level tables
+ * but never a leaf table. Every thread computes the same layout, so no
+ * two claim the same range.
  */
 int wk_region(struct worker *w, uint64_t span, uint64_t align)
 {
 	struct session *s = w->s;
-	uint64_t stride, base = SZ_1G;
+	uint64_t stride, base, lo = session_floor(s);
 	unsigned int found = 0;
 	int ret;
 
 	if (align < SZ_2M)
 		align = SZ_2M;
-	span = (span + SZ_2M - 1) & ~(SZ_2M - 1);
-	stride = (span + SZ_2M + align - 1) & ~(align - 1);
-	for (;; base += stride) {
-		if (base + span + SZ_2M < base ||
-		    base + span + SZ_2M - 1 > s->dom.aperture_end) {
-			fprintf(stderr, "iommu-stress: no room in the aperture for %u sub-ranges of %#llx bytes\n",
-				w->nthreads, (unsigned long long)span);
-			return -ENOSPC;
-		}
+	span = align_up(span, SZ_2M);
+	stride = align_up(span + SZ_2M, align);
+	/* The first sub-range's lower guard needs 2M of the range below it. */
+	if (lo < s->dom.range_start + SZ_2M)
+		lo = s->dom.range_start + SZ_2M;
+	for (base = align_up(lo, align);; base += stride) {
+		if (base < lo || base + span + SZ_2M < base ||
+		    base + span + SZ_2M - 1 > s->dom.range_last)
+			return wk_unsupported(w, "no room in the IOVA range [%#llx, %#llx] for %u sub-ranges of %#llx bytes",
+					      (unsigned long long)s->dom.range_start,
+					      (unsigned long long)s->dom.range_last,
+					      w->nthreads, (unsigned long long)span);
 		if (!session_range_free(s, base - SZ_2M, span + 2 * SZ_2M))
 			continue;
 		if (found++ == w->id)

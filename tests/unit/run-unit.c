@@ -8,6 +8,7 @@ int unit_failed_checks;
 
 static const struct unit_case *const suites[] = {
 	signature_cases, json_cases, stats_cases, churn_cases, report_cases,
+	dev_cases, target_cases, session_cases,
 };
 
 int main(int argc, char **argv)
@@ -16,7 +17,7 @@ int main(int argc, char **argv)
 
 	/* For tests/unit/json-check: a full result record on stdout. */
 	if (argc > 1 && !strcmp(argv[1], "--json-sample"))
-		return json_sample(stdout);
+		return json_sample(stdout, argc > 2 && !strcmp(argv[2], "dma"));
 	/* For tests/unit/ktap-check: 0 clean, 1 failed, 2 skipped, 3 unsupported. */
 	if (argc > 2 && !strcmp(argv[1], "--ktap-sample"))
 		return ktap_sample(stdout, atoi(argv[2]));

@@ -45,6 +45,16 @@ static void sample(int bad, int skip)
 	strcpy(sess.dom.iommu_name, "dmar0");
 	sess.dom.pgsize_bitmap = 0x40201000;
 	sess.dom.aperture_end = 0x7fffffffff;
+	sess.dom.range_last = sess.dom.aperture_end;
+	sess.dom.domain_type = IOMMU_STRESS_DOMTYPE_UNMANAGED;
+	sess.target = (struct target){ .queried = 1 };
+	strcpy(sess.target.q.name, "edu:0000:00:02.0");
+	strcpy(sess.target.q.device, "0000:00:02.0");
+	strcpy(sess.target.q.driver, "iommu_stress");
+	sess.target.q.backend = IOMMU_STRESS_BACKEND_EDU;
+	sess.target.q.max_dma_len = 4095;
+	sess.target.q.iommu_group = 3;
+	sess.target.q.domain_type = IOMMU_STRESS_DOMTYPE_DMA;
 	sess.dom.window_iova = 0x7fffe00000;
 	sess.dom.window_len = 0x200000;
 	sess.dom.out_flags = IOMMU_STRESS_DOMAIN_INTEL_CAPS;
@@ -103,10 +113,38 @@ static void sample(int bad, int skip)
 	strcpy(res.replay_path, "churn-seed1.ops");
 }
 
+/*
+ * The same run on a dmaengine channel: its device's shared DMA-FQ domain,
+ * mapping in a window of it; the reads of unmapped IOVAs failed in the
+ * device, as they do on a DMA engine.
+ */
+static void on_channel(void)
+{
+	strcpy(sess.dom.target, "dma0chan0");
+	sess.dom.out_flags |= IOMMU_STRESS_DOMAIN_SHARED;
+	sess.dom.domain_type = IOMMU_STRESS_DOMTYPE_DMA_FQ;
+	sess.dom.range_start = 0x100000000;
+	sess.dom.range_last = 0x10fffffffff;
+	sess.dom.window_iova = 0xfffff000;
+	sess.dom.window_len = 0x1000;
+	strcpy(sess.target.q.name, "dma0chan0");
+	strcpy(sess.target.q.device, "0000:00:04.0");
+	strcpy(sess.target.q.driver, "ioatdma");
+	sess.target.q.backend = IOMMU_STRESS_BACKEND_DMAENGINE;
+	sess.target.q.max_dma_len = 4096;
+	sess.target.q.iommu_group = 4;
+	sess.target.q.domain_type = IOMMU_STRESS_DOMTYPE_DMA_FQ;
+	opts.window_start = 0x100000000;
+	opts.window_len = 0x10000000000;
+	res.st.dma_faulted = 12;
+}
+
 /* For tests/unit/json-check: a full result record on stdout. */
-int json_sample(FILE *f)
+int json_sample(FILE *f, int dma)
 {
 	sample(1, 1);
+	if (dma)
+		on_channel();
 	report_json_record(f, &sess, &res);
 	return 0;
 }
@@ -146,6 +184,48 @@ static void summary_tells_the_verdict(void)
 	free(bad);
 }
 
+static void summary_shows_target_and_range(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	buf = capture(0);
+	CHECK(buf && strstr(buf, "  edu target 0000:00:02.0 (iommu_stress), IOMMU group 3; private unmanaged domain, IOVA range [0, 0x7fffffffff] (the aperture)\n"));
+	CHECK(buf && !strstr(buf, "failed in the device"));
+	free(buf);
+	f = open_memstream(&buf, &len);
+	sample(0, 0);
+	on_channel();
+	report_summary(f, "", &sess, &res);
+	fclose(f);
+	CHECK(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff]\n"));
+	CHECK(strstr(buf, "12 reads of unmapped IOVAs failed in the device, as they must"));
+	CHECK(strstr(buf, "RESULT clean: no corruption"));
+	free(buf);
+}
+
+/* Refused before DOMAIN_CREATE: no domain, no range to describe. */
+static void summary_of_a_refused_run(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	sample(0, 0);
+	on_channel();
+	memset(&sess.dom, 0, sizeof(sess.dom));
+	strcpy(sess.dom.target, "dma0chan0");
+	strcpy(res.unsupported, "dma0chan0: identity domain: passthrough: ...");
+	report_summary(f, "", &sess, &res);
+	fclose(f);
+	CHECK(!strncmp(buf, "pattern churn on dma0chan0, kernel 6.1.0-test", 45));
+	CHECK(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4\n"));
+	CHECK(strstr(buf, "RESULT unsupported: dma0chan0: identity domain"));
+	CHECK(report_exit_code(&res) == EXIT_UNSUPPORTED);
+	free(buf);
+}
+
 static void exit_codes(void)
 {
 	sample(0, 0);
@@ -174,7 +254,7 @@ static void patterns_are_registered(void)
 	static const char *const common[] = {
 		"size", "iterations", "time", "target", "samples", "seed", "inject",
 		"json", "ktap", "threads", "dma-threads", "node", "cpus",
-		"replay-out", "help",
+		"replay-out", "iova-window", "help",
 	};
 
 	CHECK(pattern_count() >= sizeof(want) / sizeof(want[0]));
@@ -199,9 +279,11 @@ static void patterns_are_registered(void)
 	}
 }
 
-static int parse(const char *pattern, const char *line, struct run_opts *o)
+/* The strings @o points to live until the next call. */
+int unit_parse(const char *pattern, const char *line, struct run_opts *o)
 {
-	char buf[256], *argv[32];
+	static char buf[256];
+	char *argv[32];
 	int argc = 0;
 
 	snprintf(buf, sizeof(buf), "%s %s", pattern, line);
@@ -215,16 +297,22 @@ static void options_parse(void)
 {
 	struct run_opts o;
 
-	CHECK(!parse("reuse", "--threads 4 --dma-threads 2 --size 8M --inject skip-flush --seed 7 --slots 6 --json x.json", &o));
+	CHECK(!unit_parse("reuse", "--threads 4 --dma-threads 2 --size 8M --inject skip-flush --seed 7 --slots 6 --json x.json", &o));
 	CHECK(o.threads == 4 && o.dma_threads == 2 && o.size == 8 << 20);
 	CHECK(o.skip_flush && o.seed == 7 && o.popt[0] == 6 && !strcmp(o.json_path, "x.json"));
 	CHECK(o.iterations == pattern_find("reuse")->default_iterations);
-	CHECK(!parse("promote", "--to 1G --time 2.5", &o));
+	CHECK(!unit_parse("promote", "--to 1G --time 2.5", &o));
 	CHECK(o.popt[0] == SZ_1G && o.time_s == 2.5 && o.iterations == 0);
-	CHECK(!parse("overmap", "--reverse --node 0 --cpus 0", &o));
+	CHECK(!unit_parse("overmap", "--reverse --node 0 --cpus 0", &o));
 	CHECK(o.popt[0] == 1 && o.popt[1] == 0 && o.node == 0 && !strcmp(o.cpus, "0"));
-	CHECK(!parse("churn", "", &o));
+	CHECK(!unit_parse("churn", "", &o));
 	CHECK(o.threads == 1 && o.dma_threads == 0 && o.node == -1 && o.seed == 1);
+	CHECK(!o.window_start && !o.window_len && !o.target);
+	CHECK(!unit_parse("reuse", "--target dma:0000:00:04.0 --iova-window 4G:64G", &o));
+	CHECK(!strcmp(o.target, "dma:0000:00:04.0"));
+	CHECK(o.window_start == 4 * SZ_1G && o.window_len == 64 * SZ_1G);
+	CHECK(!unit_parse("reuse", "--iova-window 0x100000000:1T", &o));
+	CHECK(o.window_start == 4 * SZ_1G && o.window_len == 1ull << 40);
 }
 
 static void bad_options_are_refused(void)
@@ -233,6 +321,9 @@ static void bad_options_are_refused(void)
 		"--threads 0", "--threads 65", "--dma-threads 65", "--inject nope",
 		"--size 1Q", "--size 99999999999999999999", "--iterations 0",
 		"--samples 0", "--to 3M", "--time -1", "stray",
+		"--iova-window 4G", "--iova-window 4G:0", "--iova-window 1M:2M",
+		"--iova-window 4G:1M", "--iova-window :2M", "--iova-window 4G:",
+		"--iova-window 0xffffffffffe00000:4M",
 	};
 	struct run_opts o;
 	FILE *saved = stderr;
@@ -240,7 +331,7 @@ static void bad_options_are_refused(void)
 	/* The refusals print; keep them out of the TAP stream. */
 	stderr = fopen("/dev/null", "w");
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(parse("promote", bad[i], &o) == -1);
+		CHECK(unit_parse("promote", bad[i], &o) == -1);
 	fclose(stderr);
 	stderr = saved;
 }
@@ -268,10 +359,14 @@ static void sizes_parse(void)
 	CHECK(!opts_parse_u64("1g", &v) && v == SZ_1G);
 	CHECK(opts_parse_u64("-1", &v) == -1);
 	CHECK(opts_parse_u64("17179869184G", &v) == -1);
+	CHECK(!opts_parse_u64("2T", &v) && v == 2ull << 40);
+	CHECK(opts_parse_u64("16777216T", &v) == -1);
 }
 
 const struct unit_case report_cases[] = {
 	{ "report: summary tells the verdict", summary_tells_the_verdict },
+	{ "report: summary names the target, its domain and IOVA range", summary_shows_target_and_range },
+	{ "report: summary of a run refused before it started", summary_of_a_refused_run },
 	{ "report: exit codes", exit_codes },
 	{ "patterns: all registered and well formed", patterns_are_registered },
 	{ "options: run options parse", options_parse },

@@ -118,6 +118,25 @@ static void distinct_pages_differ_everywhere(void)
 		CHECK(memcmp(a + off, b + off, 32) != 0);
 }
 
+/* A DMA engine reads a whole page: the last byte counts too. */
+static void whole_page_reads_are_classified(void)
+{
+	const struct sig_id other = { .buf = 3, .page = 78, .gen = 1 };
+
+	sig_fill_page(page, &me);
+	CHECK(sig_classify(page, SIG_PAGE_SIZE, &me).class == SIG_OK);
+	page[SIG_PAGE_SIZE - 1] ^= 1;
+	CHECK(sig_classify(page, SIG_PAGE_SIZE, &me).class == SIG_FOREIGN);
+	/* edu's 4095 bytes cannot see that byte. */
+	CHECK(sig_classify(page, dma_len, &me).class == SIG_OK);
+	sig_fill_page(page, &other);
+	CHECK(sig_classify(page, SIG_PAGE_SIZE, &me).class == SIG_STALE);
+	CHECK(sig_classify(page, SIG_PAGE_SIZE, NULL).class == SIG_STALE);
+	memset(page, 0, sizeof(page));
+	CHECK(sig_classify(page, SIG_PAGE_SIZE, NULL).class == SIG_OK);
+	CHECK(sig_classify(page, SIG_PAGE_SIZE, &me).class == SIG_ZERO);
+}
+
 const struct unit_case signature_cases[] = {
 	{ "signature: exact page is ok", exact_page_is_ok },
 	{ "signature: other page is stale", other_page_is_stale },
@@ -132,5 +151,6 @@ const struct unit_case signature_cases[] = {
 	{ "signature: forged check word is foreign", forged_check_word_is_foreign },
 	{ "signature: short reads are classified", short_read_still_classified },
 	{ "signature: distinct pages differ in every record", distinct_pages_differ_everywhere },
+	{ "signature: whole-page reads are classified", whole_page_reads_are_classified },
 	{ NULL, NULL },
 };

@@ -25,9 +25,17 @@ extern const struct unit_case json_cases[];
 extern const struct unit_case stats_cases[];
 extern const struct unit_case churn_cases[];
 extern const struct unit_case report_cases[];
+extern const struct unit_case dev_cases[];
+extern const struct unit_case target_cases[];
+extern const struct unit_case session_cases[];
+
+struct run_opts;
+/* 'run @pattern @line' parsed into @o, as opts_parse() does it. */
+int unit_parse(const char *pattern, const char *line, struct run_opts *o);
 
 /* Sample outputs the scripts beside run-unit validate. */
-int json_sample(FILE *f);
+/* @dma: a run on a dmaengine channel's shared domain; else on edu. */
+int json_sample(FILE *f, int dma);
 int ktap_sample(FILE *f, int which);
 
 #endif

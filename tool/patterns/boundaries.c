@@ -80,16 +80,22 @@ static uint64_t area_len(const struct bd_range *r)
 	return ((len + SZ_2M - 1) & ~(SZ_2M - 1)) + (BD_ROT - 1) * SZ_2M;
 }
 
+/* How far below its boundary the cases reach, their guard pages included. */
+#define BD_BELOW_1G	(8 * SZ_2M + 4 * SZ_4K)
+#define BD_BELOW_512G	(SZ_2M + 2 * SZ_4K)
+
 /*
- * Case placement: thread t works around the 1G boundary G = (2t + 2) * 1G
- * and, for 512G, around (t + 1) * 512G. A case whose range (with its
- * neighbours) is not free here is skipped, with the reason.
+ * Case placement: thread t works around the 1G boundary G = G0 + 2t * 1G
+ * and, for 512G, around T0 + t * 512G, where G0 and T0 are the first
+ * such boundaries with room below them above the session's floor (2G and
+ * 512G in a private domain). A case whose range (with its neighbours) is
+ * not free in the test's IOVA range is skipped, with the reason.
  */
-static void place(struct worker *w, struct boundaries *bd, int inside)
+static void place_cases(struct worker *w, struct bd_range *r)
 {
-	uint64_t g = (2 * (uint64_t)w->id + 2) * SZ_1G;
-	uint64_t t = ((uint64_t)w->id + 1) * SZ_512G;
-	struct bd_range *r = bd->r;
+	uint64_t lo = session_floor(w->s);
+	uint64_t g = align_up(lo + BD_BELOW_1G, SZ_1G) + 2 * (uint64_t)w->id * SZ_1G;
+	uint64_t t = align_up(lo + BD_BELOW_512G, SZ_512G) + (uint64_t)w->id * SZ_512G;
 
 	r[BD_UNALIGNED_2M] = (struct bd_range){ .boundary = g - 8 * SZ_2M };
 	r[BD_UNALIGNED_2M].lo = r[BD_UNALIGNED_2M].boundary - 3 * SZ_4K;
@@ -124,9 +130,20 @@ static void place(struct worker *w, struct boundaries *bd, int inside)
 		}
 		x->on = session_range_free(w->s, x->lo - SZ_4K,
 					   x->hi - x->lo + 2 * SZ_4K);
+		if (!x->on)
+			wk_case_skip(w, c, c == BD_CROSS_512G ?
+				     "no 512G boundary with room on both sides in the IOVA range" :
+				     "no room for it in the IOVA range");
 	}
-	if (!r[BD_CROSS_512G].on)
-		wk_case_skip(w, BD_CROSS_512G, "no 512G boundary with room on both sides in this aperture");
+}
+
+/* Places the cases and turns off those the options or the IOMMU rule out. */
+static int place(struct worker *w, struct boundaries *bd, int inside)
+{
+	struct bd_range *r = bd->r;
+	unsigned int on = 0;
+
+	place_cases(w, r);
 	if (!inside) {
 		r[BD_END_INSIDE].on = 0;
 		r[BD_START_INSIDE].on = 0;
@@ -138,6 +155,13 @@ static void place(struct worker *w, struct boundaries *bd, int inside)
 		r[BD_START_INSIDE].on = 0;
 		wk_case_skip(w, BD_END_INSIDE, "the IOMMU has no 2M pages");
 	}
+	for (unsigned int c = 0; c < BD_NCASES; c++)
+		on += r[c].on;
+	if (!on)
+		return wk_unsupported(w, "boundaries: no case fits in the IOVA range [%#llx, %#llx]",
+				      (unsigned long long)w->s->dom.range_start,
+				      (unsigned long long)w->s->dom.range_last);
+	return 0;
 }
 
 static int boundaries_setup(struct worker *w)
@@ -150,7 +174,9 @@ static int boundaries_setup(struct worker *w)
 	if (!bd)
 		return -ENOMEM;
 	w->priv = bd;
-	place(w, bd, (int)pattern_opt(w, "inside"));
+	ret = place(w, bd, (int)pattern_opt(w, "inside"));
+	if (ret)
+		return ret;
 	for (unsigned int c = 0; c < BD_NCASES; c++) {
 		if (!bd->r[c].on)
 			continue;

@@ -2,12 +2,13 @@
 /*
  * grow: each iteration maps at a higher IOVA than the last, one top-level
  * slot further up (1G apart with a 3-level table; spread over the whole
- * aperture when it is larger), so the driver must allocate new upper-level
- * tables for it, while the mapping made --window iterations ago is
- * unmapped elsewhere. With --threads, all threads map into the same new
- * slot at the same moment (2M apart), racing to create its tables, and
- * unmap in older slots at the same time. When the aperture is used up the
- * walk starts again from the bottom, over other pages.
+ * test's IOVA range, the aperture of a private domain, when it is
+ * larger), so the driver must allocate new upper-level tables for it,
+ * while the mapping made --window iterations ago is unmapped elsewhere.
+ * With --threads, all threads map into the same new slot at the same
+ * moment (2M apart), racing to create its tables, and unmap in older
+ * slots at the same time. When the range is used up the walk starts
+ * again from the bottom, over other pages.
  *
  * Every new mapping is DMA-read at once (a missing or wrong upper-level
  * entry faults or reads elsewhere); every old one is read just before its
@@ -51,29 +52,31 @@ struct grow {
 };
 
 /*
- * Slots: the aperture cut into at most 512 top-level-aligned pieces, each
- * kept only if every thread's 2M there is free (not the module's window,
- * not a reserved region).
+ * Slots: the test's IOVA range cut into at most 512 top-level-aligned
+ * pieces from the session's floor up (in a private domain slot 0 stays
+ * below it), each kept only if every thread's 2M there is free (not the
+ * module's window, not a reserved region).
  */
 static int find_slots(struct worker *w, struct grow *g)
 {
 	struct session *s = w->s;
-	uint64_t top = s->dom.aperture_end, stride = SZ_1G;
+	uint64_t top = s->dom.range_last, stride = SZ_1G;
 
-	while (stride < SZ_512G * 512 && top / stride >= 512)
+	while (stride < SZ_512G * 512 && (top - s->dom.range_start) / stride >= 512)
 		stride <<= 9;
 	g->stride = stride;
 	g->slot = calloc(512, sizeof(*g->slot));
 	if (!g->slot)
 		return -ENOMEM;
-	/* Slot 0 is left to the other patterns' sub-ranges at 1G. */
-	for (uint64_t b = stride; b && b <= top && g->nslots < 512; b += stride)
+	for (uint64_t b = align_up(session_floor(s), stride);
+	     b && b <= top && g->nslots < 512; b += stride)
 		if (session_range_free(s, b, (uint64_t)w->nthreads * SZ_2M))
 			g->slot[g->nslots++] = b;
-	if (g->nslots < 2) {
-		fprintf(stderr, "iommu-stress: grow: the aperture has fewer than 2 free slots\n");
-		return -ENOSPC;
-	}
+	if (g->nslots < 2)
+		return wk_unsupported(w, "grow: the IOVA range [%#llx, %#llx] has fewer than 2 free slots %#llx apart",
+				      (unsigned long long)s->dom.range_start,
+				      (unsigned long long)top,
+				      (unsigned long long)stride);
 	return 0;
 }
 
@@ -131,7 +134,7 @@ static struct gmap mapping_of(struct worker *w, uint64_t k)
 	return (struct gmap){
 		.iova = g->slot[k % g->nslots] + w->id * SZ_2M,
 		.len = big ? SZ_2M : SZ_4K,
-		/* Another backing on every lap round the aperture. */
+		/* Another backing on every lap round the range. */
 		.off = ((k + lap) % g->rot) * SZ_2M,
 	};
 }

@@ -139,14 +139,15 @@ static int longpeng_validate(const struct run_opts *o)
 }
 
 /*
- * Thread 0 runs at IOVA 0 as in the report; others at the next 1G-aligned
- * free stretch, so all share the top-level table.
+ * Thread 0 runs at the start of the test's IOVA range (IOVA 0 in a private
+ * domain, as in the report); others at the next 1G-aligned free stretch,
+ * so all share the top-level table.
  */
 static int longpeng_setup(struct worker *w)
 {
 	struct session *s = w->s;
 	struct longpeng *lp;
-	uint64_t stride, base = 0;
+	uint64_t stride, base = align_up(s->dom.range_start, LP_2M);
 	int ret;
 
 	lp = calloc(1, sizeof(*lp));
@@ -157,11 +158,12 @@ static int longpeng_setup(struct worker *w)
 	lp->end = s->opts->size;
 	stride = (lp->end + LP_2M + SZ_1G - 1) & ~(SZ_1G - 1);
 	for (unsigned int found = 0;; base += stride) {
-		if (base + lp->end - 1 > s->dom.aperture_end) {
-			fprintf(stderr, "iommu-stress: longpeng: no room for %u ranges of %#llx\n",
-				w->nthreads, (unsigned long long)lp->end);
-			return -ENOSPC;
-		}
+		if (base < s->dom.range_start || base + lp->end - 1 < base ||
+		    base + lp->end - 1 > s->dom.range_last)
+			return wk_unsupported(w, "longpeng: no room in the IOVA range [%#llx, %#llx] for %u ranges of %#llx bytes",
+					      (unsigned long long)s->dom.range_start,
+					      (unsigned long long)s->dom.range_last,
+					      w->nthreads, (unsigned long long)lp->end);
 		if (session_range_free(s, base, lp->end) && found++ == w->id)
 			break;
 	}

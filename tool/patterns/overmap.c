@@ -72,10 +72,11 @@ static int overmap_setup(struct worker *w)
 	unsigned int n;
 	int ret;
 
+	ret = wk_need_overlap(w);
+	if (ret)
+		return ret;
 	if (!(w->s->dom.pgsize_bitmap & SZ_2M))
 		return wk_unsupported(w, "the IOMMU has no 2M pages");
-	if (!(w->s->info.features & IOMMU_STRESS_FEAT_MAP_OVERLAP))
-		return wk_unsupported(w, "the module has no MAP_OVERLAP");
 	om = calloc(1, sizeof(*om));
 	if (!om)
 		return -ENOMEM;
@@ -259,6 +260,7 @@ static const struct pattern pattern_overmap = {
 "Uses MAP with IOMMU_STRESS_MAP_OVERLAP: the driver decides whether a map\n"
 "over live mappings replaces them or is refused; the run records which and,\n"
 "when replaced, checks by DMA that the device sees only the new mapping.\n"
+"A shared (dmaengine) domain refuses MAP_OVERLAP: there the run exits 4.\n"
 "\n"
 "WARNING: --reverse maps a 4K page over a live 2M superpage. The Intel\n"
 "VT-d driver (6.1, 6.12) then walks into the superpage's data page as if it\n"

@@ -72,6 +72,11 @@ int wk_buf_alloc(struct worker *w, uint64_t len, uint64_t chunk,
 int wk_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
 	   uint64_t offset, uint64_t len);
 /*
+ * Whether this run can use MAP_OVERLAP: 0, or the run is unsupported here
+ * (a shared domain refuses it; an older module lacks it).
+ */
+int wk_need_overlap(struct worker *w);
+/*
  * MAP with IOMMU_STRESS_MAP_OVERLAP: the driver decides. Returns 0 or the
  * driver's refusal as -errno, which is a result, not a failure.
  */
@@ -88,9 +93,9 @@ int wk_unmap_try(struct worker *w, uint64_t iova, uint64_t len,
 		 uint64_t *unmapped);
 /*
  * DMA-reads the page at @iova and checks it is page @offset of @buf, or,
- * with @buf NULL, that nothing is mapped there (a fault reads zeros; our
- * signature means a stale translation). Returns the class (SIG_OK, ...)
- * or a negative errno.
+ * with @buf NULL, that nothing is mapped there (a fault reads zeros, or
+ * fails the transfer on a DMA engine; our signature means a stale
+ * translation). Returns the class (SIG_OK, ...) or a negative errno.
  */
 int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 	     uint64_t offset, const char *phase);
@@ -109,10 +114,11 @@ int wk_unsupported(struct worker *w, const char *fmt, ...)
 
 /*
  * Claims this thread's IOVA sub-range: @span bytes aligned to @align,
- * clear of the other threads, the window and reserved regions, with a
- * live 4K guard mapping just below and just above it (in the 2M gaps
- * between sub-ranges) that checker threads read all run long. Sets
- * w->base and w->span.
+ * inside the test's IOVA range, clear of the other threads, the window
+ * and reserved regions, with a live 4K guard mapping just below and just
+ * above it (in the 2M gaps between sub-ranges) that checker threads read
+ * all run long. Sets w->base and w->span. Where the range has no room
+ * for it, the run is unsupported here.
  */
 int wk_region(struct worker *w, uint64_t span, uint64_t align);
 /*

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A model of the iommu_stress module, behind dev.c's system calls, so that
+ * whole sessions (target choice, every pattern, the reports) run in the
+ * unit tests without a kernel. It keeps the ABI header's contract: private
+ * domains for edu targets, shared ones with a test range for dmaengine
+ * channels, the errnos of each refusal, and an IOTLB that keeps what an
+ * unsynced unmap leaves, so that skip-flush reads stale data here too. A
+ * read of an unmapped IOVA reads zeros on edu and fails on a channel.
+ */
+#ifndef IOMMU_STRESS_FAKE_MODULE_H
+#define IOMMU_STRESS_FAKE_MODULE_H
+
+#include <stdint.h>
+
+#include "dev.h"
+
+#define FAKE_MAX_TARGETS	24
+
+struct fake_target {
+	const char *name;
+	uint32_t backend;
+	const char *device, *driver;
+	int group;
+	uint32_t domain_type;		/* before a session attaches */
+	int held;			/* by another dmaengine client: unlisted */
+	int busy;			/* a session's domain is attached */
+};
+
+struct fake_host {
+	unsigned int ntargets;
+	struct fake_target targets[FAKE_MAX_TARGETS];
+	/* A module from before dmaengine targets: no TARGET_QUERY, no range out. */
+	int legacy;
+};
+
+/* What the model saw of the session's maps, for the tests to judge. */
+struct fake_seen {
+	uint64_t maps;
+	uint64_t first_map;		/* IOVA of the first MAP */
+	uint64_t lowest, highest;	/* lowest IOVA mapped, highest byte mapped */
+	uint64_t refused[4];		/* MAPs refused: ERANGE, EADDRINUSE, EOPNOTSUPP, other */
+	uint64_t faults;		/* reads the device failed */
+};
+
+/* Stands the model in for the module, on @host (copied). */
+void fake_install(const struct fake_host *host);
+/* libc's system calls again; everything the model held is freed. */
+void fake_remove(void);
+const struct fake_seen *fake_seen(void);
+/* A host: edu:0000:00:03.0, then dmaengine channels on four devices. */
+struct fake_host fake_host_default(void);
+
+#endif

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The errno table: each refusal the module can give must read as what it
+ * means for that ioctl, and a meaning for one ioctl must not leak into
+ * another's.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dev.h"
+#include "unit.h"
+
+struct want {
+	unsigned long cmd;
+	int err;
+	const char *says;	/* a phrase the hint must hold */
+};
+
+static const struct want table[] = {
+	/* dmaengine targets: DOMAIN_CREATE */
+	{ IOMMU_STRESS_DOMAIN_CREATE, ENODEV, "no such target or dmaengine channel" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EBUSY, "held by another session or dmaengine client" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EOPNOTSUPP, "identity/passthrough" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EINVAL, "not 2M-aligned" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EINVAL, "a range for an edu target" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, ERANGE, "range lies outside the domain's aperture" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EADDRNOTAVAIL, "PCI host-bridge window" },
+	{ IOMMU_STRESS_DOMAIN_CREATE, EADDRNOTAVAIL, "no default range fits" },
+	/* MAP */
+	{ IOMMU_STRESS_MAP, EADDRINUSE, "mapping the channel's driver made" },
+	{ IOMMU_STRESS_MAP, EOPNOTSUPP, "MAP_OVERLAP refused" },
+	{ IOMMU_STRESS_MAP, ERANGE, "outside the test's IOVA range" },
+	{ IOMMU_STRESS_MAP, EEXIST, "overlaps a live mapping" },
+	{ IOMMU_STRESS_MAP, EADDRNOTAVAIL, "reserved region" },
+	/* DMA */
+	{ IOMMU_STRESS_DMA, ERANGE, "DMA read outside" },
+	{ IOMMU_STRESS_DMA, EACCES, "not mapped" },
+	{ IOMMU_STRESS_DMA, EMSGSIZE, "longer than the target can do" },
+	{ IOMMU_STRESS_DMA, ENODEV, "the device has gone" },
+	/* TARGET_QUERY */
+	{ IOMMU_STRESS_TARGET_QUERY, ENODEV, "no such target or dmaengine channel" },
+	/* The edu-era table, unchanged. */
+	{ IOMMU_STRESS_BUF_ALLOC, EOPNOTSUPP, "chunk size" },
+	{ IOMMU_STRESS_UNMAP, ENOENT, "nothing is mapped" },
+	{ IOMMU_STRESS_BUF_FREE, ENOENT, "no such buffer or domain" },
+	{ IOMMU_STRESS_UNMAP, EBUSY, "another thread works on that range" },
+	{ IOMMU_STRESS_BUF_FREE, EBUSY, "in use" },
+	{ IOMMU_STRESS_INFO, ENOTTY, "unknown ioctl" },
+	{ IOMMU_STRESS_INFO, E2BIG, "non-zero tail" },
+	{ IOMMU_STRESS_UNMAP, EOVERFLOW, "wraps around" },
+	{ IOMMU_STRESS_BUF_ALLOC, ENOMEM, "max_buffer_mb" },
+	{ IOMMU_STRESS_INFO, EPERM, "needs root" },
+	{ IOMMU_STRESS_MAP, EINVAL, "alignment" },
+	{ IOMMU_STRESS_UNMAP, EOPNOTSUPP, "unknown flags" },
+	/* DMA's status word */
+	{ DEV_DMA_STATUS, EIO, "failed transfer" },
+	{ DEV_DMA_STATUS, ETIMEDOUT, "retired" },
+};
+
+static void hints_say_what_each_errno_means(void)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const char *h = dev_errno_hint(table[i].cmd, table[i].err);
+
+		if (!strstr(h, table[i].says))
+			printf("# cmd %#lx errno %d: \"%s\" lacks \"%s\"\n",
+			       table[i].cmd, table[i].err, h, table[i].says);
+		CHECK(strstr(h, table[i].says) != NULL);
+	}
+}
+
+/* A meaning that belongs to one ioctl stays with it. */
+static void hints_stay_in_their_context(void)
+{
+	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_BUF_FREE, EBUSY), "dmaengine"));
+	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_UNMAP, EADDRNOTAVAIL), "host-bridge"));
+	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_BUF_ALLOC, EOPNOTSUPP), "MAP_OVERLAP"));
+	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, EACCES), "not mapped"));
+	CHECK(strcmp(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, ERANGE),
+		     dev_errno_hint(IOMMU_STRESS_MAP, ERANGE)));
+	CHECK(strcmp(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, EINVAL),
+		     dev_errno_hint(IOMMU_STRESS_MAP, EINVAL)));
+}
+
+/* Errnos the table does not know read as libc says; a status is no ioctl error. */
+static void unknown_errnos_fall_back_to_strerror(void)
+{
+	CHECK(!strcmp(dev_errno_hint(IOMMU_STRESS_MAP, EPIPE), strerror(EPIPE)));
+	CHECK(!strcmp(dev_errno_hint(IOMMU_STRESS_UNMAP, EADDRINUSE), strerror(EADDRINUSE)));
+	CHECK(!strcmp(dev_errno_hint(DEV_DMA_STATUS, EINVAL), strerror(EINVAL)));
+	CHECK(!strcmp(dev_errno_hint(DEV_DMA_STATUS, ENODEV), strerror(ENODEV)));
+}
+
+const struct unit_case dev_cases[] = {
+	{ "dev: each errno reads as what it means for its ioctl", hints_say_what_each_errno_means },
+	{ "dev: an ioctl's meaning does not leak into another's", hints_stay_in_their_context },
+	{ "dev: unknown errnos and statuses fall back to strerror", unknown_errnos_fall_back_to_strerror },
+	{ NULL, NULL },
+};
