@@ -8,12 +8,15 @@
  *
  * Usage: hardening-dmaengine CHANNEL [CHANNEL-A CHANNEL-B]
  *        hardening-dmaengine --close-only CHANNEL
+ *        hardening-dmaengine --passthrough CHANNEL
  * CHANNEL-A and CHANNEL-B belong to two devices of one IOMMU group (in the
  * VM: two edu devices behind a conventional PCI bridge), so they share a
  * DMA-API domain.
  * Prints TAP and "N passed, N failed"; exit 0 when all passed, 2 on a
  * setup failure. --close-only runs just the after-close checks, for their
  * negative control (a test build that leaves mappings behind).
+ * --passthrough checks the refusal of a channel whose device is on an
+ * identity domain.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -295,15 +298,26 @@ int main(int argc, char **argv)
 	uint32_t rb, buf;
 	int fd, fd2;
 
-	if (argc != 2 && argc != 4 &&
-	    !(argc == 3 && !strcmp(argv[1], "--close-only"))) {
-		fprintf(stderr, "usage: %s CHANNEL [CHANNEL-A CHANNEL-B] | --close-only CHANNEL\n",
-			argv[0]);
-		return 2;
-	}
-	if (argc == 3) {
+	if (argc == 3 && !strcmp(argv[1], "--close-only")) {
 		check_close(argv[2]);
 		return tap_finish(&T);
+	}
+	if (argc == 3 && !strcmp(argv[1], "--passthrough")) {
+		fd = xopen();
+		expect("TARGET_QUERY on a passthrough channel", 0,
+		       query(fd, argv[2], &q));
+		ok("TARGET_QUERY: the domain is identity",
+		   q.domain_type == IOMMU_STRESS_DOMTYPE_IDENTITY);
+		expect("DOMAIN_CREATE on a passthrough channel refused", EOPNOTSUPP,
+		       create(fd, argv[2], 0, 0, &d));
+		ok("INFO: the channel is free again after the refusal",
+		   listed_busy(fd, argv[2]) == 0);
+		return tap_finish(&T);
+	}
+	if (argc != 2 && argc != 4) {
+		fprintf(stderr, "usage: %s CHANNEL [CHANNEL-A CHANNEL-B] | --close-only CHANNEL | --passthrough CHANNEL\n",
+			argv[0]);
+		return 2;
 	}
 	chan = argv[1];
 	fd = xopen();

@@ -9,7 +9,8 @@
  * Output fields are copied back up to the caller's size.
  *
  * Ioctl numbers carry no size (as iommufd does): the size field is the
- * version check. Every struct has a flags word; unknown flags get -EINVAL.
+ * version check. Every struct has a flags word; unknown flags get
+ * -EOPNOTSUPP, non-zero reserved fields -EINVAL.
  */
 #ifndef _UAPI_LINUX_IOMMU_STRESS_H
 #define _UAPI_LINUX_IOMMU_STRESS_H
