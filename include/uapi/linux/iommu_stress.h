@@ -124,6 +124,14 @@ struct iommu_stress_buf_free {
 /* DOMAIN_CREATE output flags. */
 #define IOMMU_STRESS_DOMAIN_INTEL_CAPS	(1U << 0)	/* cap/ecap valid */
 #define IOMMU_STRESS_DOMAIN_SHARED	(1U << 1)	/* the device's own domain */
+/*
+ * Shared domains: DMA reads of IOVAs the session has not mapped are
+ * allowed (module parameter dma_unmapped_reads=1). Off by default: such a
+ * read faults in the IOMMU, and not every DMA engine driver survives a
+ * fault (ioatdma's error handler BUG()s on error bits it does not know).
+ * Without it such reads get -EACCES.
+ */
+#define IOMMU_STRESS_DOMAIN_UNMAPPED_READS (1U << 2)
 
 /*
  * IOMMU_STRESS_DOMAIN_CREATE: a domain to test through @target.
@@ -137,8 +145,11 @@ struct iommu_stress_buf_free {
  * The test maps only inside [range_start, range_last], which the caller
  * may choose (both 0: the first 64 GiB at or above 4 GiB clear of reserved
  * regions and PCI windows), never over a mapping the driver made
- * (-EADDRINUSE), and MAP_OVERLAP is refused. DMA reads stay inside the
- * range; DMA writes only reach IOVAs the session has mapped.
+ * (-EADDRINUSE), and MAP_OVERLAP is refused. The range starts at or
+ * above 4 GiB (where the DMA API allocates last) and does not overlap the
+ * range of another session in the same domain. DMA writes, and reads
+ * unless DOMAIN_UNMAPPED_READS, only reach IOVAs the session has mapped;
+ * UNMAP only takes back what the session mapped.
  * The bounce page is a DMA-API allocation, reported as the window.
  * Everything the test mapped is unmapped and flushed when the domain goes.
  * For private domains the range is the aperture.
