@@ -17,12 +17,32 @@
  */
 #define ISTRESS_BOUNCE_POISON	0x5a
 
+/*
+ * In a shared domain an IOVA the session has not mapped may be the
+ * driver's memory (no writes there, ever) or make the IOMMU fault (reads
+ * only where the administrator allowed it). Called with the target lock
+ * held: the check holds for the transfer as far as the session's own
+ * MAP and UNMAP go, which settle their records first.
+ */
+static int check_shared(struct istress_domain *d, u64 iova, u64 len, bool read)
+{
+	bool ours;
+
+	if (!d->shared || (read && d->desc.out_flags &
+			   IOMMU_STRESS_DOMAIN_UNMAPPED_READS))
+		return 0;
+	mutex_lock(&d->lock);
+	ours = istress_maps_cover(d, iova, iova + len - 1, true);
+	mutex_unlock(&d->lock);
+	return ours ? 0 : -EACCES;
+}
+
 int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 		struct iommu_stress_dma *arg)
 {
 	struct istress_target *t = d->target;
-	void *bounce = d->bounce_va;
 	u64 window = d->desc.window_iova;
+	void *bounce;
 	bool read = arg->dir == IOMMU_STRESS_DMA_READ;
 	u64 t0;
 	int ret;
@@ -46,17 +66,6 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 	ret = istress_domain_check_range(d, arg->iova, arg->length);
 	if (ret)
 		return ret;
-	/* In a shared domain, an IOVA not ours may be the driver's memory. */
-	if (!read && d->shared) {
-		bool ours;
-
-		mutex_lock(&d->lock);
-		ours = istress_maps_cover(d, arg->iova,
-					  arg->iova + arg->length - 1);
-		mutex_unlock(&d->lock);
-		if (!ours)
-			return -EACCES;
-	}
 
 	mutex_lock(&t->lock);
 	if (t->gone || t->attached != d) {
@@ -67,6 +76,10 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 		ret = -EIO;
 		goto out_unlock;
 	}
+	ret = check_shared(d, arg->iova, arg->length, read);
+	if (ret)
+		goto out_unlock;
+	bounce = d->bounce_va;
 	if (read)
 		memset(bounce, ISTRESS_BOUNCE_POISON, arg->length);
 	else

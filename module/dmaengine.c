@@ -22,6 +22,9 @@ struct istress_chan {
 	struct dma_chan *chan;
 	struct completion done;
 	enum dmaengine_tx_result result;
+	struct istress_target *target;
+	/* Hears the channel's device losing its driver. */
+	struct notifier_block unbind;
 };
 
 /* What a filter pass looks for, and what it saw. */
@@ -133,7 +136,7 @@ static void chan_done(void *param, const struct dmaengine_result *res)
 /* Called with the target lock held: one transfer at a time per channel. */
 static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
 {
-	unsigned long timeout = msecs_to_jiffies(istress_dma_timeout_ms);
+	unsigned long timeout = msecs_to_jiffies(max(istress_dma_timeout_ms, 1U));
 	struct istress_chan *c = t->priv;
 	struct dma_async_tx_descriptor *tx;
 	dma_cookie_t cookie;
@@ -155,10 +158,17 @@ static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
 		return -EIO;
 	dma_async_issue_pending(c->chan);
 	if (!wait_for_completion_timeout(&c->done, timeout)) {
-		/* Returns once no descriptor or callback of ours can run. */
-		dmaengine_terminate_sync(c->chan);
-		dev_err(t->dev, "%s: memcpy did not finish in %u ms\n",
-			t->name, istress_dma_timeout_ms);
+		/*
+		 * Not every driver can stop a descriptor (ioatdma and idxd
+		 * have no terminate_all). Unless it says it did, the copy may
+		 * still run and call back: retire the channel, and keep the
+		 * memory it may touch (see dmaengine_release()).
+		 */
+		if (dmaengine_terminate_sync(c->chan))
+			t->wedged = true;
+		dev_err(t->dev, "%s: memcpy did not finish in %u ms%s\n",
+			t->name, istress_dma_timeout_ms,
+			t->wedged ? "; channel retired" : "");
 		return -ETIMEDOUT;
 	}
 	/*
@@ -168,12 +178,38 @@ static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
 	return c->result == DMA_TRANS_NOERROR ? 0 : -EIO;
 }
 
+/*
+ * The channel's device is losing its driver (unbind, PCI removal): take
+ * back everything the session mapped while the driver and its domain are
+ * still there. The driver core holds the device lock, the order edu's
+ * removal also takes before the target lock.
+ */
+static int dmaengine_unbind(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	struct istress_chan *c = container_of(nb, struct istress_chan, unbind);
+	struct istress_target *t = c->target;
+
+	if (action != BUS_NOTIFY_UNBIND_DRIVER || data != t->dev)
+		return NOTIFY_DONE;
+	mutex_lock(&t->lock);
+	t->gone = true;
+	if (t->attached)
+		istress_domain_detach(t->attached);
+	mutex_unlock(&t->lock);
+	return NOTIFY_OK;
+}
+
 static void dmaengine_release(struct istress_target *t)
 {
 	struct istress_chan *c = t->priv;
 
+	bus_unregister_notifier(t->dev->bus, &c->unbind);
 	dma_release_channel(c->chan);
-	kfree(c);
+	put_device(t->dev);
+	/* A retired channel's descriptor may still call back into @c. */
+	if (!t->wedged)
+		kfree(c);
 }
 
 static const struct istress_dma_ops dmaengine_dma_ops = {
@@ -191,6 +227,7 @@ int istress_dmaengine_get(const char *name, struct istress_target **out)
 	struct chan_match m = { .take = true };
 	struct istress_target *t;
 	struct istress_chan *c;
+	int ret;
 
 	if (parse_name(name, &m))
 		return -ENODEV;
@@ -211,9 +248,19 @@ int istress_dmaengine_get(const char *name, struct istress_target **out)
 	strscpy(t->name, dma_chan_name(c->chan), sizeof(t->name));
 	t->backend = IOMMU_STRESS_BACKEND_DMAENGINE;
 	t->max_dma_len = ISTRESS_DMAENGINE_MAX_XFER;
-	t->dev = chan_dma_dev(c->chan);
+	t->dev = get_device(chan_dma_dev(c->chan));
 	t->ops = &dmaengine_dma_ops;
 	t->priv = c;
+	c->target = t;
+	c->unbind.notifier_call = dmaengine_unbind;
+	ret = bus_register_notifier(t->dev->bus, &c->unbind);
+	if (ret) {
+		put_device(t->dev);
+		dma_release_channel(c->chan);
+		kfree(c);
+		kfree(t);
+		return ret;
+	}
 	*out = t;
 	return 0;
 }

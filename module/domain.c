@@ -209,6 +209,21 @@ int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len)
 	return 0;
 }
 
+/* Pins a domain's page tables for a MAP, UNMAP or walk; -ENODEV if gone. */
+int istress_domain_enter(struct istress_domain *d)
+{
+	down_read(&d->users);
+	if (d->live)
+		return 0;
+	up_read(&d->users);
+	return -ENODEV;
+}
+
+void istress_domain_exit(struct istress_domain *d)
+{
+	up_read(&d->users);
+}
+
 u32 istress_domain_type(struct iommu_domain *domain)
 {
 	if (!domain)
@@ -324,6 +339,9 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	}
 	kref_init(&d->ref);
 	mutex_init(&d->lock);
+	init_rwsem(&d->users);
+	d->live = true;
+	INIT_LIST_HEAD(&d->shared_node);
 	d->maps = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&d->deferred);
 	INIT_LIST_HEAD(&d->retired);
@@ -409,9 +427,8 @@ static void domain_release(struct kref *ref)
 	list_splice_init(&d->retired, &maps);
 	mutex_unlock(&d->lock);
 
-	if (d->shared) {
-		istress_shared_teardown(d);
-	} else {
+	/* A shared domain is the device's: unmap_all gave back all of ours. */
+	if (!d->shared) {
 		/* Unreachable now: freeing the domain frees its page tables. */
 		iommu_domain_free(d->domain);
 		__free_page(d->bounce);
@@ -469,8 +486,8 @@ err_unmap:
 	return ret;
 }
 
-int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
-		       struct iommu_stress_map *arg)
+static int domain_map(struct istress_domain *d, struct istress_buf *buf,
+		      struct iommu_stress_map *arg)
 {
 	const u32 prot_mask = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE;
 	bool overlap = arg->flags & IOMMU_STRESS_MAP_OVERLAP;
@@ -611,8 +628,8 @@ static void deferred_park(struct istress_domain *d, struct istress_deferred *def
 	d->ndeferred++;
 }
 
-int istress_domain_unmap(struct istress_domain *d,
-			 struct iommu_stress_unmap *arg)
+static int domain_unmap(struct istress_domain *d,
+			struct iommu_stress_unmap *arg)
 {
 	bool skip = arg->flags & IOMMU_STRESS_UNMAP_SKIP_SYNC;
 	struct istress_mapping *spare[2] = { NULL, NULL };
@@ -649,7 +666,11 @@ int istress_domain_unmap(struct istress_domain *d,
 	}
 
 	mutex_lock(&d->lock);
-	ret = istress_maps_claim(d, arg->iova, last);
+	/* In a shared domain, a gap in the range may be somebody else's. */
+	if (d->shared && !istress_maps_cover(d, arg->iova, last, false))
+		ret = -ENOENT;
+	else
+		ret = istress_maps_claim(d, arg->iova, last);
 	mutex_unlock(&d->lock);
 	if (ret)
 		goto out_free;
@@ -684,5 +705,29 @@ out_free:
 	kfree(def);
 	kfree(spare[0]);
 	kfree(spare[1]);
+	return ret;
+}
+
+int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
+		       struct iommu_stress_map *arg)
+{
+	int ret = istress_domain_enter(d);
+
+	if (ret)
+		return ret;
+	ret = domain_map(d, buf, arg);
+	istress_domain_exit(d);
+	return ret;
+}
+
+int istress_domain_unmap(struct istress_domain *d,
+			 struct iommu_stress_unmap *arg)
+{
+	int ret = istress_domain_enter(d);
+
+	if (ret)
+		return ret;
+	ret = domain_unmap(d, arg);
+	istress_domain_exit(d);
 	return ret;
 }

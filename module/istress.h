@@ -17,6 +17,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/rwsem.h>
 #include <linux/xarray.h>
 #include <linux/iommu_stress.h>
 
@@ -27,6 +28,7 @@ struct istress_target;
 /* ---- module parameters (main.c) ---- */
 extern unsigned int istress_dma_timeout_ms;
 extern unsigned long istress_max_buffer_bytes;
+extern bool istress_dma_unmapped_reads;
 
 /* ---- buffers (buffer.c) ---- */
 struct istress_buf {
@@ -133,6 +135,14 @@ struct istress_domain {
 	 * unmaps all it mapped before letting go.
 	 */
 	bool shared;
+	/*
+	 * MAP, UNMAP and walks hold @users for reading; a shared domain's
+	 * teardown clears @live under it for writing, after which the domain
+	 * (the device's, not ours) is never touched again.
+	 */
+	struct rw_semaphore users;
+	bool live;
+	struct list_head shared_node;	/* on shared.c's list of users */
 	struct page *bounce;		/* private: mapped at desc.window_iova */
 	void *bounce_va;		/* the bounce page, either kind */
 	dma_addr_t bounce_dma;		/* shared: its DMA-API address */
@@ -154,6 +164,8 @@ int istress_domain_unmap(struct istress_domain *d,
 			 struct iommu_stress_unmap *arg);
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
 u32 istress_domain_type(struct iommu_domain *domain);
+int istress_domain_enter(struct istress_domain *d);
+void istress_domain_exit(struct istress_domain *d);
 int istress_resv_add(struct istress_domain *d, u64 start, u64 last);
 int istress_resv_from_group(struct istress_domain *d, struct device *dev);
 bool istress_resv_hits(struct istress_domain *d, u64 start, u64 last);
@@ -162,7 +174,6 @@ bool istress_resv_hits(struct istress_domain *d, u64 start, u64 last);
 int istress_shared_setup(struct istress_domain *d, u64 start, u64 last);
 int istress_shared_check_free(struct istress_domain *d, u64 iova, u64 len);
 void istress_shared_unmap_all(struct istress_domain *d);
-void istress_shared_teardown(struct istress_domain *d);
 
 /* mapping.c: the record of what the module mapped, by IOVA range. */
 struct istress_mapping {
@@ -183,7 +194,8 @@ struct istress_deferred {
 };
 
 bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last);
-bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last);
+bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last,
+			bool idle);
 void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_remove(struct istress_domain *d, struct istress_mapping *m);
 int istress_maps_claim(struct istress_domain *d, u64 start, u64 last);

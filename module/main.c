@@ -23,6 +23,16 @@ MODULE_PARM_DESC(max_buffer_mb, "Cap on all buffers of all sessions (MiB; 0 = ha
 
 unsigned long istress_max_buffer_bytes;
 
+/*
+ * A read of an unmapped IOVA is the check that an unmap took effect, and it
+ * makes the IOMMU fault. edu shrugs that off; real DMA engines' drivers
+ * differ (ioatdma's error handler BUG()s on error bits it does not know),
+ * so on dmaengine channels it is the administrator's call.
+ */
+bool istress_dma_unmapped_reads;
+module_param_named(dma_unmapped_reads, istress_dma_unmapped_reads, bool, 0644);
+MODULE_PARM_DESC(dma_unmapped_reads, "Let dmaengine channels read IOVAs a session has not mapped (IOMMU faults; only where the engine's driver survives them)");
+
 static struct miscdevice istress_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "iommu_stress",

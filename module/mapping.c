@@ -23,8 +23,12 @@ bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last)
 	return maps_it_iter_first(&d->maps, start, last);
 }
 
-/* Whether live mappings cover every byte of [start, last] (no gaps). */
-bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last)
+/*
+ * Whether mappings cover every byte of [start, last] with no gap; with
+ * @idle, also none that a MAP or UNMAP is still working on.
+ */
+bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last,
+			bool idle)
 {
 	struct istress_mapping *m;
 	u64 next = start;
@@ -32,7 +36,7 @@ bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last)
 	/* Records never overlap, so they come back in address order. */
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last)) {
-		if (m->start > next)
+		if (m->start > next || (idle && m->busy))
 			return false;
 		if (m->last >= last)
 			return true;

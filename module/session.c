@@ -240,16 +240,21 @@ static int do_iova_to_phys(struct istress_session *s, void *p)
 	d = get_domain(s, arg->domain_id);
 	if (!d)
 		return -ENOENT;
-	if (arg->iova < d->desc.aperture_start ||
-	    arg->iova > d->desc.aperture_end) {
+	/* A shared domain's walk stays where only the session maps. */
+	if (arg->iova < d->desc.range_start ||
+	    arg->iova > d->desc.range_last) {
 		ret = -ERANGE;
 		goto out;
 	}
+	ret = istress_domain_enter(d);
+	if (ret)
+		goto out;
 	arg->out_flags = 0;
 	arg->buf_id = 0;
 	arg->offset = 0;
 	/* The physical address itself never leaves the kernel. */
 	phys = iommu_iova_to_phys(d->domain, arg->iova);
+	istress_domain_exit(d);
 	if (!phys)
 		goto out;
 	arg->out_flags |= IOMMU_STRESS_I2P_MAPPED;

@@ -37,6 +37,30 @@ MODULE_PARM_DESC(unsafe_keep_shared_maps, "TEST BUILD: leave a shared domain's m
 #define SHARED_DEFAULT_LEN	(64ULL << 30)
 
 /*
+ * Sessions on one IOMMU domain (channels of one device, or devices of one
+ * group) each get a range of their own, so that one never maps over, or
+ * unmaps, another's pages.
+ */
+static LIST_HEAD(shared_users);
+static DEFINE_MUTEX(shared_users_lock);
+
+static int resv_other_users(struct istress_domain *d)
+{
+	struct istress_domain *o;
+	int ret;
+
+	lockdep_assert_held(&shared_users_lock);
+	list_for_each_entry(o, &shared_users, shared_node) {
+		if (o->domain != d->domain)
+			continue;
+		ret = istress_resv_add(d, o->desc.range_start, o->desc.range_last);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * Host-bridge memory windows: a DMA to such an address may be routed to a
  * peer device instead of the IOMMU. The DMA API keeps out of them too.
  */
@@ -71,20 +95,24 @@ static int choose_range(struct istress_domain *d, u64 start, u64 last)
 		if (last < start || !IS_ALIGNED(start, SZ_2M) ||
 		    !IS_ALIGNED(last + 1, SZ_2M))
 			return -EINVAL;
-		if (start < ap_start || last > ap_end)
+		/* Below 4 GiB is where the DMA API allocates first. */
+		if (start < SHARED_DEFAULT_START || start < ap_start ||
+		    last > ap_end)
 			return -ERANGE;
 		if (istress_resv_hits(d, start, last))
 			return -EADDRNOTAVAIL;
 		goto found;
 	}
-	for (start = max_t(u64, SHARED_DEFAULT_START, round_up(ap_start, SZ_1G));;
-	     start += SZ_1G) {
+	start = max_t(u64, SHARED_DEFAULT_START, round_up(ap_start, SZ_1G));
+	last = start + SHARED_DEFAULT_LEN - 1;
+	while (istress_resv_hits(d, start, last)) {
+		start += SZ_1G;
 		last = start + SHARED_DEFAULT_LEN - 1;
 		if (last < start || last > ap_end)
 			return -EADDRNOTAVAIL;
-		if (!istress_resv_hits(d, start, last))
-			break;
 	}
+	if (last > ap_end)
+		return -EADDRNOTAVAIL;
 found:
 	d->desc.range_start = start;
 	d->desc.range_last = last;
@@ -112,11 +140,11 @@ int istress_shared_setup(struct istress_domain *d, u64 start, u64 last)
 	d->desc.pgsize_bitmap = domain->pgsize_bitmap;
 	d->desc.aperture_start = domain->geometry.aperture_start;
 	d->desc.aperture_end = domain->geometry.aperture_end;
+	if (istress_dma_unmapped_reads)
+		d->desc.out_flags |= IOMMU_STRESS_DOMAIN_UNMAPPED_READS;
 	ret = istress_resv_from_group(d, dev);
 	if (!ret)
 		ret = resv_pci_windows(d, dev);
-	if (!ret)
-		ret = choose_range(d, start, last);
 	if (ret)
 		return ret;
 	/* The bounce page comes from the DMA API, like the driver's rings. */
@@ -126,7 +154,19 @@ int istress_shared_setup(struct istress_domain *d, u64 start, u64 last)
 	d->bounce_dma = dma;
 	d->desc.window_iova = dma;
 	d->desc.window_len = PAGE_SIZE;
-	return 0;
+
+	mutex_lock(&shared_users_lock);
+	ret = resv_other_users(d);
+	if (!ret)
+		ret = choose_range(d, start, last);
+	if (!ret)
+		list_add_tail(&d->shared_node, &shared_users);
+	mutex_unlock(&shared_users_lock);
+	if (ret) {
+		dma_free_coherent(dev, PAGE_SIZE, d->bounce_va, dma);
+		d->bounce_va = NULL;
+	}
+	return ret;
 }
 
 /* -EADDRINUSE when any page of the range already translates. */
@@ -178,6 +218,8 @@ static bool still_ours(struct istress_domain *d, struct istress_mapping *m)
 
 		if (phys && istress_buf_contains(m->buf, phys, &off))
 			return true;
+		if (!(iova & (SZ_2M - 1)))
+			cond_resched();
 	}
 	return false;
 }
@@ -185,14 +227,31 @@ static bool still_ours(struct istress_domain *d, struct istress_mapping *m)
 /*
  * Takes back everything the session mapped, with the IOTLB flushed,
  * before the pages may go. A page the driver will not let go of is never
- * freed: its buffer is kept for good and the kernel log says where.
- * Called with the target lock held, after parked unmaps were synced.
+ * freed: its buffer is kept for good and the kernel log says where. No
+ * MAP, UNMAP or walk runs any more once this has begun: the domain may be
+ * freed once the device's driver is gone. Called with the target lock
+ * held, after parked unmaps were synced.
  */
 void istress_shared_unmap_all(struct istress_domain *d)
 {
+	struct istress_target *t = d->target;
 	struct istress_mapping *m, *tmp;
 	LIST_HEAD(retired);
 	LIST_HEAD(maps);
+
+	down_write(&d->users);
+	d->live = false;
+	up_write(&d->users);
+	mutex_lock(&shared_users_lock);
+	list_del_init(&d->shared_node);
+	mutex_unlock(&shared_users_lock);
+	/* A retired channel may still write to the bounce page: keep it. */
+	if (t->wedged)
+		dev_warn(t->dev, "iommu_stress: %s: keeping the bounce page of a retired channel\n",
+			 t->name);
+	else
+		dma_free_coherent(t->dev, PAGE_SIZE, d->bounce_va, d->bounce_dma);
+	d->bounce_va = NULL;
 
 	mutex_lock(&d->lock);
 	istress_maps_drain(d, &maps);
@@ -226,11 +285,4 @@ void istress_shared_unmap_all(struct istress_domain *d)
 		}
 		istress_mapping_free(m);
 	}
-}
-
-/* After unmap_all: gives the bounce page back to the DMA API. */
-void istress_shared_teardown(struct istress_domain *d)
-{
-	dma_free_coherent(d->target->dev, PAGE_SIZE, d->bounce_va,
-			  d->bounce_dma);
 }

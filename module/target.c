@@ -111,10 +111,11 @@ static void fill_query(struct iommu_stress_target_query *q, struct device *dev)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 	struct iommu_group *group = iommu_group_get(dev);
+	/* Another driver's device: it may be unbound at any moment. */
+	struct device_driver *drv = READ_ONCE(dev->driver);
 
 	strscpy(q->device, dev_name(dev), sizeof(q->device));
-	strscpy(q->driver, dev->driver ? dev->driver->name : "",
-		sizeof(q->driver));
+	strscpy(q->driver, drv ? drv->name : "", sizeof(q->driver));
 	q->iommu_group = group ? iommu_group_id(group) : -1;
 	iommu_group_put(group);
 	q->domain_type = istress_domain_type(domain);

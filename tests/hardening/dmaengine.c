@@ -9,6 +9,10 @@
  * Usage: hardening-dmaengine CHANNEL [CHANNEL-A CHANNEL-B]
  *        hardening-dmaengine --close-only CHANNEL
  *        hardening-dmaengine --passthrough CHANNEL
+ *        hardening-dmaengine --no-unmapped-reads CHANNEL
+ * The main run expects the module loaded with dma_unmapped_reads=1 and the
+ * kernel booted with iommu.forcedac=1 (the collision checks need a DMA-API
+ * mapping above 4 GiB); --no-unmapped-reads expects the parameter at 0.
  * CHANNEL-A and CHANNEL-B belong to two devices of one IOMMU group (in the
  * VM: two edu devices behind a conventional PCI bridge), so they share a
  * DMA-API domain.
@@ -197,8 +201,11 @@ static void check_ranges(const char *chan, const char *edu, uint64_t free)
 	       create(fd, chan, 2 * SZ_4G, SZ_4G - 1, &d));
 	expect("range: beyond the aperture", ERANGE,
 	       create(fd, chan, SZ_4G, (1ull << 57) - 1, &d));
-	expect("range: over the MSI region", EADDRNOTAVAIL,
-	       create(fd, chan, 0xfe000000ull, 0xffffffffull, &d));
+	expect("range: below 4 GiB, where the DMA API allocates first", ERANGE,
+	       create(fd, chan, 0xfe000000ull, 0x1ffffffffull, &d));
+	/* q35 with 1 GiB of RAM puts its 64-bit PCI window at [4G, 36G). */
+	expect("range: over the PCI host bridge's 64-bit window", EADDRNOTAVAIL,
+	       create(fd, chan, 2 * SZ_4G, 3 * SZ_4G - 1, &d));
 	if (edu)
 		expect("range: given for an edu target", EINVAL,
 		       create(fd, edu, SZ_4G, 2 * SZ_4G - 1, &d));
@@ -217,7 +224,7 @@ static void check_ranges(const char *chan, const char *edu, uint64_t free)
 static void check_collision(const char *chan, const char *other)
 {
 	struct iommu_stress_domain_create a, b;
-	uint64_t rb_off, win;
+	uint64_t rb_off, win, lo;
 	uint32_t rb, buf;
 	int fa = xopen(), fb = xopen();
 
@@ -225,10 +232,31 @@ static void check_collision(const char *chan, const char *other)
 		ok("collision: setup", 0);
 		goto out;
 	}
+	expect("collision: second session of the domain, default range", 0,
+	       create(fb, other, 0, 0, &b));
+	printf("# shared domain: first range [%#llx, %#llx], second [%#llx, %#llx]\n",
+	       (unsigned long long)a.range_start, (unsigned long long)a.range_last,
+	       (unsigned long long)b.range_start, (unsigned long long)b.range_last);
+	ok("collision: the two sessions' ranges do not meet",
+	   b.range_start > a.range_last || b.range_last < a.range_start);
+	close(fb);
+	fb = xopen();
+	expect("collision: a range over the other session's range refused",
+	       EADDRNOTAVAIL, create(fb, other, a.range_start,
+				     a.range_start + SZ_2M - 1, &b));
+	/*
+	 * The first session's bounce page is a DMA-API mapping the second
+	 * knows nothing of. Booted with iommu.forcedac=1, the DMA API
+	 * allocates from the top of the aperture, above 4 GiB.
+	 */
 	win = a.window_iova & ~(SZ_4K - 1);
-	expect("collision: a channel of the same IOMMU group, range over the first's DMA-API page",
-	       0, create(fb, other, win & ~(SZ_2M - 1),
-			 (win & ~(SZ_2M - 1)) + SZ_2M - 1, &b));
+	lo = win & ~(SZ_2M - 1);
+	if (lo < SZ_4G) {
+		ok("collision: the DMA API allocated above 4 GiB (boot with iommu.forcedac=1)", 0);
+		goto out;
+	}
+	expect("collision: a range over the first session's DMA-API page", 0,
+	       create(fb, other, lo, lo + SZ_2M - 1, &b));
 	buf = buffer(fb);
 	expect("collision: map over the DMA API's page refused", EADDRINUSE,
 	       map(fb, b.domain_id, buf, win, SZ_4K, 0));
@@ -243,6 +271,46 @@ static void check_collision(const char *chan, const char *other)
 out:
 	close(fb);
 	close(fa);
+}
+
+/*
+ * Without dma_unmapped_reads, a channel reads and writes only what the
+ * session mapped, and UNMAP takes back only that.
+ */
+static void check_no_unmapped_reads(const char *chan)
+{
+	struct iommu_stress_domain_create d;
+	struct iommu_stress_unmap u = { .size = sizeof(u) };
+	uint64_t rb_off;
+	uint32_t rb, buf;
+	int fd = xopen();
+
+	if (create(fd, chan, 0, 0, &d)) {
+		ok("no unmapped reads: setup", 0);
+		close(fd);
+		return;
+	}
+	ok("no unmapped reads: the module says so",
+	   !(d.out_flags & IOMMU_STRESS_DOMAIN_UNMAPPED_READS));
+	rb = readback(fd, &rb_off);
+	buf = buffer(fd);
+	map(fd, d.domain_id, buf, d.range_start + SZ_2M, SZ_2M, 0);
+	expect("no unmapped reads: a read of an unmapped IOVA refused", EACCES,
+	       dma(fd, d.domain_id, IOMMU_STRESS_DMA_READ, d.range_start, rb, 0));
+	expect("no unmapped reads: a read across the mapping's edge refused", EACCES,
+	       dma(fd, d.domain_id, IOMMU_STRESS_DMA_READ, d.range_start + 2 * SZ_2M, rb, 0));
+	expect("no unmapped reads: a read of the mapping works", 0,
+	       dma(fd, d.domain_id, IOMMU_STRESS_DMA_READ, d.range_start + SZ_2M, rb, 0));
+	ok("no unmapped reads: and brings back its page", peek(fd, rb, rb_off, 0) == 1);
+	u.domain_id = d.domain_id;
+	u.iova = d.range_start;
+	u.length = 2 * SZ_2M;
+	expect("UNMAP of a range with a gap the session did not map", ENOENT,
+	       call(fd, IOMMU_STRESS_UNMAP, &u));
+	u.iova = d.range_start + SZ_2M;
+	u.length = SZ_2M;
+	expect("UNMAP of exactly the mapping", 0, call(fd, IOMMU_STRESS_UNMAP, &u));
+	close(fd);
 }
 
 /* A session closed with live mappings leaves nothing translating. */
@@ -302,6 +370,10 @@ int main(int argc, char **argv)
 		check_close(argv[2]);
 		return tap_finish(&T);
 	}
+	if (argc == 3 && !strcmp(argv[1], "--no-unmapped-reads")) {
+		check_no_unmapped_reads(argv[2]);
+		return tap_finish(&T);
+	}
 	if (argc == 3 && !strcmp(argv[1], "--passthrough")) {
 		fd = xopen();
 		expect("TARGET_QUERY on a passthrough channel", 0,
@@ -315,7 +387,7 @@ int main(int argc, char **argv)
 		return tap_finish(&T);
 	}
 	if (argc != 2 && argc != 4) {
-		fprintf(stderr, "usage: %s CHANNEL [CHANNEL-A CHANNEL-B] | --close-only CHANNEL | --passthrough CHANNEL\n",
+		fprintf(stderr, "usage: %s CHANNEL [CHANNEL-A CHANNEL-B] | --close-only CHANNEL | --passthrough CHANNEL | --no-unmapped-reads CHANNEL\n",
 			argv[0]);
 		return 2;
 	}
@@ -373,6 +445,10 @@ int main(int argc, char **argv)
 	expect("DMA: read it back", 0,
 	       dma(fd, d.domain_id, IOMMU_STRESS_DMA_READ, d.range_start + 9 * SZ_4K, rb, 0));
 	ok("DMA: the write landed in the mapped page", peek(fd, rb, rb_off, 0) == 6);
+	expect("DMA: read of an IOVA the session has not mapped (dma_unmapped_reads=1)", 0,
+	       dma(fd, d.domain_id, IOMMU_STRESS_DMA_READ, d.range_start + SZ_2M, rb, 0));
+	ok("DMA: an unmapped IOVA reads as a fault (zeros on edu)",
+	   peek(fd, rb, rb_off, 0) == 0);
 	close(fd);
 
 	check_ranges(chan, edu, d.range_start);
