@@ -69,8 +69,13 @@ static const struct dev_hint {
 	{ DEV_ANY, EOVERFLOW, "IOVA + length wraps around" },
 	{ DEV_ANY, ENOMEM, "out of memory, or over the module's max_buffer_mb cap" },
 	{ DEV_ANY, EPERM, "needs root (CAP_SYS_ADMIN)" },
+	/*
+	 * The tool only reads, and an unmapped IOVA only where the domain
+	 * says UNMAPPED_READS: this is a module refusing what it allowed,
+	 * or one whose record of the session's maps is not the tool's.
+	 */
 	{ IOMMU_STRESS_DMA, EACCES,
-	  "DMA write to an IOVA this session has not mapped (a shared domain takes writes nowhere else)" },
+	  "the module refuses DMA reads of IOVAs this session has not mapped: load iommu_stress with dma_unmapped_reads=1 where the DMA engine survives IOMMU faults (see README)" },
 	{ DEV_ANY, EACCES, "needs root (CAP_SYS_ADMIN)" },
 	{ IOMMU_STRESS_DOMAIN_CREATE, EINVAL,
 	  "invalid argument: an IOVA range not 2M-aligned or ending before it starts, a range for an edu target (its private domain takes none), or a reserved field" },

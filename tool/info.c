@@ -58,10 +58,12 @@ static void domain_lines(FILE *f, int fd, const char *name)
 		(unsigned long long)d.aperture_start,
 		(unsigned long long)d.aperture_end);
 	if (shared)
-		fprintf(f, "    shared %s domain: tests map in [%#llx, %#llx] unless --iova-window\n",
+		fprintf(f, "    shared %s domain: tests map in [%#llx, %#llx] unless --iova-window; reads of unmapped IOVAs %s\n",
 			target_domain_type_name(d.domain_type),
 			(unsigned long long)d.range_start,
-			(unsigned long long)d.range_last);
+			(unsigned long long)d.range_last,
+			d.out_flags & IOMMU_STRESS_DOMAIN_UNMAPPED_READS ?
+			"on (dma_unmapped_reads=1)" : "off (dma_unmapped_reads=0)");
 	fprintf(f, "    module %s [%#llx, %#llx)\n",
 		shared ? "bounce page (DMA API)" : "DMA window",
 		(unsigned long long)d.window_iova,

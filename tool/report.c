@@ -71,6 +71,10 @@ static unsigned int ncases_all(const struct session *s)
 
 enum case_state { CASE_PASS, CASE_FAIL, CASE_SKIP };
 
+/* A case whose only checks were of unmapped IOVAs, none of them read. */
+#define UNCHECKED_WHY \
+	"reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)"
+
 static enum case_state case_state(const struct session *s,
 				  const struct run_result *r, unsigned int c,
 				  const char **why)
@@ -82,7 +86,7 @@ static enum case_state case_state(const struct session *s,
 		return CASE_SKIP;
 	if (!r->st.case_checks[c]) {
 		*why = c == pattern_ncases(s->pattern) ? "no guard pages" :
-		       "not exercised";
+		       r->st.case_unchecked[c] ? UNCHECKED_WHY : "not exercised";
 		return CASE_SKIP;
 	}
 	return CASE_PASS;
@@ -127,6 +131,11 @@ static void summary_target(FILE *f, const char *pfx, const struct session *s,
 			(unsigned long long)d->range_start,
 			(unsigned long long)d->range_last,
 			session_shared(s) ? "" : " (the aperture)");
+	/* Only a shared domain can refuse them, and only then is it news. */
+	if (d->range_last && session_shared(s))
+		fprintf(f, ", reads of unmapped IOVAs %s",
+			session_unmapped_reads(s) ? "on (dma_unmapped_reads=1)" :
+			"off (dma_unmapped_reads=0)");
 	fputc('\n', f);
 }
 
@@ -180,6 +189,9 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 	if (r->st.dma_faulted)
 		fprintf(f, "%s  %llu reads of unmapped IOVAs failed in the device, as they must (IOMMU faults; counted as passed checks)\n",
 			pfx, (unsigned long long)r->st.dma_faulted);
+	if (r->st.unmapped_unchecked)
+		fprintf(f, "%s  %llu checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); stale translations are caught only where an IOVA is mapped again and read back\n",
+			pfx, (unsigned long long)r->st.unmapped_unchecked);
 	for (unsigned int c = 0; c < ncases_all(s); c++) {
 		const char *why;
 		enum case_state st = case_state(s, r, c, &why);
@@ -378,11 +390,15 @@ static void json_invalidation(struct json *j, const struct session *s)
 	json_object_end(j);
 }
 
-/* The domain the test maps in: its type, whether shared, its range. */
+/*
+ * The domain the test maps in: its type, whether shared, whether checks
+ * may read its unmapped IOVAs, its range.
+ */
 static void json_domain(struct json *j, const struct session *s)
 {
 	json_string(j, "domain_type", target_domain_type_name(s->dom.domain_type));
 	json_bool(j, "shared", session_shared(s));
+	json_bool(j, "unmapped_reads", session_unmapped_reads(s));
 	json_hex(j, "range_start", s->dom.range_start);
 	json_hex(j, "range_last", s->dom.range_last);
 }
@@ -604,6 +620,7 @@ void report_json_record(FILE *f, const struct session *s,
 	json_u64(&j, "dma_checks", r->st.dma_checks);
 	json_u64(&j, "dma_failed", r->st.dma_failed);
 	json_u64(&j, "dma_faulted", r->st.dma_faulted);
+	json_u64(&j, "unmapped_unchecked", r->st.unmapped_unchecked);
 	json_u64(&j, "maps", r->st.maps);
 	json_u64(&j, "unmaps", r->st.unmaps);
 	json_u64(&j, "short_unmaps", r->st.short_unmaps);

@@ -96,6 +96,13 @@ struct wstats {
 	uint64_t dma_failed;		/* transfers that did not complete */
 	/* reads of unmapped IOVAs the device failed: the fault they must get */
 	uint64_t dma_faulted;
+	/*
+	 * checks of unmapped IOVAs not made: the shared domain does not take
+	 * reads there (no IOMMU_STRESS_DOMAIN_UNMAPPED_READS). Not in
+	 * dma_checks; per case too, so a case with nothing else to check
+	 * reads as skipped rather than passed.
+	 */
+	uint64_t unmapped_unchecked;
 	uint64_t counts[SIG_NR_CLASSES];
 	uint64_t maps, unmaps;
 	uint64_t short_unmaps;		/* driver unmapped less than asked */
@@ -104,6 +111,7 @@ struct wstats {
 	uint64_t still_mapped_unmaps;
 	uint64_t case_checks[RUN_MAX_CASES];
 	uint64_t case_bad[RUN_MAX_CASES];
+	uint64_t case_unchecked[RUN_MAX_CASES];
 	struct lat_stats map, unmap, dma;
 	struct lat_stats window;	/* map returned -> first DMA began */
 };
@@ -233,6 +241,11 @@ void session_close(struct session *s);
 int session_range_free(const struct session *s, uint64_t iova, uint64_t len);
 /* The domain is the channel device's own DMA-API domain, shared with its driver. */
 int session_shared(const struct session *s);
+/*
+ * Whether a check may DMA-read an IOVA the session has not mapped: always
+ * in a private domain; in a shared one only when the module says so.
+ */
+int session_unmapped_reads(const struct session *s);
 /* The lowest IOVA patterns lay their sub-ranges out from. */
 uint64_t session_floor(const struct session *s);
 /* The path of @file in the target's IOMMU group in sysfs; -ENOENT if unknown. */

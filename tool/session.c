@@ -105,6 +105,18 @@ int session_shared(const struct session *s)
 }
 
 /*
+ * A read of an IOVA the session has not mapped faults in the IOMMU. The
+ * module allows that in a shared domain only when loaded with
+ * dma_unmapped_reads=1, since not every DMA engine driver survives a
+ * fault; otherwise it refuses the read (EACCES).
+ */
+int session_unmapped_reads(const struct session *s)
+{
+	return !session_shared(s) ||
+	       !!(s->dom.out_flags & IOMMU_STRESS_DOMAIN_UNMAPPED_READS);
+}
+
+/*
  * A private domain keeps the layout from 1G up that runs have always
  * had, so that the IOVAs in reports and op logs stay comparable; a shared
  * domain has only its range.
@@ -250,6 +262,7 @@ void run_merge(struct wstats *dst, const struct wstats *src)
 	dst->dma_checks += src->dma_checks;
 	dst->dma_failed += src->dma_failed;
 	dst->dma_faulted += src->dma_faulted;
+	dst->unmapped_unchecked += src->unmapped_unchecked;
 	for (int c = 0; c < SIG_NR_CLASSES; c++)
 		dst->counts[c] += src->counts[c];
 	dst->maps += src->maps;
@@ -260,6 +273,7 @@ void run_merge(struct wstats *dst, const struct wstats *src)
 	for (int c = 0; c < RUN_MAX_CASES; c++) {
 		dst->case_checks[c] += src->case_checks[c];
 		dst->case_bad[c] += src->case_bad[c];
+		dst->case_unchecked[c] += src->case_unchecked[c];
 	}
 	lat_merge(&dst->map, &src->map);
 	lat_merge(&dst->unmap, &src->unmap);

@@ -204,6 +204,8 @@ static int do_domain_create(struct iommu_stress_domain_create *d)
 	d->domain_id = 1;
 	d->out_flags = IOMMU_STRESS_DOMAIN_INTEL_CAPS |
 		       (dma ? IOMMU_STRESS_DOMAIN_SHARED : 0);
+	if (dma && fk.host.unmapped_reads)
+		d->out_flags |= IOMMU_STRESS_DOMAIN_UNMAPPED_READS;
 	d->pgsize_bitmap = FAKE_PGSIZES;
 	d->aperture_start = 0;
 	d->aperture_end = FAKE_APERTURE;
@@ -371,6 +373,31 @@ static const struct fmap *walk(uint64_t iova)
 	return NULL;
 }
 
+/* Every page of [iova, last] in the session's maps (the module's record). */
+static int covered(uint64_t iova, uint64_t last)
+{
+	for (uint64_t p = iova & ~(PAGE - 1); p <= last; p += PAGE)
+		if (!walk(p))
+			return 0;
+	return 1;
+}
+
+/*
+ * A shared domain reads only what the session mapped unless the module
+ * was loaded with dma_unmapped_reads=1, as the module's DMA ioctl does.
+ * Every unmapped read is counted, so tests see whether the tool made one.
+ */
+static int refuse_read(uint64_t iova, uint64_t len)
+{
+	if (covered(iova, iova + len - 1))
+		return 0;
+	fk.seen.unmapped_reads++;
+	if (!shared() || (fk.host.unmapped_reads && !fk.host.unmapped_reads_refused))
+		return 0;
+	fk.seen.refused_reads++;
+	return EACCES;
+}
+
 /* The device's view of @iova's page: the IOTLB first, then the table. */
 static const struct ftlb *translate(uint64_t iova)
 {
@@ -405,6 +432,8 @@ static int do_dma(struct iommu_stress_dma *d)
 		return fail(EMSGSIZE);
 	if (outside(d->iova, d->iova + d->length - 1))
 		return fail(ERANGE);
+	if (refuse_read(d->iova, d->length))
+		return fail(EACCES);
 	d->ns = 1000;
 	e = translate(d->iova);
 	if (e) {

@@ -6,7 +6,8 @@
  * domains for edu targets, shared ones with a test range for dmaengine
  * channels, the errnos of each refusal, and an IOTLB that keeps what an
  * unsynced unmap leaves, so that skip-flush reads stale data here too. A
- * read of an unmapped IOVA reads zeros on edu and fails on a channel.
+ * read of an unmapped IOVA reads zeros on edu; on a channel it is refused
+ * with EACCES, or, with dma_unmapped_reads=1, it fails in the device.
  */
 #ifndef IOMMU_STRESS_FAKE_MODULE_H
 #define IOMMU_STRESS_FAKE_MODULE_H
@@ -32,6 +33,14 @@ struct fake_host {
 	struct fake_target targets[FAKE_MAX_TARGETS];
 	/* A module from before dmaengine targets: no TARGET_QUERY, no range out. */
 	int legacy;
+	/*
+	 * Loaded with dma_unmapped_reads=1: shared domains say
+	 * IOMMU_STRESS_DOMAIN_UNMAPPED_READS and take reads of IOVAs the
+	 * session has not mapped. 0, the module's default: EACCES.
+	 */
+	int unmapped_reads;
+	/* A broken module: says UNMAPPED_READS, refuses such reads all the same. */
+	int unmapped_reads_refused;
 };
 
 /* What the model saw of the session's maps, for the tests to judge. */
@@ -41,6 +50,9 @@ struct fake_seen {
 	uint64_t lowest, highest;	/* lowest IOVA mapped, highest byte mapped */
 	uint64_t refused[4];		/* MAPs refused: ERANGE, EADDRINUSE, EOPNOTSUPP, other */
 	uint64_t faults;		/* reads the device failed */
+	/* DMA reads of IOVAs the session had not mapped, refused or not */
+	uint64_t unmapped_reads;
+	uint64_t refused_reads;		/* of those, refused with EACCES */
 };
 
 /* Stands the model in for the module, on @host (copied). */

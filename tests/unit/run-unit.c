@@ -11,14 +11,27 @@ static const struct unit_case *const suites[] = {
 	dev_cases, target_cases, session_cases,
 };
 
+/* --json-sample's argument: "dma", "dma-noreads", or none (edu). */
+static enum unit_sample sample_of(const char *arg)
+{
+	if (arg && !strcmp(arg, "dma"))
+		return SAMPLE_CHANNEL;
+	if (arg && !strcmp(arg, "dma-noreads"))
+		return SAMPLE_CHANNEL_NO_READS;
+	return SAMPLE_EDU;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int n = 0, passed = 0, failed = 0;
 
 	/* For tests/unit/json-check: a full result record on stdout. */
 	if (argc > 1 && !strcmp(argv[1], "--json-sample"))
-		return json_sample(stdout, argc > 2 && !strcmp(argv[2], "dma"));
-	/* For tests/unit/ktap-check: 0 clean, 1 failed, 2 skipped, 3 unsupported. */
+		return json_sample(stdout, sample_of(argc > 2 ? argv[2] : NULL));
+	/*
+	 * For tests/unit/ktap-check: 0 clean, 1 failed, 2 skipped, 3
+	 * unsupported, 4 on a channel without unmapped reads.
+	 */
 	if (argc > 2 && !strcmp(argv[1], "--ktap-sample"))
 		return ktap_sample(stdout, atoi(argv[2]));
 

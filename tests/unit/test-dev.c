@@ -35,6 +35,8 @@ static const struct want table[] = {
 	/* DMA */
 	{ IOMMU_STRESS_DMA, ERANGE, "DMA read outside" },
 	{ IOMMU_STRESS_DMA, EACCES, "not mapped" },
+	{ IOMMU_STRESS_DMA, EACCES, "refuses DMA reads" },
+	{ IOMMU_STRESS_DMA, EACCES, "dma_unmapped_reads=1" },
 	{ IOMMU_STRESS_DMA, EMSGSIZE, "longer than the target can do" },
 	{ IOMMU_STRESS_DMA, ENODEV, "the device has gone" },
 	/* TARGET_QUERY */
@@ -76,6 +78,7 @@ static void hints_stay_in_their_context(void)
 	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_UNMAP, EADDRNOTAVAIL), "host-bridge"));
 	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_BUF_ALLOC, EOPNOTSUPP), "MAP_OVERLAP"));
 	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, EACCES), "not mapped"));
+	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_MAP, EACCES), "dma_unmapped_reads"));
 	CHECK(strcmp(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, ERANGE),
 		     dev_errno_hint(IOMMU_STRESS_MAP, ERANGE)));
 	CHECK(strcmp(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, EINVAL),

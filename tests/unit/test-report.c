@@ -115,13 +115,15 @@ static void sample(int bad, int skip)
 
 /*
  * The same run on a dmaengine channel: its device's shared DMA-FQ domain,
- * mapping in a window of it; the reads of unmapped IOVAs failed in the
- * device, as they do on a DMA engine.
+ * mapping in a window of it; the module allows reads of unmapped IOVAs
+ * (dma_unmapped_reads=1) and they failed in the device, as they do on a
+ * DMA engine.
  */
 static void on_channel(void)
 {
 	strcpy(sess.dom.target, "dma0chan0");
-	sess.dom.out_flags |= IOMMU_STRESS_DOMAIN_SHARED;
+	sess.dom.out_flags |= IOMMU_STRESS_DOMAIN_SHARED |
+			      IOMMU_STRESS_DOMAIN_UNMAPPED_READS;
 	sess.dom.domain_type = IOMMU_STRESS_DOMTYPE_DMA_FQ;
 	sess.dom.range_start = 0x100000000;
 	sess.dom.range_last = 0x10fffffffff;
@@ -139,12 +141,31 @@ static void on_channel(void)
 	res.st.dma_faulted = 12;
 }
 
-/* For tests/unit/json-check: a full result record on stdout. */
-int json_sample(FILE *f, int dma)
+/*
+ * On a channel whose module does not take reads of unmapped IOVAs (its
+ * default): the 12 checks of churn's unmapped pages were not made.
+ */
+static void on_channel_without_unmapped_reads(void)
 {
-	sample(1, 1);
-	if (dma)
+	on_channel();
+	sess.dom.out_flags &= ~IOMMU_STRESS_DOMAIN_UNMAPPED_READS;
+	res.st.dma_faulted = 0;
+	res.st.unmapped_unchecked = 12;
+	res.st.case_unchecked[1] = res.st.case_checks[1];
+	res.st.dma_checks -= res.st.case_checks[1];
+	res.st.counts[SIG_OK] -= res.st.case_checks[1];
+	res.st.case_checks[1] = 0;
+}
+
+/* For tests/unit/json-check: a full result record on stdout. */
+int json_sample(FILE *f, enum unit_sample which)
+{
+	/* Without unmapped reads, a clean run: its unmapped case skipped. */
+	sample(which != SAMPLE_CHANNEL_NO_READS, which != SAMPLE_CHANNEL_NO_READS);
+	if (which == SAMPLE_CHANNEL)
 		on_channel();
+	else if (which == SAMPLE_CHANNEL_NO_READS)
+		on_channel_without_unmapped_reads();
 	report_json_record(f, &sess, &res);
 	return 0;
 }
@@ -155,6 +176,8 @@ int ktap_sample(FILE *f, int which)
 	sample(which == 1, which == 2);
 	if (which == 3)
 		strcpy(res.unsupported, "no 1G-contiguous memory");
+	if (which == 4)
+		on_channel_without_unmapped_reads();
 	report_ktap_head(f, &sess, &res);
 	report_summary(f, "# ", &sess, &res);
 	report_ktap_body(f, &sess, &res);
@@ -199,8 +222,37 @@ static void summary_shows_target_and_range(void)
 	on_channel();
 	report_summary(f, "", &sess, &res);
 	fclose(f);
-	CHECK(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff]\n"));
+	CHECK(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff], reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
 	CHECK(strstr(buf, "12 reads of unmapped IOVAs failed in the device, as they must"));
+	CHECK(!strstr(buf, "checks of unmapped IOVAs skipped"));
+	CHECK(strstr(buf, "RESULT clean: no corruption"));
+	free(buf);
+}
+
+/*
+ * Without unmapped reads: the header says so, the skipped checks are
+ * counted once, and the case they were all of is skipped, not passed.
+ */
+static void summary_without_unmapped_reads(void)
+{
+	const char *once;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	sample(0, 0);
+	on_channel_without_unmapped_reads();
+	report_summary(f, "", &sess, &res);
+	fclose(f);
+	CHECK(strstr(buf, "IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff], reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"));
+	CHECK(strstr(buf, "\n  12 checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); "));
+	once = strstr(buf, "checks of unmapped IOVAs skipped");
+	CHECK(once && !strstr(once + 1, "checks of unmapped IOVAs skipped"));
+	/* Only the checks made are DMA checks. */
+	CHECK(strstr(buf, "  2 iterations, 20 DMA checks in "));
+	CHECK(strstr(buf, "  check unmapped pages fault"));
+	CHECK(strstr(buf, "0 DMA checks, 0 bad, skipped: reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)\n"));
+	CHECK(!strstr(buf, "failed in the device"));
 	CHECK(strstr(buf, "RESULT clean: no corruption"));
 	free(buf);
 }
@@ -366,6 +418,7 @@ static void sizes_parse(void)
 const struct unit_case report_cases[] = {
 	{ "report: summary tells the verdict", summary_tells_the_verdict },
 	{ "report: summary names the target, its domain and IOVA range", summary_shows_target_and_range },
+	{ "report: summary without reads of unmapped IOVAs", summary_without_unmapped_reads },
 	{ "report: summary of a run refused before it started", summary_of_a_refused_run },
 	{ "report: exit codes", exit_codes },
 	{ "patterns: all registered and well formed", patterns_are_registered },

@@ -2,8 +2,9 @@
 /*
  * Whole sessions on a model of the module (fake-module.c): what 'info'
  * prints, which target a run takes, and every pattern on a dmaengine
- * channel's shared domain, mapping only in its range, beside the same
- * patterns on edu, whose layout must not have moved.
+ * channel's shared domain, mapping only in its range, with and without
+ * reads of unmapped IOVAs (dma_unmapped_reads), beside the same patterns
+ * on edu, whose layout must not have moved.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,6 +49,15 @@ static struct fake_host host(int legacy)
 	for (unsigned int i = 0; i < h.ntargets; i++)
 		h.targets[i].group += 9000;
 	h.legacy = legacy;
+	return h;
+}
+
+/* The module loaded with dma_unmapped_reads=@on. */
+static struct fake_host host_reads(int on)
+{
+	struct fake_host h = host(0);
+
+	h.unmapped_reads = on;
 	return h;
 }
 
@@ -118,17 +128,24 @@ static void info_shows_every_target(void)
 "    cap 0xd2008c22260286 ecap 0xf00f5e\n"
 "  dma0chan0         dmaengine  0000:00:04.0 (ioatdma)           group 4  DMA-FQ    max DMA 4096 bytes\n"
 "    iommu intel-iommu (dmar0), pgsize_bitmap 0x40201000, aperture [0, 0x7fffffffff]\n"
-"    shared DMA-FQ domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window\n"
+"    shared DMA-FQ domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window; reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"
 "    module bounce page (DMA API) [0xfffff000, 0x100000000)\n"
 "    cap 0xd2008c22260286 ecap 0xf00f5e\n"
 "  dma0chan1         dmaengine  0000:00:04.0 (ioatdma)           group 4  DMA-FQ    max DMA 4096 bytes\n"
 "  dma1chan0         dmaengine  0000:00:05.0 (istress_edu_dma)   group 5  DMA       max DMA 4096 bytes\n"
 "    iommu intel-iommu (dmar0), pgsize_bitmap 0x40201000, aperture [0, 0x7fffffffff]\n"
-"    shared DMA domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window\n"
+"    shared DMA domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window; reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"
 "    module bounce page (DMA API) [0xfffff000, 0x100000000)\n"
 "    cap 0xd2008c22260286 ecap 0xf00f5e\n"
 "  dma2chan0         dmaengine  0000:00:06.0 (ioatdma)           group 6  identity  max DMA 4096 bytes\n"
 "    passthrough: boot with iommu.passthrough=0 and without iommu=pt, or switch the group's type in /sys/kernel/iommu_groups/6/type with its driver unbound\n"));
+	free(out);
+	/* dma_unmapped_reads=1: each shared domain says so. */
+	h.unmapped_reads = 1;
+	out = info_of(&h);
+	CHECK(strstr(out, "    shared DMA-FQ domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
+	CHECK(strstr(out, "    shared DMA domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
+	CHECK(!strstr(out, "dma_unmapped_reads=0"));
 	free(out);
 }
 
@@ -280,21 +297,18 @@ static int run_entry_on(const struct fake_host *h, const char *entry,
 	return run_on(h, name, line);
 }
 
-static int run_line(const char *entry, const char *extra)
-{
-	struct fake_host h = host(0);
-
-	return run_entry_on(&h, entry, extra);
-}
-
 /*
  * On a channel every pattern stays in the range (the model refuses any
- * map outside it, which would stop the run) and its unmapped reads fault.
+ * map outside it, which would stop the run). With dma_unmapped_reads=1
+ * its unmapped reads are made and fault, as before the module made them
+ * opt-in.
  */
 static void patterns_run_in_a_shared_range(void)
 {
+	struct fake_host h = host_reads(1);
+
 	for (unsigned int i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
-		int code = run_line(patterns[i], "--target dma0chan0");
+		int code = run_entry_on(&h, patterns[i], "--target dma0chan0");
 		const struct fake_seen *seen = fake_seen();
 
 		if (code != EXIT_CLEAN)
@@ -304,20 +318,170 @@ static void patterns_run_in_a_shared_range(void)
 		CHECK(seen->lowest >= 4 * SZ_1G && seen->highest < 68 * SZ_1G);
 		CHECK(!seen->refused[0] && !seen->refused[1] && !seen->refused[2]);
 		CHECK(res.st.dma_faulted == seen->faults && res.st.dma_faulted > 0);
+		CHECK(seen->unmapped_reads == seen->faults && !seen->refused_reads);
+		CHECK(!res.st.unmapped_unchecked);
 		CHECK(!res.st.dma_failed && !run_corruptions(&res));
 	}
+}
+
+/*
+ * The module's default, dma_unmapped_reads=0: the same runs complete
+ * clean without a single read of an unmapped IOVA reaching the module,
+ * and every check they left out is counted: as many as the reads the
+ * same run makes where they are allowed, case by case (the checker
+ * threads' guard reads, whose number varies, are all of mapped pages).
+ */
+static void shared_range_without_unmapped_reads(void)
+{
+	struct fake_host on = host_reads(1), off = host_reads(0);
+
+	for (unsigned int i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		uint64_t reads, checks[RUN_MAX_CASES];
+		const struct fake_seen *seen = fake_seen();
+		int code;
+
+		run_entry_on(&on, patterns[i], "--target dma0chan0");
+		reads = seen->unmapped_reads;
+		memcpy(checks, res.st.case_checks, sizeof(checks));
+		code = run_entry_on(&off, patterns[i], "--target dma0chan0");
+		if (code != EXIT_CLEAN)
+			printf("# %s: exit %d: %s\n%s", patterns[i], code,
+			       res.unsupported, said ? said : "");
+		CHECK(code == EXIT_CLEAN && !res.error && res.st.dma_checks > 0);
+		CHECK(!(sess.dom.out_flags & IOMMU_STRESS_DOMAIN_UNMAPPED_READS));
+		CHECK(!seen->unmapped_reads && !seen->refused_reads && !seen->faults);
+		CHECK(!res.st.dma_faulted && !res.st.dma_failed && !run_corruptions(&res));
+		CHECK(res.st.unmapped_unchecked > 0);
+		if (res.st.unmapped_unchecked != reads)
+			printf("# %s: %llu checks skipped, %llu reads where allowed\n",
+			       patterns[i], (unsigned long long)res.st.unmapped_unchecked,
+			       (unsigned long long)reads);
+		CHECK(res.st.unmapped_unchecked == reads);
+		for (unsigned int c = 0; c < pattern_ncases(sess.pattern); c++)
+			CHECK(checks[c] == res.st.case_checks[c] + res.st.case_unchecked[c]);
+	}
+}
+
+/* Captures what @fn prints about the last run. */
+static char *report_of(void (*fn)(FILE *, const struct session *,
+				  const struct run_result *))
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	fn(f, &sess, &res);
+	fclose(f);
+	return out;
+}
+
+static void summary(FILE *f, const struct session *s, const struct run_result *r)
+{
+	report_summary(f, "", s, r);
+}
+
+/*
+ * What a run without unmapped reads tells: the header says so, the
+ * summary counts the skipped checks once, and a case that had nothing
+ * else to check is a SKIP with the reason, never a pass.
+ */
+static void unmapped_reads_off_is_reported(void)
+{
+	struct fake_host h = host_reads(0);
+	char *out;
+
+	CHECK(run_entry_on(&h, "grow|--iterations 12 --window 3", "--target dma0chan0") == EXIT_CLEAN);
+	out = report_of(summary);
+	CHECK(strstr(out, "; shared DMA-FQ domain, IOVA range [0x100000000, 0x10ffffffff], reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"));
+	CHECK(count(out, "checks of unmapped IOVAs skipped") == 1);
+	CHECK(strstr(out, "  9 checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); "));
+	CHECK(strstr(out, "skipped: reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)\n"));
+	CHECK(strstr(out, "RESULT clean: no corruption"));
+	free(out);
+	out = report_of(report_ktap_body);
+	CHECK(strstr(out, "ok 3 grow: unmapped old mapping faults # SKIP reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)\n"));
+	CHECK(strstr(out, "ok 1 grow: new mapping in a fresh slot reads back\n"));
+	free(out);
+	/* longpeng's split case also reads mapped pages: it passes. */
+	CHECK(run_entry_on(&h, "longpeng|--size 8M --iterations 3", "--target dma0chan0") == EXIT_CLEAN);
+	CHECK(res.st.unmapped_unchecked > 0);
+	out = report_of(report_ktap_body);
+	CHECK(!strstr(out, "# SKIP reads of unmapped"));
+	free(out);
+	/* Allowed: the header says so, nothing was skipped. */
+	h = host_reads(1);
+	CHECK(run_entry_on(&h, "grow|--iterations 12 --window 3", "--target dma0chan0") == EXIT_CLEAN);
+	out = report_of(summary);
+	CHECK(strstr(out, "], reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
+	CHECK(!strstr(out, "checks of unmapped IOVAs skipped"));
+	CHECK(strstr(out, "reads of unmapped IOVAs failed in the device, as they must"));
+	free(out);
+	/* A private domain reads them whatever the module's setting. */
+	h = host_reads(0);
+	CHECK(run_entry_on(&h, "grow|--iterations 12 --window 3", "") == EXIT_CLEAN);
+	CHECK(!session_shared(&sess) && session_unmapped_reads(&sess));
+	CHECK(fake_seen()->unmapped_reads > 0 && !res.st.unmapped_unchecked);
+	out = report_of(summary);
+	CHECK(!strstr(out, "dma_unmapped_reads"));
+	free(out);
+}
+
+/*
+ * A module that says it takes unmapped reads and refuses them anyway: the
+ * run stops with an error, and the message says what the refusal means.
+ */
+static void refused_unmapped_read_is_an_error(void)
+{
+	struct fake_host h = host_reads(1);
+
+	h.unmapped_reads_refused = 1;
+	CHECK(run_entry_on(&h, "reuse|--iterations 4", "--target dma0chan0") == EXIT_ERROR);
+	CHECK(res.error && fake_seen()->refused_reads == 1);
+	CHECK(said_has("DMA read of 4096 bytes at 0x"));
+	CHECK(said_has(": the module refuses DMA reads of IOVAs this session has not mapped: load iommu_stress with dma_unmapped_reads=1 where the DMA engine survives IOMMU faults (see README) (Permission denied)\n"));
+	CHECK(count(said, "the module refuses DMA reads") == 1);
 }
 
 /* The negative control works there too: an unsynced unmap reads stale. */
 static void skip_flush_is_caught_in_a_shared_range(void)
 {
+	struct fake_host h = host_reads(1);
+
 	for (unsigned int i = 0; i < 7; i++) {
 		/* churn's op log is not what this checks: into the void with it. */
-		int code = run_line(patterns[i], "--target dma1chan0 --inject skip-flush --replay-out /dev/null");
+		int code = run_entry_on(&h, patterns[i], "--target dma1chan0 --inject skip-flush --replay-out /dev/null");
 
 		if (code != EXIT_CORRUPTION)
 			printf("# %s --inject skip-flush: exit %d\n", patterns[i], code);
 		CHECK(code == EXIT_CORRUPTION && res.st.counts[SIG_STALE] > 0);
+	}
+}
+
+/*
+ * Without unmapped reads a stale translation shows only when its IOVA is
+ * mapped again, to other pages, and read: grow must come round its slots
+ * (a small range: 4 of them), churn needs more ops to remap what it read.
+ */
+static void skip_flush_is_caught_through_remaps(void)
+{
+	static const char *const remapping[] = {
+		"longpeng|--size 8M --iterations 3",
+		"promote|--iterations 2 --samples 4",
+		"demote|--iterations 2",
+		"boundaries|--iterations 2",
+		"reuse|--iterations 4",
+		"grow|--iterations 12 --window 3 --iova-window 4G:4G",
+		"churn|--iterations 16",
+	};
+	struct fake_host h = host_reads(0);
+
+	for (unsigned int i = 0; i < sizeof(remapping) / sizeof(remapping[0]); i++) {
+		int code = run_entry_on(&h, remapping[i], "--target dma1chan0 --inject skip-flush --replay-out /dev/null");
+
+		if (code != EXIT_CORRUPTION)
+			printf("# %s --inject skip-flush: exit %d\n", remapping[i], code);
+		CHECK(code == EXIT_CORRUPTION && res.st.counts[SIG_STALE] > 0);
+		CHECK(!fake_seen()->unmapped_reads && res.st.unmapped_unchecked > 0);
 	}
 }
 
@@ -382,8 +546,12 @@ const struct unit_case session_cases[] = {
 	{ "session: info on a host with many channels", info_on_many_channels },
 	{ "session: runs pick their target", runs_pick_their_target },
 	{ "session: runs refuse what they cannot test, and say why", runs_refuse_what_they_cannot_test },
-	{ "session: every pattern runs in a shared domain's range", patterns_run_in_a_shared_range },
-	{ "session: skip-flush is caught in a shared domain", skip_flush_is_caught_in_a_shared_range },
+	{ "session: every pattern runs in a shared domain's range (dma_unmapped_reads=1)", patterns_run_in_a_shared_range },
+	{ "session: without dma_unmapped_reads no unmapped IOVA is read, every skipped check counted", shared_range_without_unmapped_reads },
+	{ "session: a run without unmapped reads says so, its unmapped-only cases skip", unmapped_reads_off_is_reported },
+	{ "session: an unmapped read refused anyway is an error that says why", refused_unmapped_read_is_an_error },
+	{ "session: skip-flush is caught in a shared domain (dma_unmapped_reads=1)", skip_flush_is_caught_in_a_shared_range },
+	{ "session: skip-flush is caught through remaps without unmapped reads", skip_flush_is_caught_through_remaps },
 	{ "session: small IOVA windows: cases skip, patterns exit 4", small_windows },
 	{ "session: the private (edu) layout is unchanged", private_layout_is_unchanged },
 	{ NULL, NULL },

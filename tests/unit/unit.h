@@ -34,8 +34,12 @@ struct run_opts;
 int unit_parse(const char *pattern, const char *line, struct run_opts *o);
 
 /* Sample outputs the scripts beside run-unit validate. */
-/* @dma: a run on a dmaengine channel's shared domain; else on edu. */
-int json_sample(FILE *f, int dma);
+enum unit_sample {
+	SAMPLE_EDU,			/* a run on edu's private domain */
+	SAMPLE_CHANNEL,			/* on a channel's shared domain */
+	SAMPLE_CHANNEL_NO_READS,	/* the same, without unmapped reads */
+};
+int json_sample(FILE *f, enum unit_sample which);
 int ktap_sample(FILE *f, int which);
 
 #endif

@@ -96,6 +96,9 @@ int wk_unmap_try(struct worker *w, uint64_t iova, uint64_t len,
  * with @buf NULL, that nothing is mapped there (a fault reads zeros, or
  * fails the transfer on a DMA engine; our signature means a stale
  * translation). Returns the class (SIG_OK, ...) or a negative errno.
+ * With @buf NULL in a shared domain that refuses reads of unmapped IOVAs
+ * nothing is read: SIG_OK, counted as unchecked. So SIG_OK from such a
+ * check never proves that the IOVA faulted.
  */
 int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 	     uint64_t offset, const char *phase);
