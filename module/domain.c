@@ -666,10 +666,14 @@ static int domain_unmap(struct istress_domain *d,
 	}
 
 	mutex_lock(&d->lock);
-	/* In a shared domain, a gap in the range may be somebody else's. */
-	if (d->shared && !istress_maps_cover(d, arg->iova, last, false))
-		ret = -ENOENT;
-	else
+	/*
+	 * In a shared domain the range's gaps must translate nothing: what
+	 * is there is not the session's to unmap.
+	 */
+	if (d->shared)
+		ret = istress_maps_for_each_gap(d, arg->iova, last,
+						istress_shared_check_free);
+	if (!ret)
 		ret = istress_maps_claim(d, arg->iova, last);
 	mutex_unlock(&d->lock);
 	if (ret)

@@ -196,6 +196,9 @@ struct istress_deferred {
 bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last);
 bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last,
 			bool idle);
+int istress_maps_for_each_gap(struct istress_domain *d, u64 start, u64 last,
+			      int (*fn)(struct istress_domain *d, u64 iova,
+					u64 len));
 void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_remove(struct istress_domain *d, struct istress_mapping *m);
 int istress_maps_claim(struct istress_domain *d, u64 start, u64 last);

@@ -45,6 +45,32 @@ bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last,
 	return false;
 }
 
+/*
+ * Calls @fn for each stretch of [start, last] that no mapping covers, in
+ * address order, and stops at the first non-zero return.
+ */
+int istress_maps_for_each_gap(struct istress_domain *d, u64 start, u64 last,
+			      int (*fn)(struct istress_domain *d, u64 iova,
+					u64 len))
+{
+	struct istress_mapping *m;
+	u64 next = start;
+	int ret;
+
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last)) {
+		if (m->start > next) {
+			ret = fn(d, next, m->start - next);
+			if (ret)
+				return ret;
+		}
+		if (m->last >= last)
+			return 0;
+		next = m->last + 1;
+	}
+	return fn(d, next, last - next + 1);
+}
+
 /* Adds a live mapping; it takes over @m's buffer reference. */
 void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m)
 {

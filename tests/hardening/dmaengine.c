@@ -260,6 +260,15 @@ static void check_collision(const char *chan, const char *other)
 	buf = buffer(fb);
 	expect("collision: map over the DMA API's page refused", EADDRINUSE,
 	       map(fb, b.domain_id, buf, win, SZ_4K, 0));
+	{
+		struct iommu_stress_unmap u = {
+			.size = sizeof(u), .domain_id = b.domain_id,
+			.iova = win, .length = SZ_4K,
+		};
+
+		expect("collision: unmap of the DMA API's page refused", EADDRINUSE,
+		       call(fb, IOMMU_STRESS_UNMAP, &u));
+	}
 	/* The first session's own DMA still goes through its page. */
 	rb = readback(fa, &rb_off);
 	buf = buffer(fa);
@@ -305,11 +314,10 @@ static void check_no_unmapped_reads(const char *chan)
 	u.domain_id = d.domain_id;
 	u.iova = d.range_start;
 	u.length = 2 * SZ_2M;
-	expect("UNMAP of a range with a gap the session did not map", ENOENT,
+	expect("UNMAP across a gap where nothing translates", 0,
 	       call(fd, IOMMU_STRESS_UNMAP, &u));
-	u.iova = d.range_start + SZ_2M;
-	u.length = SZ_2M;
-	expect("UNMAP of exactly the mapping", 0, call(fd, IOMMU_STRESS_UNMAP, &u));
+	ok("UNMAP: the driver unmapped the whole mapping", u.unmapped >= SZ_2M);
+	expect("UNMAP: nothing left there", ENOENT, call(fd, IOMMU_STRESS_UNMAP, &u));
 	close(fd);
 }
 
