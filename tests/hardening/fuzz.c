@@ -7,7 +7,9 @@
  * then requires a guest log without WARN, BUG, oops or poison reports,
  * and a fresh session must still read correct data afterwards.
  *
- * Usage: hardening-fuzz [--threads N] [--ops N] [--seed N]
+ * Usage: hardening-fuzz [--threads N] [--ops N] [--seed N] [--target NAME]
+ * --target fuzzes that target (e.g. a dmaengine channel, whose domain is
+ * shared) instead of the first one the module lists.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -23,6 +25,8 @@
 
 static int fds[2];
 static char target[IOMMU_STRESS_NAME_LEN];
+/* Where a shared domain's range starts (0: the target is not shared). */
+static uint64_t range_start;
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long outcome[MAX_ERRNO];
 static unsigned long total;
@@ -50,6 +54,7 @@ static uint64_t some_iova(struct rng *r, const struct iommu_stress_domain_create
 	const uint64_t spots[] = {
 		0, SZ_2M, 1ull << 30, 0xfee00000ull, d->window_iova,
 		d->aperture_end & ~(SZ_2M - 1), 1ull << 39, ~0ull & ~0xfffull,
+		range_start, range_start + (1ull << 30), range_start + SZ_2M,
 	};
 	uint64_t base = spots[pick(r, sizeof(spots) / sizeof(spots[0]))];
 
@@ -108,13 +113,14 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		struct iommu_stress_unmap unmap;
 		struct iommu_stress_iova_to_phys i2p;
 		struct iommu_stress_dma dma;
+		struct iommu_stress_target_query query;
 		unsigned char raw[8192];
 	} a;
 	unsigned long cmd;
 	size_t len;
 
 	memset(&a, 0, sizeof(a));
-	switch (pick(r, 12)) {
+	switch (pick(r, 13)) {
 	case 0:
 		cmd = IOMMU_STRESS_INFO;
 		len = sizeof(a.info);
@@ -135,6 +141,11 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		cmd = IOMMU_STRESS_DOMAIN_CREATE;
 		len = sizeof(a.create);
 		strcpy(a.create.target, pick(r, 4) ? target : "edu:garbage");
+		/* A shared domain's range: default, near its spots, or wild. */
+		if (range_start && pick(r, 2)) {
+			a.create.range_start = some_iova(r, dom);
+			a.create.range_last = a.create.range_start + some_len(r) - 1;
+		}
 		break;
 	case 4:
 		cmd = IOMMU_STRESS_DOMAIN_DESTROY;
@@ -179,6 +190,11 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		a.dma.length = pick(r, 2) ? 1 + pick(r, 4095) : pick(r, 1 << 20);
 		a.dma.buf_offset = pick(r, 2) ? 0 : pick(r, 8192);
 		break;
+	case 11:
+		cmd = IOMMU_STRESS_TARGET_QUERY;
+		len = sizeof(a.query);
+		strcpy(a.query.name, pick(r, 2) ? target : "dma:garbage");
+		break;
 	default:
 		/* Garbage: a random number of ours or not, random bytes. */
 		cmd = pick(r, 2) ? _IO(IOMMU_STRESS_TYPE, pick(r, 16)) : (unsigned long)rnd(r);
@@ -206,6 +222,22 @@ static void one_mmap(struct rng *r, int fd)
 		((volatile unsigned char *)p)[pick(r, len)] = 1;
 		munmap(p, len);
 	}
+}
+
+/* A shared domain's default range start, from a session of its own. */
+static uint64_t shared_range_start(const char *name)
+{
+	struct iommu_stress_domain_create d = { .size = sizeof(d) };
+	int fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
+	uint64_t start = 0;
+
+	snprintf(d.target, sizeof(d.target), "%s", name);
+	if (fd >= 0 && !call(fd, IOMMU_STRESS_DOMAIN_CREATE, &d) &&
+	    d.out_flags & IOMMU_STRESS_DOMAIN_SHARED)
+		start = d.range_start;
+	if (fd >= 0)
+		close(fd);
+	return start;
 }
 
 struct thread_arg {
@@ -241,7 +273,7 @@ int main(int argc, char **argv)
 	struct iommu_stress_info info;
 	pthread_t th[16];
 	struct thread_arg ta[16];
-	const char *t;
+	const char *t = NULL;
 	unsigned int distinct = 0;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -251,6 +283,8 @@ int main(int argc, char **argv)
 			ops = strtoul(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--seed"))
 			seed = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--target"))
+			t = argv[i + 1];
 	}
 	if (threads < 1 || threads > 16)
 		threads = 4;
@@ -259,10 +293,12 @@ int main(int argc, char **argv)
 		if (fds[i] < 0)
 			return perror("open"), 2;
 	}
-	t = first_target(fds[0], &info);
+	if (!t)
+		t = first_target(fds[0], &info);
 	if (!t)
 		return fprintf(stderr, "no DMA target\n"), 2;
-	strcpy(target, t);
+	snprintf(target, sizeof(target), "%s", t);
+	range_start = shared_range_start(target);
 
 	for (unsigned long i = 0; i < threads; i++) {
 		ta[i] = (struct thread_arg){ .id = (int)i, .ops = ops, .seed = seed };
