@@ -20,21 +20,33 @@
 /*
  * In a shared domain an IOVA the session has not mapped may be the
  * driver's memory (no writes there, ever) or make the IOMMU fault (reads
- * only where the administrator allowed it). Called with the target lock
- * held: the check holds for the transfer as far as the session's own
- * MAP and UNMAP go, which settle their records first.
+ * only where the administrator allowed it). The mappings a transfer uses
+ * are pinned until it ends: an UNMAP of them meanwhile gets -EBUSY.
  */
-static int check_shared(struct istress_domain *d, u64 iova, u64 len, bool read)
+static bool must_pin(struct istress_domain *d, bool read)
+{
+	return d->shared && !(read && d->desc.out_flags &
+			      IOMMU_STRESS_DOMAIN_UNMAPPED_READS);
+}
+
+/* Checks the range is the session's and pins it for the transfer. */
+static int pin_shared(struct istress_domain *d, u64 iova, u64 len)
 {
 	bool ours;
 
-	if (!d->shared || (read && d->desc.out_flags &
-			   IOMMU_STRESS_DOMAIN_UNMAPPED_READS))
-		return 0;
 	mutex_lock(&d->lock);
 	ours = istress_maps_cover(d, iova, iova + len - 1, true);
+	if (ours)
+		istress_maps_pin(d, iova, iova + len - 1, 1);
 	mutex_unlock(&d->lock);
 	return ours ? 0 : -EACCES;
+}
+
+static void unpin_shared(struct istress_domain *d, u64 iova, u64 len)
+{
+	mutex_lock(&d->lock);
+	istress_maps_pin(d, iova, iova + len - 1, -1);
+	mutex_unlock(&d->lock);
 }
 
 int istress_dma(struct istress_domain *d, struct istress_buf *buf,
@@ -44,6 +56,7 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 	u64 window = d->desc.window_iova;
 	void *bounce;
 	bool read = arg->dir == IOMMU_STRESS_DMA_READ;
+	bool pinned;
 	u64 t0;
 	int ret;
 
@@ -76,9 +89,12 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 		ret = -EIO;
 		goto out_unlock;
 	}
-	ret = check_shared(d, arg->iova, arg->length, read);
-	if (ret)
-		goto out_unlock;
+	pinned = must_pin(d, read);
+	if (pinned) {
+		ret = pin_shared(d, arg->iova, arg->length);
+		if (ret)
+			goto out_unlock;
+	}
 	bounce = d->bounce_va;
 	if (read)
 		memset(bounce, ISTRESS_BOUNCE_POISON, arg->length);
@@ -92,6 +108,8 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 	else
 		ret = t->ops->copy(t, arg->iova, window, arg->length);
 	arg->ns = ktime_get_ns() - t0;
+	if (pinned)
+		unpin_shared(d, arg->iova, arg->length);
 
 	/* A transfer that failed is a result to report, not an ioctl error. */
 	arg->status = -ret;

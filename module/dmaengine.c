@@ -125,6 +125,23 @@ struct device *istress_dmaengine_lookup(const char *name, char *chan_name,
 	return m.dma_dev;
 }
 
+/*
+ * Channels the module can look after: on a bus (whose notifier tells of
+ * an unbind), and not idxd's unless allowed (see idxd_channels).
+ */
+static int check_device(struct device *dev)
+{
+	struct device_driver *drv = READ_ONCE(dev->driver);
+
+	if (!dev->bus)
+		return -EOPNOTSUPP;
+	if (drv && !strcmp(drv->name, "idxd") && !istress_idxd_channels) {
+		dev_info(dev, "iommu_stress: idxd channels need idxd_channels=1 (and their work queue must stay enabled while in use)\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 static void chan_done(void *param, const struct dmaengine_result *res)
 {
 	struct istress_chan *c = param;
@@ -164,8 +181,11 @@ static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
 		 * still run and call back: retire the channel, and keep the
 		 * memory it may touch (see dmaengine_release()).
 		 */
-		if (dmaengine_terminate_sync(c->chan))
+		if (dmaengine_terminate_sync(c->chan) && !t->wedged) {
 			t->wedged = true;
+			/* Its callback is our code: never unload under it. */
+			__module_get(THIS_MODULE);
+		}
 		dev_err(t->dev, "%s: memcpy did not finish in %u ms%s\n",
 			t->name, istress_dma_timeout_ms,
 			t->wedged ? "; channel retired" : "");
@@ -196,16 +216,30 @@ static int dmaengine_unbind(struct notifier_block *nb, unsigned long action,
 	t->gone = true;
 	if (t->attached)
 		istress_domain_detach(t->attached);
+	/*
+	 * And the channel goes back while its driver can still take it: a
+	 * driver's free_chan_resources after its remove() touches unmapped
+	 * registers or freed memory.
+	 */
+	if (c->chan) {
+		dma_release_channel(c->chan);
+		c->chan = NULL;
+	}
 	mutex_unlock(&t->lock);
 	return NOTIFY_OK;
 }
 
+/*
+ * The notifier never drops a target reference, so this never runs inside
+ * the notifier chain it leaves.
+ */
 static void dmaengine_release(struct istress_target *t)
 {
 	struct istress_chan *c = t->priv;
 
 	bus_unregister_notifier(t->dev->bus, &c->unbind);
-	dma_release_channel(c->chan);
+	if (c->chan)
+		dma_release_channel(c->chan);
 	put_device(t->dev);
 	/* A retired channel's descriptor may still call back into @c. */
 	if (!t->wedged)
@@ -252,15 +286,29 @@ int istress_dmaengine_get(const char *name, struct istress_target **out)
 	t->ops = &dmaengine_dma_ops;
 	t->priv = c;
 	c->target = t;
+	ret = check_device(t->dev);
+	if (ret)
+		goto err_release;
 	c->unbind.notifier_call = dmaengine_unbind;
 	ret = bus_register_notifier(t->dev->bus, &c->unbind);
+	if (ret)
+		goto err_release;
+	/* An unbind before the notifier was there would go unheard. */
+	device_lock(t->dev);
+	if (!t->dev->driver)
+		ret = -ENODEV;
+	device_unlock(t->dev);
 	if (ret) {
-		put_device(t->dev);
-		dma_release_channel(c->chan);
-		kfree(c);
-		kfree(t);
-		return ret;
+		bus_unregister_notifier(t->dev->bus, &c->unbind);
+		goto err_release;
 	}
 	*out = t;
 	return 0;
+
+err_release:
+	dma_release_channel(c->chan);
+	put_device(t->dev);
+	kfree(c);
+	kfree(t);
+	return ret;
 }

@@ -47,6 +47,24 @@ static void free_pieces(struct list_head *list)
 	INIT_LIST_HEAD(list);
 }
 
+/* An UNMAP in flight in a shared domain: nothing may be mapped there. */
+struct unmap_span {
+	struct list_head node;
+	u64 start;
+	u64 last;
+};
+
+static bool meets_unmap_span(struct istress_domain *d, u64 start, u64 last)
+{
+	struct unmap_span *sp;
+
+	lockdep_assert_held(&d->lock);
+	list_for_each_entry(sp, &d->unmapping, node)
+		if (start <= sp->last && sp->start <= last)
+			return true;
+	return false;
+}
+
 static void deferred_sync_all(struct istress_domain *d)
 {
 	struct istress_deferred *def, *tmp;
@@ -59,6 +77,13 @@ static void deferred_sync_all(struct istress_domain *d)
 		kfree(def);
 	}
 	d->ndeferred = 0;
+}
+
+void istress_domain_sync_deferred(struct istress_domain *d)
+{
+	mutex_lock(&d->lock);
+	deferred_sync_all(d);
+	mutex_unlock(&d->lock);
 }
 
 /* Reads a numeric attribute of the IOMMU's sysfs group, e.g. intel "cap". */
@@ -342,6 +367,7 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	init_rwsem(&d->users);
 	d->live = true;
 	INIT_LIST_HEAD(&d->shared_node);
+	INIT_LIST_HEAD(&d->unmapping);
 	d->maps = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&d->deferred);
 	INIT_LIST_HEAD(&d->retired);
@@ -362,12 +388,13 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	if (ret)
 		goto err_unlock;
 	t->attached = d;
+	/* Under the lock: the device may be going away otherwise. */
+	describe_iommu(t->dev, &d->desc);
 	mutex_unlock(&t->lock);
 	/* A channel taken just now shows as busy while the domain lives. */
 	if (fresh)
 		istress_target_register(t);
 
-	describe_iommu(t->dev, &d->desc);
 	*out = d;
 	return 0;
 
@@ -537,6 +564,8 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 		ret = istress_maps_claim_overlap(d, m->start, m->last);
 	else if (istress_maps_overlap(d, m->start, m->last))
 		ret = -EEXIST;
+	else if (meets_unmap_span(d, m->start, m->last))
+		ret = -EBUSY;
 	if (!ret)
 		istress_maps_insert(d, m);
 	mutex_unlock(&d->lock);
@@ -636,6 +665,7 @@ static int domain_unmap(struct istress_domain *d,
 	struct istress_mapping *m, *tmp;
 	struct iommu_iotlb_gather sync_gather, *gather = &sync_gather;
 	struct istress_deferred *def = NULL;
+	struct unmap_span *span = NULL;
 	u64 last = arg->iova + arg->length - 1;
 	LIST_HEAD(cut);
 	size_t unmapped;
@@ -653,6 +683,13 @@ static int domain_unmap(struct istress_domain *d,
 	/* Allocate everything first: once the driver has unmapped, no failing. */
 	spare[0] = kzalloc(sizeof(*spare[0]), GFP_KERNEL);
 	spare[1] = kzalloc(sizeof(*spare[1]), GFP_KERNEL);
+	if (d->shared) {
+		span = kzalloc(sizeof(*span), GFP_KERNEL);
+		if (!span) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
 	if (skip) {
 		def = kzalloc(sizeof(*def), GFP_KERNEL);
 		if (def) {
@@ -668,13 +705,19 @@ static int domain_unmap(struct istress_domain *d,
 	mutex_lock(&d->lock);
 	/*
 	 * In a shared domain the range's gaps must translate nothing: what
-	 * is there is not the session's to unmap.
+	 * is there is not the session's to unmap. Until the unmap is done,
+	 * no MAP of this session may fill them either.
 	 */
 	if (d->shared)
 		ret = istress_maps_for_each_gap(d, arg->iova, last,
 						istress_shared_check_free);
 	if (!ret)
 		ret = istress_maps_claim(d, arg->iova, last);
+	if (!ret && span) {
+		span->start = arg->iova;
+		span->last = last;
+		list_add(&span->node, &d->unmapping);
+	}
 	mutex_unlock(&d->lock);
 	if (ret)
 		goto out_free;
@@ -689,6 +732,8 @@ static int domain_unmap(struct istress_domain *d,
 	arg->unmapped = unmapped;
 
 	mutex_lock(&d->lock);
+	if (span)
+		list_del(&span->node);
 	istress_maps_release(d, arg->iova, last, unmapped, &cut, spare,
 			     ARRAY_SIZE(spare));
 	arg->out_flags = 0;
@@ -706,6 +751,7 @@ static int domain_unmap(struct istress_domain *d,
 	list_for_each_entry_safe(m, tmp, &cut, dnode)
 		istress_mapping_free(m);
 out_free:
+	kfree(span);
 	kfree(def);
 	kfree(spare[0]);
 	kfree(spare[1]);

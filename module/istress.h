@@ -29,6 +29,7 @@ struct istress_target;
 extern unsigned int istress_dma_timeout_ms;
 extern unsigned long istress_max_buffer_bytes;
 extern bool istress_dma_unmapped_reads;
+extern bool istress_idxd_channels;
 
 /* ---- buffers (buffer.c) ---- */
 struct istress_buf {
@@ -143,6 +144,8 @@ struct istress_domain {
 	struct rw_semaphore users;
 	bool live;
 	struct list_head shared_node;	/* on shared.c's list of users */
+	/* Shared: the span of each UNMAP in flight; MAPs there wait (EBUSY). */
+	struct list_head unmapping;
 	struct page *bounce;		/* private: mapped at desc.window_iova */
 	void *bounce_va;		/* the bounce page, either kind */
 	dma_addr_t bounce_dma;		/* shared: its DMA-API address */
@@ -170,10 +173,13 @@ int istress_resv_add(struct istress_domain *d, u64 start, u64 last);
 int istress_resv_from_group(struct istress_domain *d, struct device *dev);
 bool istress_resv_hits(struct istress_domain *d, u64 start, u64 last);
 
+void istress_domain_sync_deferred(struct istress_domain *d);
+
 /* shared.c: the device's own DMA-API domain (dmaengine targets). */
 int istress_shared_setup(struct istress_domain *d, u64 start, u64 last);
 int istress_shared_check_free(struct istress_domain *d, u64 iova, u64 len);
 void istress_shared_unmap_all(struct istress_domain *d);
+void istress_shared_exit(void);
 
 /* mapping.c: the record of what the module mapped, by IOVA range. */
 struct istress_mapping {
@@ -184,6 +190,7 @@ struct istress_mapping {
 	struct istress_buf *buf;	/* holds a reference */
 	u64 offset;		/* buffer offset of @start */
 	bool busy;		/* a MAP or UNMAP of it is in flight */
+	unsigned int dma_pins;	/* shared domains: DMAs using it now */
 	struct list_head dnode;	/* on a deferred flush once unmapped */
 };
 
@@ -203,6 +210,8 @@ void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_remove(struct istress_domain *d, struct istress_mapping *m);
 int istress_maps_claim(struct istress_domain *d, u64 start, u64 last);
 int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last);
+void istress_maps_pin(struct istress_domain *d, u64 start, u64 last,
+		      int delta);
 void istress_maps_unclaim(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_replace(struct istress_domain *d, struct istress_mapping *m,
 			  struct list_head *cut, struct istress_mapping **spare,

@@ -101,12 +101,27 @@ int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last)
 
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
-		if (m->busy)
+		if (m->busy || m->dma_pins)
 			return -EBUSY;
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
 		m->busy = true;
 	return 0;
+}
+
+/*
+ * Pins (@delta 1) or unpins (-1) the mappings under [start, last] for a
+ * DMA in a shared domain: claims refuse them meanwhile, so the device
+ * never meets an IOVA the session is unmapping.
+ */
+void istress_maps_pin(struct istress_domain *d, u64 start, u64 last,
+		      int delta)
+{
+	struct istress_mapping *m;
+
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last))
+		m->dma_pins += delta;
 }
 
 /* The same for an UNMAP, where nothing mapped there is -ENOENT. */

@@ -44,9 +44,22 @@ MODULE_PARM_DESC(unsafe_keep_shared_maps, "TEST BUILD: leave a shared domain's m
 static LIST_HEAD(shared_users);
 static DEFINE_MUTEX(shared_users_lock);
 
+/*
+ * The ranges of sessions whose channel was retired mid-copy: their
+ * mappings stay, since the copy may still land, so nobody maps there again.
+ */
+struct kept_range {
+	struct list_head node;
+	struct iommu_domain *domain;
+	u64 start;
+	u64 last;
+};
+static LIST_HEAD(kept_ranges);
+
 static int resv_other_users(struct istress_domain *d)
 {
 	struct istress_domain *o;
+	struct kept_range *k;
 	int ret;
 
 	lockdep_assert_held(&shared_users_lock);
@@ -57,7 +70,38 @@ static int resv_other_users(struct istress_domain *d)
 		if (ret)
 			return ret;
 	}
+	list_for_each_entry(k, &kept_ranges, node) {
+		if (k->domain != d->domain)
+			continue;
+		ret = istress_resv_add(d, k->start, k->last);
+		if (ret)
+			return ret;
+	}
 	return 0;
+}
+
+/* Keeps a retired channel's range reserved for as long as the module lives. */
+static void keep_range(struct istress_domain *d)
+{
+	struct kept_range *k = kzalloc(sizeof(*k), GFP_KERNEL);
+
+	if (!k)
+		return;
+	k->domain = d->domain;
+	k->start = d->desc.range_start;
+	k->last = d->desc.range_last;
+	mutex_lock(&shared_users_lock);
+	list_add(&k->node, &kept_ranges);
+	mutex_unlock(&shared_users_lock);
+}
+
+/* Module exit: no session, so no domain, is left. */
+void istress_shared_exit(void)
+{
+	struct kept_range *k, *tmp;
+
+	list_for_each_entry_safe(k, tmp, &kept_ranges, node)
+		kfree(k);
 }
 
 /*
@@ -89,7 +133,13 @@ static int resv_pci_windows(struct istress_domain *d, struct device *dev)
 /* The caller's range, checked; or the default one, found. */
 static int choose_range(struct istress_domain *d, u64 start, u64 last)
 {
+	struct device *dev = d->target->dev;
 	u64 ap_start = d->desc.aperture_start, ap_end = d->desc.aperture_end;
+
+	/* An engine truncates addresses beyond its mask: stay below it. */
+	ap_end = min_t(u64, ap_end, dma_get_mask(dev));
+	if (dev->bus_dma_limit)
+		ap_end = min_t(u64, ap_end, dev->bus_dma_limit);
 
 	if (start || last) {
 		if (last < start || !IS_ALIGNED(start, SZ_2M) ||
@@ -242,6 +292,10 @@ void istress_shared_unmap_all(struct istress_domain *d)
 	down_write(&d->users);
 	d->live = false;
 	up_write(&d->users);
+	/* An unsynced UNMAP may have parked itself since the detach began. */
+	istress_domain_sync_deferred(d);
+	if (t->wedged)
+		keep_range(d);
 	mutex_lock(&shared_users_lock);
 	list_del_init(&d->shared_node);
 	mutex_unlock(&shared_users_lock);
@@ -258,7 +312,10 @@ void istress_shared_unmap_all(struct istress_domain *d)
 	list_splice_init(&d->retired, &retired);
 	mutex_unlock(&d->lock);
 
-	if (unsafe_keep_shared_maps) {
+	if (unsafe_keep_shared_maps || t->wedged) {
+		if (t->wedged)
+			dev_warn(t->dev, "iommu_stress: %s: keeping the mappings in [%#llx, %#llx] of a retired channel\n",
+				 t->name, d->desc.range_start, d->desc.range_last);
 		list_splice_tail(&retired, &maps);
 		/* Records go, buffer references stay: the pages are never freed. */
 		list_for_each_entry_safe(m, tmp, &maps, dnode)

@@ -23,6 +23,7 @@
  * identity domain.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -142,6 +143,47 @@ static int peek(int fd, uint32_t buf, uint64_t mmap_off, unsigned int page)
 	munmap(mem, SZ_4K);
 	(void)buf;
 	return v;
+}
+
+struct dma_job {
+	int fd;
+	uint32_t dom, buf;
+	uint64_t iova;
+	int ret;
+};
+
+static void *dma_write_job(void *p)
+{
+	struct dma_job *j = p;
+
+	j->ret = dma(j->fd, j->dom, IOMMU_STRESS_DMA_WRITE, j->iova, j->buf, 0);
+	return NULL;
+}
+
+/*
+ * An UNMAP of a mapping a transfer is using must wait for it (EBUSY): in a
+ * shared domain the engine must never meet an IOVA going away under it.
+ * The guest sleeps in the DMA for 100 ms of virtual time per edu transfer;
+ * a 10 ms sleep here lands inside it.
+ */
+static void check_pinned(int fd, const struct iommu_stress_domain_create *d,
+			 uint32_t buf, uint64_t iova)
+{
+	struct iommu_stress_unmap u = {
+		.size = sizeof(u), .domain_id = d->domain_id,
+		.iova = iova, .length = SZ_2M,
+	};
+	struct dma_job j = { .fd = fd, .dom = d->domain_id, .buf = buf,
+			     .iova = iova + SZ_4K };
+	pthread_t th;
+
+	pthread_create(&th, NULL, dma_write_job, &j);
+	usleep(10000);
+	expect("UNMAP of a mapping while a DMA uses it waits (EBUSY)", EBUSY,
+	       call(fd, IOMMU_STRESS_UNMAP, &u));
+	pthread_join(th, NULL);
+	expect("... and the DMA completes", 0, j.ret);
+	expect("UNMAP once the DMA is done", 0, call(fd, IOMMU_STRESS_UNMAP, &u));
 }
 
 /* A 1-page readback buffer; returns its id, *off its mmap offset. */
@@ -457,6 +499,7 @@ int main(int argc, char **argv)
 	       dma(fd, d.domain_id, IOMMU_STRESS_DMA_READ, d.range_start + SZ_2M, rb, 0));
 	ok("DMA: an unmapped IOVA reads as a fault (zeros on edu)",
 	   peek(fd, rb, rb_off, 0) == 0);
+	check_pinned(fd, &d, buf, d.range_start);
 	close(fd);
 
 	check_ranges(chan, edu, d.range_start);
