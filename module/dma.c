@@ -108,7 +108,8 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 	else
 		ret = t->ops->copy(t, arg->iova, window, arg->length);
 	arg->ns = ktime_get_ns() - t0;
-	if (pinned)
+	/* A retired channel's copy may still land: its pages stay pinned. */
+	if (pinned && !t->wedged)
 		unpin_shared(d, arg->iova, arg->length);
 
 	/* A transfer that failed is a result to report, not an ioctl error. */

@@ -31,6 +31,7 @@ struct istress_chan {
 struct chan_match {
 	const char *name;		/* "dma0chan0", or NULL */
 	const char *device;		/* the DMA device's name, or NULL */
+	struct device *only;		/* this DMA device only, or NULL */
 	bool take;			/* accept the first match */
 	/* listing */
 	struct iommu_stress_info *info;
@@ -58,6 +59,8 @@ static bool chan_filter(struct dma_chan *chan, void *param)
 	if (m->name && strcmp(dma_chan_name(chan), m->name))
 		return false;
 	if (m->device && strcmp(dev_name(dev), m->device))
+		return false;
+	if (m->only && dev != m->only)
 		return false;
 	if (m->info) {
 		if (m->n < IOMMU_STRESS_MAX_TARGETS) {
@@ -259,55 +262,57 @@ static const struct istress_dma_ops dmaengine_dma_ops = {
 int istress_dmaengine_get(const char *name, struct istress_target **out)
 {
 	struct chan_match m = { .take = true };
+	char chan_name[IOMMU_STRESS_NAME_LEN];
 	struct istress_target *t;
 	struct istress_chan *c;
+	struct device *dev;
 	int ret;
 
 	if (parse_name(name, &m))
 		return -ENODEV;
+	dev = istress_dmaengine_lookup(name, chan_name, sizeof(chan_name));
+	if (!dev)
+		return -ENODEV;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	t = istress_target_alloc();
 	if (!c || !t) {
-		kfree(c);
-		kfree(t);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_free;
 	}
+	ret = check_device(dev);
+	if (ret)
+		goto err_free;
 	init_completion(&c->done);
-	c->chan = request_match(&m);
-	if (!c->chan) {
-		kfree(c);
-		kfree(t);
-		return -ENODEV;
-	}
-	strscpy(t->name, dma_chan_name(c->chan), sizeof(t->name));
 	t->backend = IOMMU_STRESS_BACKEND_DMAENGINE;
 	t->max_dma_len = ISTRESS_DMAENGINE_MAX_XFER;
-	t->dev = get_device(chan_dma_dev(c->chan));
+	t->dev = dev;
 	t->ops = &dmaengine_dma_ops;
 	t->priv = c;
 	c->target = t;
-	ret = check_device(t->dev);
-	if (ret)
-		goto err_release;
 	c->unbind.notifier_call = dmaengine_unbind;
-	ret = bus_register_notifier(t->dev->bus, &c->unbind);
+	ret = bus_register_notifier(dev->bus, &c->unbind);
 	if (ret)
-		goto err_release;
-	/* An unbind before the notifier was there would go unheard. */
-	device_lock(t->dev);
-	if (!t->dev->driver)
+		goto err_free;
+	/*
+	 * Under the device lock no unbind can come between checking that the
+	 * driver is there and taking its channel; one after that is heard.
+	 * The lock comes before the framework's, as in the driver's remove().
+	 */
+	m.only = dev;
+	device_lock(dev);
+	c->chan = dev->driver ? request_match(&m) : NULL;
+	device_unlock(dev);
+	if (!c->chan) {
+		bus_unregister_notifier(dev->bus, &c->unbind);
 		ret = -ENODEV;
-	device_unlock(t->dev);
-	if (ret) {
-		bus_unregister_notifier(t->dev->bus, &c->unbind);
-		goto err_release;
+		goto err_free;
 	}
+	strscpy(t->name, dma_chan_name(c->chan), sizeof(t->name));
 	*out = t;
 	return 0;
 
-err_release:
-	dma_release_channel(c->chan);
-	put_device(t->dev);
+err_free:
+	put_device(dev);
 	kfree(c);
 	kfree(t);
 	return ret;

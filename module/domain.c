@@ -47,7 +47,10 @@ static void free_pieces(struct list_head *list)
 	INIT_LIST_HEAD(list);
 }
 
-/* An UNMAP in flight in a shared domain: nothing may be mapped there. */
+/*
+ * An UNMAP in flight: nothing may be mapped into its gaps meanwhile (the
+ * driver unmaps them too, and the record would outlive the translation).
+ */
 struct unmap_span {
 	struct list_head node;
 	u64 start;
@@ -683,12 +686,10 @@ static int domain_unmap(struct istress_domain *d,
 	/* Allocate everything first: once the driver has unmapped, no failing. */
 	spare[0] = kzalloc(sizeof(*spare[0]), GFP_KERNEL);
 	spare[1] = kzalloc(sizeof(*spare[1]), GFP_KERNEL);
-	if (d->shared) {
-		span = kzalloc(sizeof(*span), GFP_KERNEL);
-		if (!span) {
-			ret = -ENOMEM;
-			goto out_free;
-		}
+	span = kzalloc(sizeof(*span), GFP_KERNEL);
+	if (!span) {
+		ret = -ENOMEM;
+		goto out_free;
 	}
 	if (skip) {
 		def = kzalloc(sizeof(*def), GFP_KERNEL);
@@ -706,14 +707,14 @@ static int domain_unmap(struct istress_domain *d,
 	/*
 	 * In a shared domain the range's gaps must translate nothing: what
 	 * is there is not the session's to unmap. Until the unmap is done,
-	 * no MAP of this session may fill them either.
+	 * no MAP may fill them either (in any domain).
 	 */
 	if (d->shared)
 		ret = istress_maps_for_each_gap(d, arg->iova, last,
 						istress_shared_check_free);
 	if (!ret)
 		ret = istress_maps_claim(d, arg->iova, last);
-	if (!ret && span) {
+	if (!ret) {
 		span->start = arg->iova;
 		span->last = last;
 		list_add(&span->node, &d->unmapping);
@@ -732,8 +733,7 @@ static int domain_unmap(struct istress_domain *d,
 	arg->unmapped = unmapped;
 
 	mutex_lock(&d->lock);
-	if (span)
-		list_del(&span->node);
+	list_del(&span->node);
 	istress_maps_release(d, arg->iova, last, unmapped, &cut, spare,
 			     ARRAY_SIZE(spare));
 	arg->out_flags = 0;

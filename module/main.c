@@ -24,13 +24,14 @@ MODULE_PARM_DESC(max_buffer_mb, "Cap on all buffers of all sessions (MiB; 0 = ha
 unsigned long istress_max_buffer_bytes;
 
 /*
- * idxd frees a work queue's channel when the queue is disabled, without a
- * word to the client holding it, and the queue is not a device the module
- * can watch: allowed only by an administrator who will not disable it.
+ * idxd frees a work queue's channel when the queue (or the whole dsaN
+ * device) is disabled, without a word to the client holding it, and
+ * neither is a device the module can watch: allowed only by an
+ * administrator who will not disable them meanwhile.
  */
 bool istress_idxd_channels;
 module_param_named(idxd_channels, istress_idxd_channels, bool, 0644);
-MODULE_PARM_DESC(idxd_channels, "Allow idxd (DSA) channels; never disable their work queue while a session holds one");
+MODULE_PARM_DESC(idxd_channels, "Allow idxd (DSA) channels; never disable their work queue or device while a session holds one");
 
 /*
  * A read of an unmapped IOVA is the check that an unmap took effect, and it

@@ -239,7 +239,7 @@ void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
 
 		next = maps_it_iter_next(m, start, end);
 		/* Another thread owns it; leave it pinned, which is safe. */
-		if (m->busy || m->start > cut_last)
+		if (m->busy || m->dma_pins || m->start > cut_last)
 			continue;
 		piece = cut_mapping(d, m, max(m->start, start),
 				    min(m->last, cut_last), spare, nspare);

@@ -83,10 +83,9 @@ static int resv_other_users(struct istress_domain *d)
 /* Keeps a retired channel's range reserved for as long as the module lives. */
 static void keep_range(struct istress_domain *d)
 {
-	struct kept_range *k = kzalloc(sizeof(*k), GFP_KERNEL);
+	/* Small, once per retired channel, and not to be lost. */
+	struct kept_range *k = kzalloc(sizeof(*k), GFP_KERNEL | __GFP_NOFAIL);
 
-	if (!k)
-		return;
 	k->domain = d->domain;
 	k->start = d->desc.range_start;
 	k->last = d->desc.range_last;
