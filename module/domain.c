@@ -617,8 +617,8 @@ out_free:
  * first and last 2M is probed, and every 2M step between (which finds
  * any superpage left behind).
  */
-bool istress_still_translates(struct istress_domain *d,
-			      const struct istress_mapping *m)
+static bool still_translates(struct istress_domain *d,
+			     const struct istress_mapping *m)
 {
 	u64 iova = m->start;
 
@@ -642,7 +642,7 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 
 	lockdep_assert_held(&d->lock);
 	list_for_each_entry_safe(m, tmp, cut, dnode) {
-		if (istress_still_translates(d, m)) {
+		if (still_translates(d, m)) {
 			list_move_tail(&m->dnode, &d->retired);
 			any = true;
 		}

@@ -88,34 +88,14 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->pdev = pdev;
 	init_completion(&edu->done);
 
-	ret = pci_enable_device(pdev);
+	ret = edu_hw_open(pdev, "iommu_stress_edu", &edu->mmio, edu_irq, edu);
 	if (ret)
 		goto err_free;
-	ret = pci_request_region(pdev, 0, "iommu_stress_edu");
-	if (ret)
-		goto err_disable;
-	edu->mmio = pci_iomap(pdev, 0, 0);
-	if (!edu->mmio) {
-		ret = -ENOMEM;
-		goto err_release;
-	}
-	if (!edu_hw_id_ok(edu->mmio)) {
-		ret = -ENODEV;
-		goto err_unmap;
-	}
-	pci_set_master(pdev);
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_ALL_TYPES);
-	if (ret < 0)
-		goto err_unmap;
-	ret = request_irq(pci_irq_vector(pdev, 0), edu_irq, IRQF_SHARED,
-			  "iommu_stress_edu", edu);
-	if (ret)
-		goto err_free_vectors;
 
 	t = istress_target_alloc();
 	if (!t) {
 		ret = -ENOMEM;
-		goto err_free_irq;
+		goto err_close;
 	}
 	snprintf(t->name, sizeof(t->name), "edu:%s", pci_name(pdev));
 	t->backend = IOMMU_STRESS_BACKEND_EDU;
@@ -129,17 +109,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_info(pdev, "DMA target %s\n", t->name);
 	return 0;
 
-err_free_irq:
-	free_irq(pci_irq_vector(pdev, 0), edu);
-err_free_vectors:
-	pci_free_irq_vectors(pdev);
-	pci_clear_master(pdev);
-err_unmap:
-	pci_iounmap(pdev, edu->mmio);
-err_release:
-	pci_release_region(pdev, 0);
-err_disable:
-	pci_disable_device(pdev);
+err_close:
+	edu_hw_close(pdev, edu->mmio, edu);
 err_free:
 	kfree(edu);
 	return ret;
@@ -154,12 +125,7 @@ static void edu_remove(struct pci_dev *pdev)
 	/* A retired device may still be running a transfer. */
 	edu_hw_quiesce(pdev, edu->mmio,
 		       istress_dma_timeout_ms + EDU_QUIESCE_MS);
-	pci_clear_master(pdev);
-	free_irq(pci_irq_vector(pdev, 0), edu);
-	pci_free_irq_vectors(pdev);
-	pci_iounmap(pdev, edu->mmio);
-	pci_release_region(pdev, 0);
-	pci_disable_device(pdev);
+	edu_hw_close(pdev, edu->mmio, edu);
 	kfree(edu);
 }
 

@@ -652,40 +652,20 @@ static int edu_dma_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_waitqueue_head(&ed->idle);
 	INIT_WORK(&ed->work, edu_dma_work);
 
-	ret = pci_enable_device(pdev);
-	if (ret)
-		goto err_free;
-	ret = pci_request_region(pdev, 0, DRV_NAME);
-	if (ret)
-		goto err_disable;
-	ed->mmio = pci_iomap(pdev, 0, 0);
-	if (!ed->mmio) {
-		ret = -ENOMEM;
-		goto err_release;
-	}
-	if (!edu_hw_id_ok(ed->mmio)) {
-		ret = -ENODEV;
-		goto err_unmap;
-	}
 	/* The VM raises edu's dma_mask to 64 bits: any IOVA reaches it. */
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
-		goto err_unmap;
+		goto err_free;
 	/* Descriptors are split into edu-sized chunks: any length will do. */
 	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
-	pci_set_master(pdev);
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_ALL_TYPES);
-	if (ret < 0)
-		goto err_clear_master;
-	ret = request_irq(pci_irq_vector(pdev, 0), edu_dma_irq, IRQF_SHARED,
-			  DRV_NAME, ed);
+	ret = edu_hw_open(pdev, DRV_NAME, &ed->mmio, edu_dma_irq, ed);
 	if (ret)
-		goto err_free_vectors;
+		goto err_free;
 	/* Transfers sleep: they run here, not in their submitter's context. */
 	ed->wq = alloc_ordered_workqueue("edu_dma/%s", 0, pci_name(pdev));
 	if (!ed->wq) {
 		ret = -ENOMEM;
-		goto err_free_irq;
+		goto err_close;
 	}
 
 	edu_dma_init_device(ed);
@@ -698,18 +678,8 @@ static int edu_dma_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_destroy_wq:
 	destroy_workqueue(ed->wq);
-err_free_irq:
-	free_irq(pci_irq_vector(pdev, 0), ed);
-err_free_vectors:
-	pci_free_irq_vectors(pdev);
-err_clear_master:
-	pci_clear_master(pdev);
-err_unmap:
-	pci_iounmap(pdev, ed->mmio);
-err_release:
-	pci_release_region(pdev, 0);
-err_disable:
-	pci_disable_device(pdev);
+err_close:
+	edu_hw_close(pdev, ed->mmio, ed);
 err_free:
 	kfree(ed);
 	return ret;
@@ -731,12 +701,7 @@ static void edu_dma_remove(struct pci_dev *pdev)
 	/* A running transfer ends within dma_timeout_ms, or retires edu. */
 	destroy_workqueue(ed->wq);
 	edu_hw_quiesce(pdev, ed->mmio, dma_timeout_ms + EDU_DMA_QUIESCE_MS);
-	pci_clear_master(pdev);
-	free_irq(pci_irq_vector(pdev, 0), ed);
-	pci_free_irq_vectors(pdev);
-	pci_iounmap(pdev, ed->mmio);
-	pci_release_region(pdev, 0);
-	pci_disable_device(pdev);
+	edu_hw_close(pdev, ed->mmio, ed);
 	edu_dma_put(ed);
 }
 

@@ -12,6 +12,8 @@
 #define ISTRESS_EDU_REGS_H
 
 #include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/pci.h>
@@ -90,6 +92,68 @@ static inline void edu_hw_quiesce(struct pci_dev *pdev, void __iomem *mmio,
 	}
 	iowrite32(ioread32(mmio + EDU_REG_IRQ_STATUS), mmio + EDU_REG_IRQ_ACK);
 	pci_intx(pdev, 0);
+}
+
+/*
+ * Brings the device up for a driver: enabled, BAR 0 mapped into *@mmio
+ * and checked to be edu, bus mastering, one interrupt vector with
+ * @handler(@data). *@mmio is set before the (shared) interrupt can fire.
+ * edu_hw_close() undoes it all.
+ */
+static inline int edu_hw_open(struct pci_dev *pdev, const char *name,
+			      void __iomem **mmio, irq_handler_t handler,
+			      void *data)
+{
+	int ret;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pci_request_region(pdev, 0, name);
+	if (ret)
+		goto err_disable;
+	*mmio = pci_iomap(pdev, 0, 0);
+	if (!*mmio) {
+		ret = -ENOMEM;
+		goto err_release;
+	}
+	if (!edu_hw_id_ok(*mmio)) {
+		ret = -ENODEV;
+		goto err_unmap;
+	}
+	pci_set_master(pdev);
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_ALL_TYPES);
+	if (ret < 0)
+		goto err_clear_master;
+	ret = request_irq(pci_irq_vector(pdev, 0), handler, IRQF_SHARED, name,
+			  data);
+	if (ret)
+		goto err_free_vectors;
+	return 0;
+
+err_free_vectors:
+	pci_free_irq_vectors(pdev);
+err_clear_master:
+	pci_clear_master(pdev);
+err_unmap:
+	pci_iounmap(pdev, *mmio);
+err_release:
+	pci_release_region(pdev, 0);
+err_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+/* After edu_hw_quiesce(): nothing of the device is left in use. */
+static inline void edu_hw_close(struct pci_dev *pdev, void __iomem *mmio,
+				void *data)
+{
+	pci_clear_master(pdev);
+	free_irq(pci_irq_vector(pdev, 0), data);
+	pci_free_irq_vectors(pdev);
+	pci_iounmap(pdev, mmio);
+	pci_release_region(pdev, 0);
+	pci_disable_device(pdev);
 }
 
 #endif /* ISTRESS_EDU_REGS_H */

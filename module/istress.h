@@ -220,8 +220,6 @@ void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
 			  u64 cut_len, struct list_head *cut,
 			  struct istress_mapping **spare, unsigned int nspare);
 void istress_mapping_free(struct istress_mapping *m);
-bool istress_still_translates(struct istress_domain *d,
-			      const struct istress_mapping *m);
 void istress_maps_drain(struct istress_domain *d, struct list_head *out);
 
 /* ---- DMA (dma.c) ---- */

@@ -237,40 +237,31 @@ int istress_shared_check_free(struct istress_domain *d, u64 iova, u64 len)
 }
 
 /*
- * Unmaps the pages of @m that still translate into its own buffer (a
- * driver that reported them unmapped but left them). Anything else found
- * there is not ours to touch.
+ * Finds the pages of @m that still translate into its own buffer (a
+ * driver that reported them unmapped but left them): with @unmap, unmaps
+ * each; without, stops at the first. Anything else found there is not
+ * ours to touch. Returns whether there was any.
  */
-static void unmap_leftovers(struct istress_domain *d, struct istress_mapping *m)
+static bool own_leftovers(struct istress_domain *d, struct istress_mapping *m,
+			  bool unmap)
 {
+	bool found = false;
 	u64 iova, off;
 
 	for (iova = m->start; iova <= m->last && iova >= m->start;
 	     iova += PAGE_SIZE) {
 		phys_addr_t phys = iommu_iova_to_phys(d->domain, iova);
 
-		if (phys && istress_buf_contains(m->buf, phys, &off))
+		if (phys && istress_buf_contains(m->buf, phys, &off)) {
+			found = true;
+			if (!unmap)
+				break;
 			iommu_unmap(d->domain, iova, PAGE_SIZE);
+		}
 		if (!(iova & (SZ_2M - 1)))
 			cond_resched();
 	}
-}
-
-/* Whether any page of @m still translates into its buffer. */
-static bool still_ours(struct istress_domain *d, struct istress_mapping *m)
-{
-	u64 iova, off;
-
-	for (iova = m->start; iova <= m->last && iova >= m->start;
-	     iova += PAGE_SIZE) {
-		phys_addr_t phys = iommu_iova_to_phys(d->domain, iova);
-
-		if (phys && istress_buf_contains(m->buf, phys, &off))
-			return true;
-		if (!(iova & (SZ_2M - 1)))
-			cond_resched();
-	}
-	return false;
+	return found;
 }
 
 /*
@@ -325,13 +316,13 @@ void istress_shared_unmap_all(struct istress_domain *d)
 	list_for_each_entry(m, &maps, dnode)
 		iommu_unmap(d->domain, m->start, m->last - m->start + 1);
 	list_for_each_entry(m, &retired, dnode)
-		unmap_leftovers(d, m);
+		own_leftovers(d, m, true);
 	iommu_flush_iotlb_all(d->domain);
 
 	list_splice_tail(&retired, &maps);
 	list_for_each_entry_safe(m, tmp, &maps, dnode) {
 		list_del(&m->dnode);
-		if (still_ours(d, m)) {
+		if (own_leftovers(d, m, false)) {
 			dev_warn(d->target->dev,
 				 "iommu_stress: %s: IOVAs [%#llx, %#llx] still translate after unmap; keeping their pages for good\n",
 				 d->target->name, m->start, m->last);
