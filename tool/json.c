@@ -117,3 +117,19 @@ void json_null(struct json *j, const char *key)
 	member(j, key);
 	fputs("null", j->f);
 }
+
+void json_index(struct json *j, const char *key, int64_t val)
+{
+	if (val >= 0)
+		json_int(j, key, val);
+	else
+		json_null(j, key);
+}
+
+void json_string_or_null(struct json *j, const char *key, const char *val)
+{
+	if (val && val[0])
+		json_string(j, key, val);
+	else
+		json_null(j, key);
+}

@@ -27,5 +27,9 @@ void json_hex(struct json *j, const char *key, uint64_t val);
 void json_double(struct json *j, const char *key, double val);
 void json_bool(struct json *j, const char *key, int val);
 void json_null(struct json *j, const char *key);
+/* An id, node or group number; null when negative (there is none). */
+void json_index(struct json *j, const char *key, int64_t val);
+/* null for NULL or "". */
+void json_string_or_null(struct json *j, const char *key, const char *val);
 
 #endif

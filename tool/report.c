@@ -413,10 +413,7 @@ static void json_target(struct json *j, const struct session *s)
 	json_string(j, "backend", target_backend_name(q->backend));
 	json_string(j, "device", q->device);
 	json_string(j, "driver", q->driver);
-	if (q->iommu_group >= 0)
-		json_u64(j, "iommu_group", (uint64_t)q->iommu_group);
-	else
-		json_null(j, "iommu_group");
+	json_index(j, "iommu_group", q->iommu_group);
 	json_u64(j, "max_dma_len", q->max_dma_len);
 	json_object_end(j);
 }
@@ -492,14 +489,8 @@ static void json_options(struct json *j, const struct session *s)
 	json_string(j, "inject", o->skip_flush ? "skip-flush" : "none");
 	json_u64(j, "threads", o->threads);
 	json_u64(j, "dma_threads", o->dma_threads);
-	if (o->node >= 0)
-		json_u64(j, "node", (uint64_t)o->node);
-	else
-		json_null(j, "node");
-	if (o->cpus)
-		json_string(j, "cpus", o->cpus);
-	else
-		json_null(j, "cpus");
+	json_index(j, "node", o->node);
+	json_string_or_null(j, "cpus", o->cpus);
 	if (o->window_len) {
 		char win[48];
 
@@ -519,10 +510,7 @@ static void json_options(struct json *j, const struct session *s)
 static void json_placement(struct json *j, const struct run_result *r)
 {
 	json_object_begin(j, "placement");
-	if (r->buffer_node >= 0)
-		json_u64(j, "buffer_node", (uint64_t)r->buffer_node);
-	else
-		json_null(j, "buffer_node");
+	json_index(j, "buffer_node", r->buffer_node);
 	json_array_begin(j, "threads");
 	for (unsigned int i = 0; i < r->nplace; i++) {
 		const struct placement *p = &r->place[i];
@@ -612,10 +600,7 @@ void report_json_record(FILE *f, const struct session *s,
 	json_string(&j, "status", status_name(r));
 	json_u64(&j, "exit_code", (uint64_t)report_exit_code(r));
 	json_bool(&j, "interrupted", r->interrupted);
-	if (r->unsupported[0])
-		json_string(&j, "unsupported", r->unsupported);
-	else
-		json_null(&j, "unsupported");
+	json_string_or_null(&j, "unsupported", r->unsupported);
 	json_u64(&j, "iterations", r->iterations);
 	json_u64(&j, "dma_checks", r->st.dma_checks);
 	json_u64(&j, "dma_failed", r->st.dma_failed);
