@@ -17,6 +17,9 @@
 
 #include "istress.h"
 #include "compat.h"
+#include "race_window.h"
+
+ISTRESS_RACE_WINDOW(chan_take)
 
 struct istress_chan {
 	struct dma_chan *chan;
@@ -307,6 +310,7 @@ int istress_dmaengine_get(const char *name, struct istress_target **out)
 		ret = -ENODEV;
 		goto err_free;
 	}
+	race_window_chan_take();
 	strscpy(t->name, dma_chan_name(c->chan), sizeof(t->name));
 	*out = t;
 	return 0;

@@ -17,6 +17,10 @@
 
 #include "istress.h"
 #include "compat.h"
+#include "race_window.h"
+
+ISTRESS_RACE_WINDOW(map)
+ISTRESS_RACE_WINDOW(unmap)
 
 #ifdef ISTRESS_UNSAFE_TESTS
 /*
@@ -575,6 +579,7 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 	if (ret)
 		goto out_free;
 
+	race_window_map();
 	/* Never over a mapping the device's own driver made. */
 	ret = d->shared ? istress_shared_check_free(d, arg->iova, arg->length) : 0;
 	if (!ret) {
@@ -723,6 +728,7 @@ static int domain_unmap(struct istress_domain *d,
 	if (ret)
 		goto out_free;
 
+	race_window_unmap();
 	/* The gather must not move once the driver has queued pages on it. */
 	iommu_iotlb_gather_init(gather);
 	t0 = ktime_get_ns();

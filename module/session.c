@@ -15,6 +15,10 @@
 
 #include "istress.h"
 #include "session.h"
+#include "race_window.h"
+
+ISTRESS_RACE_WINDOW(buf_alloc)
+ISTRESS_RACE_WINDOW(create)
 
 struct istress_session {
 	struct mutex lock;	/* ids and mmap offsets */
@@ -100,6 +104,7 @@ static int do_buf_alloc(struct istress_session *s, void *p)
 		istress_buf_put(buf);
 		return ret;
 	}
+	race_window_buf_alloc();
 	arg->buf_id = id;
 	arg->mmap_offset = (u64)buf->mmap_pgoff << PAGE_SHIFT;
 	return 0;
@@ -149,6 +154,7 @@ static int do_domain_create(struct istress_session *s, void *p)
 		istress_domain_put(d);
 		return ret;
 	}
+	race_window_create();
 	d->desc.size = arg->size;
 	*arg = d->desc;
 	return 0;
