@@ -269,6 +269,7 @@ int istress_dmaengine_get(const char *name, struct istress_target **out)
 	struct istress_target *t;
 	struct istress_chan *c;
 	struct device *dev;
+	bool taken;
 	int ret;
 
 	if (parse_name(name, &m))
@@ -298,20 +299,28 @@ int istress_dmaengine_get(const char *name, struct istress_target **out)
 		goto err_free;
 	/*
 	 * Under the device lock no unbind can come between checking that the
-	 * driver is there and taking its channel; one after that is heard.
-	 * The lock comes before the framework's, as in the driver's remove().
+	 * driver is there and taking its channel; one after that is heard,
+	 * and its notifier gives the channel back: after the unlock, c->chan
+	 * is the notifier's. The lock comes before the framework's, as in
+	 * the driver's remove().
 	 */
 	m.only = dev;
 	device_lock(dev);
 	c->chan = dev->driver ? request_match(&m) : NULL;
+	taken = c->chan;
+	if (taken)
+		strscpy(t->name, dma_chan_name(c->chan), sizeof(t->name));
 	device_unlock(dev);
-	if (!c->chan) {
+	race_window_chan_take();
+	/*
+	 * An unbind since then left t->gone, which DOMAIN_CREATE checks
+	 * under the target lock before it uses the channel.
+	 */
+	if (!taken) {
 		bus_unregister_notifier(dev->bus, &c->unbind);
 		ret = -ENODEV;
 		goto err_free;
 	}
-	race_window_chan_take();
-	strscpy(t->name, dma_chan_name(c->chan), sizeof(t->name));
 	*out = t;
 	return 0;
 

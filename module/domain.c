@@ -52,24 +52,49 @@ static void free_pieces(struct list_head *list)
 }
 
 /*
- * An UNMAP in flight: nothing may be mapped into its gaps meanwhile (the
- * driver unmaps them too, and the record would outlive the translation).
+ * A MAP or UNMAP in the driver, which may free page tables anywhere in its
+ * span: a MAP the tables a superpage replaces, an UNMAP the ones it
+ * empties. No walk may read them meanwhile. Nothing may be mapped into an
+ * UNMAP's gaps either (the driver unmaps them too, and the record would
+ * outlive the translation), and no other UNMAP may reach the driver there
+ * (both would free the same empty tables).
  */
-struct unmap_span {
+struct op_span {
 	struct list_head node;
 	u64 start;
 	u64 last;
+	bool unmap;
 };
 
-static bool meets_unmap_span(struct istress_domain *d, u64 start, u64 last)
+/* Whether [start, last] meets an UNMAP in flight (@any: or a MAP). */
+static bool meets_span(struct istress_domain *d, u64 start, u64 last, bool any)
 {
-	struct unmap_span *sp;
+	struct op_span *sp;
 
 	lockdep_assert_held(&d->lock);
-	list_for_each_entry(sp, &d->unmapping, node)
-		if (start <= sp->last && sp->start <= last)
+	list_for_each_entry(sp, &d->in_flight, node)
+		if ((any || sp->unmap) && start <= sp->last && sp->start <= last)
 			return true;
 	return false;
+}
+
+static void span_begin(struct istress_domain *d, struct op_span *sp, u64 start,
+		       u64 last, bool unmap)
+{
+	lockdep_assert_held(&d->lock);
+	sp->start = start;
+	sp->last = last;
+	sp->unmap = unmap;
+	list_add(&sp->node, &d->in_flight);
+}
+
+/* Walks waiting for the span go on; ops_done is read without the lock. */
+static void span_end(struct istress_domain *d, struct op_span *sp)
+{
+	lockdep_assert_held(&d->lock);
+	list_del(&sp->node);
+	WRITE_ONCE(d->ops_done, d->ops_done + 1);
+	wake_up_all(&d->op_wq);
 }
 
 static void deferred_sync_all(struct istress_domain *d)
@@ -374,7 +399,8 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	init_rwsem(&d->users);
 	d->live = true;
 	INIT_LIST_HEAD(&d->shared_node);
-	INIT_LIST_HEAD(&d->unmapping);
+	INIT_LIST_HEAD(&d->in_flight);
+	init_waitqueue_head(&d->op_wq);
 	d->maps = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&d->deferred);
 	INIT_LIST_HEAD(&d->retired);
@@ -527,6 +553,7 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 	bool overlap = arg->flags & IOMMU_STRESS_MAP_OVERLAP;
 	struct istress_mapping *spare[2] = { NULL, NULL };
 	struct istress_mapping *m;
+	struct op_span span;
 	LIST_HEAD(cut);
 	int prot = 0;
 	u64 t0;
@@ -563,18 +590,20 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 	m->last = arg->iova + arg->length - 1;
 	m->offset = arg->offset;
 	m->buf = buf;
-	m->busy = true;
+	m->owner = m;
 	istress_buf_get(buf);
 
 	mutex_lock(&d->lock);
-	if (overlap)
-		ret = istress_maps_claim_overlap(d, m->start, m->last);
-	else if (istress_maps_overlap(d, m->start, m->last))
+	if (!overlap && istress_maps_overlap(d, m->start, m->last))
 		ret = -EEXIST;
-	else if (meets_unmap_span(d, m->start, m->last))
+	else if (meets_span(d, m->start, m->last, false))
 		ret = -EBUSY;
-	if (!ret)
+	else if (overlap)
+		ret = istress_maps_claim_overlap(d, m->start, m->last, m);
+	if (!ret) {
 		istress_maps_insert(d, m);
+		span_begin(d, &span, m->start, m->last, false);
+	}
 	mutex_unlock(&d->lock);
 	if (ret)
 		goto out_free;
@@ -591,6 +620,7 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 	}
 
 	mutex_lock(&d->lock);
+	span_end(d, &span);
 	if (ret) {
 		if (overlap)
 			istress_maps_unclaim(d, m);
@@ -601,7 +631,7 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 					     ARRAY_SIZE(spare));
 			list_splice_tail_init(&cut, &d->retired);
 		}
-		m->busy = false;
+		m->owner = NULL;
 		m = NULL;
 	}
 	mutex_unlock(&d->lock);
@@ -673,8 +703,9 @@ static int domain_unmap(struct istress_domain *d,
 	struct istress_mapping *m, *tmp;
 	struct iommu_iotlb_gather sync_gather, *gather = &sync_gather;
 	struct istress_deferred *def = NULL;
-	struct unmap_span *span = NULL;
 	u64 last = arg->iova + arg->length - 1;
+	struct op_span span;
+	u64 reach, reach_last;
 	LIST_HEAD(cut);
 	size_t unmapped;
 	u64 t0;
@@ -691,11 +722,6 @@ static int domain_unmap(struct istress_domain *d,
 	/* Allocate everything first: once the driver has unmapped, no failing. */
 	spare[0] = kzalloc(sizeof(*spare[0]), GFP_KERNEL);
 	spare[1] = kzalloc(sizeof(*spare[1]), GFP_KERNEL);
-	span = kzalloc(sizeof(*span), GFP_KERNEL);
-	if (!span) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
 	if (skip) {
 		def = kzalloc(sizeof(*def), GFP_KERNEL);
 		if (def) {
@@ -712,18 +738,21 @@ static int domain_unmap(struct istress_domain *d,
 	/*
 	 * In a shared domain the range's gaps must translate nothing: what
 	 * is there is not the session's to unmap. Until the unmap is done,
-	 * no MAP may fill them either (in any domain).
+	 * no MAP may fill them either, nor another UNMAP reach them (in any
+	 * domain).
 	 */
-	if (d->shared)
+	reach = arg->iova;
+	reach_last = last;
+	istress_maps_leaf_bounds(d, &reach, &reach_last);
+	if (meets_span(d, reach, reach_last, false))
+		ret = -EBUSY;
+	else if (d->shared)
 		ret = istress_maps_for_each_gap(d, arg->iova, last,
 						istress_shared_check_free);
 	if (!ret)
-		ret = istress_maps_claim(d, arg->iova, last);
-	if (!ret) {
-		span->start = arg->iova;
-		span->last = last;
-		list_add(&span->node, &d->unmapping);
-	}
+		ret = istress_maps_claim(d, arg->iova, last, &span);
+	if (!ret)
+		span_begin(d, &span, reach, reach_last, true);
 	mutex_unlock(&d->lock);
 	if (ret)
 		goto out_free;
@@ -739,8 +768,8 @@ static int domain_unmap(struct istress_domain *d,
 	arg->unmapped = unmapped;
 
 	mutex_lock(&d->lock);
-	list_del(&span->node);
-	istress_maps_release(d, arg->iova, last, unmapped, &cut, spare,
+	span_end(d, &span);
+	istress_maps_release(d, &span, arg->iova, last, unmapped, &cut, spare,
 			     ARRAY_SIZE(spare));
 	arg->out_flags = 0;
 	if (retire_still_mapped(d, &cut))
@@ -757,7 +786,6 @@ static int domain_unmap(struct istress_domain *d,
 	list_for_each_entry_safe(m, tmp, &cut, dnode)
 		istress_mapping_free(m);
 out_free:
-	kfree(span);
 	kfree(def);
 	kfree(spare[0]);
 	kfree(spare[1]);
@@ -772,6 +800,42 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 	if (ret)
 		return ret;
 	ret = domain_map(d, buf, arg);
+	istress_domain_exit(d);
+	return ret;
+}
+
+/*
+ * The driver's walk of @iova, once no MAP or UNMAP in the driver covers
+ * it: either may be freeing the page tables there, and the walk takes no
+ * lock of the driver's. A walk holds d->lock, so none starts meanwhile.
+ */
+static int domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys)
+{
+	unsigned long done;
+	int ret;
+
+	mutex_lock(&d->lock);
+	while (meets_span(d, iova, iova, true)) {
+		done = d->ops_done;
+		mutex_unlock(&d->lock);
+		ret = wait_event_killable(d->op_wq,
+					  READ_ONCE(d->ops_done) != done);
+		if (ret)
+			return ret;
+		mutex_lock(&d->lock);
+	}
+	*phys = iommu_iova_to_phys(d->domain, iova);
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+int istress_domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys)
+{
+	int ret = istress_domain_enter(d);
+
+	if (ret)
+		return ret;
+	ret = domain_walk(d, iova, phys);
 	istress_domain_exit(d);
 	return ret;
 }

@@ -18,6 +18,7 @@
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/rwsem.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/iommu_stress.h>
 
@@ -144,8 +145,15 @@ struct istress_domain {
 	struct rw_semaphore users;
 	bool live;
 	struct list_head shared_node;	/* on shared.c's list of users */
-	/* Shared: the span of each UNMAP in flight; MAPs there wait (EBUSY). */
-	struct list_head unmapping;
+	/*
+	 * The span of each MAP and UNMAP in the driver (domain.c): it may be
+	 * freeing page tables anywhere in its span. MAPs and UNMAPs meeting
+	 * an UNMAP's span get -EBUSY; walks wait on @op_wq until @ops_done
+	 * moves.
+	 */
+	struct list_head in_flight;
+	wait_queue_head_t op_wq;
+	unsigned long ops_done;
 	struct page *bounce;		/* private: mapped at desc.window_iova */
 	void *bounce_va;		/* the bounce page, either kind */
 	dma_addr_t bounce_dma;		/* shared: its DMA-API address */
@@ -166,6 +174,7 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 int istress_domain_unmap(struct istress_domain *d,
 			 struct iommu_stress_unmap *arg);
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
+int istress_domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys);
 u32 istress_domain_type(struct iommu_domain *domain);
 int istress_domain_enter(struct istress_domain *d);
 void istress_domain_exit(struct istress_domain *d);
@@ -189,7 +198,11 @@ struct istress_mapping {
 	u64 __subtree_last;
 	struct istress_buf *buf;	/* holds a reference */
 	u64 offset;		/* buffer offset of @start */
-	bool busy;		/* a MAP or UNMAP of it is in flight */
+	/*
+	 * The MAP or UNMAP in flight that claimed it (a MAP's own record
+	 * names itself), or NULL: only its claimer may let it go.
+	 */
+	const void *owner;
 	unsigned int dma_pins;	/* shared domains: DMAs using it now */
 	struct list_head dnode;	/* on a deferred flush once unmapped */
 };
@@ -208,16 +221,19 @@ int istress_maps_for_each_gap(struct istress_domain *d, u64 start, u64 last,
 					u64 len));
 void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_remove(struct istress_domain *d, struct istress_mapping *m);
-int istress_maps_claim(struct istress_domain *d, u64 start, u64 last);
-int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last);
+int istress_maps_claim(struct istress_domain *d, u64 start, u64 last,
+		       const void *owner);
+int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last,
+			       const void *owner);
 void istress_maps_pin(struct istress_domain *d, u64 start, u64 last,
 		      int delta);
+void istress_maps_leaf_bounds(struct istress_domain *d, u64 *start, u64 *last);
 void istress_maps_unclaim(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_replace(struct istress_domain *d, struct istress_mapping *m,
 			  struct list_head *cut, struct istress_mapping **spare,
 			  unsigned int nspare);
-void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
-			  u64 cut_len, struct list_head *cut,
+void istress_maps_release(struct istress_domain *d, const void *owner,
+			  u64 start, u64 last, u64 cut_len, struct list_head *cut,
 			  struct istress_mapping **spare, unsigned int nspare);
 void istress_mapping_free(struct istress_mapping *m);
 void istress_maps_drain(struct istress_domain *d, struct list_head *out);

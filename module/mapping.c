@@ -36,7 +36,7 @@ bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last,
 	/* Records never overlap, so they come back in address order. */
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last)) {
-		if (m->start > next || (idle && m->busy))
+		if (m->start > next || (idle && m->owner))
 			return false;
 		if (m->last >= last)
 			return true;
@@ -91,21 +91,22 @@ void istress_mapping_free(struct istress_mapping *m)
 }
 
 /*
- * Marks every mapping in [start, last] busy, for a MAP_OVERLAP: an empty
- * range is fine, -EBUSY when another thread is mapping or unmapping part
- * of it.
+ * Claims every mapping in [start, last] for @owner, for a MAP_OVERLAP: an
+ * empty range is fine, -EBUSY when another thread is mapping or unmapping
+ * part of it, or a DMA is using it.
  */
-int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last)
+int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last,
+			       const void *owner)
 {
 	struct istress_mapping *m;
 
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
-		if (m->busy || m->dma_pins)
+		if (m->owner || m->dma_pins)
 			return -EBUSY;
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
-		m->busy = true;
+		m->owner = owner;
 	return 0;
 }
 
@@ -124,23 +125,61 @@ void istress_maps_pin(struct istress_domain *d, u64 start, u64 last,
 		m->dma_pins += delta;
 }
 
+/*
+ * The largest page size of the domain whose aligned block around @iova
+ * lies inside one record: the largest leaf the driver can have there,
+ * since a driver makes a leaf only inside one map call. 0 if unmapped.
+ */
+static u64 leaf_at(struct istress_domain *d, u64 iova)
+{
+	struct istress_mapping *m = maps_it_iter_first(&d->maps, iova, iova);
+	u64 sizes = d->desc.pgsize_bitmap, size, block;
+
+	for (; m && sizes; sizes &= ~size) {
+		size = 1ULL << __fls(sizes);
+		block = round_down(iova, size);
+		if (block >= m->start && block + size - 1 <= m->last)
+			return size;
+	}
+	return 0;
+}
+
+/*
+ * Widens an unmap's [*start, *last] to what the driver may clear: a
+ * whole leaf where the range begins or ends inside one (AMD, the generic
+ * page table), or a leaf's size from an unaligned start (Intel before the
+ * generic page table).
+ */
+void istress_maps_leaf_bounds(struct istress_domain *d, u64 *start, u64 *last)
+{
+	u64 first = leaf_at(d, *start), end = leaf_at(d, *last);
+
+	if (first) {
+		*last = max(*last, *start + first - 1);
+		*start = round_down(*start, first);
+	}
+	if (end)
+		*last = max(*last, round_down(*last, end) + end - 1);
+}
+
 /* The same for an UNMAP, where nothing mapped there is -ENOENT. */
-int istress_maps_claim(struct istress_domain *d, u64 start, u64 last)
+int istress_maps_claim(struct istress_domain *d, u64 start, u64 last,
+		       const void *owner)
 {
 	if (!maps_it_iter_first(&d->maps, start, last))
 		return -ENOENT;
-	return istress_maps_claim_overlap(d, start, last);
+	return istress_maps_claim_overlap(d, start, last, owner);
 }
 
-/* Releases what claim_overlap marked, all but the new record @m. */
+/* Releases what the new record @m claimed for its MAP_OVERLAP. */
 void istress_maps_unclaim(struct istress_domain *d, struct istress_mapping *m)
 {
 	struct istress_mapping *o;
 
 	for (o = maps_it_iter_first(&d->maps, m->start, m->last); o;
 	     o = maps_it_iter_next(o, m->start, m->last))
-		if (o != m)
-			o->busy = false;
+		if (o != m && o->owner == m)
+			o->owner = NULL;
 }
 
 static struct istress_mapping *take_spare(struct istress_mapping **spare,
@@ -167,7 +206,7 @@ static struct istress_mapping *piece_of(struct istress_mapping *m, u64 start,
 	piece->last = last;
 	piece->buf = m->buf;
 	piece->offset = m->offset + (start - m->start);
-	piece->busy = false;
+	piece->owner = NULL;
 	istress_buf_get(m->buf);
 	return piece;
 }
@@ -215,13 +254,14 @@ static struct istress_mapping *cut_mapping(struct istress_domain *d,
 }
 
 /*
- * Ends an UNMAP of [start, last] after the driver reported unmapping
- * @cut_len bytes from @start (drivers may unmap more or less). Claimed
- * records are released; the unmapped parts of any idle record move to
- * @cut, still pinning their buffers until the caller has flushed.
+ * Ends @owner's UNMAP of [start, last] after the driver reported
+ * unmapping @cut_len bytes from @start (drivers may unmap more or less).
+ * The records @owner claimed are released; the unmapped parts of any
+ * idle record move to @cut, still pinning their buffers until the caller
+ * has flushed. A record another MAP or UNMAP claimed stays theirs.
  */
-void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
-			  u64 cut_len, struct list_head *cut,
+void istress_maps_release(struct istress_domain *d, const void *owner,
+			  u64 start, u64 last, u64 cut_len, struct list_head *cut,
 			  struct istress_mapping **spare, unsigned int nspare)
 {
 	u64 cut_last = start + cut_len - 1;
@@ -230,7 +270,8 @@ void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
 
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
-		m->busy = false;
+		if (m->owner == owner)
+			m->owner = NULL;
 	if (!cut_len)
 		return;
 
@@ -239,7 +280,7 @@ void istress_maps_release(struct istress_domain *d, u64 start, u64 last,
 
 		next = maps_it_iter_next(m, start, end);
 		/* Another thread owns it; leave it pinned, which is safe. */
-		if (m->busy || m->dma_pins || m->start > cut_last)
+		if (m->owner || m->dma_pins || m->start > cut_last)
 			continue;
 		piece = cut_mapping(d, m, max(m->start, start),
 				    min(m->last, cut_last), spare, nspare);
@@ -262,7 +303,7 @@ void istress_maps_replace(struct istress_domain *d, struct istress_mapping *m,
 		next = maps_it_iter_next(o, m->start, m->last);
 		if (o == m)
 			continue;
-		o->busy = false;
+		o->owner = NULL;
 		piece = cut_mapping(d, o, max(o->start, m->start),
 				    min(o->last, m->last), spare, nspare);
 		if (piece)

@@ -92,12 +92,18 @@ static int do_buf_alloc(struct istress_session *s, void *p)
 	if (ret)
 		return ret;
 
+	/*
+	 * Once the id is in the xarray, a BUF_FREE of it may drop the buffer:
+	 * the answer is written before the lock goes.
+	 */
 	mutex_lock(&s->lock);
 	ret = xa_alloc(&s->bufs, &id, buf, xa_limit_31b, GFP_KERNEL);
 	if (!ret) {
 		buf->id = id;
 		buf->mmap_pgoff = s->next_pgoff;
 		s->next_pgoff += buf->length >> PAGE_SHIFT;
+		arg->buf_id = id;
+		arg->mmap_offset = (u64)buf->mmap_pgoff << PAGE_SHIFT;
 	}
 	mutex_unlock(&s->lock);
 	if (ret) {
@@ -105,8 +111,6 @@ static int do_buf_alloc(struct istress_session *s, void *p)
 		return ret;
 	}
 	race_window_buf_alloc();
-	arg->buf_id = id;
-	arg->mmap_offset = (u64)buf->mmap_pgoff << PAGE_SHIFT;
 	return 0;
 }
 
@@ -145,18 +149,23 @@ static int do_domain_create(struct istress_session *s, void *p)
 	ret = istress_domain_create(arg, &d);
 	if (ret)
 		return ret;
+	/*
+	 * Once the id is in the xarray, a DOMAIN_DESTROY of it may free the
+	 * domain: the answer is copied before the lock goes. (The ioctl
+	 * writes the caller's size back over the copied one.)
+	 */
 	mutex_lock(&s->lock);
 	ret = xa_alloc(&s->domains, &id, d, xa_limit_31b, GFP_KERNEL);
-	if (!ret)
+	if (!ret) {
 		d->id = d->desc.domain_id = id;
+		*arg = d->desc;
+	}
 	mutex_unlock(&s->lock);
 	if (ret) {
 		istress_domain_put(d);
 		return ret;
 	}
 	race_window_create();
-	d->desc.size = arg->size;
-	*arg = d->desc;
 	return 0;
 }
 
@@ -252,16 +261,12 @@ static int do_iova_to_phys(struct istress_session *s, void *p)
 		ret = -ERANGE;
 		goto out;
 	}
-	ret = istress_domain_enter(d);
-	if (ret)
-		goto out;
 	arg->out_flags = 0;
 	arg->buf_id = 0;
 	arg->offset = 0;
 	/* The physical address itself never leaves the kernel. */
-	phys = iommu_iova_to_phys(d->domain, arg->iova);
-	istress_domain_exit(d);
-	if (!phys)
+	ret = istress_domain_walk(d, arg->iova, &phys);
+	if (ret || !phys)
 		goto out;
 	arg->out_flags |= IOMMU_STRESS_I2P_MAPPED;
 	mutex_lock(&s->lock);
