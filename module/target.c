@@ -26,12 +26,16 @@ struct istress_target *istress_target_alloc(void)
 	return t;
 }
 
-/* Runs with the registry lock held, so find() never sees a dying target. */
+/*
+ * find() takes references with kref_get_unless_zero() under the registry
+ * lock, so a target whose count reached zero is never handed out while it
+ * waits here for the lock to leave the list.
+ */
 static void target_release(struct kref *ref)
-	__releases(&istress_targets_lock)
 {
 	struct istress_target *t = container_of(ref, struct istress_target, ref);
 
+	mutex_lock(&istress_targets_lock);
 	list_del_init(&t->node);
 	mutex_unlock(&istress_targets_lock);
 	if (t->ops && t->ops->release)
@@ -41,7 +45,7 @@ static void target_release(struct kref *ref)
 
 void istress_target_put(struct istress_target *t)
 {
-	kref_put_mutex(&t->ref, target_release, &istress_targets_lock);
+	kref_put(&t->ref, target_release);
 }
 
 void istress_target_register(struct istress_target *t)
