@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Races between two ioctls of one session, each made certain: a test
+ * build of the module (ISTRESS_UNSAFE_TESTS) sleeps at a named point
+ * (unsafe_race_<point>_ms), and a second thread calls into that window.
+ * Each case states what a correct module does there; a module with the
+ * race answers otherwise, or touches freed memory, which the guest's
+ * slub_debug and page_poison report (and the VM harness fails the run).
+ *
+ * Usage: hardening-races [CASE...]     all cases when none is given
+ *        hardening-races chan-unbind CHANNEL PCI-ADDRESS
+ *        (a channel of the istress_edu_dma provider and its edu device)
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define SZ_4K	0x1000ull
+#define SZ_1M	0x100000ull
+#define SZ_2M	0x200000ull
+#define WINDOW_MS	400	/* how long the module sleeps in the window */
+#define ENTER_MS	100	/* when the second call comes, inside it */
+
+static const char *chan_name, *chan_pci;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/* Opens the window at @point (ms 0 closes it). */
+static int window(const char *point, unsigned int ms)
+{
+	char path[128], val[16];
+
+	snprintf(path, sizeof(path),
+		 "/sys/module/iommu_stress/parameters/unsafe_race_%s_ms", point);
+	snprintf(val, sizeof(val), "%u", ms);
+	return sysfs_write(path, val);
+}
+
+struct sess {
+	int fd;
+	struct iommu_stress_domain_create dom;
+	struct iommu_stress_buf_alloc buf;	/* 8 MiB in 2M chunks */
+	struct iommu_stress_buf_alloc rd;	/* one 4K page, read back */
+	unsigned char *mem, *rdmem;
+};
+
+/* The first edu target: its private domain allows every case here. */
+static int edu_target(int fd, char *name)
+{
+	struct iommu_stress_info info = { .size = sizeof(info) };
+	int err = call(fd, IOMMU_STRESS_INFO, &info);
+
+	for (uint32_t i = 0; !err && i < info.ntargets; i++) {
+		if (info.targets[i].backend == IOMMU_STRESS_BACKEND_EDU &&
+		    !info.targets[i].busy) {
+			strcpy(name, info.targets[i].name);
+			return 0;
+		}
+	}
+	return err ? err : ENODEV;
+}
+
+static int create(struct sess *s, const char *target)
+{
+	memset(&s->dom, 0, sizeof(s->dom));
+	s->dom.size = sizeof(s->dom);
+	snprintf(s->dom.target, sizeof(s->dom.target), "%s", target);
+	return call(s->fd, IOMMU_STRESS_DOMAIN_CREATE, &s->dom);
+}
+
+static int alloc(struct sess *s, struct iommu_stress_buf_alloc *b,
+		 uint64_t len, uint64_t chunk)
+{
+	*b = (struct iommu_stress_buf_alloc){
+		.size = sizeof(*b), .length = len, .chunk_size = chunk,
+		.node = IOMMU_STRESS_NODE_ANY,
+	};
+	return call(s->fd, IOMMU_STRESS_BUF_ALLOC, b);
+}
+
+/* A session with a domain on the first edu target and two buffers. */
+static int sess_open(struct sess *s)
+{
+	char target[IOMMU_STRESS_NAME_LEN];
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
+	if (s->fd < 0)
+		return errno;
+	err = edu_target(s->fd, target);
+	if (!err)
+		err = create(s, target);
+	if (!err)
+		err = alloc(s, &s->buf, 4 * SZ_2M, IOMMU_STRESS_CHUNK_2M);
+	if (!err)
+		err = alloc(s, &s->rd, SZ_4K, IOMMU_STRESS_CHUNK_4K);
+	if (err)
+		return err;
+	s->mem = mmap(NULL, s->buf.length, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      s->fd, (off_t)s->buf.mmap_offset);
+	s->rdmem = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
+			(off_t)s->rd.mmap_offset);
+	if (s->mem == MAP_FAILED || s->rdmem == MAP_FAILED)
+		return errno;
+	for (uint64_t i = 0; i < s->buf.length; i += 8)
+		*(uint64_t *)(s->mem + i) = i ^ 0x7ace7ace7ace7aceull;
+	return 0;
+}
+
+static void sess_close(struct sess *s)
+{
+	if (s->mem && s->mem != MAP_FAILED)
+		munmap(s->mem, s->buf.length);
+	if (s->rdmem && s->rdmem != MAP_FAILED)
+		munmap(s->rdmem, SZ_4K);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->mem = s->rdmem = NULL;
+	s->fd = -1;
+}
+
+static int map(struct sess *s, uint64_t iova, uint64_t off, uint64_t len,
+	       uint32_t flags)
+{
+	struct iommu_stress_map m = {
+		.size = sizeof(m), .flags = flags,
+		.domain_id = s->dom.domain_id, .buf_id = s->buf.buf_id,
+		.iova = iova, .offset = off, .length = len,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+
+	return call(s->fd, IOMMU_STRESS_MAP, &m);
+}
+
+static int unmap(struct sess *s, uint64_t iova, uint64_t len)
+{
+	struct iommu_stress_unmap u = {
+		.size = sizeof(u), .domain_id = s->dom.domain_id,
+		.iova = iova, .length = len,
+	};
+
+	return call(s->fd, IOMMU_STRESS_UNMAP, &u);
+}
+
+/* 1 mapped, 0 not, or -errno. */
+static int walk(struct sess *s, uint64_t iova)
+{
+	struct iommu_stress_iova_to_phys p = {
+		.size = sizeof(p), .domain_id = s->dom.domain_id, .iova = iova,
+	};
+	int err = call(s->fd, IOMMU_STRESS_IOVA_TO_PHYS, &p);
+
+	return err ? -err : !!(p.out_flags & IOMMU_STRESS_I2P_MAPPED);
+}
+
+/* DMA-reads @iova; 0 when it returned buffer bytes [off, off + 4095). */
+static int dma_check(struct sess *s, uint64_t iova, uint64_t off)
+{
+	struct iommu_stress_dma d = {
+		.size = sizeof(d), .domain_id = s->dom.domain_id,
+		.dir = IOMMU_STRESS_DMA_READ, .iova = iova, .length = 4095,
+		.buf_id = s->rd.buf_id,
+	};
+	int err;
+
+	memset(s->rdmem, 0, SZ_4K);
+	err = call(s->fd, IOMMU_STRESS_DMA, &d);
+	if (err)
+		return err;
+	if (d.status)
+		return (int)d.status;
+	return memcmp(s->rdmem, s->mem + off, 4095) ? EIO : 0;
+}
+
+/*
+ * The record and the page table agree on @iova: where the driver
+ * translates, an UNMAP finds a record; where it does not, none.
+ */
+static int agrees(struct sess *s, uint64_t iova, uint64_t len)
+{
+	int mapped = walk(s, iova), err;
+
+	if (mapped < 0)
+		return -mapped;
+	err = unmap(s, iova, len);
+	if (mapped)
+		return err ? err : 0;
+	return err == ENOENT ? 0 : EEXIST;
+}
+
+/* The call a second thread makes; it runs while the first sleeps. */
+struct first_call {
+	pthread_t th;
+	struct sess *s;
+	uint64_t iova, len;
+	int err;
+	int (*fn)(struct first_call *c);
+};
+
+static void *first_thread(void *p)
+{
+	struct first_call *c = p;
+
+	c->err = c->fn(c);
+	return NULL;
+}
+
+static int first_unmap(struct first_call *c)
+{
+	return unmap(c->s, c->iova, c->len);
+}
+
+static void first_start(struct first_call *c)
+{
+	pthread_create(&c->th, NULL, first_thread, c);
+	sleep_ms(ENTER_MS);
+}
+
+/* Waits for the first call; ETIMEDOUT if it never came back. */
+static int first_join(struct first_call *c)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 30;
+	return pthread_timedjoin_np(c->th, NULL, &ts);
+}
+
+static int report(const char *what, int got, int want)
+{
+	if (got == want)
+		return 0;
+	printf("# %s: %s, expected %s\n", what, errname(got), errname(want));
+	return got ? got : EPROTO;
+}
+
+/*
+ * An UNMAP of [1M, 3M) is in flight over a mapping at [1M, 2M) and a gap
+ * at [2M, 3M). A MAP_OVERLAP into the gap must wait (EBUSY) like any MAP:
+ * the driver is unmapping it, and the UNMAP would take the new record.
+ */
+static int case_overlap_in_unmap(void)
+{
+	struct first_call a = { .fn = first_unmap, .iova = SZ_1M, .len = 2 * SZ_1M };
+	struct sess s;
+	int err = sess_open(&s), b;
+
+	if (!err)
+		err = map(&s, SZ_1M, 0, SZ_1M, 0);
+	if (err)
+		return err;
+	a.s = &s;
+	window("unmap", WINDOW_MS);
+	/* Were the MAP let in, it would still be in the driver afterwards. */
+	window("map", WINDOW_MS);
+	first_start(&a);
+	b = map(&s, 2 * SZ_1M, 2 * SZ_2M, SZ_1M, IOMMU_STRESS_MAP_OVERLAP);
+	err = first_join(&a);
+	window("unmap", 0);
+	window("map", 0);
+	if (!err)
+		err = report("UNMAP [1M, 3M)", a.err, 0);
+	if (!err)
+		err = report("MAP_OVERLAP [2M, 3M) inside it", b, EBUSY);
+	if (!err)
+		err = agrees(&s, 2 * SZ_1M, SZ_1M);
+	if (!err)
+		err = map(&s, 0, 0, SZ_2M, 0);
+	if (!err)
+		err = dma_check(&s, 0x3000, 0x3000);
+	sess_close(&s);
+	return err;
+}
+
+/*
+ * Two UNMAPs over mappings of their own whose ranges share a gap with an
+ * empty page table under it: only one may take the gap to the driver.
+ */
+static int case_unmaps_share_gap(void)
+{
+	struct first_call a = { .fn = first_unmap, .iova = 0, .len = 2 * SZ_2M };
+	struct sess s;
+	int err = sess_open(&s), b;
+
+	/* A 4K table for [2M, 4M), emptied again. */
+	if (!err)
+		err = map(&s, SZ_2M, 0, SZ_4K, 0);
+	if (!err)
+		err = unmap(&s, SZ_2M, SZ_4K);
+	if (!err)
+		err = map(&s, 0, 0, SZ_4K, 0);
+	if (!err)
+		err = map(&s, 3 * SZ_2M, SZ_2M, SZ_4K, 0);
+	if (err)
+		return err;
+	a.s = &s;
+	window("unmap", WINDOW_MS);
+	first_start(&a);
+	b = unmap(&s, SZ_2M, 2 * SZ_2M + SZ_4K);
+	err = first_join(&a);
+	window("unmap", 0);
+	if (!err)
+		err = report("UNMAP [0, 4M)", a.err, 0);
+	if (!err)
+		err = report("UNMAP [2M, 6M + 4K) sharing its gap", b, EBUSY);
+	/* The second one's mapping is still there, and still right. */
+	if (!err)
+		err = dma_check(&s, 3 * SZ_2M, SZ_2M);
+	if (!err)
+		err = unmap(&s, SZ_2M, 2 * SZ_2M + SZ_4K);
+	if (!err)
+		err = agrees(&s, 0, SZ_4K);
+	sess_close(&s);
+	return err;
+}
+
+/*
+ * IOVA_TO_PHYS of an IOVA an UNMAP is working on walks tables the driver
+ * is freeing: it must wait for the UNMAP and then say "not mapped".
+ */
+static int case_walk_in_unmap(void)
+{
+	struct first_call a = { .fn = first_unmap, .iova = 0, .len = SZ_2M };
+	struct sess s;
+	long t0, waited;
+	int err = sess_open(&s), b;
+
+	if (!err)
+		err = map(&s, 0, 0, SZ_2M, 0);
+	if (err)
+		return err;
+	a.s = &s;
+	window("unmap", WINDOW_MS);
+	first_start(&a);
+	t0 = now_ms();
+	b = walk(&s, 0x1000);
+	waited = now_ms() - t0;
+	err = first_join(&a);
+	window("unmap", 0);
+	if (!err)
+		err = report("UNMAP [0, 2M)", a.err, 0);
+	if (!err && b != 0) {
+		printf("# IOVA_TO_PHYS inside the UNMAP: %s after %ld ms, expected 'not mapped' after it\n",
+		       b < 0 ? errname(-b) : "mapped", waited);
+		err = EPROTO;
+	}
+	sess_close(&s);
+	return err;
+}
+
+static int first_map(struct first_call *c)
+{
+	return map(c->s, c->iova, 0, c->len, 0);
+}
+
+/*
+ * A 2M MAP over an emptied 4K table: the driver frees that table as it
+ * installs the superpage. A walk there must wait for the MAP, then see it.
+ */
+static int case_walk_in_map(void)
+{
+	struct first_call a = { .fn = first_map, .iova = 4 * SZ_2M, .len = SZ_2M };
+	struct sess s;
+	int err = sess_open(&s), b;
+
+	if (!err)
+		err = map(&s, 4 * SZ_2M, 0, SZ_4K, 0);
+	if (!err)
+		err = unmap(&s, 4 * SZ_2M, SZ_4K);
+	if (err)
+		return err;
+	a.s = &s;
+	window("map", WINDOW_MS);
+	first_start(&a);
+	b = walk(&s, 4 * SZ_2M + SZ_4K);
+	err = first_join(&a);
+	window("map", 0);
+	if (!err)
+		err = report("MAP [8M, 10M)", a.err, 0);
+	if (!err && b != 1) {
+		printf("# IOVA_TO_PHYS inside the MAP: %s, expected 'mapped' once it is done\n",
+		       b < 0 ? errname(-b) : "not mapped");
+		err = EPROTO;
+	}
+	if (!err)
+		err = dma_check(&s, 4 * SZ_2M + SZ_4K, SZ_4K);
+	sess_close(&s);
+	return err;
+}
+
+/*
+ * An UNMAP of 4K inside a 2M leaf reaches past its range: Intel's driver
+ * (before the generic page table) clears a leaf's size from the start it
+ * is given, so [4K, 2M + 4K) here. A MAP at 2M meanwhile must wait.
+ */
+static int case_unmap_reach(void)
+{
+	struct first_call a = { .fn = first_unmap, .iova = SZ_4K, .len = SZ_4K };
+	struct sess s;
+	int err = sess_open(&s), b;
+
+	if (!err)
+		err = map(&s, 0, 0, SZ_2M, 0);
+	if (err)
+		return err;
+	a.s = &s;
+	window("unmap", WINDOW_MS);
+	first_start(&a);
+	b = map(&s, SZ_2M, SZ_2M, SZ_2M, 0);
+	err = first_join(&a);
+	window("unmap", 0);
+	if (!err)
+		err = report("UNMAP [4K, 8K) inside a 2M leaf", a.err, 0);
+	if (!err)
+		err = report("MAP [2M, 4M) within the leaf's reach", b, EBUSY);
+	/* Whatever the driver took, the record agrees with the table. */
+	for (uint64_t iova = 0; !err && iova < SZ_2M; iova += SZ_1M / 2)
+		if (walk(&s, iova) == 1)
+			err = unmap(&s, iova, SZ_4K);
+	if (!err)
+		err = map(&s, SZ_2M, SZ_2M, SZ_2M, 0);
+	if (!err)
+		err = dma_check(&s, SZ_2M + SZ_4K, SZ_2M + SZ_4K);
+	sess_close(&s);
+	return err;
+}
+
+static void *create_thread(void *p)
+{
+	struct sess *s = p;
+	char target[IOMMU_STRESS_NAME_LEN];
+	int err = edu_target(s->fd, target);
+
+	if (!err)
+		err = create(s, target);
+	return (void *)(intptr_t)err;
+}
+
+/*
+ * A DOMAIN_DESTROY of the id a DOMAIN_CREATE has just handed out, while
+ * that CREATE is still on its way out: its answer must describe the
+ * domain it made, not freed memory.
+ */
+static int case_create_destroy(void)
+{
+	struct iommu_stress_domain_destroy dd = { .size = sizeof(dd) };
+	struct sess s = { .fd = open(IOMMU_STRESS_DEVICE, O_RDWR) };
+	struct timespec ts;
+	pthread_t th;
+	void *ret;
+	int err, b;
+
+	if (s.fd < 0)
+		return errno;
+	window("create", WINDOW_MS);
+	pthread_create(&th, NULL, create_thread, &s);
+	sleep_ms(ENTER_MS);
+	dd.domain_id = 0;	/* ids are handed out from 0 in each session */
+	b = call(s.fd, IOMMU_STRESS_DOMAIN_DESTROY, &dd);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 30;
+	err = pthread_timedjoin_np(th, &ret, &ts);
+	window("create", 0);
+	if (!err)
+		err = report("DOMAIN_CREATE", (int)(intptr_t)ret, 0);
+	if (!err)
+		err = report("DOMAIN_DESTROY of its id", b, 0);
+	if (!err && (s.dom.domain_id != 0 || !(s.dom.pgsize_bitmap & SZ_4K) ||
+		     strncmp(s.dom.target, "edu:", 4))) {
+		printf("# DOMAIN_CREATE answered id %u, page sizes %#llx, target '%.20s'\n",
+		       s.dom.domain_id, (unsigned long long)s.dom.pgsize_bitmap,
+		       s.dom.target);
+		err = EPROTO;
+	}
+	close(s.fd);
+	/* The target was let go: a new session attaches and reads right. */
+	if (!err)
+		err = sess_open(&s);
+	if (!err)
+		err = map(&s, 0, 0, SZ_2M, 0);
+	if (!err)
+		err = dma_check(&s, 0x5000, 0x5000);
+	sess_close(&s);
+	return err;
+}
+
+static void *alloc_thread(void *p)
+{
+	struct sess *s = p;
+
+	return (void *)(intptr_t)alloc(s, &s->buf, 16 * SZ_4K,
+				       IOMMU_STRESS_CHUNK_4K);
+}
+
+/*
+ * A BUF_FREE of the id a BUF_ALLOC has just handed out: the ALLOC's
+ * answer (its mmap offset) must not be read from the freed buffer.
+ */
+static int case_alloc_free(void)
+{
+	struct iommu_stress_buf_free f = { .size = sizeof(f) };
+	struct sess s = { .fd = open(IOMMU_STRESS_DEVICE, O_RDWR) };
+	struct timespec ts;
+	pthread_t th;
+	void *ret;
+	int err, b;
+
+	if (s.fd < 0)
+		return errno;
+	/* One page first: the next buffer's mmap offset is then 4K. */
+	err = alloc(&s, &s.rd, SZ_4K, IOMMU_STRESS_CHUNK_4K);
+	if (err)
+		return err;
+	window("buf_alloc", WINDOW_MS);
+	pthread_create(&th, NULL, alloc_thread, &s);
+	sleep_ms(ENTER_MS);
+	f.buf_id = s.rd.buf_id + 1;
+	b = call(s.fd, IOMMU_STRESS_BUF_FREE, &f);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 30;
+	err = pthread_timedjoin_np(th, &ret, &ts);
+	window("buf_alloc", 0);
+	if (!err)
+		err = report("BUF_ALLOC", (int)(intptr_t)ret, 0);
+	if (!err)
+		err = report("BUF_FREE of its id", b, 0);
+	if (!err && (s.buf.buf_id != f.buf_id || s.buf.mmap_offset != SZ_4K)) {
+		printf("# BUF_ALLOC answered id %u, mmap offset %#llx; expected %u, 0x1000\n",
+		       s.buf.buf_id, (unsigned long long)s.buf.mmap_offset,
+		       f.buf_id);
+		err = EPROTO;
+	}
+	close(s.fd);
+	return err;
+}
+
+static void *chan_thread(void *p)
+{
+	struct sess *s = p;
+
+	return (void *)(intptr_t)create(s, chan_name);
+}
+
+/*
+ * The channel's provider is unbound while DOMAIN_CREATE is taking the
+ * channel: the notifier gives the channel back at once, and the CREATE
+ * must see that (ENODEV), never use the channel it no longer holds.
+ */
+static int case_chan_unbind(void)
+{
+	char path[128];
+	struct sess s = { .fd = open(IOMMU_STRESS_DEVICE, O_RDWR) };
+	struct timespec ts;
+	pthread_t th;
+	void *ret;
+	int err, b;
+
+	if (!chan_name || !chan_pci)
+		return EINVAL;
+	if (s.fd < 0)
+		return errno;
+	window("chan_take", WINDOW_MS);
+	pthread_create(&th, NULL, chan_thread, &s);
+	sleep_ms(ENTER_MS);
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/istress_edu_dma/unbind");
+	b = sysfs_write(path, chan_pci);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 30;
+	err = pthread_timedjoin_np(th, &ret, &ts);
+	window("chan_take", 0);
+	if (!err)
+		err = report("unbind of the provider", b, 0);
+	if (!err)
+		err = report("DOMAIN_CREATE of its channel", (int)(intptr_t)ret,
+			     ENODEV);
+	close(s.fd);
+	return err;
+}
+
+static const struct {
+	const char *name;
+	const char *desc;
+	int (*run)(void);
+} cases[] = {
+	{ "overlap-in-unmap", "MAP_OVERLAP into the gap of an UNMAP in flight waits (EBUSY)", case_overlap_in_unmap },
+	{ "unmaps-share-gap", "two UNMAPs sharing a gap: the second waits (EBUSY)", case_unmaps_share_gap },
+	{ "walk-in-unmap", "IOVA_TO_PHYS inside an UNMAP in flight waits for it", case_walk_in_unmap },
+	{ "walk-in-map", "IOVA_TO_PHYS inside a MAP that frees a table waits for it", case_walk_in_map },
+	{ "unmap-reach", "a MAP where an UNMAP's driver call reaches past its range waits (EBUSY)", case_unmap_reach },
+	{ "create-destroy", "DOMAIN_DESTROY of a DOMAIN_CREATE on its way out", case_create_destroy },
+	{ "alloc-free", "BUF_FREE of a BUF_ALLOC on its way out", case_alloc_free },
+	{ "chan-unbind", "the provider unbound while DOMAIN_CREATE takes its channel", case_chan_unbind },
+};
+
+int main(int argc, char **argv)
+{
+	size_t ncases = sizeof(cases) / sizeof(cases[0]);
+	struct tap t = { 0 };
+	int all = argc == 1;
+
+	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
+		chan_name = argv[2];
+		chan_pci = argv[3];
+	}
+	printf("TAP version 13\n");
+	for (size_t i = 0; i < ncases; i++) {
+		int err;
+
+		if (!all && strcmp(argv[1], cases[i].name))
+			continue;
+		/* The channel case needs its channel named. */
+		if (all && cases[i].run == case_chan_unbind)
+			continue;
+		err = cases[i].run();
+		tap_check(&t, !err, " (%s)", cases[i].desc, err ? errname(err) : "ok");
+	}
+	return tap_finish(&t);
+}
