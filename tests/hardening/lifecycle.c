@@ -19,118 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common.h"
-
-#define SZ_4K	0x1000ull
-#define SZ_2M	0x200000ull
-
-struct sess {
-	int fd;
-	char target[IOMMU_STRESS_NAME_LEN];
-	struct iommu_stress_domain_create dom;
-	struct iommu_stress_buf_alloc buf;	/* 8 MiB, 2M chunks */
-	struct iommu_stress_buf_alloc rd;	/* 4K readback */
-	unsigned char *mem;
-	unsigned char *rdmem;
-};
-
-static int sess_open(struct sess *s)
-{
-	struct iommu_stress_info info;
-	const char *t;
-
-	memset(s, 0, sizeof(*s));
-	s->fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
-	if (s->fd < 0)
-		return errno;
-	t = first_target(s->fd, &info);
-	if (!t)
-		return ENODEV;
-	strcpy(s->target, t);
-	s->dom.size = sizeof(s->dom);
-	strcpy(s->dom.target, t);
-	s->buf = (struct iommu_stress_buf_alloc){
-		.size = sizeof(s->buf), .length = 4 * SZ_2M,
-		.chunk_size = IOMMU_STRESS_CHUNK_2M, .node = IOMMU_STRESS_NODE_ANY,
-	};
-	s->rd = (struct iommu_stress_buf_alloc){
-		.size = sizeof(s->rd), .length = SZ_4K,
-		.chunk_size = IOMMU_STRESS_CHUNK_4K, .node = IOMMU_STRESS_NODE_ANY,
-	};
-	int err = call(s->fd, IOMMU_STRESS_DOMAIN_CREATE, &s->dom);
-
-	if (!err)
-		err = call(s->fd, IOMMU_STRESS_BUF_ALLOC, &s->buf);
-	if (!err)
-		err = call(s->fd, IOMMU_STRESS_BUF_ALLOC, &s->rd);
-	if (err)
-		return err;
-	s->mem = mmap(NULL, s->buf.length, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      s->fd, (off_t)s->buf.mmap_offset);
-	s->rdmem = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
-			(off_t)s->rd.mmap_offset);
-	if (s->mem == MAP_FAILED || s->rdmem == MAP_FAILED)
-		return errno;
-	for (uint64_t i = 0; i < s->buf.length; i += 8)
-		*(uint64_t *)(s->mem + i) = i ^ 0x5eed5eed5eed5eedull;
-	return 0;
-}
-
-static int map(struct sess *s, uint64_t iova, uint64_t off, uint64_t len)
-{
-	struct iommu_stress_map m = {
-		.size = sizeof(m), .domain_id = s->dom.domain_id,
-		.buf_id = s->buf.buf_id, .iova = iova, .offset = off,
-		.length = len,
-		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
-	};
-
-	return call(s->fd, IOMMU_STRESS_MAP, &m);
-}
-
-static int unmap(struct sess *s, uint64_t iova, uint64_t len, uint32_t flags)
-{
-	struct iommu_stress_unmap u = {
-		.size = sizeof(u), .flags = flags,
-		.domain_id = s->dom.domain_id, .iova = iova, .length = len,
-	};
-
-	return call(s->fd, IOMMU_STRESS_UNMAP, &u);
-}
-
-/* DMA-reads @iova; 0 when it returned buffer bytes [off, off + 4095). */
-static int dma_check(struct sess *s, uint64_t iova, uint64_t off, uint32_t *status)
-{
-	struct iommu_stress_dma d = {
-		.size = sizeof(d), .domain_id = s->dom.domain_id,
-		.dir = IOMMU_STRESS_DMA_READ, .iova = iova, .length = 4095,
-		.buf_id = s->rd.buf_id,
-	};
-	int err;
-
-	memset(s->rdmem, 0, SZ_4K);
-	err = call(s->fd, IOMMU_STRESS_DMA, &d);
-	if (status)
-		*status = d.status;
-	if (err)
-		return err;
-	if (d.status)
-		return (int)d.status;
-	return memcmp(s->rdmem, s->mem + off, 4095) ? EIO : 0;
-}
-
-/* A live mmap keeps the file, and so the whole session, open: unmap too. */
-static void sess_close(struct sess *s)
-{
-	if (s->mem && s->mem != MAP_FAILED)
-		munmap(s->mem, s->buf.length);
-	if (s->rdmem && s->rdmem != MAP_FAILED)
-		munmap(s->rdmem, SZ_4K);
-	if (s->fd >= 0)
-		close(s->fd);
-	s->mem = s->rdmem = NULL;
-	s->fd = -1;
-}
+#include "session.h"
 
 /* A fresh session attaches and reads the right data: nothing leaked. */
 static int target_usable(void)
@@ -139,7 +28,7 @@ static int target_usable(void)
 	int err = sess_open(&s);
 
 	if (!err)
-		err = map(&s, 0, 0, SZ_2M);
+		err = map(&s, 0, 0, SZ_2M, 0);
 	if (!err)
 		err = dma_check(&s, 0x3000, 0x3000, NULL);
 	sess_close(&s);
@@ -163,7 +52,7 @@ static void *map_worker(void *p)
 	int err;
 
 	while (!stop) {
-		err = map(w->s, iova, (uint64_t)(w->id % 4) * SZ_2M, SZ_2M);
+		err = map(w->s, iova, (uint64_t)(w->id % 4) * SZ_2M, SZ_2M, 0);
 		if (!err)
 			err = unmap(w->s, iova, SZ_2M,
 				    w->ops & 1 ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0);
@@ -194,13 +83,6 @@ static void *dma_worker(void *p)
 	return NULL;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Threads race map/unmap/DMA on one fd while another destroys the domain. */
 static int case_threads(void)
 {
@@ -212,7 +94,7 @@ static int case_threads(void)
 	int err = sess_open(&s), bad = 0;
 
 	if (!err)
-		err = map(&s, 0, 0, SZ_2M);
+		err = map(&s, 0, 0, SZ_2M, 0);
 	if (err)
 		return err;
 	stop = 0;
@@ -249,7 +131,7 @@ static int case_kill(void)
 		pthread_t th[4];
 		struct worker w[4];
 
-		if (sess_open(&s) || map(&s, 0, 0, SZ_2M))
+		if (sess_open(&s) || map(&s, 0, 0, SZ_2M, 0))
 			_exit(3);
 		for (int i = 0; i < 4; i++) {
 			w[i] = (struct worker){ .s = &s, .id = i };
@@ -274,7 +156,7 @@ static int case_fork(void)
 	pid_t pid;
 
 	if (!err)
-		err = map(&s, 0, 0, SZ_2M);
+		err = map(&s, 0, 0, SZ_2M, 0);
 	if (err)
 		return err;
 	pid = fork();
@@ -306,7 +188,7 @@ static int case_close_busy(void)
 	int err = sess_open(&s);
 
 	for (int i = 0; !err && i < 4; i++)
-		err = map(&s, (uint64_t)i * SZ_2M, (uint64_t)i * SZ_2M, SZ_2M);
+		err = map(&s, (uint64_t)i * SZ_2M, (uint64_t)i * SZ_2M, SZ_2M, 0);
 	if (!err)
 		err = dma_check(&s, SZ_2M, SZ_2M, NULL);
 	for (int i = 0; !err && i < 4; i++)
@@ -317,18 +199,6 @@ static int case_close_busy(void)
 		err = call(s.fd, IOMMU_STRESS_BUF_FREE, &f);
 	sess_close(&s);
 	return err ? err : target_usable();
-}
-
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = errno;
-	close(fd);
-	return err;
 }
 
 /* Wait (virtual time is cheap) for the rescanned device to be bound. */
@@ -357,7 +227,7 @@ static int case_remove(void)
 	int err = sess_open(&s);
 
 	if (!err)
-		err = map(&s, 0, 0, SZ_2M);
+		err = map(&s, 0, 0, SZ_2M, 0);
 	if (!err)
 		err = dma_check(&s, 0, 0, NULL);
 	if (err)
@@ -372,7 +242,7 @@ static int case_remove(void)
 	if (!err)
 		err = unmap(&s, 0, SZ_2M, 0);
 	if (!err)
-		err = map(&s, 0, 0, SZ_2M);
+		err = map(&s, 0, 0, SZ_2M, 0);
 	sess_close(&s);
 	if (!err)
 		err = sysfs_write("/sys/bus/pci/rescan", "1");
@@ -394,7 +264,7 @@ static int case_timeout(void)
 	int err = sess_open(&s), dma;
 
 	if (!err)
-		err = map(&s, 0, 0, SZ_2M);
+		err = map(&s, 0, 0, SZ_2M, 0);
 	if (!err)
 		err = sysfs_write(param, "0");
 	if (err)

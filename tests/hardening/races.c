@@ -18,22 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "session.h"
 
-#define SZ_4K	0x1000ull
-#define SZ_1M	0x100000ull
-#define SZ_2M	0x200000ull
 #define WINDOW_MS	400	/* how long the module sleeps in the window */
 #define ENTER_MS	100	/* when the second call comes, inside it */
 
 static const char *chan_name, *chan_pci;
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 static long now_ms(void)
 {
@@ -41,18 +31,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = errno;
-	close(fd);
-	return err;
 }
 
 /* Opens the window at @point (ms 0 closes it). */
@@ -66,113 +44,6 @@ static int window(const char *point, unsigned int ms)
 	return sysfs_write(path, val);
 }
 
-struct sess {
-	int fd;
-	struct iommu_stress_domain_create dom;
-	struct iommu_stress_buf_alloc buf;	/* 8 MiB in 2M chunks */
-	struct iommu_stress_buf_alloc rd;	/* one 4K page, read back */
-	unsigned char *mem, *rdmem;
-};
-
-/* The first edu target: its private domain allows every case here. */
-static int edu_target(int fd, char *name)
-{
-	struct iommu_stress_info info = { .size = sizeof(info) };
-	int err = call(fd, IOMMU_STRESS_INFO, &info);
-
-	for (uint32_t i = 0; !err && i < info.ntargets; i++) {
-		if (info.targets[i].backend == IOMMU_STRESS_BACKEND_EDU &&
-		    !info.targets[i].busy) {
-			strcpy(name, info.targets[i].name);
-			return 0;
-		}
-	}
-	return err ? err : ENODEV;
-}
-
-static int create(struct sess *s, const char *target)
-{
-	memset(&s->dom, 0, sizeof(s->dom));
-	s->dom.size = sizeof(s->dom);
-	snprintf(s->dom.target, sizeof(s->dom.target), "%s", target);
-	return call(s->fd, IOMMU_STRESS_DOMAIN_CREATE, &s->dom);
-}
-
-static int alloc(struct sess *s, struct iommu_stress_buf_alloc *b,
-		 uint64_t len, uint64_t chunk)
-{
-	*b = (struct iommu_stress_buf_alloc){
-		.size = sizeof(*b), .length = len, .chunk_size = chunk,
-		.node = IOMMU_STRESS_NODE_ANY,
-	};
-	return call(s->fd, IOMMU_STRESS_BUF_ALLOC, b);
-}
-
-/* A session with a domain on the first edu target and two buffers. */
-static int sess_open(struct sess *s)
-{
-	char target[IOMMU_STRESS_NAME_LEN];
-	int err;
-
-	memset(s, 0, sizeof(*s));
-	s->fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
-	if (s->fd < 0)
-		return errno;
-	err = edu_target(s->fd, target);
-	if (!err)
-		err = create(s, target);
-	if (!err)
-		err = alloc(s, &s->buf, 4 * SZ_2M, IOMMU_STRESS_CHUNK_2M);
-	if (!err)
-		err = alloc(s, &s->rd, SZ_4K, IOMMU_STRESS_CHUNK_4K);
-	if (err)
-		return err;
-	s->mem = mmap(NULL, s->buf.length, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      s->fd, (off_t)s->buf.mmap_offset);
-	s->rdmem = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
-			(off_t)s->rd.mmap_offset);
-	if (s->mem == MAP_FAILED || s->rdmem == MAP_FAILED)
-		return errno;
-	for (uint64_t i = 0; i < s->buf.length; i += 8)
-		*(uint64_t *)(s->mem + i) = i ^ 0x7ace7ace7ace7aceull;
-	return 0;
-}
-
-static void sess_close(struct sess *s)
-{
-	if (s->mem && s->mem != MAP_FAILED)
-		munmap(s->mem, s->buf.length);
-	if (s->rdmem && s->rdmem != MAP_FAILED)
-		munmap(s->rdmem, SZ_4K);
-	if (s->fd >= 0)
-		close(s->fd);
-	s->mem = s->rdmem = NULL;
-	s->fd = -1;
-}
-
-static int map(struct sess *s, uint64_t iova, uint64_t off, uint64_t len,
-	       uint32_t flags)
-{
-	struct iommu_stress_map m = {
-		.size = sizeof(m), .flags = flags,
-		.domain_id = s->dom.domain_id, .buf_id = s->buf.buf_id,
-		.iova = iova, .offset = off, .length = len,
-		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
-	};
-
-	return call(s->fd, IOMMU_STRESS_MAP, &m);
-}
-
-static int unmap(struct sess *s, uint64_t iova, uint64_t len)
-{
-	struct iommu_stress_unmap u = {
-		.size = sizeof(u), .domain_id = s->dom.domain_id,
-		.iova = iova, .length = len,
-	};
-
-	return call(s->fd, IOMMU_STRESS_UNMAP, &u);
-}
-
 /* 1 mapped, 0 not, or -errno. */
 static int walk(struct sess *s, uint64_t iova)
 {
@@ -182,25 +53,6 @@ static int walk(struct sess *s, uint64_t iova)
 	int err = call(s->fd, IOMMU_STRESS_IOVA_TO_PHYS, &p);
 
 	return err ? -err : !!(p.out_flags & IOMMU_STRESS_I2P_MAPPED);
-}
-
-/* DMA-reads @iova; 0 when it returned buffer bytes [off, off + 4095). */
-static int dma_check(struct sess *s, uint64_t iova, uint64_t off)
-{
-	struct iommu_stress_dma d = {
-		.size = sizeof(d), .domain_id = s->dom.domain_id,
-		.dir = IOMMU_STRESS_DMA_READ, .iova = iova, .length = 4095,
-		.buf_id = s->rd.buf_id,
-	};
-	int err;
-
-	memset(s->rdmem, 0, SZ_4K);
-	err = call(s->fd, IOMMU_STRESS_DMA, &d);
-	if (err)
-		return err;
-	if (d.status)
-		return (int)d.status;
-	return memcmp(s->rdmem, s->mem + off, 4095) ? EIO : 0;
 }
 
 /*
@@ -213,13 +65,16 @@ static int agrees(struct sess *s, uint64_t iova, uint64_t len)
 
 	if (mapped < 0)
 		return -mapped;
-	err = unmap(s, iova, len);
+	err = unmap(s, iova, len, 0);
 	if (mapped)
 		return err ? err : 0;
 	return err == ENOENT ? 0 : EEXIST;
 }
 
-/* The call a second thread makes; it runs while the first sleeps. */
+/*
+ * The first call, on a thread of its own: it sleeps in the module's
+ * window while the main thread makes the second.
+ */
 struct first_call {
 	pthread_t th;
 	struct sess *s;
@@ -238,7 +93,7 @@ static void *first_thread(void *p)
 
 static int first_unmap(struct first_call *c)
 {
-	return unmap(c->s, c->iova, c->len);
+	return unmap(c->s, c->iova, c->len, 0);
 }
 
 static void first_start(struct first_call *c)
@@ -298,7 +153,7 @@ static int case_overlap_in_unmap(void)
 	if (!err)
 		err = map(&s, 0, 0, SZ_2M, 0);
 	if (!err)
-		err = dma_check(&s, 0x3000, 0x3000);
+		err = dma_check(&s, 0x3000, 0x3000, NULL);
 	sess_close(&s);
 	return err;
 }
@@ -317,7 +172,7 @@ static int case_unmaps_share_gap(void)
 	if (!err)
 		err = map(&s, SZ_2M, 0, SZ_4K, 0);
 	if (!err)
-		err = unmap(&s, SZ_2M, SZ_4K);
+		err = unmap(&s, SZ_2M, SZ_4K, 0);
 	if (!err)
 		err = map(&s, 0, 0, SZ_4K, 0);
 	if (!err)
@@ -327,7 +182,7 @@ static int case_unmaps_share_gap(void)
 	a.s = &s;
 	window("unmap", WINDOW_MS);
 	first_start(&a);
-	b = unmap(&s, SZ_2M, 2 * SZ_2M + SZ_4K);
+	b = unmap(&s, SZ_2M, 2 * SZ_2M + SZ_4K, 0);
 	err = first_join(&a);
 	window("unmap", 0);
 	if (!err)
@@ -336,9 +191,9 @@ static int case_unmaps_share_gap(void)
 		err = report("UNMAP [2M, 6M + 4K) sharing its gap", b, EBUSY);
 	/* The second one's mapping is still there, and still right. */
 	if (!err)
-		err = dma_check(&s, 3 * SZ_2M, SZ_2M);
+		err = dma_check(&s, 3 * SZ_2M, SZ_2M, NULL);
 	if (!err)
-		err = unmap(&s, SZ_2M, 2 * SZ_2M + SZ_4K);
+		err = unmap(&s, SZ_2M, 2 * SZ_2M + SZ_4K, 0);
 	if (!err)
 		err = agrees(&s, 0, SZ_4K);
 	sess_close(&s);
@@ -397,7 +252,7 @@ static int case_walk_in_map(void)
 	if (!err)
 		err = map(&s, 4 * SZ_2M, 0, SZ_4K, 0);
 	if (!err)
-		err = unmap(&s, 4 * SZ_2M, SZ_4K);
+		err = unmap(&s, 4 * SZ_2M, SZ_4K, 0);
 	if (err)
 		return err;
 	a.s = &s;
@@ -414,7 +269,7 @@ static int case_walk_in_map(void)
 		err = EPROTO;
 	}
 	if (!err)
-		err = dma_check(&s, 4 * SZ_2M + SZ_4K, SZ_4K);
+		err = dma_check(&s, 4 * SZ_2M + SZ_4K, SZ_4K, NULL);
 	sess_close(&s);
 	return err;
 }
@@ -447,24 +302,21 @@ static int case_unmap_reach(void)
 	/* Whatever the driver took, the record agrees with the table. */
 	for (uint64_t iova = 0; !err && iova < SZ_2M; iova += SZ_1M / 2)
 		if (walk(&s, iova) == 1)
-			err = unmap(&s, iova, SZ_4K);
+			err = unmap(&s, iova, SZ_4K, 0);
 	if (!err)
 		err = map(&s, SZ_2M, SZ_2M, SZ_2M, 0);
 	if (!err)
-		err = dma_check(&s, SZ_2M + SZ_4K, SZ_2M + SZ_4K);
+		err = dma_check(&s, SZ_2M + SZ_4K, SZ_2M + SZ_4K, NULL);
 	sess_close(&s);
 	return err;
 }
 
-static void *create_thread(void *p)
+static int first_create(struct first_call *c)
 {
-	struct sess *s = p;
 	char target[IOMMU_STRESS_NAME_LEN];
-	int err = edu_target(s->fd, target);
+	int err = edu_target(c->s->fd, target);
 
-	if (!err)
-		err = create(s, target);
-	return (void *)(intptr_t)err;
+	return err ? err : create(c->s, target);
 }
 
 /*
@@ -476,24 +328,19 @@ static int case_create_destroy(void)
 {
 	struct iommu_stress_domain_destroy dd = { .size = sizeof(dd) };
 	struct sess s = { .fd = open(IOMMU_STRESS_DEVICE, O_RDWR) };
-	struct timespec ts;
-	pthread_t th;
-	void *ret;
+	struct first_call a = { .fn = first_create, .s = &s };
 	int err, b;
 
 	if (s.fd < 0)
 		return errno;
 	window("create", WINDOW_MS);
-	pthread_create(&th, NULL, create_thread, &s);
-	sleep_ms(ENTER_MS);
+	first_start(&a);
 	dd.domain_id = 0;	/* ids are handed out from 0 in each session */
 	b = call(s.fd, IOMMU_STRESS_DOMAIN_DESTROY, &dd);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 30;
-	err = pthread_timedjoin_np(th, &ret, &ts);
+	err = first_join(&a);
 	window("create", 0);
 	if (!err)
-		err = report("DOMAIN_CREATE", (int)(intptr_t)ret, 0);
+		err = report("DOMAIN_CREATE", a.err, 0);
 	if (!err)
 		err = report("DOMAIN_DESTROY of its id", b, 0);
 	if (!err && (s.dom.domain_id != 0 || !(s.dom.pgsize_bitmap & SZ_4K) ||
@@ -510,17 +357,14 @@ static int case_create_destroy(void)
 	if (!err)
 		err = map(&s, 0, 0, SZ_2M, 0);
 	if (!err)
-		err = dma_check(&s, 0x5000, 0x5000);
+		err = dma_check(&s, 0x5000, 0x5000, NULL);
 	sess_close(&s);
 	return err;
 }
 
-static void *alloc_thread(void *p)
+static int first_alloc(struct first_call *c)
 {
-	struct sess *s = p;
-
-	return (void *)(intptr_t)alloc(s, &s->buf, 16 * SZ_4K,
-				       IOMMU_STRESS_CHUNK_4K);
+	return alloc(c->s, &c->s->buf, 16 * SZ_4K, IOMMU_STRESS_CHUNK_4K);
 }
 
 /*
@@ -531,9 +375,7 @@ static int case_alloc_free(void)
 {
 	struct iommu_stress_buf_free f = { .size = sizeof(f) };
 	struct sess s = { .fd = open(IOMMU_STRESS_DEVICE, O_RDWR) };
-	struct timespec ts;
-	pthread_t th;
-	void *ret;
+	struct first_call a = { .fn = first_alloc, .s = &s };
 	int err, b;
 
 	if (s.fd < 0)
@@ -543,16 +385,13 @@ static int case_alloc_free(void)
 	if (err)
 		return err;
 	window("buf_alloc", WINDOW_MS);
-	pthread_create(&th, NULL, alloc_thread, &s);
-	sleep_ms(ENTER_MS);
+	first_start(&a);
 	f.buf_id = s.rd.buf_id + 1;
 	b = call(s.fd, IOMMU_STRESS_BUF_FREE, &f);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 30;
-	err = pthread_timedjoin_np(th, &ret, &ts);
+	err = first_join(&a);
 	window("buf_alloc", 0);
 	if (!err)
-		err = report("BUF_ALLOC", (int)(intptr_t)ret, 0);
+		err = report("BUF_ALLOC", a.err, 0);
 	if (!err)
 		err = report("BUF_FREE of its id", b, 0);
 	if (!err && (s.buf.buf_id != f.buf_id || s.buf.mmap_offset != SZ_4K)) {
@@ -565,11 +404,9 @@ static int case_alloc_free(void)
 	return err;
 }
 
-static void *chan_thread(void *p)
+static int first_chan(struct first_call *c)
 {
-	struct sess *s = p;
-
-	return (void *)(intptr_t)create(s, chan_name);
+	return create(c->s, chan_name);
 }
 
 /*
@@ -579,11 +416,8 @@ static void *chan_thread(void *p)
  */
 static int case_chan_unbind(void)
 {
-	char path[128];
 	struct sess s = { .fd = open(IOMMU_STRESS_DEVICE, O_RDWR) };
-	struct timespec ts;
-	pthread_t th;
-	void *ret;
+	struct first_call a = { .fn = first_chan, .s = &s };
 	int err, b;
 
 	if (!chan_name || !chan_pci)
@@ -591,19 +425,14 @@ static int case_chan_unbind(void)
 	if (s.fd < 0)
 		return errno;
 	window("chan_take", WINDOW_MS);
-	pthread_create(&th, NULL, chan_thread, &s);
-	sleep_ms(ENTER_MS);
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/istress_edu_dma/unbind");
-	b = sysfs_write(path, chan_pci);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 30;
-	err = pthread_timedjoin_np(th, &ret, &ts);
+	first_start(&a);
+	b = sysfs_write("/sys/bus/pci/drivers/istress_edu_dma/unbind", chan_pci);
+	err = first_join(&a);
 	window("chan_take", 0);
 	if (!err)
 		err = report("unbind of the provider", b, 0);
 	if (!err)
-		err = report("DOMAIN_CREATE of its channel", (int)(intptr_t)ret,
-			     ENODEV);
+		err = report("DOMAIN_CREATE of its channel", a.err, ENODEV);
 	close(s.fd);
 	return err;
 }
