@@ -695,6 +695,41 @@ static void deferred_park(struct istress_domain *d, struct istress_deferred *def
 	d->ndeferred++;
 }
 
+/*
+ * Whether an UNMAP of [iova, last] may go to the driver, and what the
+ * driver may clear for it (*reach, *reach_last): until it is done no MAP
+ * may fill those gaps, nor another UNMAP reach them. In a shared domain
+ * the range's gaps must translate nothing (what is there is not the
+ * session's), and all the driver may clear must lie in the test's range
+ * and translate nothing but the session's own mappings.
+ */
+static int unmap_admit(struct istress_domain *d, u64 iova, u64 last,
+		       u64 *reach, u64 *reach_last)
+{
+	int ret;
+
+	lockdep_assert_held(&d->lock);
+	if (d->shared) {
+		ret = istress_maps_for_each_gap(d, iova, last,
+						istress_shared_check_free);
+		if (ret)
+			return ret;
+	}
+	if (!istress_maps_overlap(d, iova, last))
+		return -ENOENT;
+	*reach = iova;
+	*reach_last = last;
+	istress_maps_leaf_bounds(d, reach, reach_last);
+	if (meets_span(d, *reach, *reach_last, false))
+		return -EBUSY;
+	if (!d->shared || (*reach == iova && *reach_last == last))
+		return 0;
+	if (*reach < d->desc.range_start || *reach_last > d->desc.range_last)
+		return -ERANGE;
+	return istress_maps_for_each_gap(d, *reach, *reach_last,
+					 istress_shared_check_free);
+}
+
 static int domain_unmap(struct istress_domain *d,
 			struct iommu_stress_unmap *arg)
 {
@@ -735,20 +770,7 @@ static int domain_unmap(struct istress_domain *d,
 	}
 
 	mutex_lock(&d->lock);
-	/*
-	 * In a shared domain the range's gaps must translate nothing: what
-	 * is there is not the session's to unmap. Until the unmap is done,
-	 * no MAP may fill them either, nor another UNMAP reach them (in any
-	 * domain).
-	 */
-	reach = arg->iova;
-	reach_last = last;
-	istress_maps_leaf_bounds(d, &reach, &reach_last);
-	if (meets_span(d, reach, reach_last, false))
-		ret = -EBUSY;
-	else if (d->shared)
-		ret = istress_maps_for_each_gap(d, arg->iova, last,
-						istress_shared_check_free);
+	ret = unmap_admit(d, arg->iova, last, &reach, &reach_last);
 	if (!ret)
 		ret = istress_maps_claim(d, arg->iova, last, &span);
 	if (!ret)

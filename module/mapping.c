@@ -12,6 +12,9 @@
 
 #include "istress.h"
 
+/* What one entry of a 4-level table's top level covers. */
+#define ISTRESS_TOP_LEVEL_SIZE	(1ULL << 39)
+
 #define map_start(m) ((m)->start)
 #define map_last(m) ((m)->last)
 
@@ -145,21 +148,40 @@ static u64 leaf_at(struct istress_domain *d, u64 iova)
 }
 
 /*
- * Widens an unmap's [*start, *last] to what the driver may clear: a
- * whole leaf where the range begins or ends inside one (AMD, the generic
- * page table), or a leaf's size from an unaligned start (Intel before the
- * generic page table).
+ * The largest table-level size (4K << 9k: 2M, 1G, 512G) whose aligned
+ * block around @iova holds no record: where a driver's walk may stop at
+ * an empty entry and, as Intel's does before the generic page table,
+ * clear that entry's whole size from @iova.
+ */
+static u64 gap_at(struct istress_domain *d, u64 iova)
+{
+	u64 size, block;
+
+	for (size = ISTRESS_TOP_LEVEL_SIZE; size > PAGE_SIZE; size >>= 9) {
+		block = round_down(iova, size);
+		if (!maps_it_iter_first(&d->maps, block, block + size - 1))
+			return size;
+	}
+	return PAGE_SIZE;
+}
+
+/*
+ * Widens an unmap's [*start, *last] to what the driver may clear. From an
+ * unaligned start Intel's driver (before the generic page table) clears
+ * the size of the entry it finds there, a leaf or an empty entry of a
+ * higher level, and goes on from where that ended, so every later step
+ * starts as far into its block as the first did: the end moves out to
+ * the end of the block around *last plus that skew. AMD and the generic
+ * page table clear whole leaves, so the start moves down to its block.
  */
 void istress_maps_leaf_bounds(struct istress_domain *d, u64 *start, u64 *last)
 {
-	u64 first = leaf_at(d, *start), end = leaf_at(d, *last);
+	u64 first = leaf_at(d, *start) ?: gap_at(d, *start);
+	u64 end = leaf_at(d, *last) ?: gap_at(d, *last);
+	u64 skew = *start - round_down(*start, first);
 
-	if (first) {
-		*last = max(*last, *start + first - 1);
-		*start = round_down(*start, first);
-	}
-	if (end)
-		*last = max(*last, round_down(*last, end) + end - 1);
+	*last = max(*last, round_down(*last, end) + end - 1) + skew;
+	*start = round_down(*start, first);
 }
 
 /* The same for an UNMAP, where nothing mapped there is -ENOENT. */

@@ -32,6 +32,7 @@
 
 #define SZ_4K	0x1000ull
 #define SZ_2M	0x200000ull
+#define SZ_1G	0x40000000ull
 #define SZ_4G	0x100000000ull
 #define NPAGES	512			/* one 2M buffer */
 
@@ -360,6 +361,22 @@ static void check_no_unmapped_reads(const char *chan)
 	       call(fd, IOMMU_STRESS_UNMAP, &u));
 	ok("UNMAP: the driver unmapped the whole mapping", u.unmapped >= SZ_2M);
 	expect("UNMAP: nothing left there", ENOENT, call(fd, IOMMU_STRESS_UNMAP, &u));
+
+	/*
+	 * An UNMAP from 4K into an empty 2M block of the range's last 1G:
+	 * the driver would clear 2M from there and go on 4K into every next
+	 * block, so 4K past the range's end, where the DMA API's own pages
+	 * may be. Refused; the mapping at the end unmaps on its own.
+	 */
+	map(fd, d.domain_id, buf, d.range_last + 1 - SZ_4K, SZ_4K, 0);
+	u.iova = d.range_last + 1 - SZ_1G + SZ_4K;
+	u.length = SZ_1G - SZ_4K;
+	expect("UNMAP whose driver reach passes the range's end refused (ERANGE)",
+	       ERANGE, call(fd, IOMMU_STRESS_UNMAP, &u));
+	u.iova = d.range_last + 1 - SZ_4K;
+	u.length = SZ_4K;
+	expect("UNMAP of the mapping at the range's end alone", 0,
+	       call(fd, IOMMU_STRESS_UNMAP, &u));
 	close(fd);
 }
 

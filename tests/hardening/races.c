@@ -79,6 +79,7 @@ struct first_call {
 	pthread_t th;
 	struct sess *s;
 	uint64_t iova, len;
+	uint64_t unmapped;	/* what the driver said it unmapped */
 	int err;
 	int (*fn)(struct first_call *c);
 };
@@ -93,7 +94,14 @@ static void *first_thread(void *p)
 
 static int first_unmap(struct first_call *c)
 {
-	return unmap(c->s, c->iova, c->len, 0);
+	struct iommu_stress_unmap u = {
+		.size = sizeof(u), .domain_id = c->s->dom.domain_id,
+		.iova = c->iova, .length = c->len,
+	};
+	int err = call(c->s->fd, IOMMU_STRESS_UNMAP, &u);
+
+	c->unmapped = u.unmapped;
+	return err;
 }
 
 static void first_start(struct first_call *c)
@@ -311,6 +319,42 @@ static int case_unmap_reach(void)
 	return err;
 }
 
+/*
+ * An UNMAP that starts in a gap: Intel's driver (before the generic page
+ * table) stops its walk at the empty 1G-level entry and clears 1G from
+ * the start, [1G - 4K, 2G - 4K) here. A MAP at 1G + 2M meanwhile must
+ * wait, or the UNMAP takes it with it.
+ */
+static int case_unmap_gap_reach(void)
+{
+	struct first_call a = { .fn = first_unmap, .iova = SZ_1G - SZ_4K, .len = 2 * SZ_4K };
+	struct sess s;
+	int err = sess_open(&s), b;
+
+	if (!err)
+		err = map(&s, SZ_1G, 0, SZ_4K, 0);
+	if (err)
+		return err;
+	a.s = &s;
+	window("unmap", WINDOW_MS);
+	first_start(&a);
+	b = map(&s, SZ_1G + SZ_2M, SZ_2M, SZ_2M, 0);
+	err = first_join(&a);
+	window("unmap", 0);
+	printf("# UNMAP [1G - 4K, 1G + 4K): the driver unmapped %#llx bytes\n",
+	       (unsigned long long)a.unmapped);
+	if (!err)
+		err = report("UNMAP [1G - 4K, 1G + 4K)", a.err, 0);
+	if (!err)
+		err = report("MAP [1G + 2M, 1G + 4M) within its reach", b, EBUSY);
+	if (!err)
+		err = map(&s, SZ_1G + SZ_2M, SZ_2M, SZ_2M, 0);
+	if (!err)
+		err = dma_check(&s, SZ_1G + SZ_2M + SZ_4K, SZ_2M + SZ_4K, NULL);
+	sess_close(&s);
+	return err;
+}
+
 static int first_create(struct first_call *c)
 {
 	char target[IOMMU_STRESS_NAME_LEN];
@@ -447,6 +491,7 @@ static const struct {
 	{ "walk-in-unmap", "IOVA_TO_PHYS inside an UNMAP in flight waits for it", case_walk_in_unmap },
 	{ "walk-in-map", "IOVA_TO_PHYS inside a MAP that frees a table waits for it", case_walk_in_map },
 	{ "unmap-reach", "a MAP where an UNMAP's driver call reaches past its range waits (EBUSY)", case_unmap_reach },
+	{ "unmap-gap-reach", "a MAP where an UNMAP starting in a gap reaches (1G on Intel) waits (EBUSY)", case_unmap_gap_reach },
 	{ "create-destroy", "DOMAIN_DESTROY of a DOMAIN_CREATE on its way out", case_create_destroy },
 	{ "alloc-free", "BUF_FREE of a BUF_ALLOC on its way out", case_alloc_free },
 	{ "chan-unbind", "the provider unbound while DOMAIN_CREATE takes its channel", case_chan_unbind },

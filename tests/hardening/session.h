@@ -18,6 +18,7 @@
 #define SZ_4K	0x1000ull
 #define SZ_1M	0x100000ull
 #define SZ_2M	0x200000ull
+#define SZ_1G	0x40000000ull
 
 struct sess {
 	int fd;
