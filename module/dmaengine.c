@@ -10,6 +10,10 @@
  * free memcpy channel it is shown and accepts none: nothing is acquired.
  * Channels another client holds are never shown, so never touched.
  */
+/* Other drivers' devices print here too: say whose message it is. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/dmaengine.h>
 #include <linux/jiffies.h>
 #include <linux/slab.h>
@@ -20,6 +24,9 @@
 #include "race_window.h"
 
 ISTRESS_RACE_WINDOW(chan_take)
+
+/* Whole pages: what one DMA ioctl moves at most. */
+#define ISTRESS_DMAENGINE_MAX_XFER	PAGE_SIZE
 
 struct istress_chan {
 	struct dma_chan *chan;
@@ -109,7 +116,7 @@ static struct dma_chan *request_match(struct chan_match *m)
 	return dma_request_channel(mask, chan_filter, m);
 }
 
-int istress_dmaengine_list(struct iommu_stress_info *info, int n)
+static int chan_list(struct iommu_stress_info *info, int n)
 {
 	struct chan_match m = { .info = info, .n = n };
 
@@ -118,8 +125,8 @@ int istress_dmaengine_list(struct iommu_stress_info *info, int n)
 }
 
 /* The DMA device behind the free channel @name, referenced; or NULL. */
-struct device *istress_dmaengine_lookup(const char *name, char *chan_name,
-					size_t len)
+static struct device *chan_lookup(const char *name, char *chan_name,
+				       size_t len)
 {
 	struct chan_match m = {};
 
@@ -142,7 +149,7 @@ static int check_device(struct device *dev)
 	if (!dev->bus)
 		return -EOPNOTSUPP;
 	if (drv && !strcmp(drv->name, "idxd") && !istress_idxd_channels) {
-		dev_info(dev, "iommu_stress: idxd channels need idxd_channels=1 (and their work queue must stay enabled while in use)\n");
+		dev_info(dev, "idxd channels need idxd_channels=1 (and their work queue must stay enabled while in use)\n");
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -218,15 +225,13 @@ static int dmaengine_unbind(struct notifier_block *nb, unsigned long action,
 
 	if (action != BUS_NOTIFY_UNBIND_DRIVER || data != t->dev)
 		return NOTIFY_DONE;
-	mutex_lock(&t->lock);
-	t->gone = true;
-	if (t->attached)
-		istress_domain_detach(t->attached);
+	istress_target_gone(t);
 	/*
 	 * And the channel goes back while its driver can still take it: a
 	 * driver's free_chan_resources after its remove() touches unmapped
 	 * registers or freed memory.
 	 */
+	mutex_lock(&t->lock);
 	if (c->chan) {
 		dma_release_channel(c->chan);
 		c->chan = NULL;
@@ -262,7 +267,7 @@ static const struct istress_dma_ops dmaengine_dma_ops = {
  * releases the channel when its last reference goes. -ENODEV when no free
  * memcpy channel has that name.
  */
-int istress_dmaengine_get(const char *name, struct istress_target **out)
+static int chan_take(const char *name, struct istress_target **out)
 {
 	struct chan_match m = { .take = true };
 	char chan_name[IOMMU_STRESS_NAME_LEN];
@@ -274,11 +279,11 @@ int istress_dmaengine_get(const char *name, struct istress_target **out)
 
 	if (parse_name(name, &m))
 		return -ENODEV;
-	dev = istress_dmaengine_lookup(name, chan_name, sizeof(chan_name));
+	dev = chan_lookup(name, chan_name, sizeof(chan_name));
 	if (!dev)
 		return -ENODEV;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	t = istress_target_alloc();
+	t = istress_target_alloc(&istress_dmaengine_backend);
 	if (!c || !t) {
 		ret = -ENOMEM;
 		goto err_free;
@@ -287,8 +292,6 @@ int istress_dmaengine_get(const char *name, struct istress_target **out)
 	if (ret)
 		goto err_free;
 	init_completion(&c->done);
-	t->backend = IOMMU_STRESS_BACKEND_DMAENGINE;
-	t->max_dma_len = ISTRESS_DMAENGINE_MAX_XFER;
 	t->dev = dev;
 	t->ops = &dmaengine_dma_ops;
 	t->priv = c;
@@ -330,3 +333,13 @@ err_free:
 	kfree(t);
 	return ret;
 }
+
+/* Channels are taken by name when a session asks, never registered idle. */
+const struct istress_backend istress_dmaengine_backend = {
+	.id = IOMMU_STRESS_BACKEND_DMAENGINE,
+	.caps = ISTRESS_BACKEND_SHARED_DOMAIN,
+	.max_dma_len = ISTRESS_DMAENGINE_MAX_XFER,
+	.list = chan_list,
+	.lookup = chan_lookup,
+	.get = chan_take,
+};

@@ -92,14 +92,12 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_free;
 
-	t = istress_target_alloc();
+	t = istress_target_alloc(&istress_edu_backend);
 	if (!t) {
 		ret = -ENOMEM;
 		goto err_close;
 	}
 	snprintf(t->name, sizeof(t->name), "edu:%s", pci_name(pdev));
-	t->backend = IOMMU_STRESS_BACKEND_EDU;
-	t->max_dma_len = EDU_MAX_XFER;
 	t->dev = &pdev->dev;
 	t->ops = &edu_dma_ops;
 	t->priv = edu;
@@ -121,6 +119,7 @@ static void edu_remove(struct pci_dev *pdev)
 	struct istress_edu *edu = pci_get_drvdata(pdev);
 
 	/* Detaches any test domain; no DMA can start after this. */
+	istress_target_gone(edu->target);
 	istress_target_unregister(edu->target);
 	/* A retired device may still be running a transfer. */
 	edu_hw_quiesce(pdev, edu->mmio,
@@ -147,6 +146,12 @@ static struct pci_driver edu_driver = {
 	/* We attach our own domains and never use the DMA API. */
 	.driver_managed_dma = true,
 #endif
+};
+
+/* Targets come and go with the PCI devices: nothing to list or take. */
+const struct istress_backend istress_edu_backend = {
+	.id = IOMMU_STRESS_BACKEND_EDU,
+	.max_dma_len = EDU_MAX_XFER,
 };
 
 int istress_edu_init(void)

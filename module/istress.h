@@ -11,6 +11,7 @@
 #ifndef ISTRESS_H
 #define ISTRESS_H
 
+#include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/iommu.h>
 #include <linux/kref.h>
@@ -59,7 +60,42 @@ void istress_buf_copy(struct istress_buf *buf, u64 offset, void *data,
 		      size_t len, bool to_buf);
 int istress_buf_mmap(struct istress_buf *buf, struct vm_area_struct *vma);
 
-/* ---- DMA targets (target.c) ---- */
+/* ---- DMA targets (target.c) and their backends (edu.c, dmaengine.c) ---- */
+struct istress_domain;
+
+/* What a backend can do, tested by the core instead of backend names. */
+#define ISTRESS_BACKEND_SHARED_DOMAIN	BIT(0)	/* tests in the device's own DMA-API domain */
+
+/*
+ * A kind of DMA engine. Targets of backends without ->get are registered
+ * when their device probes; the others are taken by name when a session
+ * asks and registered while it holds them. One line in target.c's table.
+ */
+struct istress_backend {
+	enum iommu_stress_backend id;
+	unsigned int caps;		/* ISTRESS_BACKEND_* */
+	u32 max_dma_len;		/* bytes one DMA ioctl may move */
+	/*
+	 * Appends the free targets not registered yet to
+	 * info->targets[n...] (counting past IOMMU_STRESS_MAX_TARGETS) and
+	 * returns the new count. Takes nothing.
+	 */
+	int (*list)(struct iommu_stress_info *info, int n);
+	/*
+	 * The DMA device behind the free target @name, referenced, and the
+	 * target's full name in @found; NULL when none. Takes nothing.
+	 */
+	struct device *(*lookup)(const char *name, char *found, size_t len);
+	/*
+	 * Takes the free target @name for a session, exclusively:
+	 * -ENODEV when it is none of this backend's.
+	 */
+	int (*get)(const char *name, struct istress_target **out);
+};
+
+extern const struct istress_backend istress_edu_backend;
+extern const struct istress_backend istress_dmaengine_backend;
+
 struct istress_dma_ops {
 	/*
 	 * Copy @len bytes from @src to @dst, both IOVAs of the domain the
@@ -78,7 +114,7 @@ struct istress_target {
 	struct kref ref;
 	struct list_head node;
 	char name[IOMMU_STRESS_NAME_LEN];
-	enum iommu_stress_backend backend;
+	const struct istress_backend *be;
 	u32 max_dma_len;
 	struct device *dev;
 	const struct istress_dma_ops *ops;
@@ -90,22 +126,15 @@ struct istress_target {
 	bool wedged;		/* a DMA timed out and never finished */
 };
 
-struct istress_target *istress_target_alloc(void);
+struct istress_target *istress_target_alloc(const struct istress_backend *be);
 void istress_target_put(struct istress_target *t);
 void istress_target_register(struct istress_target *t);
 void istress_target_unregister(struct istress_target *t);
 struct istress_target *istress_target_find(const char *name);
+int istress_target_get(const char *name, struct istress_target **out,
+		       bool *fresh);
 int istress_target_list(struct iommu_stress_info *info);
 int istress_target_query(struct iommu_stress_target_query *q);
-
-/* ---- dmaengine backend (dmaengine.c) ---- */
-/* Whole pages: what one DMA ioctl moves at most. */
-#define ISTRESS_DMAENGINE_MAX_XFER	PAGE_SIZE
-
-int istress_dmaengine_list(struct iommu_stress_info *info, int n);
-struct device *istress_dmaengine_lookup(const char *name, char *chan_name,
-					size_t len);
-int istress_dmaengine_get(const char *name, struct istress_target **out);
 
 /* ---- domains and mappings (domain.c, mapping.c) ---- */
 struct istress_resv {
@@ -113,9 +142,41 @@ struct istress_resv {
 	u64 last;
 };
 
+/*
+ * The two kinds of domain a session tests in, chosen by the backend's
+ * ISTRESS_BACKEND_SHARED_DOMAIN: a private one of the module's own
+ * (private.c), or the device's own DMA-API domain (shared.c).
+ */
+struct istress_domain_ops {
+	/*
+	 * Attaches (private) or adopts (shared) the target device's domain
+	 * and fills d->desc: page sizes, aperture, range, window. Called
+	 * with the target lock; on error the caller frees d->resv, nothing
+	 * else is left.
+	 */
+	int (*setup)(struct istress_domain *d, u64 range_start, u64 range_last);
+	/*
+	 * On return the device reaches nothing the session mapped; parked
+	 * unmaps were synced before. Called with the target lock, once.
+	 */
+	void (*detach)(struct istress_domain *d);
+	/* Frees what setup made, after detach. NULL: nothing to free. */
+	void (*release)(struct istress_domain *d);
+	/*
+	 * -EADDRINUSE when anything translates in [iova, iova + len): run
+	 * before a MAP and over an UNMAP's gaps. NULL where the session
+	 * owns the whole domain.
+	 */
+	int (*check_free)(struct istress_domain *d, u64 iova, u64 len);
+};
+
+extern const struct istress_domain_ops istress_private_ops;
+extern const struct istress_domain_ops istress_shared_ops;
+
 struct istress_domain {
 	struct kref ref;
 	u32 id;
+	const struct istress_domain_ops *ops;
 	struct iommu_domain *domain;
 	struct istress_target *target;	/* NULL once detached */
 	struct iommu_stress_domain_create desc;	/* what DOMAIN_CREATE reported */
@@ -175,19 +236,29 @@ int istress_domain_unmap(struct istress_domain *d,
 			 struct iommu_stress_unmap *arg);
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
 int istress_domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys);
-u32 istress_domain_type(struct iommu_domain *domain);
 int istress_domain_enter(struct istress_domain *d);
 void istress_domain_exit(struct istress_domain *d);
+void istress_domain_sync_deferred(struct istress_domain *d);
+void istress_domain_sync_deferred_locked(struct istress_domain *d);
+void istress_target_gone(struct istress_target *t);
+
+/* resv.c: ranges no map, DMA or window may touch. */
+static inline bool istress_ranges_meet(u64 a0, u64 a1, u64 b0, u64 b1)
+{
+	return a0 <= b1 && b0 <= a1;
+}
+
 int istress_resv_add(struct istress_domain *d, u64 start, u64 last);
 int istress_resv_from_group(struct istress_domain *d, struct device *dev);
+int istress_resv_from_pci_windows(struct istress_domain *d, struct device *dev);
 bool istress_resv_hits(struct istress_domain *d, u64 start, u64 last);
 
-void istress_domain_sync_deferred(struct istress_domain *d);
+/* iommu_desc.c: the IOMMU behind a device, as public interfaces tell. */
+void istress_describe_iommu(struct device *dev,
+			    struct iommu_stress_domain_create *desc);
+u32 istress_domain_type(struct iommu_domain *domain);
 
-/* shared.c: the device's own DMA-API domain (dmaengine targets). */
-int istress_shared_setup(struct istress_domain *d, u64 start, u64 last);
-int istress_shared_check_free(struct istress_domain *d, u64 iova, u64 len);
-void istress_shared_unmap_all(struct istress_domain *d);
+/* shared.c: module exit, once no session is left. */
 void istress_shared_exit(void);
 
 /* mapping.c: the record of what the module mapped, by IOVA range. */
@@ -236,6 +307,7 @@ void istress_maps_release(struct istress_domain *d, const void *owner,
 			  u64 start, u64 last, u64 cut_len, struct list_head *cut,
 			  struct istress_mapping **spare, unsigned int nspare);
 void istress_mapping_free(struct istress_mapping *m);
+void istress_maps_free_list(struct list_head *list);
 void istress_maps_drain(struct istress_domain *d, struct list_head *out);
 
 /* ---- DMA (dma.c) ---- */

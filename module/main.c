@@ -6,6 +6,9 @@
  * can drive DMA with, buffers it allocated itself, and map/unmap/DMA
  * operations on them, including a deliberately skipped IOTLB flush.
  */
+/* Messages of the module itself name it. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -55,7 +58,7 @@ static int __init istress_init(void)
 	int ret;
 
 #ifdef ISTRESS_UNSAFE_TESTS
-	pr_notice("iommu_stress: test build with unsafe fault injection; never load it on a real host\n");
+	pr_notice("test build with unsafe fault injection; never load it on a real host\n");
 #endif
 	istress_max_buffer_bytes = max_buffer_mb ?
 		max_buffer_mb << 20 : (totalram_pages() << PAGE_SHIFT) / 2;

@@ -93,6 +93,16 @@ void istress_mapping_free(struct istress_mapping *m)
 	kfree(m);
 }
 
+/* Frees a list of records (on their dnode) and empties it. */
+void istress_maps_free_list(struct list_head *list)
+{
+	struct istress_mapping *m, *tmp;
+
+	list_for_each_entry_safe(m, tmp, list, dnode)
+		istress_mapping_free(m);
+	INIT_LIST_HEAD(list);
+}
+
 /*
  * Claims every mapping in [start, last] for @owner, for a MAP_OVERLAP: an
  * empty range is fine, -EBUSY when another thread is mapping or unmapping

@@ -11,9 +11,11 @@
  * that, so it reaches that range last. Each map first checks that nothing
  * is mapped there, and the module never unmaps anything it did not map.
  */
+/* Other drivers' devices print here too: say whose message it is. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/dma-mapping.h>
-#include <linux/pci.h>
-#include <linux/resource_ext.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -103,32 +105,6 @@ void istress_shared_exit(void)
 		kfree(k);
 }
 
-/*
- * Host-bridge memory windows: a DMA to such an address may be routed to a
- * peer device instead of the IOMMU. The DMA API keeps out of them too.
- */
-static int resv_pci_windows(struct istress_domain *d, struct device *dev)
-{
-	struct pci_host_bridge *bridge;
-	struct resource_entry *win;
-	int ret;
-
-	if (!dev_is_pci(dev))
-		return 0;
-	bridge = pci_find_host_bridge(to_pci_dev(dev)->bus);
-	if (!bridge)
-		return 0;
-	resource_list_for_each_entry(win, &bridge->windows) {
-		if (resource_type(win->res) != IORESOURCE_MEM)
-			continue;
-		ret = istress_resv_add(d, win->res->start - win->offset,
-				       win->res->end - win->offset);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
 /* The caller's range, checked; or the default one, found. */
 static int choose_range(struct istress_domain *d, u64 start, u64 last)
 {
@@ -169,7 +145,7 @@ found:
 }
 
 /* Called with the target lock held; the caller frees d->resv on error. */
-int istress_shared_setup(struct istress_domain *d, u64 start, u64 last)
+static int shared_setup(struct istress_domain *d, u64 start, u64 last)
 {
 	struct device *dev = d->target->dev;
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
@@ -179,7 +155,7 @@ int istress_shared_setup(struct istress_domain *d, u64 start, u64 last)
 	d->desc.domain_type = istress_domain_type(domain);
 	if (!domain || !(domain->type & __IOMMU_DOMAIN_DMA_API) ||
 	    !(domain->type & __IOMMU_DOMAIN_PAGING)) {
-		dev_info(dev, "iommu_stress: %s: not on a DMA-API IOMMU domain (type %#x); no translation to test\n",
+		dev_info(dev, "%s: not on a DMA-API IOMMU domain (type %#x); no translation to test\n",
 			 d->target->name, domain ? domain->type : 0);
 		return -EOPNOTSUPP;
 	}
@@ -193,7 +169,7 @@ int istress_shared_setup(struct istress_domain *d, u64 start, u64 last)
 		d->desc.out_flags |= IOMMU_STRESS_DOMAIN_UNMAPPED_READS;
 	ret = istress_resv_from_group(d, dev);
 	if (!ret)
-		ret = resv_pci_windows(d, dev);
+		ret = istress_resv_from_pci_windows(d, dev);
 	if (ret)
 		return ret;
 	/* The bounce page comes from the DMA API, like the driver's rings. */
@@ -219,14 +195,14 @@ int istress_shared_setup(struct istress_domain *d, u64 start, u64 last)
 }
 
 /* -EADDRINUSE when any page of the range already translates. */
-int istress_shared_check_free(struct istress_domain *d, u64 iova, u64 len)
+static int shared_check_free(struct istress_domain *d, u64 iova, u64 len)
 {
 	u64 off;
 
 	for (off = 0; off < len; off += PAGE_SIZE) {
 		if (iommu_iova_to_phys(d->domain, iova + off)) {
 			dev_info_ratelimited(d->target->dev,
-					     "iommu_stress: IOVA %#llx is already mapped in %s's domain; not mapping over it\n",
+					     "IOVA %#llx is already mapped in %s's domain; not mapping over it\n",
 					     iova + off, d->target->name);
 			return -EADDRINUSE;
 		}
@@ -272,7 +248,7 @@ static bool own_leftovers(struct istress_domain *d, struct istress_mapping *m,
  * freed once the device's driver is gone. Called with the target lock
  * held, after parked unmaps were synced.
  */
-void istress_shared_unmap_all(struct istress_domain *d)
+static void shared_detach(struct istress_domain *d)
 {
 	struct istress_target *t = d->target;
 	struct istress_mapping *m, *tmp;
@@ -291,7 +267,7 @@ void istress_shared_unmap_all(struct istress_domain *d)
 	mutex_unlock(&shared_users_lock);
 	/* A retired channel may still write to the bounce page: keep it. */
 	if (t->wedged)
-		dev_warn(t->dev, "iommu_stress: %s: keeping the bounce page of a retired channel\n",
+		dev_warn(t->dev, "%s: keeping the bounce page of a retired channel\n",
 			 t->name);
 	else
 		dma_free_coherent(t->dev, PAGE_SIZE, d->bounce_va, d->bounce_dma);
@@ -304,7 +280,7 @@ void istress_shared_unmap_all(struct istress_domain *d)
 
 	if (unsafe_keep_shared_maps || t->wedged) {
 		if (t->wedged)
-			dev_warn(t->dev, "iommu_stress: %s: keeping the mappings in [%#llx, %#llx] of a retired channel\n",
+			dev_warn(t->dev, "%s: keeping the mappings in [%#llx, %#llx] of a retired channel\n",
 				 t->name, d->desc.range_start, d->desc.range_last);
 		list_splice_tail(&retired, &maps);
 		/* Records go, buffer references stay: the pages are never freed. */
@@ -324,7 +300,7 @@ void istress_shared_unmap_all(struct istress_domain *d)
 		list_del(&m->dnode);
 		if (own_leftovers(d, m, false)) {
 			dev_warn(d->target->dev,
-				 "iommu_stress: %s: IOVAs [%#llx, %#llx] still translate after unmap; keeping their pages for good\n",
+				 "%s: IOVAs [%#llx, %#llx] still translate after unmap; keeping their pages for good\n",
 				 d->target->name, m->start, m->last);
 			/* The record goes, its buffer reference stays. */
 			kfree(m);
@@ -333,3 +309,9 @@ void istress_shared_unmap_all(struct istress_domain *d)
 		istress_mapping_free(m);
 	}
 }
+
+const struct istress_domain_ops istress_shared_ops = {
+	.setup = shared_setup,
+	.detach = shared_detach,
+	.check_free = shared_check_free,
+};

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The registry of DMA targets. Backends register a target when they bind
- * a device and unregister it on removal; the domain attached at that point
- * is detached first, so the device's DMA never outlives its domain.
- * dmaengine channels are registered while a session holds them, so that
- * they show as busy; they leave with their last reference.
+ * The registry of DMA targets and the table of backends. Backends register
+ * a target when they bind a device and unregister it on removal, once
+ * the domain layer has detached its domain (istress_target_gone), so the
+ * device's DMA never outlives its domain. Targets a session takes by name (dmaengine
+ * channels) are registered while it holds them, so that they show as
+ * busy; they leave with their last reference.
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -14,12 +15,24 @@
 static LIST_HEAD(istress_targets);
 static DEFINE_MUTEX(istress_targets_lock);
 
-struct istress_target *istress_target_alloc(void)
+/* Every backend, one line each: the core knows them only from here. */
+static const struct istress_backend *const istress_backends[] = {
+	&istress_edu_backend,
+	&istress_dmaengine_backend,
+};
+
+#define for_each_backend(be, i)						\
+	for ((i) = 0; (i) < ARRAY_SIZE(istress_backends) &&		\
+		      ((be) = istress_backends[i]); (i)++)
+
+struct istress_target *istress_target_alloc(const struct istress_backend *be)
 {
 	struct istress_target *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
 	if (!t)
 		return NULL;
+	t->be = be;
+	t->max_dma_len = be->max_dma_len;
 	kref_init(&t->ref);
 	INIT_LIST_HEAD(&t->node);
 	mutex_init(&t->lock);
@@ -55,18 +68,12 @@ void istress_target_register(struct istress_target *t)
 	mutex_unlock(&istress_targets_lock);
 }
 
-/* After this returns, the backend's device is never touched again. */
+/* Drops the registry's reference, after istress_target_gone has run. */
 void istress_target_unregister(struct istress_target *t)
 {
 	mutex_lock(&istress_targets_lock);
 	list_del_init(&t->node);
 	mutex_unlock(&istress_targets_lock);
-
-	mutex_lock(&t->lock);
-	t->gone = true;
-	if (t->attached)
-		istress_domain_detach(t->attached);
-	mutex_unlock(&t->lock);
 	istress_target_put(t);
 }
 
@@ -92,7 +99,9 @@ struct istress_target *istress_target_find(const char *name)
  */
 int istress_target_list(struct iommu_stress_info *info)
 {
+	const struct istress_backend *be;
 	struct istress_target *t;
+	unsigned int i;
 	int n = 0;
 
 	mutex_lock(&istress_targets_lock);
@@ -101,14 +110,42 @@ int istress_target_list(struct iommu_stress_info *info)
 			struct iommu_stress_target_info *ti = &info->targets[n];
 
 			strscpy(ti->name, t->name, sizeof(ti->name));
-			ti->backend = t->backend;
+			ti->backend = t->be->id;
 			ti->max_dma_len = t->max_dma_len;
 			ti->busy = READ_ONCE(t->attached) != NULL;
 		}
 		n++;
 	}
 	mutex_unlock(&istress_targets_lock);
-	return istress_dmaengine_list(info, n);
+	for_each_backend(be, i)
+		if (be->list)
+			n = be->list(info, n);
+	return n;
+}
+
+/*
+ * A target by name: a registered one, referenced (@fresh false), or one
+ * a backend takes now for the caller (@fresh true; not registered yet).
+ */
+int istress_target_get(const char *name, struct istress_target **out,
+		       bool *fresh)
+{
+	const struct istress_backend *be;
+	unsigned int i;
+	int ret;
+
+	*out = istress_target_find(name);
+	*fresh = !*out;
+	if (*out)
+		return 0;
+	for_each_backend(be, i) {
+		if (!be->get)
+			continue;
+		ret = be->get(name, out);
+		if (ret != -ENODEV)
+			return ret;
+	}
+	return -ENODEV;
 }
 
 static void fill_query(struct iommu_stress_target_query *q, struct device *dev)
@@ -131,6 +168,8 @@ int istress_target_query(struct iommu_stress_target_query *q)
 	char chan[IOMMU_STRESS_NAME_LEN];
 	struct istress_target *t;
 	struct device *dev;
+	const struct istress_backend *be;
+	unsigned int i;
 
 	if (q->flags)
 		return -EOPNOTSUPP;
@@ -143,7 +182,7 @@ int istress_target_query(struct iommu_stress_target_query *q)
 		int ret = 0;
 
 		mutex_lock(&t->lock);
-		q->backend = t->backend;
+		q->backend = t->be->id;
 		q->max_dma_len = t->max_dma_len;
 		q->busy = t->attached != NULL;
 		if (t->gone)
@@ -154,13 +193,16 @@ int istress_target_query(struct iommu_stress_target_query *q)
 		istress_target_put(t);
 		return ret;
 	}
-	dev = istress_dmaengine_lookup(q->name, chan, sizeof(chan));
-	if (!dev)
-		return -ENODEV;
-	q->backend = IOMMU_STRESS_BACKEND_DMAENGINE;
-	q->max_dma_len = ISTRESS_DMAENGINE_MAX_XFER;
-	q->busy = 0;
-	fill_query(q, dev);
-	put_device(dev);
-	return 0;
+	for_each_backend(be, i) {
+		dev = be->lookup ? be->lookup(q->name, chan, sizeof(chan)) : NULL;
+		if (!dev)
+			continue;
+		q->backend = be->id;
+		q->max_dma_len = be->max_dma_len;
+		q->busy = 0;
+		fill_query(q, dev);
+		put_device(dev);
+		return 0;
+	}
+	return -ENODEV;
 }

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MAP, UNMAP and walks in a domain of either kind.
+ *
+ * Safety rule: a page the module mapped is never freed while a device could
+ * still translate to it. UNMAP with SKIP_SYNC leaves the IOTLB stale on
+ * purpose, so its gather (and the unmapped pieces, which pin their buffers)
+ * is parked on d->deferred and synced before detach, before teardown, or
+ * when too many are parked.
+ */
+#include <linux/gfp.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+
+#include "istress.h"
+#include "compat.h"
+#include "race_window.h"
+
+ISTRESS_RACE_WINDOW(map)
+ISTRESS_RACE_WINDOW(unmap)
+
+#ifdef ISTRESS_UNSAFE_TESTS
+/*
+ * Test builds only: a SKIP_SYNC unmap releases its pages at once, as a
+ * driver that frees before flushing would, so the VM test can prove that
+ * a device write to freed memory is detected.
+ */
+static bool unsafe_free_unsynced;
+module_param(unsafe_free_unsynced, bool, 0644);
+MODULE_PARM_DESC(unsafe_free_unsynced, "TEST BUILD: free pages of SKIP_SYNC unmaps before any flush");
+#else
+#define unsafe_free_unsynced false
+#endif
+
+/* Parked unsynced unmaps per domain before they are flushed anyway. */
+#define ISTRESS_MAX_DEFERRED	4096
+
+/*
+ * A MAP or UNMAP in the driver, which may free page tables anywhere in its
+ * span: a MAP the tables a superpage replaces, an UNMAP the ones it
+ * empties. No walk may read them meanwhile. Nothing may be mapped into an
+ * UNMAP's gaps either (the driver unmaps them too, and the record would
+ * outlive the translation), and no other UNMAP may reach the driver there
+ * (both would free the same empty tables).
+ */
+struct op_span {
+	struct list_head node;
+	u64 start;
+	u64 last;
+	bool unmap;
+};
+
+/* Whether [start, last] meets an UNMAP in flight (@any: or a MAP). */
+static bool meets_span(struct istress_domain *d, u64 start, u64 last, bool any)
+{
+	struct op_span *sp;
+
+	lockdep_assert_held(&d->lock);
+	list_for_each_entry(sp, &d->in_flight, node)
+		if ((any || sp->unmap) && start <= sp->last && sp->start <= last)
+			return true;
+	return false;
+}
+
+static void span_begin(struct istress_domain *d, struct op_span *sp, u64 start,
+		       u64 last, bool unmap)
+{
+	lockdep_assert_held(&d->lock);
+	sp->start = start;
+	sp->last = last;
+	sp->unmap = unmap;
+	list_add(&sp->node, &d->in_flight);
+}
+
+/* Walks waiting for the span go on; ops_done is read without the lock. */
+static void span_end(struct istress_domain *d, struct op_span *sp)
+{
+	lockdep_assert_held(&d->lock);
+	list_del(&sp->node);
+	WRITE_ONCE(d->ops_done, d->ops_done + 1);
+	wake_up_all(&d->op_wq);
+}
+
+/* Alignment, size and placement checks shared by MAP and UNMAP. */
+static int check_iova(struct istress_domain *d, u64 iova, u64 len)
+{
+	u64 align = 1ULL << __ffs(d->desc.pgsize_bitmap);
+
+	align = max_t(u64, align, PAGE_SIZE);
+	if (!len || (iova | len) & (align - 1))
+		return -EINVAL;
+	if (iova + len < iova || iova + len - 1 > ULONG_MAX)
+		return -EOVERFLOW;
+	return istress_domain_check_range(d, iova, len);
+}
+
+/* Maps physically contiguous runs of the buffer with one call each. */
+static int map_runs(struct istress_domain *d, struct istress_buf *buf,
+		    u64 iova, u64 offset, u64 len, int prot)
+{
+	u64 chunk = PAGE_SIZE << buf->chunk_order;
+	u64 done = 0;
+	int ret;
+
+	while (done < len) {
+		phys_addr_t pa = istress_buf_phys(buf, offset + done);
+		u64 run = min(len - done, chunk - ((offset + done) & (chunk - 1)));
+
+		while (done + run < len &&
+		       istress_buf_phys(buf, offset + done + run) == pa + run)
+			run += min(len - done - run, chunk);
+		ret = istress_iommu_map(d->domain, iova + done, pa, run, prot);
+		if (ret)
+			goto err_unmap;
+		done += run;
+	}
+	return 0;
+
+err_unmap:
+	if (done)
+		iommu_unmap(d->domain, iova, done);
+	return ret;
+}
+
+static int domain_map(struct istress_domain *d, struct istress_buf *buf,
+		      struct iommu_stress_map *arg)
+{
+	const u32 prot_mask = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE;
+	bool overlap = arg->flags & IOMMU_STRESS_MAP_OVERLAP;
+	struct istress_mapping *spare[2] = { NULL, NULL };
+	struct istress_mapping *m;
+	struct op_span span;
+	LIST_HEAD(cut);
+	int prot = 0;
+	u64 t0;
+	int ret;
+
+	if (arg->flags & ~IOMMU_STRESS_MAP_OVERLAP)
+		return -EOPNOTSUPP;
+	/* Whatever is there in a shared domain may be the driver's. */
+	if (overlap && d->shared)
+		return -EOPNOTSUPP;
+	if (arg->__reserved || !arg->prot || arg->prot & ~prot_mask)
+		return -EINVAL;
+	ret = check_iova(d, arg->iova, arg->length);
+	if (ret)
+		return ret;
+	if (arg->offset & (PAGE_SIZE - 1) || arg->offset > buf->length ||
+	    arg->length > buf->length - arg->offset)
+		return -EINVAL;
+	if (arg->prot & IOMMU_STRESS_PROT_READ)
+		prot |= IOMMU_READ;
+	if (arg->prot & IOMMU_STRESS_PROT_WRITE)
+		prot |= IOMMU_WRITE;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (overlap) {
+		spare[0] = kzalloc(sizeof(*spare[0]), GFP_KERNEL);
+		spare[1] = kzalloc(sizeof(*spare[1]), GFP_KERNEL);
+	}
+	if (!m || (overlap && (!spare[0] || !spare[1]))) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	m->start = arg->iova;
+	m->last = arg->iova + arg->length - 1;
+	m->offset = arg->offset;
+	m->buf = buf;
+	m->owner = m;
+	istress_buf_get(buf);
+
+	mutex_lock(&d->lock);
+	if (!overlap && istress_maps_overlap(d, m->start, m->last))
+		ret = -EEXIST;
+	else if (meets_span(d, m->start, m->last, false))
+		ret = -EBUSY;
+	else if (overlap)
+		ret = istress_maps_claim_overlap(d, m->start, m->last, m);
+	if (!ret) {
+		istress_maps_insert(d, m);
+		span_begin(d, &span, m->start, m->last, false);
+	}
+	mutex_unlock(&d->lock);
+	if (ret)
+		goto out_free;
+
+	race_window_map();
+	/* Never over a mapping the device's own driver made. */
+	ret = d->ops->check_free ? d->ops->check_free(d, arg->iova, arg->length) : 0;
+	if (!ret) {
+		/* The driver call runs unlocked so threads race inside it. */
+		t0 = ktime_get_ns();
+		ret = map_runs(d, buf, arg->iova, arg->offset, arg->length,
+			       prot);
+		arg->ns = ktime_get_ns() - t0;
+	}
+
+	mutex_lock(&d->lock);
+	span_end(d, &span);
+	if (ret) {
+		if (overlap)
+			istress_maps_unclaim(d, m);
+		istress_maps_remove(d, m);
+	} else {
+		if (overlap) {
+			istress_maps_replace(d, m, &cut, spare,
+					     ARRAY_SIZE(spare));
+			list_splice_tail_init(&cut, &d->retired);
+		}
+		m->owner = NULL;
+		m = NULL;
+	}
+	mutex_unlock(&d->lock);
+
+out_free:
+	if (m && m->buf)
+		istress_mapping_free(m);
+	else
+		kfree(m);
+	kfree(spare[0]);
+	kfree(spare[1]);
+	return ret;
+}
+
+/*
+ * Whether the driver still translates part of a piece it said it
+ * unmapped. Leftovers appear at superpage edges, so every page of the
+ * first and last 2M is probed, and every 2M step between (which finds
+ * any superpage left behind).
+ */
+static bool still_translates(struct istress_domain *d,
+			     const struct istress_mapping *m)
+{
+	u64 iova = m->start;
+
+	for (;;) {
+		u64 step = iova - m->start < SZ_2M || m->last - iova < SZ_2M ?
+			   PAGE_SIZE : SZ_2M;
+
+		if (iommu_iova_to_phys(d->domain, iova))
+			return true;
+		if (m->last - iova < step)
+			return false;
+		iova += step;
+	}
+}
+
+/* Moves the pieces the driver still maps from @cut to d->retired. */
+static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
+{
+	struct istress_mapping *m, *tmp;
+	bool any = false;
+
+	lockdep_assert_held(&d->lock);
+	list_for_each_entry_safe(m, tmp, cut, dnode) {
+		if (still_translates(d, m)) {
+			list_move_tail(&m->dnode, &d->retired);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* Parks a SKIP_SYNC unmap; flushes everything parked when too many are. */
+static void deferred_park(struct istress_domain *d, struct istress_deferred *def)
+{
+	lockdep_assert_held(&d->lock);
+	if (d->ndeferred >= ISTRESS_MAX_DEFERRED)
+		istress_domain_sync_deferred_locked(d);
+	list_add_tail(&def->node, &d->deferred);
+	d->ndeferred++;
+}
+
+/*
+ * Whether an UNMAP of [iova, last] may go to the driver, and what the
+ * driver may clear for it (*reach, *reach_last): until it is done no MAP
+ * may fill those gaps, nor another UNMAP reach them. In a shared domain
+ * the range's gaps must translate nothing (what is there is not the
+ * session's), and all the driver may clear must lie in the test's range
+ * and translate nothing but the session's own mappings.
+ */
+static int unmap_admit(struct istress_domain *d, u64 iova, u64 last,
+		       u64 *reach, u64 *reach_last)
+{
+	int ret;
+
+	lockdep_assert_held(&d->lock);
+	if (d->ops->check_free) {
+		ret = istress_maps_for_each_gap(d, iova, last,
+						d->ops->check_free);
+		if (ret)
+			return ret;
+	}
+	if (!istress_maps_overlap(d, iova, last))
+		return -ENOENT;
+	*reach = iova;
+	*reach_last = last;
+	istress_maps_leaf_bounds(d, reach, reach_last);
+	if (meets_span(d, *reach, *reach_last, false))
+		return -EBUSY;
+	if (!d->ops->check_free || (*reach == iova && *reach_last == last))
+		return 0;
+	if (*reach < d->desc.range_start || *reach_last > d->desc.range_last)
+		return -ERANGE;
+	return istress_maps_for_each_gap(d, *reach, *reach_last,
+					 d->ops->check_free);
+}
+
+static int domain_unmap(struct istress_domain *d,
+			struct iommu_stress_unmap *arg)
+{
+	bool skip = arg->flags & IOMMU_STRESS_UNMAP_SKIP_SYNC;
+	struct istress_mapping *spare[2] = { NULL, NULL };
+	struct istress_mapping *m, *tmp;
+	struct iommu_iotlb_gather sync_gather, *gather = &sync_gather;
+	struct istress_deferred *def = NULL;
+	u64 last = arg->iova + arg->length - 1;
+	struct op_span span;
+	u64 reach, reach_last;
+	LIST_HEAD(cut);
+	size_t unmapped;
+	u64 t0;
+	int ret;
+
+	if (arg->flags & ~IOMMU_STRESS_UNMAP_SKIP_SYNC)
+		return -EOPNOTSUPP;
+	if (arg->__reserved || arg->__reserved2)
+		return -EINVAL;
+	ret = check_iova(d, arg->iova, arg->length);
+	if (ret)
+		return ret;
+
+	/* Allocate everything first: once the driver has unmapped, no failing. */
+	spare[0] = kzalloc(sizeof(*spare[0]), GFP_KERNEL);
+	spare[1] = kzalloc(sizeof(*spare[1]), GFP_KERNEL);
+	if (skip) {
+		def = kzalloc(sizeof(*def), GFP_KERNEL);
+		if (def) {
+			INIT_LIST_HEAD(&def->maps);
+			gather = &def->gather;
+		}
+	}
+	if (!spare[0] || !spare[1] || (skip && !def)) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	mutex_lock(&d->lock);
+	ret = unmap_admit(d, arg->iova, last, &reach, &reach_last);
+	if (!ret)
+		ret = istress_maps_claim(d, arg->iova, last, &span);
+	if (!ret)
+		span_begin(d, &span, reach, reach_last, true);
+	mutex_unlock(&d->lock);
+	if (ret)
+		goto out_free;
+
+	race_window_unmap();
+	/* The gather must not move once the driver has queued pages on it. */
+	iommu_iotlb_gather_init(gather);
+	t0 = ktime_get_ns();
+	unmapped = iommu_unmap_fast(d->domain, arg->iova, arg->length, gather);
+	if (!skip)
+		iommu_iotlb_sync(d->domain, gather);
+	arg->ns = ktime_get_ns() - t0;
+	arg->unmapped = unmapped;
+
+	mutex_lock(&d->lock);
+	span_end(d, &span);
+	istress_maps_release(d, &span, arg->iova, last, unmapped, &cut, spare,
+			     ARRAY_SIZE(spare));
+	arg->out_flags = 0;
+	if (retire_still_mapped(d, &cut))
+		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
+	if (skip && unmapped) {
+		if (!unsafe_free_unsynced)
+			list_splice_init(&cut, &def->maps);
+		deferred_park(d, def);
+		def = NULL;
+	}
+	mutex_unlock(&d->lock);
+
+	/* Synced: the unmapped pieces may release their buffers now. */
+	list_for_each_entry_safe(m, tmp, &cut, dnode)
+		istress_mapping_free(m);
+out_free:
+	kfree(def);
+	kfree(spare[0]);
+	kfree(spare[1]);
+	return ret;
+}
+
+int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
+		       struct iommu_stress_map *arg)
+{
+	int ret = istress_domain_enter(d);
+
+	if (ret)
+		return ret;
+	ret = domain_map(d, buf, arg);
+	istress_domain_exit(d);
+	return ret;
+}
+
+/*
+ * The driver's walk of @iova, once no MAP or UNMAP in the driver covers
+ * it: either may be freeing the page tables there, and the walk takes no
+ * lock of the driver's. A walk holds d->lock, so none starts meanwhile.
+ */
+static int domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys)
+{
+	unsigned long done;
+	int ret;
+
+	mutex_lock(&d->lock);
+	while (meets_span(d, iova, iova, true)) {
+		done = d->ops_done;
+		mutex_unlock(&d->lock);
+		ret = wait_event_killable(d->op_wq,
+					  READ_ONCE(d->ops_done) != done);
+		if (ret)
+			return ret;
+		mutex_lock(&d->lock);
+	}
+	*phys = iommu_iova_to_phys(d->domain, iova);
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+int istress_domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys)
+{
+	int ret = istress_domain_enter(d);
+
+	if (ret)
+		return ret;
+	ret = domain_walk(d, iova, phys);
+	istress_domain_exit(d);
+	return ret;
+}
+
+int istress_domain_unmap(struct istress_domain *d,
+			 struct iommu_stress_unmap *arg)
+{
+	int ret = istress_domain_enter(d);
+
+	if (ret)
+		return ret;
+	ret = domain_unmap(d, arg);
+	istress_domain_exit(d);
+	return ret;
+}
