@@ -78,7 +78,7 @@ static bool chan_filter(struct dma_chan *chan, void *param)
 
 			strscpy(ti->name, dma_chan_name(chan), sizeof(ti->name));
 			ti->backend = IOMMU_STRESS_BACKEND_DMAENGINE;
-			ti->max_dma_len = ISTRESS_DMAENGINE_MAX_XFER;
+			ti->max_dma_len = istress_dmaengine_backend.max_dma_len;
 			ti->busy = 0;
 		}
 		m->n++;
@@ -126,7 +126,7 @@ static int chan_list(struct iommu_stress_info *info, int n)
 
 /* The DMA device behind the free channel @name, referenced; or NULL. */
 static struct device *chan_lookup(const char *name, char *chan_name,
-				       size_t len)
+				  size_t len)
 {
 	struct chan_match m = {};
 
@@ -225,13 +225,13 @@ static int dmaengine_unbind(struct notifier_block *nb, unsigned long action,
 
 	if (action != BUS_NOTIFY_UNBIND_DRIVER || data != t->dev)
 		return NOTIFY_DONE;
-	istress_target_gone(t);
+	mutex_lock(&t->lock);
+	istress_target_gone_locked(t);
 	/*
 	 * And the channel goes back while its driver can still take it: a
 	 * driver's free_chan_resources after its remove() touches unmapped
 	 * registers or freed memory.
 	 */
-	mutex_lock(&t->lock);
 	if (c->chan) {
 		dma_release_channel(c->chan);
 		c->chan = NULL;

@@ -6,6 +6,7 @@
  * on purpose are flushed here before anything can be freed.
  */
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "istress.h"
 
@@ -38,7 +39,7 @@ int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len)
 	if (iova < d->desc.range_start || last > d->desc.range_last)
 		return -ERANGE;
 	if (istress_ranges_meet(iova, last, d->desc.window_iova,
-			d->desc.window_iova + d->desc.window_len - 1) ||
+				d->desc.window_iova + d->desc.window_len - 1) ||
 	    istress_resv_hits(d, iova, last))
 		return -EADDRNOTAVAIL;
 	return 0;
@@ -129,7 +130,7 @@ err_put_target:
  * nothing in it is reachable any more. Called with the target lock held,
  * from teardown or when the device goes away.
  */
-void istress_domain_detach(struct istress_domain *d)
+static void domain_detach(struct istress_domain *d)
 {
 	struct istress_target *t = d->target;
 
@@ -144,13 +145,20 @@ void istress_domain_detach(struct istress_domain *d)
 /*
  * The target's device is going (removal, unbind): no DMA or attach from
  * now on, and whatever a session mapped on it is unreachable on return.
+ * Called with the target lock.
  */
+void istress_target_gone_locked(struct istress_target *t)
+{
+	lockdep_assert_held(&t->lock);
+	WRITE_ONCE(t->gone, true);
+	if (t->attached)
+		domain_detach(t->attached);
+}
+
 void istress_target_gone(struct istress_target *t)
 {
 	mutex_lock(&t->lock);
-	t->gone = true;
-	if (t->attached)
-		istress_domain_detach(t->attached);
+	istress_target_gone_locked(t);
 	mutex_unlock(&t->lock);
 }
 
@@ -162,7 +170,7 @@ static void domain_release(struct kref *ref)
 	LIST_HEAD(maps);
 
 	mutex_lock(&t->lock);
-	istress_domain_detach(d);
+	domain_detach(d);
 	mutex_unlock(&t->lock);
 
 	mutex_lock(&d->lock);

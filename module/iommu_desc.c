@@ -6,6 +6,7 @@
 #include <linux/device.h>
 #include <linux/gfp.h>
 #include <linux/iommu.h>
+#include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 

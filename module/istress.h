@@ -63,8 +63,11 @@ int istress_buf_mmap(struct istress_buf *buf, struct vm_area_struct *vma);
 /* ---- DMA targets (target.c) and their backends (edu.c, dmaengine.c) ---- */
 struct istress_domain;
 
-/* What a backend can do, tested by the core instead of backend names. */
-#define ISTRESS_BACKEND_SHARED_DOMAIN	BIT(0)	/* tests in the device's own DMA-API domain */
+/*
+ * What a backend can do, tested by the core instead of backend names.
+ * SHARED_DOMAIN: the test maps into the device's own DMA-API domain.
+ */
+#define ISTRESS_BACKEND_SHARED_DOMAIN	BIT(0)
 
 /*
  * A kind of DMA engine. Targets of backends without ->get are registered
@@ -229,7 +232,6 @@ static inline void istress_domain_get(struct istress_domain *d)
 {
 	kref_get(&d->ref);
 }
-void istress_domain_detach(struct istress_domain *d);
 int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 		       struct iommu_stress_map *arg);
 int istress_domain_unmap(struct istress_domain *d,
@@ -241,6 +243,7 @@ void istress_domain_exit(struct istress_domain *d);
 void istress_domain_sync_deferred(struct istress_domain *d);
 void istress_domain_sync_deferred_locked(struct istress_domain *d);
 void istress_target_gone(struct istress_target *t);
+void istress_target_gone_locked(struct istress_target *t);
 
 /* resv.c: ranges no map, DMA or window may touch. */
 static inline bool istress_ranges_meet(u64 a0, u64 a1, u64 b0, u64 b1)
@@ -298,7 +301,8 @@ int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last,
 			       const void *owner);
 void istress_maps_pin(struct istress_domain *d, u64 start, u64 last,
 		      int delta);
-void istress_maps_leaf_bounds(struct istress_domain *d, u64 *start, u64 *last);
+void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last);
+bool istress_maps_busy(struct istress_domain *d, u64 start, u64 last);
 void istress_maps_unclaim(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_replace(struct istress_domain *d, struct istress_mapping *m,
 			  struct list_head *cut, struct istress_mapping **spare,

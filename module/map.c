@@ -10,6 +10,8 @@
  */
 #include <linux/gfp.h>
 #include <linux/ktime.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "istress.h"
@@ -186,7 +188,9 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 
 	race_window_map();
 	/* Never over a mapping the device's own driver made. */
-	ret = d->ops->check_free ? d->ops->check_free(d, arg->iova, arg->length) : 0;
+	ret = 0;
+	if (d->ops->check_free)
+		ret = d->ops->check_free(d, arg->iova, arg->length);
 	if (!ret) {
 		/* The driver call runs unlocked so threads race inside it. */
 		t0 = ktime_get_ns();
@@ -262,7 +266,8 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 }
 
 /* Parks a SKIP_SYNC unmap; flushes everything parked when too many are. */
-static void deferred_park(struct istress_domain *d, struct istress_deferred *def)
+static void deferred_park(struct istress_domain *d,
+			  struct istress_deferred *def)
 {
 	lockdep_assert_held(&d->lock);
 	if (d->ndeferred >= ISTRESS_MAX_DEFERRED)
@@ -272,12 +277,11 @@ static void deferred_park(struct istress_domain *d, struct istress_deferred *def
 }
 
 /*
- * Whether an UNMAP of [iova, last] may go to the driver, and what the
- * driver may clear for it (*reach, *reach_last): until it is done no MAP
- * may fill those gaps, nor another UNMAP reach them. In a shared domain
- * the range's gaps must translate nothing (what is there is not the
- * session's), and all the driver may clear must lie in the test's range
- * and translate nothing but the session's own mappings.
+ * Whether an UNMAP of [iova, last] may go to the driver, and all the
+ * driver may clear for it (*reach, *reach_last; see istress_maps_reach).
+ * All of that must lie where the session may map (in the range, clear of
+ * the window and reserved regions), and no other MAP, UNMAP or DMA may
+ * be at work in it.
  */
 static int unmap_admit(struct istress_domain *d, u64 iova, u64 last,
 		       u64 *reach, u64 *reach_last)
@@ -285,25 +289,43 @@ static int unmap_admit(struct istress_domain *d, u64 iova, u64 last,
 	int ret;
 
 	lockdep_assert_held(&d->lock);
-	if (d->ops->check_free) {
-		ret = istress_maps_for_each_gap(d, iova, last,
-						d->ops->check_free);
-		if (ret)
-			return ret;
-	}
 	if (!istress_maps_overlap(d, iova, last))
 		return -ENOENT;
 	*reach = iova;
 	*reach_last = last;
-	istress_maps_leaf_bounds(d, reach, reach_last);
-	if (meets_span(d, *reach, *reach_last, false))
+	istress_maps_reach(d, reach, reach_last);
+	ret = istress_domain_check_range(d, *reach, *reach_last - *reach + 1);
+	if (ret)
+		return ret;
+	if (meets_span(d, *reach, *reach_last, true) ||
+	    istress_maps_busy(d, *reach, *reach_last))
 		return -EBUSY;
-	if (!d->ops->check_free || (*reach == iova && *reach_last == last))
-		return 0;
-	if (*reach < d->desc.range_start || *reach_last > d->desc.range_last)
-		return -ERANGE;
-	return istress_maps_for_each_gap(d, *reach, *reach_last,
-					 d->ops->check_free);
+	return 0;
+}
+
+/*
+ * In a shared domain the gaps of an UNMAP's reach must translate nothing:
+ * what is there is not the session's. Checked 2M at a time under the
+ * lock once the reach is the UNMAP's own, so nothing else moves there.
+ */
+static int reach_is_free(struct istress_domain *d, u64 start, u64 last)
+{
+	u64 end;
+	int ret;
+
+	for (;;) {
+		end = min(last, round_down(start, SZ_2M) + SZ_2M - 1);
+		mutex_lock(&d->lock);
+		ret = istress_maps_for_each_gap(d, start, end,
+						d->ops->check_free);
+		mutex_unlock(&d->lock);
+		if (ret || end == last)
+			return ret;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+		start = end + 1;
+	}
 }
 
 static int domain_unmap(struct istress_domain *d,
@@ -354,6 +376,17 @@ static int domain_unmap(struct istress_domain *d,
 	mutex_unlock(&d->lock);
 	if (ret)
 		goto out_free;
+	if (d->ops->check_free) {
+		ret = reach_is_free(d, reach, reach_last);
+		if (ret) {
+			mutex_lock(&d->lock);
+			span_end(d, &span);
+			istress_maps_release(d, &span, arg->iova, last, 0, &cut,
+					     spare, ARRAY_SIZE(spare));
+			mutex_unlock(&d->lock);
+			goto out_free;
+		}
+	}
 
 	race_window_unmap();
 	/* The gather must not move once the driver has queued pages on it. */

@@ -8,12 +8,11 @@
  * All functions here run under istress_domain.lock.
  */
 #include <linux/interval_tree_generic.h>
+#include <linux/log2.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 
 #include "istress.h"
-
-/* What one entry of a 4-level table's top level covers. */
-#define ISTRESS_TOP_LEVEL_SIZE	(1ULL << 39)
 
 #define map_start(m) ((m)->start)
 #define map_last(m) ((m)->last)
@@ -139,59 +138,134 @@ void istress_maps_pin(struct istress_domain *d, u64 start, u64 last,
 }
 
 /*
- * The largest page size of the domain whose aligned block around @iova
- * lies inside one record: the largest leaf the driver can have there,
- * since a driver makes a leaf only inside one map call. 0 if unmapped.
+ * Whether a record is present in the driver's tables: a MAP still on its
+ * way to the driver (its record names itself) may not be.
  */
-static u64 leaf_at(struct istress_domain *d, u64 iova)
+static bool present(const struct istress_mapping *m)
 {
-	struct istress_mapping *m = maps_it_iter_first(&d->maps, iova, iova);
-	u64 sizes = d->desc.pgsize_bitmap, size, block;
+	return m->owner != m;
+}
 
-	for (; m && sizes; sizes &= ~size) {
-		size = 1ULL << __fls(sizes);
-		block = round_down(iova, size);
-		if (block >= m->start && block + size - 1 <= m->last)
-			return size;
-	}
-	return 0;
+static bool present_in(struct istress_domain *d, u64 start, u64 last)
+{
+	struct istress_mapping *m;
+
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last))
+		if (present(m))
+			return true;
+	return false;
+}
+
+/* Whether a MAP, an UNMAP or a DMA is using any record in [start, last]. */
+bool istress_maps_busy(struct istress_domain *d, u64 start, u64 last)
+{
+	struct istress_mapping *m;
+
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last))
+		if (m->owner || m->dma_pins)
+			return true;
+	return false;
 }
 
 /*
- * The largest table-level size (4K << 9k: 2M, 1G, 512G) whose aligned
- * block around @iova holds no record: where a driver's walk may stop at
- * an empty entry and, as Intel's does before the generic page table,
- * clear that entry's whole size from @iova.
+ * What one entry of the top table level covers: 4K << 9k for the fewest
+ * levels that span the aperture (512G with 48 bits, 1G with 39).
  */
-static u64 gap_at(struct istress_domain *d, u64 iova)
+static u64 top_level(struct istress_domain *d)
 {
-	u64 size, block;
+	unsigned int bits = fls64(d->desc.aperture_end);
+	u64 size = PAGE_SIZE;
 
-	for (size = ISTRESS_TOP_LEVEL_SIZE; size > PAGE_SIZE; size >>= 9) {
-		block = round_down(iova, size);
-		if (!maps_it_iter_first(&d->maps, block, block + size - 1))
+	while (ilog2(size) + 9 < bits && size < (1ULL << 57))
+		size <<= 9;
+	return size;
+}
+
+/*
+ * The largest table-level entry a walk may stop at, empty, for an IOVA
+ * in the gap [g0, g1]: the largest level whose aligned block meets the
+ * gap and holds nothing present. A block inside the gap holds nothing.
+ */
+static u64 gap_reach(struct istress_domain *d, u64 g0, u64 g1)
+{
+	u64 size, b0, b1;
+
+	for (size = top_level(d); size > PAGE_SIZE; size >>= 9) {
+		b0 = round_down(g0, size);
+		b1 = round_down(g1, size);
+		if (b1 - b0 >= 2 * size ||
+		    !present_in(d, b0, b0 + size - 1) ||
+		    !present_in(d, b1, b1 + size - 1))
 			return size;
 	}
 	return PAGE_SIZE;
 }
 
 /*
- * Widens an unmap's [*start, *last] to what the driver may clear. From an
- * unaligned start Intel's driver (before the generic page table) clears
- * the size of the entry it finds there, a leaf or an empty entry of a
- * higher level, and goes on from where that ended, so every later step
- * starts as far into its block as the first did: the end moves out to
- * the end of the block around *last plus that skew. AMD and the generic
- * page table clear whole leaves, so the start moves down to its block.
+ * The largest leaf the driver can have in [a, b], inside record @m: the
+ * largest page size with an aligned block inside @m that meets [a, b].
+ * (A driver makes a leaf only inside one map call.)
  */
-void istress_maps_leaf_bounds(struct istress_domain *d, u64 *start, u64 *last)
+static u64 leaf_reach(struct istress_domain *d, struct istress_mapping *m,
+		      u64 a, u64 b)
 {
-	u64 first = leaf_at(d, *start) ?: gap_at(d, *start);
-	u64 end = leaf_at(d, *last) ?: gap_at(d, *last);
-	u64 skew = *start - round_down(*start, first);
+	u64 sizes = d->desc.pgsize_bitmap, size, block;
 
-	*last = max(*last, round_down(*last, end) + end - 1) + skew;
-	*start = round_down(*start, first);
+	for (; sizes; sizes &= ~size) {
+		size = 1ULL << __fls(sizes);
+		block = max(round_up(m->start, size), round_down(a, size));
+		if (block >= m->start && block + size - 1 <= m->last &&
+		    block <= b && block + size - 1 >= a)
+			return size;
+	}
+	return PAGE_SIZE;
+}
+
+/*
+ * Widens an unmap's [*start, *last] to all the driver may clear for it.
+ *
+ * Intel's driver before the generic page table unmaps in steps: each
+ * clears at least the entry its walk stops at, a leaf or an empty entry
+ * of any level, from where it starts, and the one that reaches past the
+ * request ends the unmap. That last step starts on a page of the range,
+ * so nothing past the last page plus the largest such entry in the
+ * range is cleared. AMD and the generic page table clear whole leaves,
+ * so the start moves down to the leaf it lies in. The bound is loose on
+ * purpose: it must hold for any way the core splits the call.
+ */
+void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last)
+{
+	u64 s = *start, l = *last, next = s, top = PAGE_SIZE, end;
+	struct istress_mapping *m, *first = NULL;
+	bool covered = false;
+
+	for (m = maps_it_iter_first(&d->maps, s, l); m;
+	     m = maps_it_iter_next(m, s, l)) {
+		if (m->start > next)
+			top = max(top, gap_reach(d, next, m->start - 1));
+		if (present(m))
+			top = max(top, leaf_reach(d, m, max(m->start, s),
+						  min(m->last, l)));
+		else
+			top = max(top, gap_reach(d, max(m->start, s),
+						 min(m->last, l)));
+		if (!first && m->start <= s && present(m))
+			first = m;
+		if (m->last >= l) {
+			covered = true;
+			break;
+		}
+		next = m->last + 1;
+	}
+	if (!covered)
+		top = max(top, gap_reach(d, next, l));
+	if (check_add_overflow(round_down(l, PAGE_SIZE), top - 1, &end))
+		end = U64_MAX;
+	*last = max(l, end);
+	if (first)
+		*start = round_down(s, leaf_reach(d, first, s, s));
 }
 
 /* The same for an UNMAP, where nothing mapped there is -ENOENT. */

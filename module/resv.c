@@ -55,7 +55,8 @@ bool istress_resv_hits(struct istress_domain *d, u64 start, u64 last)
 	unsigned int i;
 
 	for (i = 0; i < d->nresv; i++)
-		if (istress_ranges_meet(start, last, d->resv[i].start, d->resv[i].last))
+		if (istress_ranges_meet(start, last, d->resv[i].start,
+					d->resv[i].last))
 			return true;
 	return false;
 }

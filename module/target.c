@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The registry of DMA targets and the table of backends. Backends register
- * a target when they bind a device and unregister it on removal, once
- * the domain layer has detached its domain (istress_target_gone), so the
- * device's DMA never outlives its domain. Targets a session takes by name (dmaengine
- * channels) are registered while it holds them, so that they show as
- * busy; they leave with their last reference.
+ * The registry of DMA targets and the table of backends. Backends
+ * register a target when they bind a device and unregister it on
+ * removal, once the domain layer has detached its domain
+ * (istress_target_gone), so the device's DMA never outlives its domain.
+ * Targets a session takes by name (dmaengine channels) are registered
+ * while it holds them, so that they show as busy; they leave with their
+ * last reference. A target that is gone is no longer listed.
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -20,10 +21,6 @@ static const struct istress_backend *const istress_backends[] = {
 	&istress_edu_backend,
 	&istress_dmaengine_backend,
 };
-
-#define for_each_backend(be, i)						\
-	for ((i) = 0; (i) < ARRAY_SIZE(istress_backends) &&		\
-		      ((be) = istress_backends[i]); (i)++)
 
 struct istress_target *istress_target_alloc(const struct istress_backend *be)
 {
@@ -106,6 +103,8 @@ int istress_target_list(struct iommu_stress_info *info)
 
 	mutex_lock(&istress_targets_lock);
 	list_for_each_entry(t, &istress_targets, node) {
+		if (READ_ONCE(t->gone))
+			continue;
 		if (n < IOMMU_STRESS_MAX_TARGETS) {
 			struct iommu_stress_target_info *ti = &info->targets[n];
 
@@ -117,9 +116,11 @@ int istress_target_list(struct iommu_stress_info *info)
 		n++;
 	}
 	mutex_unlock(&istress_targets_lock);
-	for_each_backend(be, i)
+	for (i = 0; i < ARRAY_SIZE(istress_backends); i++) {
+		be = istress_backends[i];
 		if (be->list)
 			n = be->list(info, n);
+	}
 	return n;
 }
 
@@ -138,7 +139,8 @@ int istress_target_get(const char *name, struct istress_target **out,
 	*fresh = !*out;
 	if (*out)
 		return 0;
-	for_each_backend(be, i) {
+	for (i = 0; i < ARRAY_SIZE(istress_backends); i++) {
+		be = istress_backends[i];
 		if (!be->get)
 			continue;
 		ret = be->get(name, out);
@@ -193,7 +195,8 @@ int istress_target_query(struct iommu_stress_target_query *q)
 		istress_target_put(t);
 		return ret;
 	}
-	for_each_backend(be, i) {
+	for (i = 0; i < ARRAY_SIZE(istress_backends); i++) {
+		be = istress_backends[i];
 		dev = be->lookup ? be->lookup(q->name, chan, sizeof(chan)) : NULL;
 		if (!dev)
 			continue;

@@ -355,6 +355,43 @@ static int case_unmap_gap_reach(void)
 	return err;
 }
 
+/*
+ * The same reach through the core's splitting: UNMAP [2G - 2M, 2G + 2M +
+ * 8K) over a 4K mapping at 2G - 2M unmaps 2M pieces first, then meets the
+ * empty 1G entry at 2G + 2M and clears 1G from there. A MAP at 3G, past
+ * the 1G block around the range's end, must wait all the same.
+ */
+static int case_unmap_split_reach(void)
+{
+	struct first_call a = { .fn = first_unmap, .iova = 2 * SZ_1G - SZ_2M,
+				.len = 2 * SZ_2M + 2 * SZ_4K };
+	struct sess s;
+	int err = sess_open(&s), b;
+
+	if (!err)
+		err = map(&s, 2 * SZ_1G - SZ_2M, 0, SZ_4K, 0);
+	if (err)
+		return err;
+	a.s = &s;
+	window("unmap", WINDOW_MS);
+	first_start(&a);
+	b = map(&s, 3 * SZ_1G, SZ_2M, SZ_2M, 0);
+	err = first_join(&a);
+	window("unmap", 0);
+	printf("# UNMAP [2G - 2M, 2G + 2M + 8K): the driver unmapped %#llx bytes\n",
+	       (unsigned long long)a.unmapped);
+	if (!err)
+		err = report("UNMAP [2G - 2M, 2G + 2M + 8K)", a.err, 0);
+	if (!err)
+		err = report("MAP [3G, 3G + 2M) within its reach", b, EBUSY);
+	if (!err)
+		err = map(&s, 3 * SZ_1G, SZ_2M, SZ_2M, 0);
+	if (!err)
+		err = dma_check(&s, 3 * SZ_1G + SZ_4K, SZ_2M + SZ_4K, NULL);
+	sess_close(&s);
+	return err;
+}
+
 static int first_create(struct first_call *c)
 {
 	char target[IOMMU_STRESS_NAME_LEN];
@@ -492,6 +529,7 @@ static const struct {
 	{ "walk-in-map", "IOVA_TO_PHYS inside a MAP that frees a table waits for it", case_walk_in_map },
 	{ "unmap-reach", "a MAP where an UNMAP's driver call reaches past its range waits (EBUSY)", case_unmap_reach },
 	{ "unmap-gap-reach", "a MAP where an UNMAP starting in a gap reaches (1G on Intel) waits (EBUSY)", case_unmap_gap_reach },
+	{ "unmap-split-reach", "a MAP where a split UNMAP's last step reaches (1G past a 2M piece) waits (EBUSY)", case_unmap_split_reach },
 	{ "create-destroy", "DOMAIN_DESTROY of a DOMAIN_CREATE on its way out", case_create_destroy },
 	{ "alloc-free", "BUF_FREE of a BUF_ALLOC on its way out", case_alloc_free },
 	{ "chan-unbind", "the provider unbound while DOMAIN_CREATE takes its channel", case_chan_unbind },
