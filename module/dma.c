@@ -32,14 +32,16 @@ static bool must_pin(struct istress_domain *d, bool read)
 /* Checks the range is the session's and pins it for the transfer. */
 static int pin_shared(struct istress_domain *d, u64 iova, u64 len)
 {
-	bool ours;
+	bool ours, busy;
 
 	mutex_lock(&d->lock);
 	ours = istress_maps_cover(d, iova, iova + len - 1, true);
-	if (ours)
+	/* An UNMAP's driver call may reach past its own records. */
+	busy = ours && istress_domain_unmapping(d, iova, iova + len - 1);
+	if (ours && !busy)
 		istress_maps_pin(d, iova, iova + len - 1, 1);
 	mutex_unlock(&d->lock);
-	return ours ? 0 : -EACCES;
+	return !ours ? -EACCES : busy ? -EBUSY : 0;
 }
 
 static void unpin_shared(struct istress_domain *d, u64 iova, u64 len)

@@ -34,8 +34,12 @@ void istress_domain_sync_deferred(struct istress_domain *d)
 /* The range lies in the aperture; for a shared domain, it is the test's. */
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len)
 {
-	u64 last = iova + len - 1;
+	return istress_domain_check_span(d, iova, iova + len - 1);
+}
 
+/* The same for [iova, last]. */
+int istress_domain_check_span(struct istress_domain *d, u64 iova, u64 last)
+{
 	if (iova < d->desc.range_start || last > d->desc.range_last)
 		return -ERANGE;
 	if (istress_ranges_meet(iova, last, d->desc.window_iova,

@@ -8,54 +8,31 @@
  * "-icount shift=0,sleep=off" an idle guest lets virtual time jump to the
  * device's timer, while busy-polling would burn real time instead.
  */
-#include <linux/interrupt.h>
-#include <linux/jiffies.h>
 #include <linux/slab.h>
 
 #include "istress.h"
 #include "compat.h"
-#include "edu_regs.h"
-
-/* How long past the DMA timeout removal waits for a running transfer. */
-#define EDU_QUIESCE_MS		1000
+#include "edu_hw.h"
 
 struct istress_edu {
-	struct pci_dev *pdev;
-	void __iomem *mmio;
-	struct completion done;
+	struct edu_hw hw;
 	struct istress_target *target;
 };
-
-static irqreturn_t edu_irq(int irq, void *data)
-{
-	struct istress_edu *edu = data;
-	u32 status = edu_hw_irq_ack(edu->mmio);
-
-	if (!status)
-		return IRQ_NONE;
-	if (status & EDU_IRQ_DMA)
-		complete(&edu->done);
-	return IRQ_HANDLED;
-}
 
 /* One transfer between device address space and the edu buffer. */
 static int edu_transfer(struct istress_edu *edu, u64 src, u64 dst, u32 len,
 			u32 dir)
 {
-	unsigned long timeout = msecs_to_jiffies(istress_dma_timeout_ms);
-
-	reinit_completion(&edu->done);
-	edu_hw_start(edu->mmio, src, dst, len, dir);
-	if (wait_for_completion_timeout(&edu->done, timeout))
-		return 0;
+	int ret = edu_hw_transfer(&edu->hw, src, dst, len, dir,
+				  istress_dma_timeout_ms);
 
 	/* Still running: the device may yet write, so never use it again. */
-	if (edu_hw_busy(edu->mmio)) {
+	if (ret == -ETIMEDOUT) {
 		edu->target->wedged = true;
-		pci_err(edu->pdev, "DMA did not finish in %u ms; device retired\n",
+		pci_err(edu->hw.pdev, "DMA did not finish in %u ms; device retired\n",
 			istress_dma_timeout_ms);
 	}
-	return -ETIMEDOUT;
+	return ret;
 }
 
 /* Called with the target lock held. */
@@ -85,10 +62,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
 	if (!edu)
 		return -ENOMEM;
-	edu->pdev = pdev;
-	init_completion(&edu->done);
-
-	ret = edu_hw_open(pdev, "iommu_stress_edu", &edu->mmio, edu_irq, edu);
+	ret = edu_hw_open(&edu->hw, pdev, "iommu_stress_edu");
 	if (ret)
 		goto err_free;
 
@@ -108,7 +82,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_close:
-	edu_hw_close(pdev, edu->mmio, edu);
+	edu_hw_close(&edu->hw);
 err_free:
 	kfree(edu);
 	return ret;
@@ -122,9 +96,8 @@ static void edu_remove(struct pci_dev *pdev)
 	istress_target_gone(edu->target);
 	istress_target_unregister(edu->target);
 	/* A retired device may still be running a transfer. */
-	edu_hw_quiesce(pdev, edu->mmio,
-		       istress_dma_timeout_ms + EDU_QUIESCE_MS);
-	edu_hw_close(pdev, edu->mmio, edu);
+	edu_hw_quiesce(&edu->hw, istress_dma_timeout_ms + EDU_HW_GRACE_MS);
+	edu_hw_close(&edu->hw);
 	kfree(edu);
 }
 

@@ -30,11 +30,9 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "edu_regs.h"
+#include "edu_hw.h"
 
 #define DRV_NAME		"istress_edu_dma"
-/* How long past its timeout a transfer is still waited for. */
-#define EDU_DMA_QUIESCE_MS	1000
 
 static unsigned int dma_timeout_ms = 5000;
 module_param(dma_timeout_ms, uint, 0644);
@@ -50,13 +48,12 @@ struct edu_dma_desc {
 };
 
 struct edu_dma {
+	struct edu_hw hw;
 	struct pci_dev *pdev;
-	void __iomem *mmio;
 	struct dma_device dd;
 	struct dma_chan chan;
 	struct workqueue_struct *wq;
 	struct work_struct work;
-	struct completion xfer_done;	/* one edu transfer, from the IRQ */
 	wait_queue_head_t idle;		/* the worker finished something */
 	unsigned long progress;		/* bumped by the worker as it goes */
 
@@ -204,34 +201,10 @@ static void edu_dma_progress(struct edu_dma *ed)
 static int edu_dma_xfer(struct edu_dma *ed, u64 src, u64 dst, u32 len,
 			u32 dir)
 {
-	unsigned long left = msecs_to_jiffies(dma_timeout_ms);
+	int ret = edu_hw_transfer(&ed->hw, src, dst, len, dir, dma_timeout_ms);
 
-	reinit_completion(&ed->xfer_done);
-	edu_hw_start(ed->mmio, src, dst, len, dir);
-	for (;;) {
-		left = wait_for_completion_timeout(&ed->xfer_done, left);
-		edu_dma_progress(ed);
-		/*
-		 * The run bit, not the interrupt, says whether the transfer
-		 * ended: anyone can raise edu's interrupt (register 0x60).
-		 */
-		if (!edu_hw_busy(ed->mmio)) {
-			if (!left)
-				pci_warn_once(ed->pdev, "a transfer ended without its interrupt\n");
-			return 0;
-		}
-		if (!left)
-			break;
-	}
-	/*
-	 * Too late: the device will be retired. The transfer may still end,
-	 * so give it a last chance before the client hears of the abort and
-	 * reuses its buffers.
-	 */
-	wait_for_completion_timeout(&ed->xfer_done,
-				    msecs_to_jiffies(EDU_DMA_QUIESCE_MS));
 	edu_dma_progress(ed);
-	return -ETIMEDOUT;
+	return ret;
 }
 
 /* Whether the descriptor the worker took at @seq must not go on. */
@@ -369,18 +342,6 @@ static void edu_dma_work(struct work_struct *work)
 		ret = edu_dma_run(ed, desc, seq);
 		edu_dma_finish(ed, desc, seq, ret);
 	}
-}
-
-static irqreturn_t edu_dma_irq(int irq, void *data)
-{
-	struct edu_dma *ed = data;
-	u32 status = edu_hw_irq_ack(ed->mmio);
-
-	if (!status)
-		return IRQ_NONE;
-	if (status & EDU_IRQ_DMA)
-		complete(&ed->xfer_done);
-	return IRQ_HANDLED;
 }
 
 static dma_cookie_t edu_dma_tx_submit(struct dma_async_tx_descriptor *txd)
@@ -527,7 +488,7 @@ static bool edu_dma_caught_up(struct edu_dma *ed, unsigned long target)
 static void edu_dma_synchronize(struct dma_chan *chan)
 {
 	unsigned long period = msecs_to_jiffies(dma_timeout_ms +
-						EDU_DMA_QUIESCE_MS);
+						EDU_HW_GRACE_MS);
 	struct edu_dma *ed = to_edu_dma(chan);
 	unsigned long target, progress;
 
@@ -546,7 +507,7 @@ static void edu_dma_synchronize(struct dma_chan *chan)
 	edu_dma_retire(ed);
 	spin_unlock_irq(&ed->lock);
 	pci_err(ed->pdev, "DMA worker stuck for %u ms; device retired\n",
-		dma_timeout_ms + EDU_DMA_QUIESCE_MS);
+		dma_timeout_ms + EDU_HW_GRACE_MS);
 }
 
 static int edu_dma_alloc_chan_resources(struct dma_chan *chan)
@@ -648,7 +609,6 @@ static int edu_dma_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&ed->submitted);
 	INIT_LIST_HEAD(&ed->issued);
 	INIT_LIST_HEAD(&ed->done);
-	init_completion(&ed->xfer_done);
 	init_waitqueue_head(&ed->idle);
 	INIT_WORK(&ed->work, edu_dma_work);
 
@@ -658,7 +618,7 @@ static int edu_dma_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_free;
 	/* Descriptors are split into edu-sized chunks: any length will do. */
 	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
-	ret = edu_hw_open(pdev, DRV_NAME, &ed->mmio, edu_dma_irq, ed);
+	ret = edu_hw_open(&ed->hw, pdev, DRV_NAME);
 	if (ret)
 		goto err_free;
 	/* Transfers sleep: they run here, not in their submitter's context. */
@@ -679,7 +639,7 @@ static int edu_dma_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 err_destroy_wq:
 	destroy_workqueue(ed->wq);
 err_close:
-	edu_hw_close(pdev, ed->mmio, ed);
+	edu_hw_close(&ed->hw);
 err_free:
 	kfree(ed);
 	return ret;
@@ -700,8 +660,8 @@ static void edu_dma_remove(struct pci_dev *pdev)
 	dma_async_device_unregister(&ed->dd);
 	/* A running transfer ends within dma_timeout_ms, or retires edu. */
 	destroy_workqueue(ed->wq);
-	edu_hw_quiesce(pdev, ed->mmio, dma_timeout_ms + EDU_DMA_QUIESCE_MS);
-	edu_hw_close(pdev, ed->mmio, ed);
+	edu_hw_quiesce(&ed->hw, dma_timeout_ms + EDU_HW_GRACE_MS);
+	edu_hw_close(&ed->hw);
 	edu_dma_put(ed);
 }
 

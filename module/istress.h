@@ -202,6 +202,12 @@ struct istress_domain {
 	 */
 	bool shared;
 	/*
+	 * A MAP_OVERLAP or an unmap the driver did not finish left leaves
+	 * that outlive the records: from then on any leaf may be anywhere,
+	 * as large as the domain's largest page size (under @lock).
+	 */
+	bool leaves_unknown;
+	/*
 	 * MAP, UNMAP and walks hold @users for reading; a shared domain's
 	 * teardown clears @live under it for writing, after which the domain
 	 * (the device's, not ours) is never touched again.
@@ -237,6 +243,8 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 int istress_domain_unmap(struct istress_domain *d,
 			 struct iommu_stress_unmap *arg);
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
+int istress_domain_check_span(struct istress_domain *d, u64 start, u64 last);
+bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last);
 int istress_domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys);
 int istress_domain_enter(struct istress_domain *d);
 void istress_domain_exit(struct istress_domain *d);

@@ -64,6 +64,12 @@ static bool meets_span(struct istress_domain *d, u64 start, u64 last, bool any)
 	return false;
 }
 
+/* Whether an UNMAP in the driver may be clearing anything in [start, last]. */
+bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last)
+{
+	return meets_span(d, start, last, false);
+}
+
 static void span_begin(struct istress_domain *d, struct op_span *sp, u64 start,
 		       u64 last, bool unmap)
 {
@@ -207,6 +213,7 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 		istress_maps_remove(d, m);
 	} else {
 		if (overlap) {
+			d->leaves_unknown = true;
 			istress_maps_replace(d, m, &cut, spare,
 					     ARRAY_SIZE(spare));
 			list_splice_tail_init(&cut, &d->retired);
@@ -291,10 +298,13 @@ static int unmap_admit(struct istress_domain *d, u64 iova, u64 last,
 	lockdep_assert_held(&d->lock);
 	if (!istress_maps_overlap(d, iova, last))
 		return -ENOENT;
+	/* Busy in the request itself: the reach there is not known yet. */
+	if (meets_span(d, iova, last, true) || istress_maps_busy(d, iova, last))
+		return -EBUSY;
 	*reach = iova;
 	*reach_last = last;
 	istress_maps_reach(d, reach, reach_last);
-	ret = istress_domain_check_range(d, *reach, *reach_last - *reach + 1);
+	ret = istress_domain_check_span(d, *reach, *reach_last);
 	if (ret)
 		return ret;
 	if (meets_span(d, *reach, *reach_last, true) ||
@@ -323,6 +333,9 @@ static int reach_is_free(struct istress_domain *d, u64 start, u64 last)
 			return ret;
 		if (fatal_signal_pending(current))
 			return -EINTR;
+		/* The device is going: its unbind waits for this UNMAP. */
+		if (READ_ONCE(d->target->gone))
+			return -ENODEV;
 		cond_resched();
 		start = end + 1;
 	}
@@ -403,8 +416,10 @@ static int domain_unmap(struct istress_domain *d,
 	istress_maps_release(d, &span, arg->iova, last, unmapped, &cut, spare,
 			     ARRAY_SIZE(spare));
 	arg->out_flags = 0;
-	if (retire_still_mapped(d, &cut))
+	if (retire_still_mapped(d, &cut)) {
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
+		d->leaves_unknown = true;
+	}
 	if (skip && unmapped) {
 		if (!unsafe_free_unsynced)
 			list_splice_init(&cut, &def->maps);

@@ -150,6 +150,10 @@ static bool present_in(struct istress_domain *d, u64 start, u64 last)
 {
 	struct istress_mapping *m;
 
+	/* The window's page is mapped, and no record of it exists. */
+	if (istress_ranges_meet(start, last, d->desc.window_iova,
+				d->desc.window_iova + d->desc.window_len - 1))
+		return true;
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
 		if (present(m))
@@ -204,21 +208,50 @@ static u64 gap_reach(struct istress_domain *d, u64 g0, u64 g1)
 }
 
 /*
+ * Whether a leaf of @size could map [block, block + size) of record @m:
+ * a driver makes one only inside one map call, over memory that is
+ * physically contiguous and aligned to it. Runs of more than 512 chunks
+ * are not walked: such a leaf is taken as possible.
+ */
+static bool leaf_fits(struct istress_mapping *m, u64 block, u64 size)
+{
+	u64 chunk = PAGE_SIZE << m->buf->chunk_order, off, n;
+	phys_addr_t pa;
+
+	if (block < m->start || block + size - 1 > m->last)
+		return false;
+	off = m->offset + (block - m->start);
+	pa = istress_buf_phys(m->buf, off);
+	if (pa & (size - 1))
+		return false;
+	if (size <= chunk - (off & (chunk - 1)) || size / chunk > 512)
+		return true;
+	for (n = chunk - (off & (chunk - 1)); n < size; n += chunk)
+		if (istress_buf_phys(m->buf, off + n) != pa + n)
+			return false;
+	return true;
+}
+
+/*
  * The largest leaf the driver can have in [a, b], inside record @m: the
- * largest page size with an aligned block inside @m that meets [a, b].
- * (A driver makes a leaf only inside one map call.)
+ * largest page size with a block that could be a leaf of @m meeting
+ * [a, b] (any block once d->leaves_unknown).
  */
 static u64 leaf_reach(struct istress_domain *d, struct istress_mapping *m,
 		      u64 a, u64 b)
 {
 	u64 sizes = d->desc.pgsize_bitmap, size, block;
 
+	if (d->leaves_unknown)
+		return 1ULL << __fls(sizes);
 	for (; sizes; sizes &= ~size) {
 		size = 1ULL << __fls(sizes);
-		block = max(round_up(m->start, size), round_down(a, size));
-		if (block >= m->start && block + size - 1 <= m->last &&
-		    block <= b && block + size - 1 >= a)
-			return size;
+		if (size <= PAGE_SIZE)
+			break;
+		for (block = max(round_up(m->start, size), round_down(a, size));
+		     block <= b && block + size - 1 <= m->last; block += size)
+			if (leaf_fits(m, block, size))
+				return size;
 	}
 	return PAGE_SIZE;
 }
@@ -226,46 +259,63 @@ static u64 leaf_reach(struct istress_domain *d, struct istress_mapping *m,
 /*
  * Widens an unmap's [*start, *last] to all the driver may clear for it.
  *
- * Intel's driver before the generic page table unmaps in steps: each
- * clears at least the entry its walk stops at, a leaf or an empty entry
- * of any level, from where it starts, and the one that reaches past the
- * request ends the unmap. That last step starts on a page of the range,
- * so nothing past the last page plus the largest such entry in the
- * range is cleared. AMD and the generic page table clear whole leaves,
- * so the start moves down to the leaf it lies in. The bound is loose on
- * purpose: it must hold for any way the core splits the call.
+ * Intel's driver before the generic page table unmaps in the steps the
+ * core splits the call into: each clears at least the entry its walk
+ * stops at, a leaf or an empty entry of any level, from where it starts,
+ * and the one that reaches past the request is the last. So nothing past
+ * the last page plus the largest such entry in the range is cleared.
+ * Where the range is all leaves of present records and starts on a leaf
+ * boundary, every step starts on one too (a step ends on a boundary of a
+ * page size, or at the end of the leaf it met), and only a leaf the range
+ * ends inside is cleared past it. AMD and the generic page table clear
+ * whole leaves, so the start moves down to the leaf it lies in.
  */
 void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last)
 {
 	u64 s = *start, l = *last, next = s, top = PAGE_SIZE, end;
-	struct istress_mapping *m, *first = NULL;
-	bool covered = false;
+	struct istress_mapping *m, *first = NULL, *tail = NULL;
+	bool gappy = false;
 
 	for (m = maps_it_iter_first(&d->maps, s, l); m;
 	     m = maps_it_iter_next(m, s, l)) {
-		if (m->start > next)
+		if (m->start > next) {
+			gappy = true;
 			top = max(top, gap_reach(d, next, m->start - 1));
-		if (present(m))
+		}
+		if (present(m)) {
 			top = max(top, leaf_reach(d, m, max(m->start, s),
 						  min(m->last, l)));
-		else
+		} else {
+			gappy = true;
 			top = max(top, gap_reach(d, max(m->start, s),
 						 min(m->last, l)));
+		}
 		if (!first && m->start <= s && present(m))
 			first = m;
 		if (m->last >= l) {
-			covered = true;
+			tail = m;
 			break;
 		}
 		next = m->last + 1;
 	}
-	if (!covered)
+	if (!tail) {
+		gappy = true;
 		top = max(top, gap_reach(d, next, l));
+	}
+	if (first) {
+		u64 leaf = leaf_reach(d, first, s, s);
+
+		*start = round_down(s, leaf);
+		if (!gappy && !d->leaves_unknown && *start == s &&
+		    present(tail)) {
+			leaf = leaf_reach(d, tail, l, l);
+			*last = max(l, round_down(l, leaf) + leaf - 1);
+			return;
+		}
+	}
 	if (check_add_overflow(round_down(l, PAGE_SIZE), top - 1, &end))
 		end = U64_MAX;
 	*last = max(l, end);
-	if (first)
-		*start = round_down(s, leaf_reach(d, first, s, s));
 }
 
 /* The same for an UNMAP, where nothing mapped there is -ENOENT. */

@@ -202,7 +202,7 @@ static int shared_check_free(struct istress_domain *d, u64 iova, u64 len)
 	for (off = 0; off < len; off += PAGE_SIZE) {
 		if (iommu_iova_to_phys(d->domain, iova + off)) {
 			dev_info_ratelimited(d->target->dev,
-					     "IOVA %#llx is already mapped in %s's domain; not mapping over it\n",
+					     "IOVA %#llx in %s's domain is mapped, and not by the session: not touching it\n",
 					     iova + off, d->target->name);
 			return -EADDRINUSE;
 		}
