@@ -7,6 +7,7 @@
 #include <linux/atomic.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -44,13 +45,17 @@ static void buf_free_chunks(struct istress_buf *buf)
 		if (buf->chunks[i])
 			__free_pages(buf->chunks[i], buf->chunk_order);
 	kvfree(buf->chunks);
-	atomic64_sub(buf->length, &istress_buf_bytes);
 }
 
 int istress_buf_alloc(u64 length, u64 chunk_size, int node,
 		      struct istress_buf **out)
 {
-	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+	/*
+	 * Fail rather than invoke the OOM killer on the host; charged to the
+	 * caller's memory cgroup like any memory it maps.
+	 */
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+		    __GFP_RETRY_MAYFAIL;
 	struct istress_buf *buf;
 	unsigned int order, i;
 	u64 nchunks;
@@ -75,6 +80,7 @@ int istress_buf_alloc(u64 length, u64 chunk_size, int node,
 		return -ENOMEM;
 	}
 
+	ret = -ENOMEM;
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		goto err_uncharge;
@@ -88,10 +94,12 @@ int istress_buf_alloc(u64 length, u64 chunk_size, int node,
 	buf->nchunks = nchunks;
 	buf->node = node;
 
-	/* Large chunks may need compaction; fail rather than OOM the host. */
-	if (order)
-		gfp |= __GFP_RETRY_MAYFAIL;
 	for (i = 0; i < nchunks; i++) {
+		/* Gigabytes take a while: let a killed caller go. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto err_free_chunks;
+		}
 		buf->chunks[i] = alloc_pages_node(node, gfp, order);
 		if (!buf->chunks[i])
 			goto err_free_chunks;
@@ -102,13 +110,11 @@ int istress_buf_alloc(u64 length, u64 chunk_size, int node,
 
 err_free_chunks:
 	buf_free_chunks(buf);
-	kfree(buf);
-	return -ENOMEM;
 err_free_buf:
 	kfree(buf);
 err_uncharge:
 	atomic64_sub(length, &istress_buf_bytes);
-	return -ENOMEM;
+	return ret;
 }
 
 static void buf_release(struct kref *ref)
@@ -117,6 +123,7 @@ static void buf_release(struct kref *ref)
 
 	WARN_ON_ONCE(atomic_read(&buf->nmapped));
 	buf_free_chunks(buf);
+	atomic64_sub(buf->length, &istress_buf_bytes);
 	kfree(buf);
 }
 

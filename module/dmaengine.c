@@ -320,13 +320,14 @@ static int chan_take(const char *name, struct istress_target **out)
 	 * under the target lock before it uses the channel.
 	 */
 	if (!taken) {
-		bus_unregister_notifier(dev->bus, &c->unbind);
 		ret = -ENODEV;
-		goto err_free;
+		goto err_unregister;
 	}
 	*out = t;
 	return 0;
 
+err_unregister:
+	bus_unregister_notifier(dev->bus, &c->unbind);
 err_free:
 	put_device(dev);
 	kfree(c);

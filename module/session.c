@@ -27,12 +27,27 @@ struct istress_session {
 	unsigned long next_pgoff;
 };
 
+/*
+ * An id names its object for the session only once the ioctl that made it
+ * has copied its answer back, as in iommufd: until then lookups, FREE and
+ * DESTROY do not see it, and a failed copy takes it back again. Objects
+ * carry this mark in the session's xarrays once published.
+ */
+#define ISTRESS_PUBLISHED	XA_MARK_1
+
+/* The published object @id of @xa, or NULL; under the session lock. */
+static void *lookup(struct istress_session *s, struct xarray *xa, u32 id)
+{
+	lockdep_assert_held(&s->lock);
+	return xa_get_mark(xa, id, ISTRESS_PUBLISHED) ? xa_load(xa, id) : NULL;
+}
+
 static struct istress_buf *get_buf(struct istress_session *s, u32 id)
 {
 	struct istress_buf *buf;
 
 	mutex_lock(&s->lock);
-	buf = xa_load(&s->bufs, id);
+	buf = lookup(s, &s->bufs, id);
 	if (buf)
 		istress_buf_get(buf);
 	mutex_unlock(&s->lock);
@@ -44,7 +59,7 @@ static struct istress_domain *get_domain(struct istress_session *s, u32 id)
 	struct istress_domain *d;
 
 	mutex_lock(&s->lock);
-	d = xa_load(&s->domains, id);
+	d = lookup(s, &s->domains, id);
 	if (d)
 		istress_domain_get(d);
 	mutex_unlock(&s->lock);
@@ -92,10 +107,7 @@ static int do_buf_alloc(struct istress_session *s, void *p)
 	if (ret)
 		return ret;
 
-	/*
-	 * Once the id is in the xarray, a BUF_FREE of it may drop the buffer:
-	 * the answer is written before the lock goes.
-	 */
+	/* Not published yet: nothing else can reach the buffer by its id. */
 	mutex_lock(&s->lock);
 	ret = xa_alloc(&s->bufs, &id, buf, xa_limit_31b, GFP_KERNEL);
 	if (!ret) {
@@ -114,6 +126,37 @@ static int do_buf_alloc(struct istress_session *s, void *p)
 	return 0;
 }
 
+/*
+ * Publishes the object an ioctl made once its answer reached the caller,
+ * or takes it back when it did not: the caller could never name it.
+ */
+static void finish_new(struct istress_session *s, struct xarray *xa, u32 id,
+		       bool answered, void (*put)(void *obj))
+{
+	void *obj = NULL;
+
+	mutex_lock(&s->lock);
+	if (answered)
+		xa_set_mark(xa, id, ISTRESS_PUBLISHED);
+	else
+		obj = xa_erase(xa, id);
+	mutex_unlock(&s->lock);
+	if (obj)
+		put(obj);
+}
+
+static void put_buf(void *obj)
+{
+	istress_buf_put(obj);
+}
+
+static void finish_buf_alloc(struct istress_session *s, void *p, bool answered)
+{
+	struct iommu_stress_buf_alloc *arg = p;
+
+	finish_new(s, &s->bufs, arg->buf_id, answered, put_buf);
+}
+
 static int do_buf_free(struct istress_session *s, void *p)
 {
 	struct iommu_stress_buf_free *arg = p;
@@ -125,7 +168,7 @@ static int do_buf_free(struct istress_session *s, void *p)
 	if (arg->__reserved)
 		return -EINVAL;
 	mutex_lock(&s->lock);
-	buf = xa_load(&s->bufs, arg->buf_id);
+	buf = lookup(s, &s->bufs, arg->buf_id);
 	if (!buf)
 		ret = -ENOENT;
 	else if (atomic_read(&buf->nmapped))
@@ -150,9 +193,8 @@ static int do_domain_create(struct istress_session *s, void *p)
 	if (ret)
 		return ret;
 	/*
-	 * Once the id is in the xarray, a DOMAIN_DESTROY of it may free the
-	 * domain: the answer is copied before the lock goes. (The ioctl
-	 * writes the caller's size back over the copied one.)
+	 * Not published yet: nothing else can reach the domain by its id.
+	 * (The ioctl writes the caller's size back over the copied one.)
 	 */
 	mutex_lock(&s->lock);
 	ret = xa_alloc(&s->domains, &id, d, xa_limit_31b, GFP_KERNEL);
@@ -169,6 +211,19 @@ static int do_domain_create(struct istress_session *s, void *p)
 	return 0;
 }
 
+static void put_domain(void *obj)
+{
+	istress_domain_put(obj);
+}
+
+static void finish_domain_create(struct istress_session *s, void *p,
+				 bool answered)
+{
+	struct iommu_stress_domain_create *arg = p;
+
+	finish_new(s, &s->domains, arg->domain_id, answered, put_domain);
+}
+
 static int do_domain_destroy(struct istress_session *s, void *p)
 {
 	struct iommu_stress_domain_destroy *arg = p;
@@ -179,7 +234,9 @@ static int do_domain_destroy(struct istress_session *s, void *p)
 	if (arg->__reserved)
 		return -EINVAL;
 	mutex_lock(&s->lock);
-	d = xa_erase(&s->domains, arg->domain_id);
+	d = lookup(s, &s->domains, arg->domain_id);
+	if (d)
+		xa_erase(&s->domains, arg->domain_id);
 	mutex_unlock(&s->lock);
 	if (!d)
 		return -ENOENT;
@@ -270,7 +327,7 @@ static int do_iova_to_phys(struct istress_session *s, void *p)
 		goto out;
 	arg->out_flags |= IOMMU_STRESS_I2P_MAPPED;
 	mutex_lock(&s->lock);
-	xa_for_each(&s->bufs, id, buf) {
+	xa_for_each_marked(&s->bufs, id, buf, ISTRESS_PUBLISHED) {
 		if (istress_buf_contains(buf, phys, &arg->offset)) {
 			arg->out_flags |= IOMMU_STRESS_I2P_OURS;
 			arg->buf_id = id;
@@ -302,38 +359,44 @@ struct istress_ioctl_op {
 	size_t size;		/* the struct as this module knows it */
 	size_t min_size;	/* the smallest size a caller may pass */
 	int (*fn)(struct istress_session *s, void *arg);
+	/* For ioctls that make an object: whether the answer got back. */
+	void (*finish)(struct istress_session *s, void *arg, bool answered);
 };
 
-/* A struct that grew: callers compiled before may stop at @_last. */
-#define IOCTL_OP_GREW(_ioctl, _fn, _struct, _last)			\
+/*
+ * One line per ioctl: its handler, its argument struct, and the last field
+ * a caller must pass: the struct's end as first published. Callers built
+ * against an older header may stop there; fields added later read as 0.
+ */
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
+	IOCTL_OP_NEW(_ioctl, _fn, NULL, _struct, _last)
+/* The same for an ioctl that makes an object, published by @_finish. */
+#define IOCTL_OP_NEW(_ioctl, _fn, _finish, _struct, _last)		\
 	[_IOC_NR(_ioctl)] = {						\
 		.size = sizeof(struct _struct),				\
 		.min_size = offsetofend(struct _struct, _last),		\
 		.fn = _fn,						\
-	}
-/* As first published: the whole struct is required. */
-#define IOCTL_OP(_ioctl, _fn, _struct)					\
-	[_IOC_NR(_ioctl)] = {						\
-		.size = sizeof(struct _struct),				\
-		.min_size = sizeof(struct _struct),			\
-		.fn = _fn,						\
+		.finish = _finish,					\
 	}
 
 static const struct istress_ioctl_op istress_ioctl_ops[] = {
-	IOCTL_OP(IOMMU_STRESS_INFO, do_info, iommu_stress_info),
-	IOCTL_OP(IOMMU_STRESS_BUF_ALLOC, do_buf_alloc, iommu_stress_buf_alloc),
-	IOCTL_OP(IOMMU_STRESS_BUF_FREE, do_buf_free, iommu_stress_buf_free),
-	IOCTL_OP_GREW(IOMMU_STRESS_DOMAIN_CREATE, do_domain_create,
-		      iommu_stress_domain_create, intel_ecap),
+	IOCTL_OP(IOMMU_STRESS_INFO, do_info, iommu_stress_info, targets),
+	IOCTL_OP_NEW(IOMMU_STRESS_BUF_ALLOC, do_buf_alloc, finish_buf_alloc,
+		     iommu_stress_buf_alloc, mmap_offset),
+	IOCTL_OP(IOMMU_STRESS_BUF_FREE, do_buf_free, iommu_stress_buf_free,
+		 __reserved),
+	IOCTL_OP_NEW(IOMMU_STRESS_DOMAIN_CREATE, do_domain_create,
+		     finish_domain_create, iommu_stress_domain_create,
+		     intel_ecap),
 	IOCTL_OP(IOMMU_STRESS_DOMAIN_DESTROY, do_domain_destroy,
-		 iommu_stress_domain_destroy),
-	IOCTL_OP(IOMMU_STRESS_MAP, do_map, iommu_stress_map),
-	IOCTL_OP_GREW(IOMMU_STRESS_UNMAP, do_unmap, iommu_stress_unmap, ns),
+		 iommu_stress_domain_destroy, __reserved),
+	IOCTL_OP(IOMMU_STRESS_MAP, do_map, iommu_stress_map, ns),
+	IOCTL_OP(IOMMU_STRESS_UNMAP, do_unmap, iommu_stress_unmap, ns),
 	IOCTL_OP(IOMMU_STRESS_IOVA_TO_PHYS, do_iova_to_phys,
-		 iommu_stress_iova_to_phys),
-	IOCTL_OP(IOMMU_STRESS_DMA, do_dma, iommu_stress_dma),
+		 iommu_stress_iova_to_phys, offset),
+	IOCTL_OP(IOMMU_STRESS_DMA, do_dma, iommu_stress_dma, ns),
 	IOCTL_OP(IOMMU_STRESS_TARGET_QUERY, do_target_query,
-		 iommu_stress_target_query),
+		 iommu_stress_target_query, driver),
 };
 
 static long istress_ioctl(struct file *filp, unsigned int cmd,
@@ -370,6 +433,8 @@ static long istress_ioctl(struct file *filp, unsigned int cmd,
 	*(u32 *)karg = usize;
 	if (copy_to_user(up, karg, min_t(size_t, usize, op->size)))
 		ret = -EFAULT;
+	if (op->finish)
+		op->finish(filp->private_data, karg, !ret);
 out:
 	kfree(karg);
 	return ret;
@@ -383,7 +448,7 @@ static int istress_mmap(struct file *filp, struct vm_area_struct *vma)
 	int ret;
 
 	mutex_lock(&s->lock);
-	xa_for_each(&s->bufs, id, buf) {
+	xa_for_each_marked(&s->bufs, id, buf, ISTRESS_PUBLISHED) {
 		if (vma->vm_pgoff >= buf->mmap_pgoff &&
 		    vma->vm_pgoff - buf->mmap_pgoff <
 		    buf->length >> PAGE_SHIFT) {

@@ -288,6 +288,53 @@ static int case_timeout(void)
 	return err ? err : target_usable();
 }
 
+/*
+ * DOMAIN_CREATE and BUF_ALLOC whose answer cannot be copied back (the
+ * argument sits on a read-only page): EFAULT, and the object is taken
+ * back, since the caller could never name it.
+ */
+static int case_efault(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct iommu_stress_buf_free f = { .size = sizeof(f) };
+	struct iommu_stress_domain_create *dc;
+	struct iommu_stress_buf_alloc *ba;
+	struct sess s = { .fd = open(IOMMU_STRESS_DEVICE, O_RDWR) };
+	unsigned char *p;
+	int err;
+
+	if (s.fd < 0)
+		return errno;
+	p = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	dc = (void *)p;
+	ba = (void *)(p + 1024);
+	err = edu_target(s.fd, s.target);
+	dc->size = sizeof(*dc);
+	strcpy(dc->target, s.target);
+	*ba = (struct iommu_stress_buf_alloc){
+		.size = sizeof(*ba), .length = SZ_4K,
+		.chunk_size = IOMMU_STRESS_CHUNK_4K, .node = IOMMU_STRESS_NODE_ANY,
+	};
+	if (!err && mprotect(p, (size_t)pg, PROT_READ))
+		err = errno;
+	if (!err && call(s.fd, IOMMU_STRESS_DOMAIN_CREATE, dc) != EFAULT)
+		err = EPROTO;
+	if (!err && call(s.fd, IOMMU_STRESS_BUF_ALLOC, ba) != EFAULT)
+		err = EPROTO;
+	/* Nothing was left: the target is free, no buffer has an id. */
+	if (!err)
+		err = create(&s, s.target);
+	f.buf_id = 0;
+	if (!err && call(s.fd, IOMMU_STRESS_BUF_FREE, &f) != ENOENT)
+		err = EEXIST;
+	munmap(p, (size_t)pg);
+	close(s.fd);
+	return err ? err : target_usable();
+}
+
 static const struct {
 	const char *name;
 	const char *desc;
@@ -298,6 +345,7 @@ static const struct {
 	{ "fork", "fork: the child's writes reach DMA, mmap outlives the fd", case_fork },
 	{ "close-busy", "close with live mappings, parked unmaps, a freed buffer", case_close_busy },
 	{ "remove", "PCI device removed under a session, then rescanned", case_remove },
+	{ "efault", "an answer that cannot be copied back takes its object back", case_efault },
 	{ "timeout", "a timed-out DMA retires the device until it is re-probed", case_timeout },
 };
 

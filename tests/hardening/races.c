@@ -401,9 +401,9 @@ static int first_create(struct first_call *c)
 }
 
 /*
- * A DOMAIN_DESTROY of the id a DOMAIN_CREATE has just handed out, while
- * that CREATE is still on its way out: its answer must describe the
- * domain it made, not freed memory.
+ * A DOMAIN_DESTROY of the id a DOMAIN_CREATE is about to hand out, while
+ * that CREATE is still on its way out: the id names nothing until the
+ * answer is back (ENOENT), and the answer describes the domain it made.
  */
 static int case_create_destroy(void)
 {
@@ -423,7 +423,7 @@ static int case_create_destroy(void)
 	if (!err)
 		err = report("DOMAIN_CREATE", a.err, 0);
 	if (!err)
-		err = report("DOMAIN_DESTROY of its id", b, 0);
+		err = report("DOMAIN_DESTROY of its id, not yet answered", b, ENOENT);
 	if (!err && (s.dom.domain_id != 0 || !(s.dom.pgsize_bitmap & SZ_4K) ||
 		     strncmp(s.dom.target, "edu:", 4))) {
 		printf("# DOMAIN_CREATE answered id %u, page sizes %#llx, target '%.20s'\n",
@@ -449,8 +449,9 @@ static int first_alloc(struct first_call *c)
 }
 
 /*
- * A BUF_FREE of the id a BUF_ALLOC has just handed out: the ALLOC's
- * answer (its mmap offset) must not be read from the freed buffer.
+ * A BUF_FREE of the id a BUF_ALLOC is about to hand out: the id names
+ * nothing until the answer is back (ENOENT), and the answer (its mmap
+ * offset) is the buffer's own.
  */
 static int case_alloc_free(void)
 {
@@ -474,7 +475,7 @@ static int case_alloc_free(void)
 	if (!err)
 		err = report("BUF_ALLOC", a.err, 0);
 	if (!err)
-		err = report("BUF_FREE of its id", b, 0);
+		err = report("BUF_FREE of its id, not yet answered", b, ENOENT);
 	if (!err && (s.buf.buf_id != f.buf_id || s.buf.mmap_offset != SZ_4K)) {
 		printf("# BUF_ALLOC answered id %u, mmap offset %#llx; expected %u, 0x1000\n",
 		       s.buf.buf_id, (unsigned long long)s.buf.mmap_offset,
