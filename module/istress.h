@@ -23,7 +23,7 @@
 #include <linux/xarray.h>
 #include <linux/iommu_stress.h>
 
-#define ISTRESS_VERSION		"0.1.0"
+#define ISTRESS_VERSION		"0.2.0"
 
 struct istress_target;
 

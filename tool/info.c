@@ -51,6 +51,7 @@ static void domain_lines(FILE *f, int fd, const char *name)
 
 	if (dev_domain_create(fd, name, 0, 0, &d))
 		return;
+	target_read_iommu_caps(&d);
 	shared = !!(d.out_flags & IOMMU_STRESS_DOMAIN_SHARED);
 	fprintf(f, "    iommu %s (%s), pgsize_bitmap %#llx, aperture [%#llx, %#llx]\n",
 		d.iommu_driver, d.iommu_name,

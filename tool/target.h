@@ -22,6 +22,12 @@ struct target {
 };
 
 const char *target_backend_name(uint32_t backend);
+/*
+ * Fills @d's Intel cap/ecap from the IOMMU's own sysfs group
+ * (/sys/class/iommu/<iommu_name>/intel-iommu/) where the module did not
+ * report them; leaves @d as it is elsewhere.
+ */
+void target_read_iommu_caps(struct iommu_stress_domain_create *d);
 /* The names sysfs gives IOMMU group types: "identity", "DMA", "DMA-FQ", ... */
 const char *target_domain_type_name(uint32_t type);
 /*

@@ -122,7 +122,11 @@ struct iommu_stress_buf_free {
 };
 
 /* DOMAIN_CREATE output flags. */
-#define IOMMU_STRESS_DOMAIN_INTEL_CAPS	(1U << 0)	/* cap/ecap valid */
+/*
+ * cap/ecap valid. Modules since 0.2 leave them to the tool, which reads
+ * /sys/class/iommu/<iommu_name>/intel-iommu/{cap,ecap}.
+ */
+#define IOMMU_STRESS_DOMAIN_INTEL_CAPS	(1U << 0)
 #define IOMMU_STRESS_DOMAIN_SHARED	(1U << 1)	/* the device's own domain */
 /*
  * Shared domains: DMA reads of IOVAs the session has not mapped are
