@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,32 +120,28 @@ static const char *ioctl_name(unsigned long cmd)
 	}
 }
 
-/* Per thread: a pattern probing what a driver refuses expects errors. */
-static _Thread_local int quiet;
-
-int dev_set_quiet(int on)
-{
-	int old = quiet;
-
-	quiet = on;
-	return old;
-}
-
 static void say_refused(unsigned long cmd, const char *what, int err)
 {
 	fprintf(stderr, "iommu-stress: %s %s: %s (%s)\n", ioctl_name(cmd),
 		what, dev_errno_hint(cmd, err), strerror(err));
 }
 
-static int do_ioctl(int fd, unsigned long cmd, void *arg, const char *what)
+/* The ioctl; on failure -errno, said on stderr when @report. */
+static int ioctl_as(int fd, unsigned long cmd, void *arg, const char *what,
+		    bool report)
 {
 	if (dev_sys->ioctl(fd, cmd, arg) == 0)
 		return 0;
 	int err = errno;
 
-	if (!quiet)
+	if (report)
 		say_refused(cmd, what, err);
 	return -err;
+}
+
+static int do_ioctl(int fd, unsigned long cmd, void *arg, const char *what)
+{
+	return ioctl_as(fd, cmd, arg, what, true);
 }
 
 /* Copies a target name into an ioctl's name field; -EINVAL (printed) if too long. */
@@ -187,8 +184,8 @@ int dev_info(int fd, struct iommu_stress_info *info)
 	return do_ioctl(fd, IOMMU_STRESS_INFO, info, "");
 }
 
-int dev_buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
-		  struct dev_buf *buf)
+static int buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
+		     struct dev_buf *buf, bool report)
 {
 	struct iommu_stress_buf_alloc a = {
 		.size = sizeof(a), .length = length, .chunk_size = chunk,
@@ -199,7 +196,7 @@ int dev_buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
 
 	snprintf(what, sizeof(what), "of %llu bytes in %llu-byte chunks",
 		 (unsigned long long)length, (unsigned long long)chunk);
-	ret = do_ioctl(fd, IOMMU_STRESS_BUF_ALLOC, &a, what);
+	ret = ioctl_as(fd, IOMMU_STRESS_BUF_ALLOC, &a, what, report);
 	if (ret)
 		return ret;
 	buf->id = a.buf_id;
@@ -216,6 +213,18 @@ int dev_buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
 		return -err;
 	}
 	return 0;
+}
+
+int dev_buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
+		  struct dev_buf *buf)
+{
+	return buf_alloc(fd, length, chunk, node, buf, true);
+}
+
+int __dev_buf_alloc(int fd, uint64_t length, uint64_t chunk, int node,
+		    struct dev_buf *buf)
+{
+	return buf_alloc(fd, length, chunk, node, buf, false);
 }
 
 void dev_buf_unmap(struct dev_buf *buf)
@@ -239,7 +248,7 @@ int dev_target_query(int fd, const char *name,
 		     struct iommu_stress_target_query *out)
 {
 	char what[96];
-	int old, ret;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->size = sizeof(*out);
@@ -247,11 +256,9 @@ int dev_target_query(int fd, const char *name,
 	if (ret)
 		return ret;
 	snprintf(what, sizeof(what), "of %s", name);
-	old = dev_set_quiet(1);
-	ret = do_ioctl(fd, IOMMU_STRESS_TARGET_QUERY, out, what);
-	dev_set_quiet(old);
+	ret = ioctl_as(fd, IOMMU_STRESS_TARGET_QUERY, out, what, false);
 	/* A module from before TARGET_QUERY: the caller falls back to INFO. */
-	if (ret && ret != -ENOTTY && !old)
+	if (ret && ret != -ENOTTY)
 		say_refused(IOMMU_STRESS_TARGET_QUERY, what, -ret);
 	return ret;
 }
@@ -287,9 +294,9 @@ int dev_domain_destroy(int fd, uint32_t domain_id)
 	return do_ioctl(fd, IOMMU_STRESS_DOMAIN_DESTROY, &d, "");
 }
 
-int dev_map(int fd, uint32_t domain_id, const struct dev_buf *buf,
-	    uint64_t iova, uint64_t offset, uint64_t length, uint32_t flags,
-	    uint64_t *ns)
+static int map_as(int fd, uint32_t domain_id, const struct dev_buf *buf,
+		  uint64_t iova, uint64_t offset, uint64_t length,
+		  uint32_t flags, uint64_t *ns, bool report)
 {
 	struct iommu_stress_map m = {
 		.size = sizeof(m), .flags = flags, .domain_id = domain_id,
@@ -302,15 +309,31 @@ int dev_map(int fd, uint32_t domain_id, const struct dev_buf *buf,
 
 	snprintf(what, sizeof(what), "[%#llx, %#llx)", (unsigned long long)iova,
 		 (unsigned long long)(iova + length));
-	ret = do_ioctl(fd, IOMMU_STRESS_MAP, &m, what);
+	ret = ioctl_as(fd, IOMMU_STRESS_MAP, &m, what, report);
 	if (!ret && ns)
 		*ns = m.ns;
 	return ret;
 }
 
-int dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
-	      uint32_t flags, uint64_t *unmapped, uint64_t *ns,
-	      uint32_t *out_flags)
+int dev_map(int fd, uint32_t domain_id, const struct dev_buf *buf,
+	    uint64_t iova, uint64_t offset, uint64_t length, uint32_t flags,
+	    uint64_t *ns)
+{
+	return map_as(fd, domain_id, buf, iova, offset, length, flags, ns,
+		      true);
+}
+
+int __dev_map(int fd, uint32_t domain_id, const struct dev_buf *buf,
+	      uint64_t iova, uint64_t offset, uint64_t length, uint32_t flags,
+	      uint64_t *ns)
+{
+	return map_as(fd, domain_id, buf, iova, offset, length, flags, ns,
+		      false);
+}
+
+static int unmap_as(int fd, uint32_t domain_id, uint64_t iova,
+		    uint64_t length, uint32_t flags, uint64_t *unmapped,
+		    uint64_t *ns, uint32_t *out_flags, bool report)
 {
 	struct iommu_stress_unmap u = {
 		.size = sizeof(u), .flags = flags, .domain_id = domain_id,
@@ -321,7 +344,7 @@ int dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 
 	snprintf(what, sizeof(what), "[%#llx, %#llx)", (unsigned long long)iova,
 		 (unsigned long long)(iova + length));
-	ret = do_ioctl(fd, IOMMU_STRESS_UNMAP, &u, what);
+	ret = ioctl_as(fd, IOMMU_STRESS_UNMAP, &u, what, report);
 	if (!ret) {
 		if (unmapped)
 			*unmapped = u.unmapped;
@@ -331,6 +354,22 @@ int dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 			*out_flags = u.out_flags;
 	}
 	return ret;
+}
+
+int dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
+	      uint32_t flags, uint64_t *unmapped, uint64_t *ns,
+	      uint32_t *out_flags)
+{
+	return unmap_as(fd, domain_id, iova, length, flags, unmapped, ns,
+			out_flags, true);
+}
+
+int __dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
+		uint32_t flags, uint64_t *unmapped, uint64_t *ns,
+		uint32_t *out_flags)
+{
+	return unmap_as(fd, domain_id, iova, length, flags, unmapped, ns,
+			out_flags, false);
 }
 
 int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,

@@ -4,6 +4,7 @@
  * timing, counting and reporting every pattern needs done the same way.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,13 +23,14 @@ static void fill(struct dev_buf *buf)
 	}
 }
 
-int wk_buf_alloc(struct worker *w, uint64_t len, uint64_t chunk,
-		 struct dev_buf *buf)
+static int buf_alloc(struct worker *w, uint64_t len, uint64_t chunk,
+		     struct dev_buf *buf, bool report)
 {
 	struct session *s = w->s;
 	int ret;
 
-	ret = dev_buf_alloc(s->fd, len, chunk, place_buffer_node(), buf);
+	ret = report ? dev_buf_alloc(s->fd, len, chunk, place_buffer_node(), buf) :
+		       __dev_buf_alloc(s->fd, len, chunk, place_buffer_node(), buf);
 	if (ret)
 		return ret;
 	fill(buf);
@@ -39,19 +41,32 @@ int wk_buf_alloc(struct worker *w, uint64_t len, uint64_t chunk,
 	return 0;
 }
 
+int wk_buf_alloc(struct worker *w, uint64_t len, uint64_t chunk,
+		 struct dev_buf *buf)
+{
+	return buf_alloc(w, len, chunk, buf, true);
+}
+
+int wk_buf_alloc_try(struct worker *w, uint64_t len, uint64_t chunk,
+		     struct dev_buf *buf)
+{
+	return buf_alloc(w, len, chunk, buf, false);
+}
+
 static void count_op(struct worker *w)
 {
 	atomic_fetch_add_explicit(&w->s->prog_ops, 1, memory_order_relaxed);
 }
 
 static int do_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
-		  uint64_t offset, uint64_t len, uint32_t flags)
+		  uint64_t offset, uint64_t len, uint32_t flags, bool report)
 {
 	uint64_t ns;
 	int ret;
 
-	ret = dev_map(w->s->fd, w->s->dom.domain_id, buf, iova, offset, len,
-		      flags, &ns);
+	ret = (report ? dev_map : __dev_map)(w->s->fd, w->s->dom.domain_id,
+					     buf, iova, offset, len, flags,
+					     &ns);
 	if (ret)
 		return ret;
 	lat_add(&w->st.map, ns);
@@ -64,7 +79,7 @@ static int do_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
 int wk_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
 	   uint64_t offset, uint64_t len)
 {
-	return do_map(w, buf, iova, offset, len, 0);
+	return do_map(w, buf, iova, offset, len, 0, true);
 }
 
 int wk_need_overlap(struct worker *w)
@@ -82,26 +97,25 @@ int wk_need_overlap(struct worker *w)
 int wk_map_overlap(struct worker *w, const struct dev_buf *buf,
 		   uint64_t iova, uint64_t offset, uint64_t len)
 {
-	int old, ret = wk_need_overlap(w);
+	int ret = wk_need_overlap(w);
 
 	if (ret)
 		return ret;
-	old = dev_set_quiet(1);
-	ret = do_map(w, buf, iova, offset, len, IOMMU_STRESS_MAP_OVERLAP);
-	dev_set_quiet(old);
-	return ret;
+	return do_map(w, buf, iova, offset, len, IOMMU_STRESS_MAP_OVERLAP,
+		      false);
 }
 
 static int do_unmap(struct worker *w, uint64_t iova, uint64_t len,
-		    uint64_t *unmapped)
+		    uint64_t *unmapped, bool report)
 {
 	uint32_t flags = w->s->opts->skip_flush ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0;
 	uint64_t done, ns;
 	uint32_t out;
 	int ret;
 
-	ret = dev_unmap(w->s->fd, w->s->dom.domain_id, iova, len, flags,
-			&done, &ns, &out);
+	ret = (report ? dev_unmap : __dev_unmap)(w->s->fd, w->s->dom.domain_id,
+						 iova, len, flags, &done, &ns,
+						 &out);
 	if (ret)
 		return ret;
 	lat_add(&w->st.unmap, ns);
@@ -122,17 +136,13 @@ static int do_unmap(struct worker *w, uint64_t iova, uint64_t len,
 
 int wk_unmap(struct worker *w, uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
-	return do_unmap(w, iova, len, unmapped);
+	return do_unmap(w, iova, len, unmapped, true);
 }
 
 int wk_unmap_try(struct worker *w, uint64_t iova, uint64_t len,
 		 uint64_t *unmapped)
 {
-	int old = dev_set_quiet(1), ret;
-
-	ret = do_unmap(w, iova, len, unmapped);
-	dev_set_quiet(old);
-	return ret;
+	return do_unmap(w, iova, len, unmapped, false);
 }
 
 /*

@@ -338,7 +338,7 @@ static int want_1g(struct worker *w, struct churn *ch, struct churn_cfg *cfg)
 {
 	struct session *s = w->s;
 	uint64_t len = (cfg->size + SZ_1G + SZ_1G - 1) & ~(SZ_1G - 1);
-	int old, ret;
+	int ret;
 
 	if (!(s->dom.pgsize_bitmap & SZ_1G) || cfg->size < SZ_1G) {
 		if (!w->id)
@@ -347,9 +347,7 @@ static int want_1g(struct worker *w, struct churn *ch, struct churn_cfg *cfg)
 				   "the IOMMU has no 1G pages");
 		return 0;
 	}
-	old = dev_set_quiet(1);
-	ret = wk_buf_alloc(w, len, IOMMU_STRESS_CHUNK_1G, &ch->buf);
-	dev_set_quiet(old);
+	ret = wk_buf_alloc_try(w, len, IOMMU_STRESS_CHUNK_1G, &ch->buf);
 	if (ret) {
 		if (!w->id)
 			wk_observe(w, "churn: 1G maps", "not used: BUF_ALLOC of 1G chunks: %s",

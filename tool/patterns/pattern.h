@@ -69,6 +69,9 @@ uint64_t pattern_opt(const struct worker *w, const char *name);
 /* A buffer whose every page carries its signature, on the run's node. */
 int wk_buf_alloc(struct worker *w, uint64_t len, uint64_t chunk,
 		 struct dev_buf *buf);
+/* As wk_buf_alloc, but a refusal is returned as -errno, not printed. */
+int wk_buf_alloc_try(struct worker *w, uint64_t len, uint64_t chunk,
+		     struct dev_buf *buf);
 int wk_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
 	   uint64_t offset, uint64_t len);
 /*

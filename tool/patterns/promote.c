@@ -96,10 +96,7 @@ static int promote_setup(struct worker *w)
 	pr->nrot = pr->nblocks + 2;
 	chunk = big == SZ_1G ? IOMMU_STRESS_CHUNK_1G : IOMMU_STRESS_CHUNK_2M;
 	if (big == SZ_1G) {
-		int old = dev_set_quiet(1);
-
-		ret = wk_buf_alloc(w, pr->nrot * big, chunk, &pr->buf);
-		dev_set_quiet(old);
+		ret = wk_buf_alloc_try(w, pr->nrot * big, chunk, &pr->buf);
 		if (ret == -EOPNOTSUPP || ret == -ENOMEM)
 			return wk_unsupported(w, "no 1G-contiguous memory for a 1G superpage (BUF_ALLOC of 1G chunks: %s)",
 					      strerror(-ret));
