@@ -231,18 +231,15 @@ static int dma_failed(struct worker *w, uint64_t iova, int expect_unmapped,
 /*
  * A check of an unmapped IOVA in a shared domain that does not take such
  * reads (the module would refuse it with EACCES): no DMA, only a count,
- * apart from dma_checks. SIG_OK, because callers stop on a negative
- * return and otherwise only count: none takes SIG_OK from such a check
- * as proof that the IOVA faulted (overmap's and churn's verdicts come
- * from case_bad, which this leaves alone). What the check would catch,
- * a translation left behind by an unmap, still shows when the IOVA is
- * mapped again to other pages and read back.
+ * apart from dma_checks. What the check would catch, a translation left
+ * behind by an unmap, still shows when the IOVA is mapped again to other
+ * pages and read back.
  */
 static int skip_unmapped(struct worker *w)
 {
 	w->st.unmapped_unchecked++;
 	w->st.case_unchecked[w->cur_case]++;
-	return SIG_OK;
+	return WK_UNCHECKED;
 }
 
 int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,

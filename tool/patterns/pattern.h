@@ -100,9 +100,9 @@ int wk_unmap_try(struct worker *w, uint64_t iova, uint64_t len,
  * fails the transfer on a DMA engine; our signature means a stale
  * translation). Returns the class (SIG_OK, ...) or a negative errno.
  * With @buf NULL in a shared domain that refuses reads of unmapped IOVAs
- * nothing is read: SIG_OK, counted as unchecked. So SIG_OK from such a
- * check never proves that the IOVA faulted.
+ * nothing is read: WK_UNCHECKED, counted as unchecked, never as a result.
  */
+#define WK_UNCHECKED	SIG_NR_CLASSES
 int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 	     uint64_t offset, const char *phase);
 /* The driver's own walk of @iova: 1 mapped, 0 not, or -errno. */
