@@ -15,12 +15,17 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CC ?= cc
 CFLAGS ?= -O2 -g
+# The tool's layers, each using only those below it: lib/ (the module's
+# ioctls, JSON, statistics, signatures), core/ (options, targets, NUMA
+# placement, sessions, the engine and its workers, the pattern registry),
+# patterns/ and report/; main.c and info.c on top.
+TOOL_DIRS := tool tool/lib tool/core tool/report
 TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-	       -Iinclude/uapi -Itool $(CFLAGS)
+	       -Iinclude/uapi $(addprefix -I,$(TOOL_DIRS)) $(CFLAGS)
 # libnuma for --node/--cpus; its static archive comes with libnuma-dev.
 TOOL_LDLIBS := -lnuma -lpthread -lm
-TOOL_SRCS := $(filter-out tool/main.c,$(wildcard tool/*.c tool/patterns/*.c))
-TOOL_HDRS := $(wildcard tool/*.h tool/patterns/*.h) include/uapi/linux/iommu_stress.h
+TOOL_SRCS := $(filter-out tool/main.c,$(wildcard $(addsuffix /*.c,$(TOOL_DIRS)) tool/patterns/*.c))
+TOOL_HDRS := $(wildcard $(addsuffix /*.h,$(TOOL_DIRS)) tool/patterns/*.h) include/uapi/linux/iommu_stress.h
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 
 .PHONY: all module probes tool tool-static check test test-seed repro hardening clean
