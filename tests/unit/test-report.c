@@ -365,6 +365,9 @@ static void options_parse(void)
 	CHECK(o.window_start == 4 * SZ_1G && o.window_len == 64 * SZ_1G);
 	CHECK(!unit_parse("reuse", "--iova-window 0x100000000:1T", &o));
 	CHECK(o.window_start == 4 * SZ_1G && o.window_len == 1ull << 40);
+	/* The ends of a declared range are in it. */
+	CHECK(!unit_parse("grow", "--window 1", &o) && o.popt[0] == 1);
+	CHECK(!unit_parse("grow", "--window 64", &o) && o.popt[0] == 64);
 }
 
 static void bad_options_are_refused(void)
@@ -384,6 +387,11 @@ static void bad_options_are_refused(void)
 	stderr = fopen("/dev/null", "w");
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(unit_parse("promote", bad[i], &o) == -1);
+	/* Pattern options outside their declared range, at both ends. */
+	CHECK(unit_parse("grow", "--window 0", &o) == -1);
+	CHECK(unit_parse("grow", "--window 65", &o) == -1);
+	CHECK(unit_parse("reuse", "--slots 0", &o) == -1);
+	CHECK(unit_parse("churn", "--ops 0", &o) == -1);
 	fclose(stderr);
 	stderr = saved;
 }

@@ -139,6 +139,14 @@ static int bad(const char *what, const char *val)
 	return -1;
 }
 
+static int out_of_range(const struct pattern_opt *po, const char *val)
+{
+	fprintf(stderr, "iommu-stress: --%s %s: must be from %llu to %llu\n",
+		po->name, val, (unsigned long long)po->min,
+		(unsigned long long)po->max);
+	return -1;
+}
+
 static int parse_common(int c, struct run_opts *o, int *iter_set)
 {
 	uint64_t v;
@@ -254,6 +262,8 @@ int opts_parse(int argc, char **argv, const struct pattern *p,
 			else if (po->parse ? po->parse(optarg, v) :
 				 opts_parse_u64(optarg, v))
 				return bad(po->name, optarg);
+			else if (*v < po->min || *v > po->max)
+				return out_of_range(po, optarg);
 			continue;
 		}
 		if (c == '?' || parse_common(c, o, &iter_set))

@@ -5,6 +5,7 @@
  * finds them.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,5 +83,8 @@ uint64_t pattern_opt(const struct worker *w, const char *name)
 	for (unsigned int i = 0; po && po[i].name && i < PATTERN_MAX_OPTS; i++)
 		if (!strcmp(po[i].name, name))
 			return w->s->opts->popt[i];
-	return 0;
+	/* A pattern asking for an option it does not declare: a bug. */
+	fprintf(stderr, "iommu-stress: %s has no option --%s\n",
+		w->s->pattern->name, name);
+	abort();
 }

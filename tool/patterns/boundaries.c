@@ -43,8 +43,9 @@ static const char *const boundaries_cases[] = {
 };
 
 static const struct pattern_opt boundaries_opts[] = {
-	{ "inside", NULL, "also unmap ranges ending or starting inside a superpage (see WARNING)", 0, NULL },
-	{ NULL, NULL, NULL, 0, NULL },
+	{ .name = "inside",
+	  .help = "also unmap ranges ending or starting inside a superpage (see WARNING)" },
+	{ NULL },
 };
 
 struct bd_range {

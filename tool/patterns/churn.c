@@ -302,8 +302,10 @@ static const char *const churn_cases[] = {
 };
 
 static const struct pattern_opt churn_opts[] = {
-	{ "ops", "N", "ops per thread and iteration (default 32)", 32, NULL },
-	{ NULL, NULL, NULL, 0, NULL },
+	{ .name = "ops", .arg = "N",
+	  .help = "ops per thread and iteration (default 32)",
+	  .def = 32, .min = 1, .max = 1 << 20 },
+	{ NULL },
 };
 
 /* What thread 0 needs of all threads to write the op log at the end. */

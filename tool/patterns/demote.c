@@ -48,8 +48,9 @@ static const char *const demote_cases[] = {
 };
 
 static const struct pattern_opt demote_opts[] = {
-	{ "inside", NULL, "also unmap a range starting inside a superpage (see WARNING)", 0, NULL },
-	{ NULL, NULL, NULL, 0, NULL },
+	{ .name = "inside",
+	  .help = "also unmap a range starting inside a superpage (see WARNING)" },
+	{ NULL },
 };
 
 struct dm_block {

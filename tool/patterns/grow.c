@@ -32,8 +32,10 @@ static const char *const grow_cases[] = {
 };
 
 static const struct pattern_opt grow_opts[] = {
-	{ "window", "N", "live mappings per thread before the oldest goes (default 4)", 4, NULL },
-	{ NULL, NULL, NULL, 0, NULL },
+	{ .name = "window", .arg = "N",
+	  .help = "live mappings per thread before the oldest goes (default 4)",
+	  .def = 4, .min = 1, .max = GR_MAX_WINDOW },
+	{ NULL },
 };
 
 struct gmap {
@@ -91,10 +93,6 @@ static int grow_setup(struct worker *w)
 		return -ENOMEM;
 	w->priv = g;
 	g->window = (unsigned int)pattern_opt(w, "window");
-	if (g->window < 1)
-		g->window = 1;
-	if (g->window > GR_MAX_WINDOW)
-		g->window = GR_MAX_WINDOW;
 	ret = find_slots(w, g);
 	if (ret)
 		return ret;

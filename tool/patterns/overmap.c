@@ -42,9 +42,10 @@ static const char *const overmap_cases[] = {
 };
 
 static const struct pattern_opt overmap_opts[] = {
-	{ "reverse", NULL, "also map 4K over a live 2M superpage (see WARNING)", 0, NULL },
-	{ "no-forward", NULL, "skip the 2M-over-4K direction", 0, NULL },
-	{ NULL, NULL, NULL, 0, NULL },
+	{ .name = "reverse",
+	  .help = "also map 4K over a live 2M superpage (see WARNING)" },
+	{ .name = "no-forward", .help = "skip the 2M-over-4K direction" },
+	{ NULL },
 };
 
 struct overmap {

@@ -17,12 +17,17 @@
 
 #include "run.h"
 
-/* A pattern's own option: --NAME [ARG], its value in run_opts.popt[]. */
+/*
+ * A pattern's own option: --NAME [ARG], its value in run_opts.popt[]. Its
+ * type, default and range are declared here and checked in one place
+ * (opts.c) before anything runs: a pattern reads a value in range.
+ */
 struct pattern_opt {
 	const char *name;
 	const char *arg;		/* NULL: a flag (value 1 when given) */
 	const char *help;
 	uint64_t def;
+	uint64_t min, max;		/* ARG's range, inclusive */
 	/* Parses ARG (NULL: a number with K/M/G suffixes); 0 or -1. */
 	int (*parse)(const char *arg, uint64_t *val);
 };
@@ -59,6 +64,7 @@ const struct pattern *pattern_find(const char *name);
 unsigned int pattern_ncases(const struct pattern *p);
 const char *pattern_case_name(const struct pattern *p, unsigned int i);
 /* This run's value of the pattern option called @name. */
+/* The value of option @name of the running pattern; it must have one. */
 uint64_t pattern_opt(const struct worker *w, const char *name);
 
 /*

@@ -51,9 +51,10 @@ static int parse_to(const char *arg, uint64_t *v)
 }
 
 static const struct pattern_opt promote_opts[] = {
-	{ "to", "2M|1G", "superpage size to promote to (default 2M; 1G needs 1G-contiguous memory)",
-	  SZ_2M, parse_to },
-	{ NULL, NULL, NULL, 0, NULL },
+	{ .name = "to", .arg = "2M|1G",
+	  .help = "superpage size to promote to (default 2M; 1G needs 1G-contiguous memory)",
+	  .def = SZ_2M, .min = SZ_2M, .max = SZ_1G, .parse = parse_to },
+	{ NULL },
 };
 
 /* Block @b of generation @gen: small and super backing never coincide. */

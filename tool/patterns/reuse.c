@@ -29,8 +29,10 @@ static const char *const reuse_cases[] = {
 };
 
 static const struct pattern_opt reuse_opts[] = {
-	{ "slots", "N", "slots per thread, half 4K and half 2M (default 4)", 4, NULL },
-	{ NULL, NULL, NULL, 0, NULL },
+	{ .name = "slots", .arg = "N",
+	  .help = "slots per thread, half 4K and half 2M (default 4)",
+	  .def = 4, .min = 1, .max = RU_MAX_SLOTS },
+	{ NULL },
 };
 
 struct slot {
@@ -67,10 +69,6 @@ static int reuse_setup(struct worker *w)
 	if (!ru)
 		return -ENOMEM;
 	w->priv = ru;
-	if (want < 1)
-		want = 1;
-	if (want > RU_MAX_SLOTS)
-		want = RU_MAX_SLOTS;
 	ru->n2m = w->s->dom.pgsize_bitmap & SZ_2M ? want / 2 : 0;
 	ru->n4k = want - ru->n2m;
 	if (!ru->n2m)
