@@ -59,7 +59,7 @@ static void domain_lines(FILE *f, int fd, const char *name)
 		(unsigned long long)d.aperture_start,
 		(unsigned long long)d.aperture_end);
 	if (shared)
-		fprintf(f, "    shared %s domain: tests map in [%#llx, %#llx] unless --iova-window; reads of unmapped IOVAs %s\n",
+		fprintf(f, "    shared %s domain: tests map in [%#llx, %#llx] unless --iova-range; reads of unmapped IOVAs %s\n",
 			target_domain_type_name(d.domain_type),
 			(unsigned long long)d.range_start,
 			(unsigned long long)d.range_last,

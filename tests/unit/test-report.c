@@ -82,7 +82,7 @@ static void sample(int bad, int skip)
 		lat_add(&res.st.unmap, v / 2);
 	}
 	lat_add(&res.st.dma, 200000000);
-	lat_add(&res.st.window, 700);
+	lat_add(&res.st.map_to_dma, 700);
 	res.elapsed_ns = 1000000;
 	if (skip)
 		res.case_skip[1] = "needs --something";
@@ -136,8 +136,8 @@ static void on_channel(void)
 	sess.target.q.max_dma_len = 4096;
 	sess.target.q.iommu_group = 4;
 	sess.target.q.domain_type = IOMMU_STRESS_DOMTYPE_DMA_FQ;
-	opts.window_start = 0x100000000;
-	opts.window_len = 0x10000000000;
+	opts.iova_range_start = 0x100000000;
+	opts.iova_range_len = 0x10000000000;
 	res.st.dma_faulted = 12;
 }
 
@@ -306,7 +306,7 @@ static void patterns_are_registered(void)
 	static const char *const common[] = {
 		"size", "iterations", "time", "target", "samples", "seed", "inject",
 		"json", "ktap", "threads", "dma-threads", "node", "cpus",
-		"replay-out", "iova-window", "help",
+		"replay-out", "iova-range", "help",
 	};
 
 	CHECK(pattern_count() >= sizeof(want) / sizeof(want[0]));
@@ -359,15 +359,15 @@ static void options_parse(void)
 	CHECK(o.popt[0] == 1 && o.popt[1] == 0 && o.node == 0 && !strcmp(o.cpus, "0"));
 	CHECK(!unit_parse("churn", "", &o));
 	CHECK(o.threads == 1 && o.dma_threads == 0 && o.node == -1 && o.seed == 1);
-	CHECK(!o.window_start && !o.window_len && !o.target);
-	CHECK(!unit_parse("reuse", "--target dma:0000:00:04.0 --iova-window 4G:64G", &o));
+	CHECK(!o.iova_range_start && !o.iova_range_len && !o.target);
+	CHECK(!unit_parse("reuse", "--target dma:0000:00:04.0 --iova-range 4G:64G", &o));
 	CHECK(!strcmp(o.target, "dma:0000:00:04.0"));
-	CHECK(o.window_start == 4 * SZ_1G && o.window_len == 64 * SZ_1G);
-	CHECK(!unit_parse("reuse", "--iova-window 0x100000000:1T", &o));
-	CHECK(o.window_start == 4 * SZ_1G && o.window_len == 1ull << 40);
+	CHECK(o.iova_range_start == 4 * SZ_1G && o.iova_range_len == 64 * SZ_1G);
+	CHECK(!unit_parse("reuse", "--iova-range 0x100000000:1T", &o));
+	CHECK(o.iova_range_start == 4 * SZ_1G && o.iova_range_len == 1ull << 40);
 	/* The ends of a declared range are in it. */
-	CHECK(!unit_parse("grow", "--window 1", &o) && o.popt[0] == 1);
-	CHECK(!unit_parse("grow", "--window 64", &o) && o.popt[0] == 64);
+	CHECK(!unit_parse("grow", "--live 1", &o) && o.popt[0] == 1);
+	CHECK(!unit_parse("grow", "--live 64", &o) && o.popt[0] == 64);
 }
 
 static void bad_options_are_refused(void)
@@ -376,9 +376,9 @@ static void bad_options_are_refused(void)
 		"--threads 0", "--threads 65", "--dma-threads 65", "--inject nope",
 		"--size 1Q", "--size 99999999999999999999", "--iterations 0",
 		"--samples 0", "--to 3M", "--time -1", "stray",
-		"--iova-window 4G", "--iova-window 4G:0", "--iova-window 1M:2M",
-		"--iova-window 4G:1M", "--iova-window :2M", "--iova-window 4G:",
-		"--iova-window 0xffffffffffe00000:4M",
+		"--iova-range 4G", "--iova-range 4G:0", "--iova-range 1M:2M",
+		"--iova-range 4G:1M", "--iova-range :2M", "--iova-range 4G:",
+		"--iova-range 0xffffffffffe00000:4M",
 	};
 	struct run_opts o;
 	FILE *saved = stderr;
@@ -388,8 +388,8 @@ static void bad_options_are_refused(void)
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(unit_parse("promote", bad[i], &o) == -1);
 	/* Pattern options outside their declared range, at both ends. */
-	CHECK(unit_parse("grow", "--window 0", &o) == -1);
-	CHECK(unit_parse("grow", "--window 65", &o) == -1);
+	CHECK(unit_parse("grow", "--live 0", &o) == -1);
+	CHECK(unit_parse("grow", "--live 65", &o) == -1);
 	CHECK(unit_parse("reuse", "--slots 0", &o) == -1);
 	CHECK(unit_parse("churn", "--ops 0", &o) == -1);
 	fclose(stderr);

@@ -128,13 +128,13 @@ static void info_shows_every_target(void)
 "    cap 0xd2008c22260286 ecap 0xf00f5e\n"
 "  dma0chan0         dmaengine  0000:00:04.0 (ioatdma)           group 4  DMA-FQ    max DMA 4096 bytes\n"
 "    iommu intel-iommu (dmar0), pgsize_bitmap 0x40201000, aperture [0, 0x7fffffffff]\n"
-"    shared DMA-FQ domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window; reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"
+"    shared DMA-FQ domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-range; reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"
 "    module bounce page (DMA API) [0xfffff000, 0x100000000)\n"
 "    cap 0xd2008c22260286 ecap 0xf00f5e\n"
 "  dma0chan1         dmaengine  0000:00:04.0 (ioatdma)           group 4  DMA-FQ    max DMA 4096 bytes\n"
 "  dma1chan0         dmaengine  0000:00:05.0 (istress_edu_dma)   group 5  DMA       max DMA 4096 bytes\n"
 "    iommu intel-iommu (dmar0), pgsize_bitmap 0x40201000, aperture [0, 0x7fffffffff]\n"
-"    shared DMA domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window; reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"
+"    shared DMA domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-range; reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"
 "    module bounce page (DMA API) [0xfffff000, 0x100000000)\n"
 "    cap 0xd2008c22260286 ecap 0xf00f5e\n"
 "  dma2chan0         dmaengine  0000:00:06.0 (ioatdma)           group 6  identity  max DMA 4096 bytes\n"
@@ -143,8 +143,8 @@ static void info_shows_every_target(void)
 	/* dma_unmapped_reads=1: each shared domain says so. */
 	h.unmapped_reads = 1;
 	out = info_of(&h);
-	CHECK(strstr(out, "    shared DMA-FQ domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
-	CHECK(strstr(out, "    shared DMA domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-window; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
+	CHECK(strstr(out, "    shared DMA-FQ domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-range; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
+	CHECK(strstr(out, "    shared DMA domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-range; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
 	CHECK(!strstr(out, "dma_unmapped_reads=0"));
 	free(out);
 }
@@ -231,11 +231,11 @@ static void runs_pick_their_target(void)
 	CHECK(!strcmp(sess.dom.target, "dma1chan0"));
 	CHECK(run("reuse", "--iterations 1 --target dma1chan0") == EXIT_CLEAN);
 	CHECK(sess.target.q.iommu_group == 9005 && !strcmp(sess.target.q.driver, "istress_edu_dma"));
-	/* --iova-window: the range asked for; without --target, a channel. */
-	CHECK(run("reuse", "--iterations 1 --iova-window 0x1000000000:1G") == EXIT_CLEAN);
+	/* --iova-range: the range asked for; without --target, a channel. */
+	CHECK(run("reuse", "--iterations 1 --iova-range 0x1000000000:1G") == EXIT_CLEAN);
 	CHECK(!strcmp(sess.dom.target, "dma0chan0"));
 	CHECK(sess.dom.range_start == 64 * SZ_1G && sess.dom.range_last == 65 * SZ_1G - 1);
-	CHECK(said_has("--iova-window needs a dmaengine target; using dmaengine channel dma0chan0"));
+	CHECK(said_has("--iova-range needs a dmaengine target; using dmaengine channel dma0chan0"));
 }
 
 static void runs_refuse_what_they_cannot_test(void)
@@ -258,10 +258,10 @@ static void runs_refuse_what_they_cannot_test(void)
 	CHECK(run_on(&h, "reuse", "") == EXIT_ERROR);
 	CHECK(said_has("no free DMA target"));
 	/* A window is for channels only. */
-	CHECK(run("reuse", "--target edu:0000:00:03.0 --iova-window 4G:4G") == EXIT_ERROR);
-	CHECK(said_has("--iova-window is for dmaengine targets"));
+	CHECK(run("reuse", "--target edu:0000:00:03.0 --iova-range 4G:4G") == EXIT_ERROR);
+	CHECK(said_has("--iova-range is for dmaengine targets"));
 	/* What the module refuses reads as what it means. */
-	CHECK(run("reuse", "--target dma0chan0 --iova-window 0xfe000000:32M") == EXIT_ERROR);
+	CHECK(run("reuse", "--target dma0chan0 --iova-range 0xfe000000:32M") == EXIT_ERROR);
 	CHECK(said_has("meets a reserved region or a PCI host-bridge window"));
 	CHECK(run("reuse", "--target dma3chan0") == EXIT_ERROR);
 	CHECK(said_has("TARGET_QUERY of dma3chan0: no such target or dmaengine channel"));
@@ -276,11 +276,11 @@ static const char *const patterns[] = {
 	"demote|--iterations 2",
 	"boundaries|--iterations 2",
 	"reuse|--iterations 4",
-	"grow|--iterations 12 --window 3",
+	"grow|--iterations 12 --live 3",
 	"churn|--iterations 4",
 	"promote|--threads 3 --dma-threads 1 --iterations 2 --samples 4",
 	"reuse|--threads 3 --dma-threads 1 --iterations 2",
-	"grow|--threads 2 --iterations 6 --window 3",
+	"grow|--threads 2 --iterations 6 --live 3",
 	"churn|--threads 2 --dma-threads 1 --iterations 2",
 	"boundaries|--threads 2 --iterations 2",
 };
@@ -390,7 +390,7 @@ static void unmapped_reads_off_is_reported(void)
 	struct fake_host h = host_reads(0);
 	char *out;
 
-	CHECK(run_entry_on(&h, "grow|--iterations 12 --window 3", "--target dma0chan0") == EXIT_CLEAN);
+	CHECK(run_entry_on(&h, "grow|--iterations 12 --live 3", "--target dma0chan0") == EXIT_CLEAN);
 	out = report_of(summary);
 	CHECK(strstr(out, "; shared DMA-FQ domain, IOVA range [0x100000000, 0x10ffffffff], reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"));
 	CHECK(count(out, "checks of unmapped IOVAs skipped") == 1);
@@ -410,7 +410,7 @@ static void unmapped_reads_off_is_reported(void)
 	free(out);
 	/* Allowed: the header says so, nothing was skipped. */
 	h = host_reads(1);
-	CHECK(run_entry_on(&h, "grow|--iterations 12 --window 3", "--target dma0chan0") == EXIT_CLEAN);
+	CHECK(run_entry_on(&h, "grow|--iterations 12 --live 3", "--target dma0chan0") == EXIT_CLEAN);
 	out = report_of(summary);
 	CHECK(strstr(out, "], reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
 	CHECK(!strstr(out, "checks of unmapped IOVAs skipped"));
@@ -418,7 +418,7 @@ static void unmapped_reads_off_is_reported(void)
 	free(out);
 	/* A private domain reads them whatever the module's setting. */
 	h = host_reads(0);
-	CHECK(run_entry_on(&h, "grow|--iterations 12 --window 3", "") == EXIT_CLEAN);
+	CHECK(run_entry_on(&h, "grow|--iterations 12 --live 3", "") == EXIT_CLEAN);
 	CHECK(!session_shared(&sess) && session_unmapped_reads(&sess));
 	CHECK(fake_seen()->unmapped_reads > 0 && !res.st.unmapped_unchecked);
 	out = report_of(summary);
@@ -470,7 +470,7 @@ static void skip_flush_is_caught_through_remaps(void)
 		"demote|--iterations 2",
 		"boundaries|--iterations 2",
 		"reuse|--iterations 4",
-		"grow|--iterations 12 --window 3 --iova-window 4G:4G",
+		"grow|--iterations 12 --live 3 --iova-range 4G:4G",
 		"churn|--iterations 16",
 	};
 	struct fake_host h = host_reads(0);
@@ -493,18 +493,18 @@ static void small_windows(void)
 {
 	const char *why;
 
-	CHECK(run("boundaries", "--target dma0chan0 --iova-window 64G:2G --iterations 1") == EXIT_CLEAN);
+	CHECK(run("boundaries", "--target dma0chan0 --iova-range 64G:2G --iterations 1") == EXIT_CLEAN);
 	why = res.case_skip[2];
 	CHECK(why && !strcmp(why, "no 512G boundary with room on both sides in the IOVA range"));
 	CHECK(fake_seen()->lowest >= 64 * SZ_1G && fake_seen()->highest < 66 * SZ_1G);
-	CHECK(run("longpeng", "--target dma0chan0 --iova-window 64G:1G --size 8M --iterations 1") == EXIT_CLEAN);
+	CHECK(run("longpeng", "--target dma0chan0 --iova-range 64G:1G --size 8M --iterations 1") == EXIT_CLEAN);
 	CHECK(fake_seen()->first_map == 64 * SZ_1G);
-	CHECK(run("grow", "--target dma0chan0 --iova-window 64G:1G") == EXIT_UNSUPPORTED);
+	CHECK(run("grow", "--target dma0chan0 --iova-range 64G:1G") == EXIT_UNSUPPORTED);
 	CHECK(strstr(res.unsupported, "fewer than 2 free slots"));
-	CHECK(run("reuse", "--target dma0chan0 --iova-window 64G:4M") == EXIT_UNSUPPORTED);
+	CHECK(run("reuse", "--target dma0chan0 --iova-range 64G:4M") == EXIT_UNSUPPORTED);
 	CHECK(strstr(res.unsupported, "no room in the IOVA range [0x1000000000, 0x10003fffff]"));
-	CHECK(run("longpeng", "--target dma0chan0 --iova-window 64G:4M --size 8M") == EXIT_UNSUPPORTED);
-	CHECK(run("boundaries", "--target dma0chan0 --iova-window 64G:64M") == EXIT_UNSUPPORTED);
+	CHECK(run("longpeng", "--target dma0chan0 --iova-range 64G:4M --size 8M") == EXIT_UNSUPPORTED);
+	CHECK(run("boundaries", "--target dma0chan0 --iova-range 64G:64M") == EXIT_UNSUPPORTED);
 	CHECK(strstr(res.unsupported, "boundaries: no case fits in the IOVA range"));
 }
 

@@ -28,7 +28,7 @@ int opts_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-int opts_parse_window(const char *s, uint64_t *start, uint64_t *len)
+int opts_parse_iova_range(const char *s, uint64_t *start, uint64_t *len)
 {
 	const char *colon = strchr(s, ':');
 	char head[32];
@@ -70,7 +70,7 @@ void opts_usage(FILE *f, const struct pattern *p)
 "                        dma:0000:00:04.0 (that device's first free channel).\n"
 "                        Default: the first free edu target, else the first\n"
 "                        free channel on a DMA or DMA-FQ domain\n"
-"  --iova-window START:LEN\n"
+"  --iova-range START:LEN\n"
 "                        where the test maps in a dmaengine channel's shared\n"
 "                        domain: [START, START+LEN), both 2M-aligned (e.g.\n"
 "                        64G:16G; default: the first 64G at or above 4G clear\n"
@@ -110,7 +110,7 @@ void opts_usage(FILE *f, const struct pattern *p)
 enum {
 	O_SIZE = 256, O_ITER, O_TIME, O_TARGET, O_SAMPLES, O_SEED, O_INJECT,
 	O_JSON, O_KTAP, O_THREADS, O_DMA_THREADS, O_NODE, O_CPUS, O_REPLAY_OUT,
-	O_IOVA_WINDOW, O_HELP, O_PATTERN = 1000,
+	O_IOVA_RANGE, O_HELP, O_PATTERN = 1000,
 };
 
 static const struct option common[] = {
@@ -128,7 +128,7 @@ static const struct option common[] = {
 	{ "node", required_argument, NULL, O_NODE },
 	{ "cpus", required_argument, NULL, O_CPUS },
 	{ "replay-out", required_argument, NULL, O_REPLAY_OUT },
-	{ "iova-window", required_argument, NULL, O_IOVA_WINDOW },
+	{ "iova-range", required_argument, NULL, O_IOVA_RANGE },
 	{ "help", no_argument, NULL, O_HELP },
 };
 #define NCOMMON (sizeof(common) / sizeof(common[0]))
@@ -208,10 +208,10 @@ static int parse_common(int c, struct run_opts *o, int *iter_set)
 	case O_REPLAY_OUT:
 		o->replay_out = optarg;
 		return 0;
-	case O_IOVA_WINDOW:
-		if (!opts_parse_window(optarg, &o->window_start, &o->window_len))
+	case O_IOVA_RANGE:
+		if (!opts_parse_iova_range(optarg, &o->iova_range_start, &o->iova_range_len))
 			return 0;
-		fprintf(stderr, "iommu-stress: bad value '%s' for --iova-window: START:LEN, both multiples of 2M, LEN > 0 (e.g. 64G:16G)\n",
+		fprintf(stderr, "iommu-stress: bad value '%s' for --iova-range: START:LEN, both multiples of 2M, LEN > 0 (e.g. 64G:16G)\n",
 			optarg);
 		return -1;
 	default:

@@ -17,7 +17,7 @@ int opts_parse(int argc, char **argv, const struct pattern *p,
 	       struct run_opts *o);
 /* A byte count or number with an optional K, M, G or T suffix. */
 int opts_parse_u64(const char *s, uint64_t *out);
-/* --iova-window's START:LEN: sizes, LEN > 0, both 2M-aligned, no wrap. 0 or -1. */
-int opts_parse_window(const char *s, uint64_t *start, uint64_t *len);
+/* --iova-range's START:LEN: sizes, LEN > 0, both 2M-aligned, no wrap. 0 or -1. */
+int opts_parse_iova_range(const char *s, uint64_t *start, uint64_t *len);
 
 #endif

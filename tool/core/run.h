@@ -53,8 +53,8 @@ struct pattern;
 
 struct run_opts {
 	const char *target;	/* NULL: the first free target */
-	/* --iova-window: a shared domain's test range; len 0: the module's */
-	uint64_t window_start, window_len;
+	/* --iova-range: a shared domain's test range; len 0: the module's */
+	uint64_t iova_range_start, iova_range_len;
 	uint64_t size;		/* pattern-specific extent per thread, bytes */
 	uint64_t iterations;	/* 0: until --time runs out */
 	double time_s;		/* 0: no time limit */
@@ -113,7 +113,7 @@ struct wstats {
 	uint64_t case_bad[RUN_MAX_CASES];
 	uint64_t case_unchecked[RUN_MAX_CASES];
 	struct lat_stats map, unmap, dma;
-	struct lat_stats window;	/* map returned -> first DMA began */
+	struct lat_stats map_to_dma;	/* map returned -> first DMA began */
 };
 
 /* A driver behaviour a pattern saw, e.g. "2M map over live 4K": "replaced". */

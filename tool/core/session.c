@@ -176,13 +176,13 @@ static int choose_target(struct session *s)
 	const struct run_opts *o = s->opts;
 	int ret;
 
-	ret = target_pick(s->fd, &s->info, o->target, !!o->window_len, &s->target);
+	ret = target_pick(s->fd, &s->info, o->target, !!o->iova_range_len, &s->target);
 	if (ret == -EOPNOTSUPP)
 		return refuse(s);
 	if (ret)
 		return ret;
-	if (o->window_len && s->target.q.backend != IOMMU_STRESS_BACKEND_DMAENGINE) {
-		fprintf(stderr, "iommu-stress: --iova-window is for dmaengine targets only: %s gets a private domain, whose whole aperture is the test's\n",
+	if (o->iova_range_len && s->target.q.backend != IOMMU_STRESS_BACKEND_DMAENGINE) {
+		fprintf(stderr, "iommu-stress: --iova-range is for dmaengine targets only: %s gets a private domain, whose whole aperture is the test's\n",
 			s->target.q.name);
 		return -EINVAL;
 	}
@@ -193,7 +193,7 @@ static int choose_target(struct session *s)
 int session_open(struct session *s, const struct run_opts *o,
 		 struct run_result *r, unsigned int nthreads)
 {
-	uint64_t last = o->window_len ? o->window_start + o->window_len - 1 : 0;
+	uint64_t last = o->iova_range_len ? o->iova_range_start + o->iova_range_len - 1 : 0;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -215,7 +215,7 @@ int session_open(struct session *s, const struct run_opts *o,
 	ret = choose_target(s);
 	if (ret)
 		goto err_close;
-	ret = dev_domain_create(s->fd, s->target.q.name, o->window_start, last,
+	ret = dev_domain_create(s->fd, s->target.q.name, o->iova_range_start, last,
 				&s->dom);
 	if (ret)
 		goto err_close;
@@ -279,5 +279,5 @@ void run_merge(struct wstats *dst, const struct wstats *src)
 	lat_merge(&dst->map, &src->map);
 	lat_merge(&dst->unmap, &src->unmap);
 	lat_merge(&dst->dma, &src->dma);
-	lat_merge(&dst->window, &src->window);
+	lat_merge(&dst->map_to_dma, &src->map_to_dma);
 }

@@ -222,10 +222,10 @@ static int pick_free(int fd, const struct iommu_stress_info *info, int dma_only,
 		return ret;
 	ret = first_free(fd, info, IOMMU_STRESS_BACKEND_DMAENGINE, NULL, t);
 	if (!ret)
-		say_chosen(t, dma_only ? "--iova-window needs a dmaengine target" :
+		say_chosen(t, dma_only ? "--iova-range needs a dmaengine target" :
 			   "no free edu target");
 	else if (ret == -ENODEV && dma_only)
-		fprintf(stderr, "iommu-stress: --iova-window needs a dmaengine target, and no memcpy channel is free (see 'iommu-stress info')\n");
+		fprintf(stderr, "iommu-stress: --iova-range needs a dmaengine target, and no memcpy channel is free (see 'iommu-stress info')\n");
 	else if (ret == -ENODEV)
 		fprintf(stderr, "iommu-stress: no free DMA target: no edu device bound, no dmaengine memcpy channel free (see 'iommu-stress info')\n");
 	return ret;

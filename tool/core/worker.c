@@ -264,7 +264,7 @@ int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 	memset(data, 0, SIG_PAGE_SIZE);
 	t = now_ns();
 	if (w->map_done_ns) {
-		lat_add(&w->st.window, t - w->map_done_ns);
+		lat_add(&w->st.map_to_dma, t - w->map_done_ns);
 		w->map_done_ns = 0;
 	}
 	ret = dev_dma_read(s->fd, s->dom.domain_id, iova, s->max_dma,

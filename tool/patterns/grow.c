@@ -20,7 +20,7 @@
 
 #include "pattern.h"
 
-#define GR_MAX_WINDOW	64
+#define GR_MAX_LIVE	64
 
 enum { GR_NEW, GR_OLD, GR_UNMAPPED };
 
@@ -32,9 +32,9 @@ static const char *const grow_cases[] = {
 };
 
 static const struct pattern_opt grow_opts[] = {
-	{ .name = "window", .arg = "N",
+	{ .name = "live", .arg = "N",
 	  .help = "live mappings per thread before the oldest goes (default 4)",
-	  .def = 4, .min = 1, .max = GR_MAX_WINDOW },
+	  .def = 4, .min = 1, .max = GR_MAX_LIVE },
 	{ NULL },
 };
 
@@ -47,9 +47,9 @@ struct grow {
 	uint64_t stride;		/* between slots */
 	uint64_t nslots;
 	uint64_t *slot;			/* usable slot bases, bottom up */
-	unsigned int window;
+	unsigned int keep;
 	unsigned int rot;		/* 2M backings in rotation */
-	struct gmap live[GR_MAX_WINDOW + 1];
+	struct gmap live[GR_MAX_LIVE + 1];
 	unsigned int head, count;
 };
 
@@ -92,11 +92,11 @@ static int grow_setup(struct worker *w)
 	if (!g)
 		return -ENOMEM;
 	w->priv = g;
-	g->window = (unsigned int)pattern_opt(w, "window");
+	g->keep = (unsigned int)pattern_opt(w, "live");
 	ret = find_slots(w, g);
 	if (ret)
 		return ret;
-	if (g->nslots <= g->window) {
+	if (g->nslots <= g->keep) {
 		fprintf(stderr, "iommu-stress: grow: --window must be below the %llu free slots\n",
 			(unsigned long long)g->nslots);
 		return -EINVAL;
@@ -105,7 +105,7 @@ static int grow_setup(struct worker *w)
 	 * One backing per live mapping and one spare; a slot comes round
 	 * again after nslots + 1 backings: never to the one it had.
 	 */
-	g->rot = g->window + 2;
+	g->rot = g->keep + 2;
 	if ((g->nslots + 1) % g->rot == 0)
 		g->rot++;
 	ret = wk_buf_alloc(w, g->rot * SZ_2M, IOMMU_STRESS_CHUNK_2M, &g->buf);
@@ -159,11 +159,11 @@ static int grow_phase(struct worker *w, unsigned int phase)
 		ret = wk_map(w, &g->buf, m.iova, m.off, m.len);
 		if (ret)
 			return ret;
-		g->live[(g->head + g->count++) % (GR_MAX_WINDOW + 1)] = m;
+		g->live[(g->head + g->count++) % (GR_MAX_LIVE + 1)] = m;
 		wk_case(w, GR_NEW);
 		return check_map(w, &m, "new");
 	}
-	if (g->count <= g->window)
+	if (g->count <= g->keep)
 		return 0;
 	old = &g->live[g->head];
 	wk_case(w, GR_OLD);
@@ -173,7 +173,7 @@ static int grow_phase(struct worker *w, unsigned int phase)
 	wk_case(w, GR_UNMAPPED);
 	if (!ret)
 		ret = wk_check(w, old->iova, NULL, 0, "unmapped");
-	g->head = (g->head + 1) % (GR_MAX_WINDOW + 1);
+	g->head = (g->head + 1) % (GR_MAX_LIVE + 1);
 	g->count--;
 	return ret < 0 ? ret : 0;
 }

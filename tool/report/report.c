@@ -175,7 +175,7 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 	summary_lat(f, pfx, "map", &r->st.map);
 	summary_lat(f, pfx, "unmap", &r->st.unmap);
 	summary_lat(f, pfx, "dma", &r->st.dma);
-	summary_lat(f, pfx, "map>dma", &r->st.window);
+	summary_lat(f, pfx, "map>dma", &r->st.map_to_dma);
 	if (r->st.short_unmaps || r->st.long_unmaps)
 		fprintf(f, "%s  unmaps the driver did differently: %llu removed less than asked, %llu more\n",
 			pfx, (unsigned long long)r->st.short_unmaps,
@@ -491,11 +491,11 @@ static void json_options(struct json *j, const struct session *s)
 	json_u64(j, "dma_threads", o->dma_threads);
 	json_index(j, "node", o->node);
 	json_string_or_null(j, "cpus", o->cpus);
-	if (o->window_len) {
+	if (o->iova_range_len) {
 		char win[48];
 
 		snprintf(win, sizeof(win), "%#" PRIx64 ":%#" PRIx64,
-			 o->window_start, o->window_len);
+			 o->iova_range_start, o->iova_range_len);
 		json_string(j, "iova_window", win);
 	} else {
 		json_null(j, "iova_window");
@@ -649,7 +649,7 @@ void report_json_record(FILE *f, const struct session *s,
 	json_lat(&j, "map", &r->st.map);
 	json_lat(&j, "unmap", &r->st.unmap);
 	json_lat(&j, "dma", &r->st.dma);
-	json_lat(&j, "map_to_dma", &r->st.window);
+	json_lat(&j, "map_to_dma", &r->st.map_to_dma);
 	json_object_end(&j);
 	json_object_end(&j);
 }
