@@ -4,7 +4,7 @@
  * slot further up (1G apart with a 3-level table; spread over the whole
  * test's IOVA range, the aperture of a private domain, when it is
  * larger), so the driver must allocate new upper-level tables for it,
- * while the mapping made --window iterations ago is unmapped elsewhere.
+ * while the mapping made --live iterations ago is unmapped elsewhere.
  * With --threads, all threads map into the same new slot at the same
  * moment (2M apart), racing to create its tables, and unmap in older
  * slots at the same time. When the range is used up the walk starts
@@ -97,7 +97,7 @@ static int grow_setup(struct worker *w)
 	if (ret)
 		return ret;
 	if (g->nslots <= g->keep) {
-		fprintf(stderr, "iommu-stress: grow: --window must be below the %llu free slots\n",
+		fprintf(stderr, "iommu-stress: grow: --live must be below the %llu free slots\n",
 			(unsigned long long)g->nslots);
 		return -EINVAL;
 	}
