@@ -35,9 +35,13 @@ static int pin_shared(struct istress_domain *d, u64 iova, u64 len)
 	bool ours, busy;
 
 	mutex_lock(&d->lock);
-	ours = istress_maps_cover(d, iova, iova + len - 1, true);
-	/* An UNMAP's driver call may reach past its own records. */
-	busy = ours && istress_domain_unmapping(d, iova, iova + len - 1);
+	ours = istress_maps_cover(d, iova, iova + len - 1, false);
+	/*
+	 * A MAP or UNMAP at work on those records, or an UNMAP whose driver
+	 * call may reach past its own: wait, whichever it is.
+	 */
+	busy = ours && (istress_maps_busy(d, iova, iova + len - 1) ||
+			istress_domain_unmapping(d, iova, iova + len - 1));
 	if (ours && !busy)
 		istress_maps_pin(d, iova, iova + len - 1, 1);
 	mutex_unlock(&d->lock);

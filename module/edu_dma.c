@@ -204,6 +204,14 @@ static int edu_dma_xfer(struct edu_dma *ed, u64 src, u64 dst, u32 len,
 	int ret = edu_hw_transfer(&ed->hw, src, dst, len, dir, dma_timeout_ms);
 
 	edu_dma_progress(ed);
+	if (ret) {
+		/*
+		 * The device will be retired; the transfer may still end, so
+		 * it gets a last chance before the client hears of the abort.
+		 */
+		edu_hw_grace(&ed->hw);
+		edu_dma_progress(ed);
+	}
 	return ret;
 }
 

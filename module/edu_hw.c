@@ -97,17 +97,14 @@ err_disable:
 	return ret;
 }
 
-int edu_hw_transfer(struct edu_hw *hw, u64 src, u64 dst, u32 len, u32 dir,
-		    unsigned int timeout_ms)
+/*
+ * Sleeps until the run bit clears or @ms pass: 0 or -ETIMEDOUT. The
+ * interrupt only wakes the wait; the run bit decides.
+ */
+static int edu_hw_wait(struct edu_hw *hw, unsigned int ms)
 {
-	unsigned long left = msecs_to_jiffies(timeout_ms);
+	unsigned long left = msecs_to_jiffies(ms);
 
-	reinit_completion(&hw->irq);
-	/* 8-byte writes; the device ignores them while a transfer runs. */
-	writeq(src, hw->mmio + EDU_REG_DMA_SRC);
-	writeq(dst, hw->mmio + EDU_REG_DMA_DST);
-	writeq(len, hw->mmio + EDU_REG_DMA_COUNT);
-	iowrite32(EDU_DMA_RUN | EDU_DMA_IRQ | dir, hw->mmio + EDU_REG_DMA_CMD);
 	for (;;) {
 		left = wait_for_completion_timeout(&hw->irq, left);
 		if (!edu_hw_busy(hw)) {
@@ -116,14 +113,25 @@ int edu_hw_transfer(struct edu_hw *hw, u64 src, u64 dst, u32 len, u32 dir,
 			return 0;
 		}
 		if (!left)
-			break;
+			return -ETIMEDOUT;
 	}
-	/*
-	 * Too late: the caller retires the device. The transfer may still
-	 * end, so give it a last chance before anyone reuses its memory.
-	 */
-	wait_for_completion_timeout(&hw->irq, msecs_to_jiffies(EDU_HW_GRACE_MS));
-	return -ETIMEDOUT;
+}
+
+int edu_hw_transfer(struct edu_hw *hw, u64 src, u64 dst, u32 len, u32 dir,
+		    unsigned int timeout_ms)
+{
+	reinit_completion(&hw->irq);
+	/* 8-byte writes; the device ignores them while a transfer runs. */
+	writeq(src, hw->mmio + EDU_REG_DMA_SRC);
+	writeq(dst, hw->mmio + EDU_REG_DMA_DST);
+	writeq(len, hw->mmio + EDU_REG_DMA_COUNT);
+	iowrite32(EDU_DMA_RUN | EDU_DMA_IRQ | dir, hw->mmio + EDU_REG_DMA_CMD);
+	return edu_hw_wait(hw, timeout_ms);
+}
+
+void edu_hw_grace(struct edu_hw *hw)
+{
+	edu_hw_wait(hw, EDU_HW_GRACE_MS);
 }
 
 void edu_hw_quiesce(struct edu_hw *hw, unsigned int max_ms)

@@ -48,12 +48,15 @@ int edu_hw_open(struct edu_hw *hw, struct pci_dev *pdev, const char *name);
  * above 4 GiB. Sleeps until the device's run bit clears: its interrupt
  * wakes the wait, but proves nothing alone (anyone can raise it, and a
  * late one may belong to a transfer that timed out before). 0 when done;
- * -ETIMEDOUT when it still ran after @timeout_ms: it was then waited for
- * EDU_HW_GRACE_MS more, and the device must not be used again since it
- * may still write. One transfer at a time per device.
+ * -ETIMEDOUT when it still runs after @timeout_ms: the device must not be
+ * used again since it may still write, and edu_hw_grace() gives the
+ * transfer a last chance before anyone reuses its memory. One transfer
+ * at a time per device.
  */
 int edu_hw_transfer(struct edu_hw *hw, u64 src, u64 dst, u32 len, u32 dir,
 		    unsigned int timeout_ms);
+/* Waits up to EDU_HW_GRACE_MS more for a transfer that timed out. */
+void edu_hw_grace(struct edu_hw *hw);
 /*
  * A retired device may still be running a transfer: waits for it (at
  * most @max_ms), then acks and masks its interrupt.

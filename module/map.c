@@ -293,8 +293,6 @@ static void deferred_park(struct istress_domain *d,
 static int unmap_admit(struct istress_domain *d, u64 iova, u64 last,
 		       u64 *reach, u64 *reach_last)
 {
-	int ret;
-
 	lockdep_assert_held(&d->lock);
 	if (!istress_maps_overlap(d, iova, last))
 		return -ENOENT;
@@ -304,13 +302,11 @@ static int unmap_admit(struct istress_domain *d, u64 iova, u64 last,
 	*reach = iova;
 	*reach_last = last;
 	istress_maps_reach(d, reach, reach_last);
-	ret = istress_domain_check_span(d, *reach, *reach_last);
-	if (ret)
-		return ret;
+	/* A MAP in flight nearby widens the reach: busy, not out of range. */
 	if (meets_span(d, *reach, *reach_last, true) ||
 	    istress_maps_busy(d, *reach, *reach_last))
 		return -EBUSY;
-	return 0;
+	return istress_domain_check_span(d, *reach, *reach_last);
 }
 
 /*
@@ -419,6 +415,9 @@ static int domain_unmap(struct istress_domain *d,
 	if (retire_still_mapped(d, &cut)) {
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
 		d->leaves_unknown = true;
+	} else if (RB_EMPTY_ROOT(&d->maps.rb_root) && list_empty(&d->retired)) {
+		/* Nothing of the session's is mapped: no leaf outlives it. */
+		d->leaves_unknown = false;
 	}
 	if (skip && unmapped) {
 		if (!unsafe_free_unsynced)

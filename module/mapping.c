@@ -173,6 +173,15 @@ bool istress_maps_busy(struct istress_domain *d, u64 start, u64 last)
 	return false;
 }
 
+/* The second smallest page size of the domain (2M on Intel). */
+static u64 mid_size(struct istress_domain *d)
+{
+	u64 sizes = d->desc.pgsize_bitmap;
+
+	sizes &= sizes - 1;
+	return sizes ? 1ULL << __ffs(sizes) : PAGE_SIZE;
+}
+
 /*
  * What one entry of the top table level covers: 4K << 9k for the fewest
  * levels that span the aperture (512G with 48 bits, 1G with 39).
@@ -309,7 +318,17 @@ void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last)
 		if (!gappy && !d->leaves_unknown && *start == s &&
 		    present(tail)) {
 			leaf = leaf_reach(d, tail, l, l);
-			*last = max(l, round_down(l, leaf) + leaf - 1);
+			/*
+			 * With three page sizes the core can end a step of
+			 * the middle size inside a leaf of the largest, and
+			 * the next step then clears that leaf's size from
+			 * there: past the leaf the range ends in.
+			 */
+			if (leaf > mid_size(d))
+				end = round_down(l, PAGE_SIZE) + leaf - 1;
+			else
+				end = round_down(l, leaf) + leaf - 1;
+			*last = max(l, end);
 			return;
 		}
 	}
