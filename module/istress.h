@@ -32,6 +32,7 @@ extern unsigned int istress_dma_timeout_ms;
 extern unsigned long istress_max_buffer_bytes;
 extern bool istress_dma_unmapped_reads;
 extern bool istress_idxd_channels;
+extern bool istress_driver_warns;
 
 /* ---- buffers (buffer.c) ---- */
 struct istress_buf {

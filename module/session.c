@@ -73,8 +73,9 @@ static int do_info(struct istress_session *s, void *p)
 	if (arg->flags)
 		return -EOPNOTSUPP;
 	arg->abi_version = IOMMU_STRESS_ABI_VERSION;
-	arg->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU |
-			 IOMMU_STRESS_FEAT_MAP_OVERLAP;
+	arg->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU;
+	if (READ_ONCE(istress_driver_warns))
+		arg->features |= IOMMU_STRESS_FEAT_MAP_OVERLAP;
 	if (IS_ENABLED(CONFIG_DMA_ENGINE))
 		arg->features |= IOMMU_STRESS_FEAT_DMAENGINE;
 	strscpy(arg->module_version, ISTRESS_VERSION,

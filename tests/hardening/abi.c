@@ -104,6 +104,8 @@ CASE(map_no_prot, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.prot = 
 CASE(map_bad_prot, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.prot |= 1u << 7)
 CASE(map_unknown_flag, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.flags = 1u << 30)
 CASE(map_reserved, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.__reserved = 1)
+/* The module is loaded with driver_warns off, its default. */
+CASE(map_overlap_off, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.flags = IOMMU_STRESS_MAP_OVERLAP)
 CASE(map_unknown_buf, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.buf_id = 4242)
 CASE(map_unknown_domain, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.domain_id = 4242)
 CASE(map_size_short, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.size = 8)
@@ -327,6 +329,7 @@ static const struct abi_case cases[] = {
 	{ "MAP: unknown prot bit", EINVAL, map_bad_prot },
 	{ "MAP: unknown flag", EOPNOTSUPP, map_unknown_flag },
 	{ "MAP: reserved field", EINVAL, map_reserved },
+	{ "MAP: MAP_OVERLAP with driver_warns off (its default)", EPERM, map_overlap_off },
 	{ "MAP: unknown buffer", ENOENT, map_unknown_buf },
 	{ "MAP: unknown domain", ENOENT, map_unknown_domain },
 	{ "MAP: struct size too small", EINVAL, map_size_short },

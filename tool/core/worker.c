@@ -90,7 +90,7 @@ int wk_need_overlap(struct worker *w)
 		return wk_unsupported(w, "%s needs MAP_OVERLAP, which a shared (dmaengine) domain refuses; use an edu target",
 				      s->pattern->name);
 	if (!(s->info.features & IOMMU_STRESS_FEAT_MAP_OVERLAP))
-		return wk_unsupported(w, "the module has no MAP_OVERLAP");
+		return wk_unsupported(w, "MAP_OVERLAP is off: it can make the IOMMU driver WARN, so the module allows it only when loaded with driver_warns=1 (or: echo 1 > /sys/module/iommu_stress/parameters/driver_warns); never where panic_on_warn is set");
 	return 0;
 }
 

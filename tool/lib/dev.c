@@ -44,6 +44,8 @@ static const struct dev_hint {
 	{ IOMMU_STRESS_BUF_ALLOC, EOPNOTSUPP, "chunk size not supported on this host" },
 	{ IOMMU_STRESS_DOMAIN_CREATE, EOPNOTSUPP,
 	  "the device's IOMMU domain is not a DMA-API domain (identity/passthrough, blocked, unmanaged or none): see 'iommu-stress info'" },
+	{ IOMMU_STRESS_MAP, EPERM,
+	  "MAP_OVERLAP is off: load iommu_stress with driver_warns=1 (the driver may WARN; never where panic_on_warn is set)" },
 	{ IOMMU_STRESS_MAP, EOPNOTSUPP,
 	  "MAP_OVERLAP refused: a shared (dmaengine) domain never maps over live mappings" },
 	{ DEV_ANY, EOPNOTSUPP, "unknown flags" },
