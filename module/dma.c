@@ -35,7 +35,7 @@ static int pin_shared(struct istress_domain *d, u64 iova, u64 len)
 	bool ours, busy;
 
 	mutex_lock(&d->lock);
-	ours = istress_maps_cover(d, iova, iova + len - 1, false);
+	ours = istress_maps_cover(d, iova, iova + len - 1);
 	/*
 	 * A MAP or UNMAP at work on those records, or an UNMAP whose driver
 	 * call may reach past its own: wait, whichever it is.

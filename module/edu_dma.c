@@ -34,6 +34,16 @@
 
 #define DRV_NAME		"istress_edu_dma"
 
+/*
+ * QEMU's edu drops the address bits above its dma_mask without a word (28
+ * bits unless "-device edu,dma_mask=..." raised it), and no register
+ * tells: a wider DMA mask here would send transfers to other memory.
+ * Read when a device binds.
+ */
+static unsigned int dma_bits = 28;
+module_param(dma_bits, uint, 0644);
+MODULE_PARM_DESC(dma_bits, "Address bits the edu devices drive (QEMU's edu dma_mask: 28 unless raised); read at bind");
+
 static unsigned int dma_timeout_ms = 5000;
 module_param(dma_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(dma_timeout_ms, "How long one edu transfer may take before the device is retired (ms)");
@@ -606,6 +616,7 @@ static void edu_dma_init_device(struct edu_dma *ed)
 static int edu_dma_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct edu_dma *ed;
+	unsigned int bits;
 	int ret;
 
 	ed = kzalloc(sizeof(*ed), GFP_KERNEL);
@@ -620,8 +631,14 @@ static int edu_dma_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_waitqueue_head(&ed->idle);
 	INIT_WORK(&ed->work, edu_dma_work);
 
-	/* The VM raises edu's dma_mask to 64 bits: any IOVA reaches it. */
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	bits = READ_ONCE(dma_bits);
+	if (bits < 28 || bits > 64) {
+		pci_err(pdev, "dma_bits=%u: edu drives 28 to 64 address bits\n",
+			bits);
+		ret = -EINVAL;
+		goto err_free;
+	}
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(bits));
 	if (ret)
 		goto err_free;
 	/* Descriptors are split into edu-sized chunks: any length will do. */

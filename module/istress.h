@@ -297,8 +297,7 @@ struct istress_deferred {
 };
 
 bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last);
-bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last,
-			bool idle);
+bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last);
 int istress_maps_for_each_gap(struct istress_domain *d, u64 start, u64 last,
 			      int (*fn)(struct istress_domain *d, u64 iova,
 					u64 len));

@@ -43,6 +43,8 @@ MODULE_PARM_DESC(idxd_channels, "Allow idxd (DSA) channels; never disable their 
  * so on dmaengine channels it is the administrator's call.
  */
 bool istress_dma_unmapped_reads;
+module_param_named(dma_unmapped_reads, istress_dma_unmapped_reads, bool, 0644);
+MODULE_PARM_DESC(dma_unmapped_reads, "Let dmaengine channels read IOVAs a session has not mapped (IOMMU faults; only where the engine's driver survives them)");
 
 /*
  * MAP_OVERLAP hands an overlap with live mappings to the IOMMU driver on
@@ -52,8 +54,6 @@ bool istress_dma_unmapped_reads;
 bool istress_driver_warns;
 module_param_named(driver_warns, istress_driver_warns, bool, 0644);
 MODULE_PARM_DESC(driver_warns, "Allow MAP_OVERLAP, which can make the IOMMU driver WARN (never with panic_on_warn)");
-module_param_named(dma_unmapped_reads, istress_dma_unmapped_reads, bool, 0644);
-MODULE_PARM_DESC(dma_unmapped_reads, "Let dmaengine channels read IOVAs a session has not mapped (IOMMU faults; only where the engine's driver survives them)");
 
 static struct miscdevice istress_misc = {
 	.minor = MISC_DYNAMIC_MINOR,

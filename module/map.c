@@ -148,10 +148,10 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 	/* Whatever is there in a shared domain may be the driver's. */
 	if (overlap && d->shared)
 		return -EOPNOTSUPP;
-	if (overlap && !READ_ONCE(istress_driver_warns))
-		return -EPERM;
 	if (arg->__reserved || !arg->prot || arg->prot & ~prot_mask)
 		return -EINVAL;
+	if (overlap && !READ_ONCE(istress_driver_warns))
+		return -EPERM;
 	ret = check_iova(d, arg->iova, arg->length);
 	if (ret)
 		return ret;

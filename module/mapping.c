@@ -26,11 +26,9 @@ bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last)
 }
 
 /*
- * Whether mappings cover every byte of [start, last] with no gap; with
- * @idle, also none that a MAP or UNMAP is still working on.
+ * Whether mappings cover every byte of [start, last] with no gap.
  */
-bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last,
-			bool idle)
+bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last)
 {
 	struct istress_mapping *m;
 	u64 next = start;
@@ -38,7 +36,7 @@ bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last,
 	/* Records never overlap, so they come back in address order. */
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last)) {
-		if (m->start > next || (idle && m->owner))
+		if (m->start > next)
 			return false;
 		if (m->last >= last)
 			return true;
@@ -274,9 +272,10 @@ static u64 leaf_reach(struct istress_domain *d, struct istress_mapping *m,
  * and the one that reaches past the request is the last. So nothing past
  * the last page plus the largest such entry in the range is cleared.
  * Where the range is all leaves of present records and starts on a leaf
- * boundary, every step starts on one too (a step ends on a boundary of a
- * page size, or at the end of the leaf it met), and only a leaf the range
- * ends inside is cleared past it. AMD and the generic page table clear
+ * boundary, a step ends on a boundary of a page size or at the end of the
+ * leaf it met, so only a leaf the range ends inside is cleared past it:
+ * to its end, or, for a leaf larger than the middle page size, its size
+ * past the last page (a middle-size step can stop inside it). AMD and the generic page table clear
  * whole leaves, so the start moves down to the leaf it lies in.
  */
 void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last)
@@ -320,14 +319,17 @@ void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last)
 			leaf = leaf_reach(d, tail, l, l);
 			/*
 			 * With three page sizes the core can end a step of
-			 * the middle size inside a leaf of the largest, and
-			 * the next step then clears that leaf's size from
-			 * there: past the leaf the range ends in.
+			 * the middle size inside a leaf of the largest that
+			 * the range ends inside, and the next step then
+			 * clears that leaf's size from there.
 			 */
-			if (leaf > mid_size(d))
-				end = round_down(l, PAGE_SIZE) + leaf - 1;
-			else
+			if (leaf > mid_size(d) && (l & (leaf - 1)) != leaf - 1) {
+				if (check_add_overflow(round_down(l, PAGE_SIZE),
+						       leaf - 1, &end))
+					end = U64_MAX;
+			} else {
 				end = round_down(l, leaf) + leaf - 1;
+			}
 			*last = max(l, end);
 			return;
 		}

@@ -195,7 +195,9 @@ struct iommu_stress_domain_destroy {
  * MAP flag: a range overlapping live mappings is handed to the driver
  * instead of being refused with -EEXIST. Drivers differ (replace, refuse,
  * complain): that difference is what a test of it records. The replaced
- * pages stay pinned until the domain is detached.
+ * pages stay pinned until the domain is detached. Drivers WARN on some
+ * overlaps, so the module refuses this flag (-EPERM) unless it was loaded
+ * with driver_warns=1; INFO lists IOMMU_STRESS_FEAT_MAP_OVERLAP only then.
  */
 #define IOMMU_STRESS_MAP_OVERLAP	(1U << 0)
 
