@@ -253,7 +253,7 @@ static struct worker *new_workers(struct session *s, unsigned int n)
 		ws[i].nthreads = s->opts->threads;
 		ws[i].rb_off = (uint64_t)i * SIG_PAGE_SIZE;
 		/* Distinct, reproducible streams per thread. */
-		ws[i].rng = s->opts->seed * 0x9e3779b97f4a7c15ull + i + 1;
+		rng_init(&ws[i].rng, s->opts->seed, RNG_WORKER, i);
 	}
 	return ws;
 }

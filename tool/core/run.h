@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "dev.h"
+#include "rng.h"
 #include "signature.h"
 #include "stats.h"
 #include "target.h"
@@ -212,7 +213,7 @@ struct worker {
 	struct session *s;
 	unsigned int id;		/* 0 .. threads-1; checkers after */
 	unsigned int nthreads;
-	uint64_t rng;
+	struct rng rng;
 	uint64_t iteration;
 	unsigned int cur_case;
 	uint64_t rb_off;		/* this thread's readback page */
@@ -225,9 +226,6 @@ struct worker {
 extern volatile sig_atomic_t run_interrupted;
 
 uint64_t now_ns(void);
-uint64_t rng_next(uint64_t *x);
-/* A uniformly random value in [0, n). */
-uint64_t rng_below(uint64_t *x, uint64_t n);
 
 /*
  * 0, or -errno (printed). -EOPNOTSUPP with r->unsupported set: the target's

@@ -15,22 +15,6 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* xorshift64*: small, fast, and the same sequence everywhere for a seed. */
-uint64_t rng_next(uint64_t *x)
-{
-	if (!*x)
-		*x = 0x9e3779b97f4a7c15ull;
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return *x * 0x2545f4914f6cdd1dull;
-}
-
-uint64_t rng_below(uint64_t *x, uint64_t n)
-{
-	return n ? rng_next(x) % n : 0;
-}
-
 static void add_resv(struct session *s, uint64_t start, uint64_t last,
 		     const char *type)
 {

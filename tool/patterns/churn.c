@@ -26,27 +26,12 @@
 
 /* The generator. */
 
-static uint64_t gen_rand(struct churn_gen *g)
-{
-	/* splitmix64: any seed, 0 included, gives a full-period stream. */
-	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t gen_below(struct churn_gen *g, uint64_t n)
-{
-	return n ? gen_rand(g) % n : 0;
-}
-
 int churn_gen_init(struct churn_gen *g, const struct churn_cfg *cfg,
-		   uint64_t seed)
+		   uint64_t seed, unsigned int thread)
 {
 	memset(g, 0, sizeof(*g));
 	g->cfg = *cfg;
-	g->rng = seed;
+	rng_init(&g->rng, seed, RNG_OPS, thread);
 	g->npages = cfg->size / SZ_4K;
 	g->page_off = malloc(g->npages * sizeof(*g->page_off));
 	g->last_off = malloc(g->npages * sizeof(*g->last_off));
@@ -101,7 +86,7 @@ static int pick_backing(struct churn_gen *g, uint64_t page, uint64_t n,
 	uint64_t slots = (g->cfg.buf_len - n * SZ_4K) / align + 1;
 
 	for (int tries = 0; tries < 64; tries++) {
-		uint64_t o = gen_below(g, slots) * align;
+		uint64_t o = rng_below(&g->rng, slots) * align;
 		int fresh = 1;
 
 		for (uint64_t p = 0; p < n && fresh; p++)
@@ -135,8 +120,8 @@ static int act_map(struct churn_gen *g, uint64_t npages)
 	uint64_t page, off, n = npages, align = npages * SZ_4K;
 
 	if (npages == 1) {
-		n = 1 + gen_below(g, CH_MAX_RUN);
-		page = gen_below(g, g->npages);
+		n = 1 + rng_below(&g->rng, CH_MAX_RUN);
+		page = rng_below(&g->rng, g->npages);
 		/* A run stays inside its 2M region: never a superpage. */
 		if ((page % CH_PAGES_2M) + n > CH_PAGES_2M)
 			n = CH_PAGES_2M - page % CH_PAGES_2M;
@@ -144,14 +129,14 @@ static int act_map(struct churn_gen *g, uint64_t npages)
 	} else {
 		if (g->npages < npages)
 			return 0;
-		page = gen_below(g, g->npages / npages) * npages;
+		page = rng_below(&g->rng, g->npages / npages) * npages;
 	}
 	if (!run_free(g, page, n) || !pick_backing(g, page, n, align, &off))
 		return 0;
 	push(g, CH_MAP, page, n, off);
 	model_map(g, page, n, off);
-	if (gen_below(g, 2))
-		push_check(g, page + gen_below(g, n));
+	if (rng_below(&g->rng, 2))
+		push_check(g, page + rng_below(&g->rng, n));
 	return 1;
 }
 
@@ -162,14 +147,14 @@ static int act_unmap(struct churn_gen *g)
 
 	if (!g->nex)
 		return 0;
-	e = gen_below(g, g->nex);
+	e = rng_below(&g->rng, g->nex);
 	page = g->ext[e].page;
-	probe = page + gen_below(g, g->ext[e].npages);
-	if (gen_below(g, 4))
+	probe = page + rng_below(&g->rng, g->ext[e].npages);
+	if (rng_below(&g->rng, 4))
 		push_check(g, probe);
 	push(g, CH_UNMAP, page, g->ext[e].npages, 0);
 	model_unmap(g, e);
-	if (gen_below(g, 4))
+	if (rng_below(&g->rng, 4))
 		push_check(g, probe);
 	return 1;
 }
@@ -185,7 +170,7 @@ static int act_unmap_range(struct churn_gen *g)
 
 	if (!g->nex)
 		return 0;
-	e = gen_below(g, g->nex);
+	e = rng_below(&g->rng, g->nex);
 	if (g->ext[e].npages >= CH_PAGES_2M)
 		return act_unmap(g);
 	page = g->ext[e].page;
@@ -196,7 +181,7 @@ static int act_unmap_range(struct churn_gen *g)
 
 		/* 4K runs never cross their 2M region: neither does the range. */
 		if (x->page > page && x->page / CH_PAGES_2M == block &&
-		    x->page + x->npages > end && gen_below(g, 2))
+		    x->page + x->npages > end && rng_below(&g->rng, 2))
 			end = x->page + x->npages;
 	}
 	push_check(g, page);
@@ -215,14 +200,14 @@ static int act_unmap_range(struct churn_gen *g)
 
 static int act_check(struct churn_gen *g)
 {
-	push_check(g, gen_below(g, g->npages));
+	push_check(g, rng_below(&g->rng, g->npages));
 	return 1;
 }
 
 void churn_gen_next(struct churn_gen *g, struct churn_op *op)
 {
 	while (g->qhead == g->nqueue) {
-		uint64_t r = gen_below(g, 100);
+		uint64_t r = rng_below(&g->rng, 100);
 		int done;
 
 		g->qhead = g->nqueue = 0;
@@ -327,11 +312,6 @@ struct churn {
 	unsigned int nrecent;
 };
 
-static uint64_t gen_seed(uint64_t seed, unsigned int thread)
-{
-	return seed * 0x9e3779b97f4a7c15ull + thread;
-}
-
 /*
  * 1G maps need 1G-contiguous backing: used when the region holds a 1G page
  * and the module can allocate 1G chunks, recorded as not used otherwise.
@@ -398,7 +378,7 @@ static int churn_setup(struct worker *w)
 	cfg.base = w->base;
 	shared.cfg[w->id] = cfg;
 	shared.chunk[w->id] = ch->chunk;
-	return churn_gen_init(&ch->gen, &cfg, gen_seed(s->opts->seed, w->id));
+	return churn_gen_init(&ch->gen, &cfg, s->opts->seed, w->id);
 }
 
 /* Runs one op; a bad read marks the run for the op log. */
@@ -486,7 +466,7 @@ static int write_log(struct worker *w, const char *path, uint64_t iters)
 	for (unsigned int t = 0; t < w->nthreads && !ret; t++) {
 		fprintf(f, "buffer %u %#" PRIx64 " %#" PRIx64 "\n", t,
 			shared.cfg[t].buf_len, shared.chunk[t]);
-		ret = churn_gen_init(&g[t], &shared.cfg[t], gen_seed(o->seed, t));
+		ret = churn_gen_init(&g[t], &shared.cfg[t], o->seed, t);
 	}
 	for (uint64_t it = 0; it < iters && !ret; it++) {
 		fprintf(f, "iteration %" PRIu64 "\n", it);

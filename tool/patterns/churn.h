@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rng.h"
+
 #define CHURN_UNMAPPED	UINT64_MAX
 
 enum churn_type { CH_MAP, CH_UNMAP, CH_CHECK };
@@ -38,7 +40,7 @@ struct churn_extent {
 
 struct churn_gen {
 	struct churn_cfg cfg;
-	uint64_t rng;
+	struct rng rng;
 	uint64_t npages;
 	uint64_t *page_off;	/* backing offset of each page, or UNMAPPED */
 	uint64_t *last_off;	/* the last backing each page had */
@@ -48,8 +50,9 @@ struct churn_gen {
 	unsigned int nqueue, qhead;
 };
 
+/* Thread @thread's stream of a run seeded @seed. */
 int churn_gen_init(struct churn_gen *g, const struct churn_cfg *cfg,
-		   uint64_t seed);
+		   uint64_t seed, unsigned int thread);
 void churn_gen_free(struct churn_gen *g);
 void churn_gen_next(struct churn_gen *g, struct churn_op *op);
 

@@ -72,10 +72,11 @@ static int pick_samples(struct longpeng *lp, unsigned int want, uint64_t seed)
 		LP_2M - 0x1000, LP_2M, lp->end - 0x1000,
 	};
 	unsigned int nfixed = sizeof(fixed) / sizeof(fixed[0]);
-	uint64_t x = seed ? seed : 1;
+	struct rng r;
 
 	if (want < nfixed)
 		want = nfixed;
+	rng_init(&r, seed, RNG_SAMPLES, 0);
 	lp->sample = calloc(want, sizeof(*lp->sample));
 	if (!lp->sample)
 		return -ENOMEM;
@@ -83,11 +84,7 @@ static int pick_samples(struct longpeng *lp, unsigned int want, uint64_t seed)
 	for (lp->nsample = nfixed; lp->nsample < want; lp->nsample++) {
 		uint64_t pages = (lp->end - LP_2M) / SIG_PAGE_SIZE;
 
-		/* xorshift, as the first version drew them: same seed, same pages. */
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		lp->sample[lp->nsample] = LP_2M + (x % pages) * SIG_PAGE_SIZE;
+		lp->sample[lp->nsample] = LP_2M + rng_below(&r, pages) * SIG_PAGE_SIZE;
 	}
 	return 0;
 }
