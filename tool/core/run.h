@@ -36,6 +36,7 @@ enum {
 #define RUN_MAX_CASES		16
 #define RUN_MAX_OBS		24
 #define RUN_MAX_RESV		16
+#define RUN_PATH_MAX		256	/* a replay log's path */
 #define RUN_MAX_BUFS		(4 * RUN_MAX_THREADS)
 #define PATTERN_MAX_OPTS	8
 
@@ -147,7 +148,7 @@ struct run_result {
 	int interrupted;		/* stopped by SIGINT/SIGTERM */
 	int error;			/* stopped on an error */
 	char unsupported[320];		/* why this host cannot run it */
-	char replay_path[256];
+	char replay_path[RUN_PATH_MAX];
 	int buffer_node;		/* -1: any */
 	unsigned int nplace;
 	struct placement place[2 * RUN_MAX_THREADS];

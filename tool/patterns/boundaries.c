@@ -94,7 +94,7 @@ static uint64_t area_len(const struct bd_range *r)
  */
 static void place_cases(struct worker *w, struct bd_range *r)
 {
-	uint64_t lo = session_floor(w->s);
+	uint64_t lo = wk_floor(w);
 	uint64_t g = align_up(lo + BD_BELOW_1G, SZ_1G) + 2 * (uint64_t)w->id * SZ_1G;
 	uint64_t t = align_up(lo + BD_BELOW_512G, SZ_512G) + (uint64_t)w->id * SZ_512G;
 
@@ -129,7 +129,7 @@ static void place_cases(struct worker *w, struct bd_range *r)
 			x->cut_lo = x->lo;
 			x->cut_hi = x->hi;
 		}
-		x->on = session_range_free(w->s, x->lo - SZ_4K,
+		x->on = wk_range_free(w, x->lo - SZ_4K,
 					   x->hi - x->lo + 2 * SZ_4K);
 		if (!x->on)
 			wk_case_skip(w, c, c == BD_CROSS_512G ?
@@ -151,7 +151,7 @@ static int place(struct worker *w, struct boundaries *bd, int inside)
 		wk_case_skip(w, BD_END_INSIDE, "needs --inside");
 		wk_case_skip(w, BD_START_INSIDE, "needs --inside");
 	}
-	if (!(w->s->dom.pgsize_bitmap & SZ_2M)) {
+	if (!(wk_pgsizes(w) & SZ_2M)) {
 		r[BD_END_INSIDE].on = 0;
 		r[BD_START_INSIDE].on = 0;
 		wk_case_skip(w, BD_END_INSIDE, "the IOMMU has no 2M pages");
@@ -160,8 +160,8 @@ static int place(struct worker *w, struct boundaries *bd, int inside)
 		on += r[c].on;
 	if (!on)
 		return wk_unsupported(w, "boundaries: no case fits in the IOVA range [%#llx, %#llx]",
-				      (unsigned long long)w->s->dom.range_start,
-				      (unsigned long long)w->s->dom.range_last);
+				      (unsigned long long)wk_range_start(w),
+				      (unsigned long long)wk_range_last(w));
 	return 0;
 }
 

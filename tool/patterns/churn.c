@@ -318,11 +318,10 @@ struct churn {
  */
 static int want_1g(struct worker *w, struct churn *ch, struct churn_cfg *cfg)
 {
-	struct session *s = w->s;
 	uint64_t len = (cfg->size + SZ_1G + SZ_1G - 1) & ~(SZ_1G - 1);
 	int ret;
 
-	if (!(s->dom.pgsize_bitmap & SZ_1G) || cfg->size < SZ_1G) {
+	if (!(wk_pgsizes(w) & SZ_1G) || cfg->size < SZ_1G) {
 		if (!w->id)
 			wk_observe(w, "churn: 1G maps", "not used: %s",
 				   cfg->size < SZ_1G ? "the region (--size) is below 1G" :
@@ -343,12 +342,12 @@ static int want_1g(struct worker *w, struct churn *ch, struct churn_cfg *cfg)
 
 static int churn_setup(struct worker *w)
 {
-	struct session *s = w->s;
+	const struct run_opts *o = wk_opts(w);
 	struct churn_cfg cfg = { 0 };
 	struct churn *ch;
 	int ret;
 
-	if (w->s->opts->size < SZ_2M || w->s->opts->size % SZ_2M) {
+	if (wk_opts(w)->size < SZ_2M || wk_opts(w)->size % SZ_2M) {
 		fprintf(stderr, "iommu-stress: churn: --size must be a multiple of 2M\n");
 		return -EINVAL;
 	}
@@ -362,10 +361,10 @@ static int churn_setup(struct worker *w)
 		atomic_store(&shared.bad, 0);
 		atomic_store(&shared.bad_iter, UINT64_MAX);
 	}
-	cfg.size = s->opts->size;
+	cfg.size = o->size;
 	/* Backing: as big as the region and one 2M more, for choice. */
-	cfg.buf_len = s->opts->size + SZ_2M;
-	cfg.use_2m = !!(s->dom.pgsize_bitmap & SZ_2M);
+	cfg.buf_len = o->size + SZ_2M;
+	cfg.use_2m = !!(wk_pgsizes(w) & SZ_2M);
 	cfg.use_1g = want_1g(w, ch, &cfg);
 	if (!cfg.use_1g)
 		ret = wk_buf_alloc(w, cfg.buf_len, ch->chunk, &ch->buf);
@@ -378,7 +377,7 @@ static int churn_setup(struct worker *w)
 	cfg.base = w->base;
 	shared.cfg[w->id] = cfg;
 	shared.chunk[w->id] = ch->chunk;
-	return churn_gen_init(&ch->gen, &cfg, s->opts->seed, w->id);
+	return churn_gen_init(&ch->gen, &cfg, o->seed, w->id);
 }
 
 /* Runs one op; a bad read marks the run for the op log. */
@@ -440,7 +439,7 @@ static int churn_phase(struct worker *w, unsigned int phase)
  */
 static int write_log(struct worker *w, const char *path, uint64_t iters)
 {
-	const struct run_opts *o = w->s->opts;
+	const struct run_opts *o = wk_opts(w);
 	uint64_t nops = pattern_opt(w, "ops");
 	struct churn_gen *g;
 	struct churn_op op;
@@ -459,7 +458,7 @@ static int write_log(struct worker *w, const char *path, uint64_t iters)
 	}
 	fprintf(f, "# iommu-stress op log: replay with 'iommu-stress replay %s'\n", path);
 	fprintf(f, "# kernel %s, iommu %s; recorded with%s skip-flush\n",
-		w->s->info.kernel_release, w->s->dom.iommu_driver,
+		wk_kernel_release(w), wk_iommu_driver(w),
 		o->skip_flush ? "" : "out");
 	fprintf(f, "pattern churn\nversion 1\nseed %" PRIu64 "\nthreads %u\nops %" PRIu64 "\n",
 		o->seed, w->nthreads, nops);
@@ -491,17 +490,16 @@ static int write_log(struct worker *w, const char *path, uint64_t iters)
 static void churn_teardown(struct worker *w)
 {
 	struct churn *ch = w->priv;
-	struct run_result *r = w->s->res;
-	char path[sizeof(r->replay_path)], line[128];
+	char path[RUN_PATH_MAX], line[128];
 
 	if (!ch)
 		return;
 	/* KTAP output starts after the run: the summary names the log instead. */
-	if (ch->first_bad_op != UINT64_MAX && !w->s->opts->ktap) {
+	if (ch->first_bad_op != UINT64_MAX && !wk_opts(w)->ktap) {
 		unsigned int n = ch->nrecent < 8 ? ch->nrecent : 8;
 
 		printf("churn: thread %u read wrong data at op %" PRIu64 " (seed %" PRIu64 "); the ops up to it:\n",
-		       w->id, ch->first_bad_op, w->s->opts->seed);
+		       w->id, ch->first_bad_op, wk_opts(w)->seed);
 		for (unsigned int i = 0; i < n; i++) {
 			churn_op_format(line, sizeof(line), w->id,
 					&ch->recent[(ch->nrecent - n + i) % 8]);
@@ -510,13 +508,13 @@ static void churn_teardown(struct worker *w)
 	}
 	/* All threads passed the last gate: their iteration counts agree. */
 	if (!w->id && atomic_load(&shared.bad)) {
-		if (w->s->opts->replay_out)
-			snprintf(path, sizeof(path), "%s", w->s->opts->replay_out);
+		if (wk_opts(w)->replay_out)
+			snprintf(path, sizeof(path), "%s", wk_opts(w)->replay_out);
 		else
 			snprintf(path, sizeof(path), "churn-seed%" PRIu64 ".ops",
-				 w->s->opts->seed);
+				 wk_opts(w)->seed);
 		if (!write_log(w, path, atomic_load(&shared.bad_iter) + 1))
-			snprintf(r->replay_path, sizeof(r->replay_path), "%s", path);
+			wk_set_replay(w, path);
 	}
 	churn_gen_free(&ch->gen);
 	free(ch);
@@ -547,7 +545,7 @@ static int churn_replay(struct worker *w, FILE *f, const char *path)
 		}
 		if (sscanf(line, "iteration %" SCNu64, &iter) == 1) {
 			w->iteration = iter;
-			w->s->res->iterations = iter;
+			wk_set_iterations(w, iter);
 			continue;
 		}
 		if (strncmp(line, "op ", 3))
@@ -566,7 +564,7 @@ static int churn_replay(struct worker *w, FILE *f, const char *path)
 	}
 	if (ret == -EINVAL && !lineno)
 		fprintf(stderr, "iommu-stress: %s: empty op log\n", path);
-	w->s->res->iterations = iter + 1;
+	wk_set_iterations(w, iter + 1);
 	return ret;
 }
 

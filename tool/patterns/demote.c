@@ -77,7 +77,7 @@ static int demote_setup(struct worker *w)
 	struct demote *dm;
 	int ret;
 
-	if (!(w->s->dom.pgsize_bitmap & SZ_2M))
+	if (!(wk_pgsizes(w) & SZ_2M))
 		return wk_unsupported(w, "the IOMMU has no 2M pages");
 	dm = calloc(1, sizeof(*dm));
 	if (!dm)

@@ -61,22 +61,21 @@ struct grow {
  */
 static int find_slots(struct worker *w, struct grow *g)
 {
-	struct session *s = w->s;
-	uint64_t top = s->dom.range_last, stride = SZ_1G;
+	uint64_t top = wk_range_last(w), stride = SZ_1G;
 
-	while (stride < SZ_512G * 512 && (top - s->dom.range_start) / stride >= 512)
+	while (stride < SZ_512G * 512 && (top - wk_range_start(w)) / stride >= 512)
 		stride <<= 9;
 	g->stride = stride;
 	g->slot = calloc(512, sizeof(*g->slot));
 	if (!g->slot)
 		return -ENOMEM;
-	for (uint64_t b = align_up(session_floor(s), stride);
+	for (uint64_t b = align_up(wk_floor(w), stride);
 	     b && b <= top && g->nslots < 512; b += stride)
-		if (session_range_free(s, b, (uint64_t)w->nthreads * SZ_2M))
+		if (wk_range_free(w, b, (uint64_t)w->nthreads * SZ_2M))
 			g->slot[g->nslots++] = b;
 	if (g->nslots < 2)
 		return wk_unsupported(w, "grow: the IOVA range [%#llx, %#llx] has fewer than 2 free slots %#llx apart",
-				      (unsigned long long)s->dom.range_start,
+				      (unsigned long long)wk_range_start(w),
 				      (unsigned long long)top,
 				      (unsigned long long)stride);
 	return 0;
@@ -117,7 +116,7 @@ static int grow_setup(struct worker *w)
 	 */
 	guard = g->slot[g->nslots / 2] + (uint64_t)w->nthreads * SZ_2M +
 		w->id * SZ_4K;
-	if (session_range_free(w->s, guard, SZ_4K))
+	if (wk_range_free(w, guard, SZ_4K))
 		ret = wk_guard(w, guard, NULL);
 	return ret;
 }
@@ -126,7 +125,7 @@ static int grow_setup(struct worker *w)
 static struct gmap mapping_of(struct worker *w, uint64_t k)
 {
 	struct grow *g = w->priv;
-	int big = (k & 1) && (w->s->dom.pgsize_bitmap & SZ_2M);
+	int big = (k & 1) && (wk_pgsizes(w) & SZ_2M);
 	uint64_t lap = k / g->nslots;
 
 	return (struct gmap){

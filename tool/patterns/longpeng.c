@@ -142,9 +142,9 @@ static int longpeng_validate(const struct run_opts *o)
  */
 static int longpeng_setup(struct worker *w)
 {
-	struct session *s = w->s;
+	const struct run_opts *o = wk_opts(w);
 	struct longpeng *lp;
-	uint64_t stride, base = align_up(s->dom.range_start, LP_2M);
+	uint64_t stride, base = align_up(wk_range_start(w), LP_2M);
 	int ret;
 
 	lp = calloc(1, sizeof(*lp));
@@ -152,24 +152,24 @@ static int longpeng_setup(struct worker *w)
 		return -ENOMEM;
 	w->priv = lp;
 	lp->w = w;
-	lp->end = s->opts->size;
+	lp->end = o->size;
 	stride = (lp->end + LP_2M + SZ_1G - 1) & ~(SZ_1G - 1);
 	for (unsigned int found = 0;; base += stride) {
-		if (base < s->dom.range_start || base + lp->end - 1 < base ||
-		    base + lp->end - 1 > s->dom.range_last)
+		if (base < wk_range_start(w) || base + lp->end - 1 < base ||
+		    base + lp->end - 1 > wk_range_last(w))
 			return wk_unsupported(w, "longpeng: no room in the IOVA range [%#llx, %#llx] for %u ranges of %#llx bytes",
-					      (unsigned long long)s->dom.range_start,
-					      (unsigned long long)s->dom.range_last,
+					      (unsigned long long)wk_range_start(w),
+					      (unsigned long long)wk_range_last(w),
 					      w->nthreads, (unsigned long long)lp->end);
-		if (session_range_free(s, base, lp->end) && found++ == w->id)
+		if (wk_range_free(w, base, lp->end) && found++ == w->id)
 			break;
 	}
 	lp->base = base;
 	w->base = base;
 	w->span = lp->end;
-	if (!(s->dom.pgsize_bitmap & LP_2M) && !w->id)
+	if (!(wk_pgsizes(w) & LP_2M) && !w->id)
 		fprintf(stderr, "iommu-stress: longpeng: the IOMMU has no 2M pages; the superpage step is not exercised\n");
-	ret = pick_samples(lp, s->opts->samples, s->opts->seed);
+	ret = pick_samples(lp, o->samples, o->seed);
 	if (ret)
 		return ret;
 	/* Room for the last rotation offset past END. */

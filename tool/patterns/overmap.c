@@ -76,7 +76,7 @@ static int overmap_setup(struct worker *w)
 	ret = wk_need_overlap(w);
 	if (ret)
 		return ret;
-	if (!(w->s->dom.pgsize_bitmap & SZ_2M))
+	if (!(wk_pgsizes(w) & SZ_2M))
 		return wk_unsupported(w, "the IOMMU has no 2M pages");
 	om = calloc(1, sizeof(*om));
 	if (!om)
@@ -96,8 +96,8 @@ static int overmap_setup(struct worker *w)
 	om->fwd = w->base;
 	om->rev = w->base + 2 * SZ_2M;
 	/* The 4K half's edges and the reverse page are always among them. */
-	n = wk_sample(w, SZ_2M, w->s->opts->samples < OM_MAX_SAMPLES - 4 ?
-		      w->s->opts->samples : OM_MAX_SAMPLES - 4, om->sample);
+	n = wk_sample(w, SZ_2M, wk_opts(w)->samples < OM_MAX_SAMPLES - 4 ?
+		      wk_opts(w)->samples : OM_MAX_SAMPLES - 4, om->sample);
 	om->sample[n++] = SZ_2M / 2 - SZ_4K;
 	om->sample[n++] = SZ_2M / 2;
 	om->sample[n++] = OM_REVERSE_PAGE * SZ_4K;

@@ -68,6 +68,25 @@ const char *pattern_case_name(const struct pattern *p, unsigned int i);
 uint64_t pattern_opt(const struct worker *w, const char *name);
 
 /*
+ * What a pattern may know of its run: the options, the domain's page
+ * sizes and IOVA range, the lowest IOVA its regions may start at, whether
+ * a range is clear of the window, the reserved regions and other threads'
+ * regions, and the kernel and IOMMU driver (for logs).
+ */
+const struct run_opts *wk_opts(const struct worker *w);
+uint64_t wk_pgsizes(const struct worker *w);
+uint64_t wk_range_start(const struct worker *w);
+uint64_t wk_range_last(const struct worker *w);
+uint64_t wk_floor(const struct worker *w);
+int wk_range_free(const struct worker *w, uint64_t iova, uint64_t len);
+const char *wk_kernel_release(const struct worker *w);
+const char *wk_iommu_driver(const struct worker *w);
+/* For patterns that run their own loop (replay): the iterations reached. */
+void wk_set_iterations(struct worker *w, uint64_t n);
+/* The op log written for this run, named in the report. */
+void wk_set_replay(struct worker *w, const char *path);
+
+/*
  * The operations patterns are built from. Each returns 0 or a negative
  * errno (and then has printed why); a failure stops the run.
  */

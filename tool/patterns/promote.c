@@ -76,21 +76,21 @@ static uint64_t block_iova(const struct worker *w, const struct promote *pr,
 
 static int promote_setup(struct worker *w)
 {
-	struct session *s = w->s;
+	const struct run_opts *o = wk_opts(w);
 	uint64_t big = pattern_opt(w, "to"), chunk;
 	struct promote *pr;
 	int ret;
 
-	if (!(s->dom.pgsize_bitmap & big))
+	if (!(wk_pgsizes(w) & big))
 		return wk_unsupported(w, "the IOMMU has no %s pages (pgsize_bitmap %#llx)",
 				      big == SZ_1G ? "1G" : "2M",
-				      (unsigned long long)s->dom.pgsize_bitmap);
+				      (unsigned long long)wk_pgsizes(w));
 	pr = calloc(1, sizeof(*pr));
 	if (!pr)
 		return -ENOMEM;
 	w->priv = pr;
 	pr->big = big;
-	pr->nblocks = (unsigned int)(s->opts->size / big);
+	pr->nblocks = (unsigned int)(o->size / big);
 	if (!pr->nblocks)
 		pr->nblocks = 1;
 	/* Two backings per block and generation, and one spare: >= 3 apart. */
@@ -109,8 +109,8 @@ static int promote_setup(struct worker *w)
 	ret = wk_region(w, pr->nblocks * big, big);
 	if (ret)
 		return ret;
-	pr->nsample = wk_sample(w, big, s->opts->samples < PR_MAX_SAMPLES ?
-				s->opts->samples : PR_MAX_SAMPLES, pr->sample);
+	pr->nsample = wk_sample(w, big, o->samples < PR_MAX_SAMPLES ?
+				o->samples : PR_MAX_SAMPLES, pr->sample);
 	/* Both halves' edges: where the two small-page pieces meet. */
 	if (pr->nsample + 2 <= PR_MAX_SAMPLES) {
 		pr->sample[pr->nsample++] = big / 2 - SIG_PAGE_SIZE;

@@ -69,7 +69,7 @@ static int reuse_setup(struct worker *w)
 	if (!ru)
 		return -ENOMEM;
 	w->priv = ru;
-	ru->n2m = w->s->dom.pgsize_bitmap & SZ_2M ? want / 2 : 0;
+	ru->n2m = wk_pgsizes(w) & SZ_2M ? want / 2 : 0;
 	ru->n4k = want - ru->n2m;
 	if (!ru->n2m)
 		wk_case_skip(w, RU_2M, "no 2M slots (the IOMMU has no 2M pages, or --slots 1)");
