@@ -1,0 +1,207 @@
+# Sourced by the VM tests: their options, results folder and VM runs, the
+# named checks they make of what a run left, and the tables they share
+# (tests/vm/expect, tests/vm/pattern-runs). Builds on tests/lib.sh.
+# shellcheck shell=bash source-path=SCRIPTDIR
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$top/tests/lib.sh"
+
+kernel=6.1     # --kernel SPEC, as scripts/vm-run takes it
+iommu=intel    # --iommu TYPE, passed to scripts/vm-run
+keep_out=0     # --keep-out: keep the results folder even when all passed
+release=''     # the guest kernel's release, known once a VM has booted
+
+# The calling script's header comment, from after its #! line.
+usage() {
+	sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
+}
+
+# options [--NAME=VAR | --FLAG]... -- ARG...: parse the script's arguments.
+# --NAME=VAR: --NAME takes a value, stored in VAR. --FLAG: sets the
+# variable named after it (--keep-out: keep_out) to 1. --help prints usage.
+options() {
+	local -A value=() flag=()
+	local v
+	while [ "$1" != -- ]; do
+		case $1 in
+		*=*) value[${1%%=*}]=${1#*=} ;;
+		*) v=${1#--} flag[$1]=${v//-/_} ;;
+		esac
+		shift
+	done
+	shift
+	while [ $# -gt 0 ]; do
+		if [ "$1" = --help ] || [ "$1" = -h ]; then
+			usage
+			exit 0
+		elif [ -n "${value[$1]-}" ] && [ $# -ge 2 ]; then
+			printf -v "${value[$1]}" %s "$2"
+			shift 2
+		elif [ -n "${flag[$1]-}" ]; then
+			printf -v "${flag[$1]}" 1
+			shift
+		else
+			echo "$0: unknown option or missing value: $1" >&2
+			usage >&2
+			exit 2
+		fi
+	done
+}
+
+# vm_options [SCRIPT-OPTION]... -- ARG...: options with the VM tests' own.
+vm_options() {
+	options --kernel=kernel --iommu=iommu --keep-out "$@"
+}
+
+# new_out NAME: a new results folder, $out; the clock for vm_finish starts.
+new_out() {
+	out=$(mktemp -d "${TMPDIR:-/tmp}/iommu-stress-$1.XXXXXX") || exit 2
+	t0=$(date +%s)
+	echo "# kernel $kernel, iommu $iommu, results in $out"
+}
+
+# vm_run DIR [VM-RUN-OPTION]... -- COMMAND...: one VM on --kernel and
+# --iommu. Results in DIR, what scripts/vm-run printed in DIR/vm-run.log,
+# its exit status in DIR/vm-run.rc and returned.
+vm_run() {
+	local dir=$1 rc
+	shift
+	mkdir -p "$dir"
+	"$top/scripts/vm-run" --kernel "$kernel" --iommu "$iommu" --out "$dir" "$@" \
+		>"$dir/vm-run.log" 2>&1
+	rc=$?
+	echo "$rc" >"$dir/vm-run.rc"
+	[ -n "$release" ] ||
+		release=$(sed -n '1s/.*Linux version \([^ ]*\).*/\1/p' "$dir/dmesg.txt" 2>/dev/null)
+	return "$rc"
+}
+
+# build_hardening: the static programs of tests/hardening, or a failed
+# suite.
+build_hardening() {
+	make -s -C "$top" hardening && return 0
+	check "build the hardening programs" false
+	finish
+	exit 1
+}
+
+# The checks. Each reads what a run left in FILE, passes or fails, and
+# prints nothing on success.
+
+# rc_is FILE N: FILE holds the exit status N.
+rc_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+# file_is FILE TEXT: FILE holds just TEXT.
+file_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+# log_has FILE REGEX: a line of FILE matches the extended REGEX.
+log_has() { grep -qE -- "$2" "$1" 2>/dev/null; }
+# log_lacks FILE REGEX: FILE exists, has lines, and none matches REGEX.
+log_lacks() { [ -s "$1" ] && ! grep -qE -- "$2" "$1"; }
+# tap_ok FILE: a TAP stream with passes and no failure.
+tap_ok() { [ -s "$1" ] && grep -q '^ok' "$1" && ! grep -q '^not ok' "$1"; }
+# tap_case_ok FILE TEXT: a TAP case whose name has TEXT passed.
+tap_case_ok() { tap_case '^ok [0-9]+ ' "$@"; }
+# tap_case_fails FILE TEXT: a TAP case whose name has TEXT failed.
+tap_case_fails() { tap_case '^not ok [0-9]+ ' "$@"; }
+tap_case() {
+	awk -v result="$1" -v text="$3" \
+		'sub(result, "") && index($0, text) { found = 1 } END { exit !found }' "$2" 2>/dev/null
+}
+# valid FILE: a JSON record that matches results/schema.json.
+valid() { "$top/results/validate" "$1" >/dev/null 2>&1; }
+# ktap_valid FILE: valid KTAP.
+ktap_valid() { "$top/tests/unit/ktap-check" "$1"; }
+# json_check CLAIM FILE [ARG]...: a claim of tests/vm/checks.py about the
+# record in FILE; why it does not hold becomes a TAP comment.
+json_check() {
+	local why
+	why=$(python3 "$top/tests/vm/checks.py" "$@" 2>&1) && return 0
+	echo "${why//$'\n'/$'\n'# }" | sed '1s/^/# /'
+	return 1
+}
+# json_eq FILE FIELD VALUE: the dotted FIELD of the record is VALUE (a JSON
+# literal such as 0 or true, else a string).
+json_eq() { json_check eq "$@"; }
+# json_gt FILE FIELD N: the dotted FIELD of the record is a number above N.
+json_gt() { json_check gt "$@"; }
+
+# json_print SUMMARY FILE [ARG]...: one of tests/vm/checks.py's summaries.
+json_print() {
+	python3 "$top/tests/vm/checks.py" --print "$@" 2>/dev/null || echo "(no record)"
+}
+
+# expect KEY: the value tests/vm/expect gives KEY for this IOMMU and the
+# guest's kernel; status 1 when no row gives one.
+expect() {
+	local i k key value
+	while read -r i k key value; do
+		case $i in '' | '#'*) continue ;; esac
+		# shellcheck disable=SC2053 # the table's columns are globs
+		if [ "$key" = "$1" ] && [[ $iommu == $i && ${release:-unknown} == $k ]]; then
+			echo "$value"
+			return 0
+		fi
+	done <"$top/tests/vm/expect"
+	return 1
+}
+
+# expect_check KEY NAME COMMAND [ARG]...: check NAME COMMAND ARG..., each
+# {} in an ARG replaced by KEY's expected value; a TAP skip that names KEY
+# where tests/vm/expect has none for this IOMMU and kernel.
+expect_check() {
+	local key=$1 name=$2 value arg
+	local -a cmd=()
+	shift 2
+	if ! value=$(expect "$key"); then
+		skip "$name" "tests/vm/expect has no $key for iommu $iommu, kernel ${release:-unknown}"
+		return
+	fi
+	for arg; do
+		cmd+=("${arg//'{}'/$value}")
+	done
+	check "$name" "${cmd[@]}"
+}
+
+# pattern_runs TARGET: "NAME ARGUMENTS" of each run tests/vm/pattern-runs
+# has for TARGET (edu or dma).
+pattern_runs() {
+	local name targets args
+	while read -r name targets args; do
+		case $name in '' | '#'*) continue ;; esac
+		case ,$targets, in *,"$1",*) echo "$name $args" ;; esac
+	done <"$top/tests/vm/pattern-runs"
+}
+
+# tap_show FILE...: each TAP stream's results and comments as comments.
+tap_show() {
+	local f
+	for f; do
+		echo "# $(basename "$f" .tap):"
+		if [ -f "$f" ]; then
+			grep -E '^(not )?ok |^#' "$f" | sed 's/^/#   /'
+		else
+			echo "#   (no output)"
+		fi
+	done
+}
+
+# tap_count FILE: how many of FILE's TAP cases passed.
+tap_count() { grep -c '^ok' "$1" 2>/dev/null || echo 0; }
+
+# log_problems DIR: the kernel's complaints in a failed VM's output.
+log_problems() {
+	rc_is "$1/vm-run.rc" 0 && return
+	grep -E 'WARNING|BUG|Oops|Call Trace|RIP:|pagealloc|Poison|hung' "$1/vm-run.log" |
+		head -20 | sed 's/^/# /'
+}
+
+# vm_finish: the time taken, the results folder removed unless a check
+# failed or --keep-out asked to keep it, the closing count.
+vm_finish() {
+	echo "# $(($(date +%s) - t0)) s"
+	if [ "$fail" -gt 0 ] || [ "$keep_out" = 1 ]; then
+		echo "# results kept in $out"
+	else
+		rm -rf "$out"
+	fi
+	finish
+}
