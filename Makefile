@@ -26,7 +26,11 @@ TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 TOOL_LDLIBS := -lnuma -lpthread -lm
 TOOL_SRCS := $(filter-out tool/main.c,$(wildcard $(addsuffix /*.c,$(TOOL_DIRS)) tool/patterns/*.c))
 TOOL_HDRS := $(wildcard $(addsuffix /*.h,$(TOOL_DIRS)) tool/patterns/*.h) include/uapi/linux/iommu_stress.h
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+# The test harness of the unit tests and of the hardening programs.
+KTEST := tests/lib/ktest.c tests/lib/ktest.h
+UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/ktest.c
+UNIT_HDRS := $(wildcard tests/unit/*.h) tests/lib/ktest.h
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all module probes tool tool-static check test test-seed repro hardening clean
 
@@ -49,12 +53,18 @@ tool/iommu-stress: tool/main.c $(TOOL_SRCS) $(TOOL_HDRS)
 tool/iommu-stress.static: tool/main.c $(TOOL_SRCS) $(TOOL_HDRS)
 	$(CC) $(TOOL_CFLAGS) -static -o $@ tool/main.c $(TOOL_SRCS) $(TOOL_LDLIBS)
 
-# Unit tests run under AddressSanitizer and UBSan.
-tests/unit/run-unit: $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_HDRS)
-	$(CC) $(TOOL_CFLAGS) -Itests/unit -fsanitize=address,undefined \
-		-fno-sanitize-recover=all -o $@ $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_LDLIBS)
+# Unit tests run under AddressSanitizer and UBSan (LeakSanitizer checks
+# each test as its process ends).
+tests/unit/run-unit: $(UNIT_SRCS) $(UNIT_HDRS) $(TOOL_SRCS) $(TOOL_HDRS)
+	$(CC) $(TOOL_CFLAGS) -Itests/unit -Itests/lib $(SANITIZE) \
+		-o $@ $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_LDLIBS)
 
-check: tests/unit/run-unit tool/iommu-stress
+# The harness's tests of itself, most of them failing on purpose.
+tests/lib/ktest-selftest: tests/lib/ktest-selftest.c $(KTEST)
+	$(CC) $(TOOL_CFLAGS) -Itests/lib $(SANITIZE) -o $@ $< tests/lib/ktest.c
+
+check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
+	tests/lib/ktest-check
 	tests/unit/run-unit
 	tests/unit/json-check
 	tests/unit/ktap-check
@@ -89,4 +99,5 @@ tests/hardening/hardening-%: tests/hardening/%.c tests/hardening/common.h \
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean
 	rm -rf module/generated module/probes/*.o module/probes/probes.log
-	rm -f tool/iommu-stress tool/iommu-stress.static tests/unit/run-unit $(HARDENING)
+	rm -f tool/iommu-stress tool/iommu-stress.static tests/unit/run-unit \
+		tests/lib/ktest-selftest $(HARDENING)

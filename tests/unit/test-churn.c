@@ -37,28 +37,28 @@ static struct churn_op *ops_of(const struct churn_cfg *cfg, uint64_t seed,
 	return ops;
 }
 
-static void same_seed_same_ops(void)
+TEST(same_seed_same_ops, "churn: same seed, same ops")
 {
 	for (unsigned int c = 0; c < NCFGS; c++) {
 		struct churn_op *a = ops_of(&cfgs[c], 42, 0), *b = ops_of(&cfgs[c], 42, 0);
 
-		CHECK(a && b);
+		EXPECT_TRUE(a && b);
 		if (a && b)
-			CHECK(!memcmp(a, b, NOPS * sizeof(*a)));
+			EXPECT_TRUE(!memcmp(a, b, NOPS * sizeof(*a)));
 		free(a);
 		free(b);
 	}
 }
 
-static void other_seed_other_ops(void)
+TEST(other_seed_other_ops, "churn: another seed, other ops")
 {
 	struct churn_op *a = ops_of(&cfgs[0], 1, 0), *b = ops_of(&cfgs[0], 2, 0);
 	unsigned int same = 0;
 
-	CHECK(a && b);
+	EXPECT_TRUE(a && b);
 	for (unsigned int i = 0; a && b && i < NOPS; i++)
 		same += !memcmp(&a[i], &b[i], sizeof(a[i]));
-	CHECK(same < NOPS / 10);
+	EXPECT_TRUE(same < NOPS / 10);
 	free(a);
 	free(b);
 }
@@ -117,7 +117,7 @@ static int valid_unmap(const struct churn_cfg *cfg, struct shadow *sh,
 	return 1;
 }
 
-static void ops_are_valid(void)
+TEST(ops_are_valid, "churn: every op valid against a shadow model")
 {
 	for (unsigned int c = 0; c < NCFGS; c++) {
 		const struct churn_cfg *cfg = &cfgs[c];
@@ -135,7 +135,7 @@ static void ops_are_valid(void)
 		sh.off = malloc(sh.npages * sizeof(uint64_t));
 		sh.last = malloc(sh.npages * sizeof(uint64_t));
 		sh.start = calloc(sh.npages, sizeof(uint64_t));
-		CHECK(ops && sh.off && sh.last && sh.start);
+		EXPECT_TRUE(ops && sh.off && sh.last && sh.start);
 		if (!ops || !sh.off || !sh.last || !sh.start)
 			goto out;
 		for (uint64_t p = 0; p < sh.npages; p++)
@@ -164,12 +164,12 @@ static void ops_are_valid(void)
 				break;
 			}
 		}
-		CHECK(!bad);
+		EXPECT_TRUE(!bad);
 		/* A useful mix: all kinds, superpages where allowed. */
-		CHECK(maps > NOPS / 10 && unmaps > NOPS / 10 && checks > NOPS / 10);
-		CHECK(unmapped_checks > 0);
-		CHECK(cfg->use_2m ? big > 0 : big == 0);
-		CHECK(cfg->use_1g ? giant > 0 : giant == 0);
+		EXPECT_TRUE(maps > NOPS / 10 && unmaps > NOPS / 10 && checks > NOPS / 10);
+		EXPECT_TRUE(unmapped_checks > 0);
+		EXPECT_TRUE(cfg->use_2m ? big > 0 : big == 0);
+		EXPECT_TRUE(cfg->use_1g ? giant > 0 : giant == 0);
 out:
 		free(ops);
 		free(sh.off);
@@ -178,30 +178,22 @@ out:
 	}
 }
 
-static void op_lines_round_trip(void)
+TEST(op_lines_round_trip, "churn: op log lines round-trip")
 {
 	struct churn_op *ops = ops_of(&cfgs[0], 3, 0), back;
 	char line[128];
 	unsigned int t;
 
-	CHECK(ops != NULL);
+	EXPECT_TRUE(ops != NULL);
 	for (unsigned int i = 0; ops && i < 500; i++) {
 		churn_op_format(line, sizeof(line), i % 5, &ops[i]);
-		CHECK(!churn_op_parse(line, &t, &back));
-		CHECK(t == i % 5 && !memcmp(&back, &ops[i], sizeof(back)));
+		EXPECT_TRUE(!churn_op_parse(line, &t, &back));
+		EXPECT_TRUE(t == i % 5 && !memcmp(&back, &ops[i], sizeof(back)));
 	}
 	free(ops);
-	CHECK(churn_op_parse("op 0 map 0x1000", &t, &back) == -1);
-	CHECK(churn_op_parse("op 0 frob 0x1000 0x1000", &t, &back) == -1);
-	CHECK(churn_op_parse("op 0 check 0x1000 zz", &t, &back) == -1);
-	CHECK(!churn_op_parse("op 2 check 0x1000 -", &t, &back) &&
-	      back.off == CHURN_UNMAPPED && t == 2);
+	EXPECT_TRUE(churn_op_parse("op 0 map 0x1000", &t, &back) == -1);
+	EXPECT_TRUE(churn_op_parse("op 0 frob 0x1000 0x1000", &t, &back) == -1);
+	EXPECT_TRUE(churn_op_parse("op 0 check 0x1000 zz", &t, &back) == -1);
+	EXPECT_TRUE(!churn_op_parse("op 2 check 0x1000 -", &t, &back) &&
+		    back.off == CHURN_UNMAPPED && t == 2);
 }
-
-const struct unit_case churn_cases[] = {
-	{ "churn: same seed, same ops", same_seed_same_ops },
-	{ "churn: another seed, other ops", other_seed_other_ops },
-	{ "churn: every op valid against a shadow model", ops_are_valid },
-	{ "churn: op log lines round-trip", op_lines_round_trip },
-	{ NULL, NULL },
-};

@@ -59,7 +59,7 @@ static const struct want table[] = {
 	{ DEV_DMA_STATUS, ETIMEDOUT, "retired" },
 };
 
-static void hints_say_what_each_errno_means(void)
+TEST(hints_say_what_each_errno_means, "dev: each errno reads as what it means for its ioctl")
 {
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		const char *h = dev_errno_hint(table[i].cmd, table[i].err);
@@ -67,36 +67,29 @@ static void hints_say_what_each_errno_means(void)
 		if (!strstr(h, table[i].says))
 			printf("# cmd %#lx errno %d: \"%s\" lacks \"%s\"\n",
 			       table[i].cmd, table[i].err, h, table[i].says);
-		CHECK(strstr(h, table[i].says) != NULL);
+		EXPECT_TRUE(strstr(h, table[i].says) != NULL);
 	}
 }
 
 /* A meaning that belongs to one ioctl stays with it. */
-static void hints_stay_in_their_context(void)
+TEST(hints_stay_in_their_context, "dev: an ioctl's meaning does not leak into another's")
 {
-	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_BUF_FREE, EBUSY), "dmaengine"));
-	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_UNMAP, EADDRNOTAVAIL), "host-bridge"));
-	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_BUF_ALLOC, EOPNOTSUPP), "MAP_OVERLAP"));
-	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, EACCES), "not mapped"));
-	CHECK(!strstr(dev_errno_hint(IOMMU_STRESS_MAP, EACCES), "dma_unmapped_reads"));
-	CHECK(strcmp(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, ERANGE),
-		     dev_errno_hint(IOMMU_STRESS_MAP, ERANGE)));
-	CHECK(strcmp(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, EINVAL),
-		     dev_errno_hint(IOMMU_STRESS_MAP, EINVAL)));
+	EXPECT_TRUE(!strstr(dev_errno_hint(IOMMU_STRESS_BUF_FREE, EBUSY), "dmaengine"));
+	EXPECT_TRUE(!strstr(dev_errno_hint(IOMMU_STRESS_UNMAP, EADDRNOTAVAIL), "host-bridge"));
+	EXPECT_TRUE(!strstr(dev_errno_hint(IOMMU_STRESS_BUF_ALLOC, EOPNOTSUPP), "MAP_OVERLAP"));
+	EXPECT_TRUE(!strstr(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, EACCES), "not mapped"));
+	EXPECT_TRUE(!strstr(dev_errno_hint(IOMMU_STRESS_MAP, EACCES), "dma_unmapped_reads"));
+	EXPECT_TRUE(strcmp(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, ERANGE),
+			   dev_errno_hint(IOMMU_STRESS_MAP, ERANGE)));
+	EXPECT_TRUE(strcmp(dev_errno_hint(IOMMU_STRESS_DOMAIN_CREATE, EINVAL),
+			   dev_errno_hint(IOMMU_STRESS_MAP, EINVAL)));
 }
 
 /* Errnos the table does not know read as libc says; a status is no ioctl error. */
-static void unknown_errnos_fall_back_to_strerror(void)
+TEST(unknown_errnos_fall_back_to_strerror, "dev: unknown errnos and statuses fall back to strerror")
 {
-	CHECK(!strcmp(dev_errno_hint(IOMMU_STRESS_MAP, EPIPE), strerror(EPIPE)));
-	CHECK(!strcmp(dev_errno_hint(IOMMU_STRESS_UNMAP, EADDRINUSE), strerror(EADDRINUSE)));
-	CHECK(!strcmp(dev_errno_hint(DEV_DMA_STATUS, EINVAL), strerror(EINVAL)));
-	CHECK(!strcmp(dev_errno_hint(DEV_DMA_STATUS, ENODEV), strerror(ENODEV)));
+	EXPECT_TRUE(!strcmp(dev_errno_hint(IOMMU_STRESS_MAP, EPIPE), strerror(EPIPE)));
+	EXPECT_TRUE(!strcmp(dev_errno_hint(IOMMU_STRESS_UNMAP, EADDRINUSE), strerror(EADDRINUSE)));
+	EXPECT_TRUE(!strcmp(dev_errno_hint(DEV_DMA_STATUS, EINVAL), strerror(EINVAL)));
+	EXPECT_TRUE(!strcmp(dev_errno_hint(DEV_DMA_STATUS, ENODEV), strerror(ENODEV)));
 }
-
-const struct unit_case dev_cases[] = {
-	{ "dev: each errno reads as what it means for its ioctl", hints_say_what_each_errno_means },
-	{ "dev: an ioctl's meaning does not leak into another's", hints_stay_in_their_context },
-	{ "dev: unknown errnos and statuses fall back to strerror", unknown_errnos_fall_back_to_strerror },
-	{ NULL, NULL },
-};

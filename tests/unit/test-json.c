@@ -26,11 +26,11 @@ static void emit_escapes(struct json *j)
 	json_object_end(j);
 }
 
-static void strings_are_escaped(void)
+TEST(strings_are_escaped, "json: strings are escaped")
 {
 	char *out = capture(emit_escapes);
 
-	CHECK(!strcmp(out, "{\n  \"s\": \"a\\\"b\\\\c\\nd\\te\\u0001\"\n}\n"));
+	EXPECT_TRUE(!strcmp(out, "{\n  \"s\": \"a\\\"b\\\\c\\nd\\te\\u0001\"\n}\n"));
 	free(out);
 }
 
@@ -51,7 +51,7 @@ static void emit_nesting(struct json *j)
 	json_object_end(j);
 }
 
-static void nesting_and_commas(void)
+TEST(nesting_and_commas, "json: nesting and commas")
 {
 	char *out = capture(emit_nesting);
 	const char *want =
@@ -69,7 +69,7 @@ static void nesting_and_commas(void)
 		"}\n";
 
 	/* %.1f rounds 1.25 to even: 1.2. */
-	CHECK(!strcmp(out, want));
+	EXPECT_TRUE(!strcmp(out, want));
 	if (strcmp(out, want))
 		printf("# got:\n%s", out);
 	free(out);
@@ -82,17 +82,10 @@ static void emit_nan(struct json *j)
 	json_object_end(j);
 }
 
-static void non_finite_is_null(void)
+TEST(non_finite_is_null, "json: non-finite numbers are null")
 {
 	char *out = capture(emit_nan);
 
-	CHECK(!strcmp(out, "{\n  \"x\": null\n}\n"));
+	EXPECT_TRUE(!strcmp(out, "{\n  \"x\": null\n}\n"));
 	free(out);
 }
-
-const struct unit_case json_cases[] = {
-	{ "json: strings are escaped", strings_are_escaped },
-	{ "json: nesting and commas", nesting_and_commas },
-	{ "json: non-finite numbers are null", non_finite_is_null },
-	{ NULL, NULL },
-};

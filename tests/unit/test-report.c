@@ -196,36 +196,36 @@ static char *capture(int bad)
 	return buf;
 }
 
-static void summary_tells_the_verdict(void)
+TEST(summary_tells_the_verdict, "report: summary tells the verdict")
 {
 	char *clean = capture(0), *bad = capture(1);
 
-	CHECK(clean && strstr(clean, "RESULT clean: no corruption"));
-	CHECK(bad && strstr(bad, "RESULT corrupt: 3 corruptions (stale 2, foreign 0, zero 0, clobbered 1)"));
-	CHECK(bad && strstr(bad, "replay: iommu-stress replay churn-seed1.ops"));
+	EXPECT_TRUE(clean && strstr(clean, "RESULT clean: no corruption"));
+	EXPECT_TRUE(bad && strstr(bad, "RESULT corrupt: 3 corruptions (stale 2, foreign 0, zero 0, clobbered 1)"));
+	EXPECT_TRUE(bad && strstr(bad, "replay: iommu-stress replay churn-seed1.ops"));
 	free(clean);
 	free(bad);
 }
 
-static void summary_shows_target_and_range(void)
+TEST(summary_shows_target_and_range, "report: summary names the target, its domain and IOVA range")
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	buf = capture(0);
-	CHECK(buf && strstr(buf, "  edu target 0000:00:02.0 (iommu_stress), IOMMU group 3; private unmanaged domain, IOVA range [0, 0x7fffffffff] (the aperture)\n"));
-	CHECK(buf && !strstr(buf, "failed in the device"));
+	EXPECT_TRUE(buf && strstr(buf, "  edu target 0000:00:02.0 (iommu_stress), IOMMU group 3; private unmanaged domain, IOVA range [0, 0x7fffffffff] (the aperture)\n"));
+	EXPECT_TRUE(buf && !strstr(buf, "failed in the device"));
 	free(buf);
 	f = open_memstream(&buf, &len);
 	sample(0, 0);
 	on_channel();
 	report_summary(f, "", &sess, &res);
 	fclose(f);
-	CHECK(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff], reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
-	CHECK(strstr(buf, "12 reads of unmapped IOVAs failed in the device, as they must"));
-	CHECK(!strstr(buf, "checks of unmapped IOVAs skipped"));
-	CHECK(strstr(buf, "RESULT clean: no corruption"));
+	EXPECT_TRUE(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff], reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
+	EXPECT_TRUE(strstr(buf, "12 reads of unmapped IOVAs failed in the device, as they must"));
+	EXPECT_TRUE(!strstr(buf, "checks of unmapped IOVAs skipped"));
+	EXPECT_TRUE(strstr(buf, "RESULT clean: no corruption"));
 	free(buf);
 }
 
@@ -233,7 +233,7 @@ static void summary_shows_target_and_range(void)
  * Without unmapped reads: the header says so, the skipped checks are
  * counted once, and the case they were all of is skipped, not passed.
  */
-static void summary_without_unmapped_reads(void)
+TEST(summary_without_unmapped_reads, "report: summary without reads of unmapped IOVAs")
 {
 	const char *once;
 	char *buf = NULL;
@@ -244,21 +244,21 @@ static void summary_without_unmapped_reads(void)
 	on_channel_without_unmapped_reads();
 	report_summary(f, "", &sess, &res);
 	fclose(f);
-	CHECK(strstr(buf, "IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff], reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"));
-	CHECK(strstr(buf, "\n  12 checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); "));
+	EXPECT_TRUE(strstr(buf, "IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff], reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"));
+	EXPECT_TRUE(strstr(buf, "\n  12 checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); "));
 	once = strstr(buf, "checks of unmapped IOVAs skipped");
-	CHECK(once && !strstr(once + 1, "checks of unmapped IOVAs skipped"));
+	EXPECT_TRUE(once && !strstr(once + 1, "checks of unmapped IOVAs skipped"));
 	/* Only the checks made are DMA checks. */
-	CHECK(strstr(buf, "  2 iterations, 20 DMA checks in "));
-	CHECK(strstr(buf, "  check unmapped pages fault"));
-	CHECK(strstr(buf, "0 DMA checks, 0 bad, skipped: reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)\n"));
-	CHECK(!strstr(buf, "failed in the device"));
-	CHECK(strstr(buf, "RESULT clean: no corruption"));
+	EXPECT_TRUE(strstr(buf, "  2 iterations, 20 DMA checks in "));
+	EXPECT_TRUE(strstr(buf, "  check unmapped pages fault"));
+	EXPECT_TRUE(strstr(buf, "0 DMA checks, 0 bad, skipped: reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)\n"));
+	EXPECT_TRUE(!strstr(buf, "failed in the device"));
+	EXPECT_TRUE(strstr(buf, "RESULT clean: no corruption"));
 	free(buf);
 }
 
 /* Refused before DOMAIN_CREATE: no domain, no range to describe. */
-static void summary_of_a_refused_run(void)
+TEST(summary_of_a_refused_run, "report: summary of a run refused before it started")
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -271,33 +271,33 @@ static void summary_of_a_refused_run(void)
 	strcpy(res.unsupported, "dma0chan0: identity domain: passthrough: ...");
 	report_summary(f, "", &sess, &res);
 	fclose(f);
-	CHECK(!strncmp(buf, "pattern churn on dma0chan0, kernel 6.1.0-test", 45));
-	CHECK(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4\n"));
-	CHECK(strstr(buf, "RESULT unsupported: dma0chan0: identity domain"));
-	CHECK(report_exit_code(&res) == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(!strncmp(buf, "pattern churn on dma0chan0, kernel 6.1.0-test", 45));
+	EXPECT_TRUE(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4\n"));
+	EXPECT_TRUE(strstr(buf, "RESULT unsupported: dma0chan0: identity domain"));
+	EXPECT_TRUE(report_exit_code(&res) == EXIT_UNSUPPORTED);
 	free(buf);
 }
 
-static void exit_codes(void)
+TEST(exit_codes, "report: exit codes")
 {
 	sample(0, 0);
-	CHECK(report_exit_code(&res) == EXIT_CLEAN);
+	EXPECT_TRUE(report_exit_code(&res) == EXIT_CLEAN);
 	sample(1, 0);
-	CHECK(report_exit_code(&res) == EXIT_CORRUPTION);
+	EXPECT_TRUE(report_exit_code(&res) == EXIT_CORRUPTION);
 	sample(0, 0);
 	res.error = 1;
-	CHECK(report_exit_code(&res) == EXIT_ERROR);
+	EXPECT_TRUE(report_exit_code(&res) == EXIT_ERROR);
 	sample(0, 0);
 	strcpy(res.unsupported, "no 1G");
-	CHECK(report_exit_code(&res) == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(report_exit_code(&res) == EXIT_UNSUPPORTED);
 	/* Corruption found before a failure still says corruption. */
 	sample(1, 0);
 	res.error = 1;
-	CHECK(report_exit_code(&res) == EXIT_CORRUPTION);
+	EXPECT_TRUE(report_exit_code(&res) == EXIT_CORRUPTION);
 }
 
 /* The registry: every pattern found, well formed, options not clashing. */
-static void patterns_are_registered(void)
+TEST(patterns_are_registered, "patterns: all registered and well formed")
 {
 	static const char *const want[] = {
 		"boundaries", "churn", "demote", "grow", "longpeng", "overmap",
@@ -309,25 +309,25 @@ static void patterns_are_registered(void)
 		"replay-out", "iova-range", "help",
 	};
 
-	CHECK(pattern_count() >= sizeof(want) / sizeof(want[0]));
+	EXPECT_TRUE(pattern_count() >= sizeof(want) / sizeof(want[0]));
 	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		CHECK(pattern_find(want[i]) != NULL);
-	CHECK(pattern_find("no-such-pattern") == NULL);
+		EXPECT_TRUE(pattern_find(want[i]) != NULL);
+	EXPECT_TRUE(pattern_find("no-such-pattern") == NULL);
 	for (unsigned int i = 0; i < pattern_count(); i++) {
 		const struct pattern *p = pattern_at(i);
 		unsigned int nopts = 0;
 
 		if (i)
-			CHECK(strcmp(pattern_at(i - 1)->name, p->name) < 0);
-		CHECK(p->summary && p->bug_class && p->phase && p->nphases >= 1);
-		CHECK(pattern_ncases(p) + ENGINE_EXTRA_CASES <= RUN_MAX_CASES);
+			EXPECT_TRUE(strcmp(pattern_at(i - 1)->name, p->name) < 0);
+		EXPECT_TRUE(p->summary && p->bug_class && p->phase && p->nphases >= 1);
+		EXPECT_TRUE(pattern_ncases(p) + ENGINE_EXTRA_CASES <= RUN_MAX_CASES);
 		for (const struct pattern_opt *po = p->opts; po && po->name; po++) {
 			nopts++;
-			CHECK(po->help != NULL);
+			EXPECT_TRUE(po->help != NULL);
 			for (unsigned int c = 0; c < sizeof(common) / sizeof(common[0]); c++)
-				CHECK(strcmp(po->name, common[c]));
+				EXPECT_TRUE(strcmp(po->name, common[c]));
 		}
-		CHECK(nopts <= PATTERN_MAX_OPTS);
+		EXPECT_TRUE(nopts <= PATTERN_MAX_OPTS);
 	}
 }
 
@@ -345,32 +345,32 @@ int unit_parse(const char *pattern, const char *line, struct run_opts *o)
 	return opts_parse(argc, argv, pattern_find(pattern), o);
 }
 
-static void options_parse(void)
+TEST(options_parse, "options: run options parse")
 {
 	struct run_opts o;
 
-	CHECK(!unit_parse("reuse", "--threads 4 --dma-threads 2 --size 8M --inject skip-flush --seed 7 --slots 6 --json x.json", &o));
-	CHECK(o.threads == 4 && o.dma_threads == 2 && o.size == 8 << 20);
-	CHECK(o.skip_flush && o.seed == 7 && o.popt[0] == 6 && !strcmp(o.json_path, "x.json"));
-	CHECK(o.iterations == pattern_find("reuse")->default_iterations);
-	CHECK(!unit_parse("promote", "--to 1G --time 2.5", &o));
-	CHECK(o.popt[0] == SZ_1G && o.time_s == 2.5 && o.iterations == 0);
-	CHECK(!unit_parse("overmap", "--reverse --node 0 --cpus 0", &o));
-	CHECK(o.popt[0] == 1 && o.popt[1] == 0 && o.node == 0 && !strcmp(o.cpus, "0"));
-	CHECK(!unit_parse("churn", "", &o));
-	CHECK(o.threads == 1 && o.dma_threads == 0 && o.node == -1 && o.seed == 1);
-	CHECK(!o.iova_range_start && !o.iova_range_len && !o.target);
-	CHECK(!unit_parse("reuse", "--target dma:0000:00:04.0 --iova-range 4G:64G", &o));
-	CHECK(!strcmp(o.target, "dma:0000:00:04.0"));
-	CHECK(o.iova_range_start == 4 * SZ_1G && o.iova_range_len == 64 * SZ_1G);
-	CHECK(!unit_parse("reuse", "--iova-range 0x100000000:1T", &o));
-	CHECK(o.iova_range_start == 4 * SZ_1G && o.iova_range_len == 1ull << 40);
+	EXPECT_TRUE(!unit_parse("reuse", "--threads 4 --dma-threads 2 --size 8M --inject skip-flush --seed 7 --slots 6 --json x.json", &o));
+	EXPECT_TRUE(o.threads == 4 && o.dma_threads == 2 && o.size == 8 << 20);
+	EXPECT_TRUE(o.skip_flush && o.seed == 7 && o.popt[0] == 6 && !strcmp(o.json_path, "x.json"));
+	EXPECT_TRUE(o.iterations == pattern_find("reuse")->default_iterations);
+	EXPECT_TRUE(!unit_parse("promote", "--to 1G --time 2.5", &o));
+	EXPECT_TRUE(o.popt[0] == SZ_1G && o.time_s == 2.5 && o.iterations == 0);
+	EXPECT_TRUE(!unit_parse("overmap", "--reverse --node 0 --cpus 0", &o));
+	EXPECT_TRUE(o.popt[0] == 1 && o.popt[1] == 0 && o.node == 0 && !strcmp(o.cpus, "0"));
+	EXPECT_TRUE(!unit_parse("churn", "", &o));
+	EXPECT_TRUE(o.threads == 1 && o.dma_threads == 0 && o.node == -1 && o.seed == 1);
+	EXPECT_TRUE(!o.iova_range_start && !o.iova_range_len && !o.target);
+	EXPECT_TRUE(!unit_parse("reuse", "--target dma:0000:00:04.0 --iova-range 4G:64G", &o));
+	EXPECT_TRUE(!strcmp(o.target, "dma:0000:00:04.0"));
+	EXPECT_TRUE(o.iova_range_start == 4 * SZ_1G && o.iova_range_len == 64 * SZ_1G);
+	EXPECT_TRUE(!unit_parse("reuse", "--iova-range 0x100000000:1T", &o));
+	EXPECT_TRUE(o.iova_range_start == 4 * SZ_1G && o.iova_range_len == 1ull << 40);
 	/* The ends of a declared range are in it. */
-	CHECK(!unit_parse("grow", "--live 1", &o) && o.popt[0] == 1);
-	CHECK(!unit_parse("grow", "--live 64", &o) && o.popt[0] == 64);
+	EXPECT_TRUE(!unit_parse("grow", "--live 1", &o) && o.popt[0] == 1);
+	EXPECT_TRUE(!unit_parse("grow", "--live 64", &o) && o.popt[0] == 64);
 }
 
-static void bad_options_are_refused(void)
+TEST(bad_options_are_refused, "options: bad options are refused")
 {
 	static const char *const bad[] = {
 		"--threads 0", "--threads 65", "--dma-threads 65", "--inject nope",
@@ -386,53 +386,39 @@ static void bad_options_are_refused(void)
 	/* The refusals print; keep them out of the TAP stream. */
 	stderr = fopen("/dev/null", "w");
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(unit_parse("promote", bad[i], &o) == -1);
+		EXPECT_TRUE(unit_parse("promote", bad[i], &o) == -1);
 	/* Pattern options outside their declared range, at both ends. */
-	CHECK(unit_parse("grow", "--live 0", &o) == -1);
-	CHECK(unit_parse("grow", "--live 65", &o) == -1);
-	CHECK(unit_parse("reuse", "--slots 0", &o) == -1);
-	CHECK(unit_parse("churn", "--ops 0", &o) == -1);
+	EXPECT_TRUE(unit_parse("grow", "--live 0", &o) == -1);
+	EXPECT_TRUE(unit_parse("grow", "--live 65", &o) == -1);
+	EXPECT_TRUE(unit_parse("reuse", "--slots 0", &o) == -1);
+	EXPECT_TRUE(unit_parse("churn", "--ops 0", &o) == -1);
 	fclose(stderr);
 	stderr = saved;
 }
 
-static void cpu_lists_parse(void)
+TEST(cpu_lists_parse, "options: CPU lists parse")
 {
 	unsigned int cpus[16], n;
 
-	CHECK(!place_parse_cpus("0-3,8", cpus, 16, &n) && n == 5 &&
-	      cpus[0] == 0 && cpus[3] == 3 && cpus[4] == 8);
-	CHECK(!place_parse_cpus("5", cpus, 16, &n) && n == 1 && cpus[0] == 5);
-	CHECK(place_parse_cpus("3-1", cpus, 16, &n) == -1);
-	CHECK(place_parse_cpus("a", cpus, 16, &n) == -1);
-	CHECK(place_parse_cpus("1,,2", cpus, 16, &n) == -1);
-	CHECK(place_parse_cpus("", cpus, 16, &n) == -1);
-	CHECK(place_parse_cpus("0-20", cpus, 16, &n) == -1);
+	EXPECT_TRUE(!place_parse_cpus("0-3,8", cpus, 16, &n) && n == 5 &&
+		    cpus[0] == 0 && cpus[3] == 3 && cpus[4] == 8);
+	EXPECT_TRUE(!place_parse_cpus("5", cpus, 16, &n) && n == 1 && cpus[0] == 5);
+	EXPECT_TRUE(place_parse_cpus("3-1", cpus, 16, &n) == -1);
+	EXPECT_TRUE(place_parse_cpus("a", cpus, 16, &n) == -1);
+	EXPECT_TRUE(place_parse_cpus("1,,2", cpus, 16, &n) == -1);
+	EXPECT_TRUE(place_parse_cpus("", cpus, 16, &n) == -1);
+	EXPECT_TRUE(place_parse_cpus("0-20", cpus, 16, &n) == -1);
 }
 
-static void sizes_parse(void)
+TEST(sizes_parse, "options: sizes parse")
 {
 	uint64_t v;
 
-	CHECK(!opts_parse_u64("4K", &v) && v == 4096);
-	CHECK(!opts_parse_u64("0x200000", &v) && v == SZ_2M);
-	CHECK(!opts_parse_u64("1g", &v) && v == SZ_1G);
-	CHECK(opts_parse_u64("-1", &v) == -1);
-	CHECK(opts_parse_u64("17179869184G", &v) == -1);
-	CHECK(!opts_parse_u64("2T", &v) && v == 2ull << 40);
-	CHECK(opts_parse_u64("16777216T", &v) == -1);
+	EXPECT_TRUE(!opts_parse_u64("4K", &v) && v == 4096);
+	EXPECT_TRUE(!opts_parse_u64("0x200000", &v) && v == SZ_2M);
+	EXPECT_TRUE(!opts_parse_u64("1g", &v) && v == SZ_1G);
+	EXPECT_TRUE(opts_parse_u64("-1", &v) == -1);
+	EXPECT_TRUE(opts_parse_u64("17179869184G", &v) == -1);
+	EXPECT_TRUE(!opts_parse_u64("2T", &v) && v == 2ull << 40);
+	EXPECT_TRUE(opts_parse_u64("16777216T", &v) == -1);
 }
-
-const struct unit_case report_cases[] = {
-	{ "report: summary tells the verdict", summary_tells_the_verdict },
-	{ "report: summary names the target, its domain and IOVA range", summary_shows_target_and_range },
-	{ "report: summary without reads of unmapped IOVAs", summary_without_unmapped_reads },
-	{ "report: summary of a run refused before it started", summary_of_a_refused_run },
-	{ "report: exit codes", exit_codes },
-	{ "patterns: all registered and well formed", patterns_are_registered },
-	{ "options: run options parse", options_parse },
-	{ "options: bad options are refused", bad_options_are_refused },
-	{ "options: CPU lists parse", cpu_lists_parse },
-	{ "options: sizes parse", sizes_parse },
-	{ NULL, NULL },
-};

@@ -98,7 +98,7 @@ static int run(const char *pattern, const char *line)
 	return run_on(&h, pattern, line);
 }
 
-static char *info_of(const struct fake_host *h)
+static char *info_of(struct ktest_meta *_ktest, const struct fake_host *h)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -106,19 +106,19 @@ static char *info_of(const struct fake_host *h)
 
 	fake_install(h);
 	hush();
-	CHECK(info_print(f) == 0);
+	EXPECT_TRUE(info_print(f) == 0);
 	unhush();
 	fake_remove();
 	fclose(f);
 	return out;
 }
 
-static void info_shows_every_target(void)
+TEST(info_shows_every_target, "session: info shows every target, its device, group and domain")
 {
 	struct fake_host h = fake_host_default();
-	char *out = info_of(&h);
+	char *out = info_of(_ktest, &h);
 
-	CHECK(!strcmp(out,
+	EXPECT_TRUE(!strcmp(out,
 "module fake, ABI 1, kernel 6.1.0-fake\n"
 "features: skip-sync edu map-overlap dmaengine\n"
 "targets: 5\n"
@@ -142,23 +142,23 @@ static void info_shows_every_target(void)
 	free(out);
 	/* dma_unmapped_reads=1: each shared domain says so. */
 	h.unmapped_reads = 1;
-	out = info_of(&h);
-	CHECK(strstr(out, "    shared DMA-FQ domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-range; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
-	CHECK(strstr(out, "    shared DMA domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-range; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
-	CHECK(!strstr(out, "dma_unmapped_reads=0"));
+	out = info_of(_ktest, &h);
+	EXPECT_TRUE(strstr(out, "    shared DMA-FQ domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-range; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
+	EXPECT_TRUE(strstr(out, "    shared DMA domain: tests map in [0x100000000, 0x10ffffffff] unless --iova-range; reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
+	EXPECT_TRUE(!strstr(out, "dma_unmapped_reads=0"));
 	free(out);
 }
 
 /* A module from before TARGET_QUERY: what INFO lists, as before. */
-static void info_from_an_older_module(void)
+TEST(info_from_an_older_module, "session: info from a module that predates TARGET_QUERY")
 {
 	struct fake_host h = fake_host_default();
 	char *out;
 
 	h.ntargets = 1;
 	h.legacy = 1;
-	out = info_of(&h);
-	CHECK(!strcmp(out,
+	out = info_of(_ktest, &h);
+	EXPECT_TRUE(!strcmp(out,
 "module fake, ABI 1, kernel 6.1.0-fake\n"
 "features: skip-sync edu map-overlap\n"
 "targets: 1\n"
@@ -182,7 +182,7 @@ static unsigned int count(const char *text, const char *what)
  * 20 channels on two devices: the 16 INFO lists, one line each, in
  * columns; the IOMMU's details once per device.
  */
-static void info_on_many_channels(void)
+TEST(info_on_many_channels, "session: info on a host with many channels")
 {
 	static char names[20][16];
 	struct fake_host h = { .ntargets = 20 };
@@ -196,12 +196,12 @@ static void info_on_many_channels(void)
 			i < 10 ? 12 : 140, IOMMU_STRESS_DOMTYPE_DMA, 0, 0,
 		};
 	}
-	out = info_of(&h);
-	CHECK(strstr(out, "targets: 20 (the first listed here)\n"));
-	CHECK(count(out, "  max DMA 4096 bytes\n") == 16);
-	CHECK(count(out, "    iommu intel-iommu") == 2);
-	CHECK(strstr(out, "  dma0chan0  dmaengine  0000:6a:01.0 (idxd)  group 12   DMA  max DMA"));
-	CHECK(strstr(out, "  dma1chan5  dmaengine  0000:e7:01.0 (idxd)  group 140  DMA  max DMA"));
+	out = info_of(_ktest, &h);
+	EXPECT_TRUE(strstr(out, "targets: 20 (the first listed here)\n"));
+	EXPECT_TRUE(count(out, "  max DMA 4096 bytes\n") == 16);
+	EXPECT_TRUE(count(out, "    iommu intel-iommu") == 2);
+	EXPECT_TRUE(strstr(out, "  dma0chan0  dmaengine  0000:6a:01.0 (idxd)  group 12   DMA  max DMA"));
+	EXPECT_TRUE(strstr(out, "  dma1chan5  dmaengine  0000:e7:01.0 (idxd)  group 140  DMA  max DMA"));
 	free(out);
 }
 
@@ -210,63 +210,63 @@ static int said_has(const char *what)
 	return said && strstr(said, what);
 }
 
-static void runs_pick_their_target(void)
+TEST(runs_pick_their_target, "session: runs pick their target")
 {
 	struct fake_host h = host(0);
 
 	/* The first free edu target, as always. */
-	CHECK(run("reuse", "--iterations 1") == EXIT_CLEAN);
-	CHECK(!strcmp(sess.dom.target, "edu:0000:00:03.0") && !session_shared(&sess));
-	CHECK(sess.max_dma == 4095 && !said_has("using"));
+	EXPECT_TRUE(run("reuse", "--iterations 1") == EXIT_CLEAN);
+	EXPECT_TRUE(!strcmp(sess.dom.target, "edu:0000:00:03.0") && !session_shared(&sess));
+	EXPECT_TRUE(sess.max_dma == 4095 && !said_has("using"));
 	/* No edu: the first free channel on a DMA-API domain, said on stderr. */
 	h.targets[0].busy = 1;
-	CHECK(run_on(&h, "reuse", "--iterations 1") == EXIT_CLEAN);
-	CHECK(!strcmp(sess.dom.target, "dma0chan0") && session_shared(&sess));
-	CHECK(said_has("no free edu target; using dmaengine channel dma0chan0 (0000:00:04.0, ioatdma, DMA-FQ domain)"));
-	CHECK(sess.max_dma == 4096);
-	CHECK(sess.dom.range_start == 4 * SZ_1G && sess.dom.range_last == 68 * SZ_1G - 1);
+	EXPECT_TRUE(run_on(&h, "reuse", "--iterations 1") == EXIT_CLEAN);
+	EXPECT_TRUE(!strcmp(sess.dom.target, "dma0chan0") && session_shared(&sess));
+	EXPECT_TRUE(said_has("no free edu target; using dmaengine channel dma0chan0 (0000:00:04.0, ioatdma, DMA-FQ domain)"));
+	EXPECT_TRUE(sess.max_dma == 4096);
+	EXPECT_TRUE(sess.dom.range_start == 4 * SZ_1G && sess.dom.range_last == 68 * SZ_1G - 1);
 	/* A device: its first free channel. */
 	h.targets[1].busy = 0;
-	CHECK(run_on(&h, "reuse", "--iterations 1 --target dma:0000:00:05.0") == EXIT_CLEAN);
-	CHECK(!strcmp(sess.dom.target, "dma1chan0"));
-	CHECK(run("reuse", "--iterations 1 --target dma1chan0") == EXIT_CLEAN);
-	CHECK(sess.target.q.iommu_group == 9005 && !strcmp(sess.target.q.driver, "istress_edu_dma"));
+	EXPECT_TRUE(run_on(&h, "reuse", "--iterations 1 --target dma:0000:00:05.0") == EXIT_CLEAN);
+	EXPECT_TRUE(!strcmp(sess.dom.target, "dma1chan0"));
+	EXPECT_TRUE(run("reuse", "--iterations 1 --target dma1chan0") == EXIT_CLEAN);
+	EXPECT_TRUE(sess.target.q.iommu_group == 9005 && !strcmp(sess.target.q.driver, "istress_edu_dma"));
 	/* --iova-range: the range asked for; without --target, a channel. */
-	CHECK(run("reuse", "--iterations 1 --iova-range 0x1000000000:1G") == EXIT_CLEAN);
-	CHECK(!strcmp(sess.dom.target, "dma0chan0"));
-	CHECK(sess.dom.range_start == 64 * SZ_1G && sess.dom.range_last == 65 * SZ_1G - 1);
-	CHECK(said_has("--iova-range needs a dmaengine target; using dmaengine channel dma0chan0"));
+	EXPECT_TRUE(run("reuse", "--iterations 1 --iova-range 0x1000000000:1G") == EXIT_CLEAN);
+	EXPECT_TRUE(!strcmp(sess.dom.target, "dma0chan0"));
+	EXPECT_TRUE(sess.dom.range_start == 64 * SZ_1G && sess.dom.range_last == 65 * SZ_1G - 1);
+	EXPECT_TRUE(said_has("--iova-range needs a dmaengine target; using dmaengine channel dma0chan0"));
 }
 
-static void runs_refuse_what_they_cannot_test(void)
+TEST(runs_refuse_what_they_cannot_test, "session: runs refuse what they cannot test, and say why")
 {
 	struct fake_host h = host(0);
 
 	/* A passthrough channel: exit 4, with the way out. */
-	CHECK(run("reuse", "--target dma2chan0") == EXIT_UNSUPPORTED);
-	CHECK(said_has("dma2chan0 (0000:00:06.0, ioatdma) is on an identity (passthrough) domain"));
-	CHECK(said_has("iommu.passthrough=0") && said_has("intel_iommu=on") &&
-	      said_has("/sys/kernel/iommu_groups/9006/type"));
-	CHECK(!strncmp(res.unsupported, "dma2chan0: identity domain: passthrough:", 40));
-	CHECK(!strcmp(sess.dom.target, "dma2chan0") && res.iterations == 0);
+	EXPECT_TRUE(run("reuse", "--target dma2chan0") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(said_has("dma2chan0 (0000:00:06.0, ioatdma) is on an identity (passthrough) domain"));
+	EXPECT_TRUE(said_has("iommu.passthrough=0") && said_has("intel_iommu=on") &&
+		    said_has("/sys/kernel/iommu_groups/9006/type"));
+	EXPECT_TRUE(!strncmp(res.unsupported, "dma2chan0: identity domain: passthrough:", 40));
+	EXPECT_TRUE(!strcmp(sess.dom.target, "dma2chan0") && res.iterations == 0);
 	/* Only passthrough channels free and no edu: the same. */
 	h.targets[0].busy = h.targets[1].busy = h.targets[2].busy = h.targets[3].busy = 1;
-	CHECK(run_on(&h, "reuse", "") == EXIT_UNSUPPORTED);
-	CHECK(said_has("dma2chan0 (0000:00:06.0, ioatdma) is on an identity"));
+	EXPECT_TRUE(run_on(&h, "reuse", "") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(said_has("dma2chan0 (0000:00:06.0, ioatdma) is on an identity"));
 	/* Nothing free at all: an error. */
 	h.targets[4].busy = 1;
-	CHECK(run_on(&h, "reuse", "") == EXIT_ERROR);
-	CHECK(said_has("no free DMA target"));
+	EXPECT_TRUE(run_on(&h, "reuse", "") == EXIT_ERROR);
+	EXPECT_TRUE(said_has("no free DMA target"));
 	/* A window is for channels only. */
-	CHECK(run("reuse", "--target edu:0000:00:03.0 --iova-range 4G:4G") == EXIT_ERROR);
-	CHECK(said_has("--iova-range is for dmaengine targets"));
+	EXPECT_TRUE(run("reuse", "--target edu:0000:00:03.0 --iova-range 4G:4G") == EXIT_ERROR);
+	EXPECT_TRUE(said_has("--iova-range is for dmaengine targets"));
 	/* What the module refuses reads as what it means. */
-	CHECK(run("reuse", "--target dma0chan0 --iova-range 0xfe000000:32M") == EXIT_ERROR);
-	CHECK(said_has("meets a reserved region or a PCI host-bridge window"));
-	CHECK(run("reuse", "--target dma3chan0") == EXIT_ERROR);
-	CHECK(said_has("TARGET_QUERY of dma3chan0: no such target or dmaengine channel"));
-	CHECK(run("overmap", "--target dma0chan0") == EXIT_UNSUPPORTED);
-	CHECK(!strcmp(res.unsupported, "overmap needs MAP_OVERLAP, which a shared (dmaengine) domain refuses; use an edu target"));
+	EXPECT_TRUE(run("reuse", "--target dma0chan0 --iova-range 0xfe000000:32M") == EXIT_ERROR);
+	EXPECT_TRUE(said_has("meets a reserved region or a PCI host-bridge window"));
+	EXPECT_TRUE(run("reuse", "--target dma3chan0") == EXIT_ERROR);
+	EXPECT_TRUE(said_has("TARGET_QUERY of dma3chan0: no such target or dmaengine channel"));
+	EXPECT_TRUE(run("overmap", "--target dma0chan0") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(!strcmp(res.unsupported, "overmap needs MAP_OVERLAP, which a shared (dmaengine) domain refuses; use an edu target"));
 }
 
 /* Each pattern's short form for the model: name|options. */
@@ -303,7 +303,7 @@ static int run_entry_on(const struct fake_host *h, const char *entry,
  * its unmapped reads are made and fault, as before the module made them
  * opt-in.
  */
-static void patterns_run_in_a_shared_range(void)
+TEST(patterns_run_in_a_shared_range, "session: every pattern runs in a shared domain's range (dma_unmapped_reads=1)")
 {
 	struct fake_host h = host_reads(1);
 
@@ -314,13 +314,13 @@ static void patterns_run_in_a_shared_range(void)
 		if (code != EXIT_CLEAN)
 			printf("# %s: exit %d: %s\n%s", patterns[i], code,
 			       res.unsupported, said ? said : "");
-		CHECK(code == EXIT_CLEAN && !res.error && res.st.dma_checks > 0);
-		CHECK(seen->lowest >= 4 * SZ_1G && seen->highest < 68 * SZ_1G);
-		CHECK(!seen->refused[0] && !seen->refused[1] && !seen->refused[2]);
-		CHECK(res.st.dma_faulted == seen->faults && res.st.dma_faulted > 0);
-		CHECK(seen->unmapped_reads == seen->faults && !seen->refused_reads);
-		CHECK(!res.st.unmapped_unchecked);
-		CHECK(!res.st.dma_failed && !run_corruptions(&res));
+		EXPECT_TRUE(code == EXIT_CLEAN && !res.error && res.st.dma_checks > 0);
+		EXPECT_TRUE(seen->lowest >= 4 * SZ_1G && seen->highest < 68 * SZ_1G);
+		EXPECT_TRUE(!seen->refused[0] && !seen->refused[1] && !seen->refused[2]);
+		EXPECT_TRUE(res.st.dma_faulted == seen->faults && res.st.dma_faulted > 0);
+		EXPECT_TRUE(seen->unmapped_reads == seen->faults && !seen->refused_reads);
+		EXPECT_TRUE(!res.st.unmapped_unchecked);
+		EXPECT_TRUE(!res.st.dma_failed && !run_corruptions(&res));
 	}
 }
 
@@ -331,7 +331,7 @@ static void patterns_run_in_a_shared_range(void)
  * same run makes where they are allowed, case by case (the checker
  * threads' guard reads, whose number varies, are all of mapped pages).
  */
-static void shared_range_without_unmapped_reads(void)
+TEST(shared_range_without_unmapped_reads, "session: without dma_unmapped_reads no unmapped IOVA is read, every skipped check counted")
 {
 	struct fake_host on = host_reads(1), off = host_reads(0);
 
@@ -347,18 +347,18 @@ static void shared_range_without_unmapped_reads(void)
 		if (code != EXIT_CLEAN)
 			printf("# %s: exit %d: %s\n%s", patterns[i], code,
 			       res.unsupported, said ? said : "");
-		CHECK(code == EXIT_CLEAN && !res.error && res.st.dma_checks > 0);
-		CHECK(!(sess.dom.out_flags & IOMMU_STRESS_DOMAIN_UNMAPPED_READS));
-		CHECK(!seen->unmapped_reads && !seen->refused_reads && !seen->faults);
-		CHECK(!res.st.dma_faulted && !res.st.dma_failed && !run_corruptions(&res));
-		CHECK(res.st.unmapped_unchecked > 0);
+		EXPECT_TRUE(code == EXIT_CLEAN && !res.error && res.st.dma_checks > 0);
+		EXPECT_TRUE(!(sess.dom.out_flags & IOMMU_STRESS_DOMAIN_UNMAPPED_READS));
+		EXPECT_TRUE(!seen->unmapped_reads && !seen->refused_reads && !seen->faults);
+		EXPECT_TRUE(!res.st.dma_faulted && !res.st.dma_failed && !run_corruptions(&res));
+		EXPECT_TRUE(res.st.unmapped_unchecked > 0);
 		if (res.st.unmapped_unchecked != reads)
 			printf("# %s: %llu checks skipped, %llu reads where allowed\n",
 			       patterns[i], (unsigned long long)res.st.unmapped_unchecked,
 			       (unsigned long long)reads);
-		CHECK(res.st.unmapped_unchecked == reads);
+		EXPECT_TRUE(res.st.unmapped_unchecked == reads);
 		for (unsigned int c = 0; c < pattern_ncases(sess.pattern); c++)
-			CHECK(checks[c] == res.st.case_checks[c] + res.st.case_unchecked[c]);
+			EXPECT_TRUE(checks[c] == res.st.case_checks[c] + res.st.case_unchecked[c]);
 	}
 }
 
@@ -385,44 +385,44 @@ static void summary(FILE *f, const struct session *s, const struct run_result *r
  * summary counts the skipped checks once, and a case that had nothing
  * else to check is a SKIP with the reason, never a pass.
  */
-static void unmapped_reads_off_is_reported(void)
+TEST(unmapped_reads_off_is_reported, "session: a run without unmapped reads says so, its unmapped-only cases skip")
 {
 	struct fake_host h = host_reads(0);
 	char *out;
 
-	CHECK(run_entry_on(&h, "grow|--iterations 12 --live 3", "--target dma0chan0") == EXIT_CLEAN);
+	EXPECT_TRUE(run_entry_on(&h, "grow|--iterations 12 --live 3", "--target dma0chan0") == EXIT_CLEAN);
 	out = report_of(summary);
-	CHECK(strstr(out, "; shared DMA-FQ domain, IOVA range [0x100000000, 0x10ffffffff], reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"));
-	CHECK(count(out, "checks of unmapped IOVAs skipped") == 1);
-	CHECK(strstr(out, "  9 checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); "));
-	CHECK(strstr(out, "skipped: reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)\n"));
-	CHECK(strstr(out, "RESULT clean: no corruption"));
+	EXPECT_TRUE(strstr(out, "; shared DMA-FQ domain, IOVA range [0x100000000, 0x10ffffffff], reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"));
+	EXPECT_TRUE(count(out, "checks of unmapped IOVAs skipped") == 1);
+	EXPECT_TRUE(strstr(out, "  9 checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); "));
+	EXPECT_TRUE(strstr(out, "skipped: reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)\n"));
+	EXPECT_TRUE(strstr(out, "RESULT clean: no corruption"));
 	free(out);
 	out = report_of(report_ktap_body);
-	CHECK(strstr(out, "ok 3 grow: unmapped old mapping faults # SKIP reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)\n"));
-	CHECK(strstr(out, "ok 1 grow: new mapping in a fresh slot reads back\n"));
+	EXPECT_TRUE(strstr(out, "ok 3 grow: unmapped old mapping faults # SKIP reads of unmapped IOVAs not allowed on this channel (dma_unmapped_reads=0)\n"));
+	EXPECT_TRUE(strstr(out, "ok 1 grow: new mapping in a fresh slot reads back\n"));
 	free(out);
 	/* longpeng's split case also reads mapped pages: it passes. */
-	CHECK(run_entry_on(&h, "longpeng|--size 8M --iterations 3", "--target dma0chan0") == EXIT_CLEAN);
-	CHECK(res.st.unmapped_unchecked > 0);
+	EXPECT_TRUE(run_entry_on(&h, "longpeng|--size 8M --iterations 3", "--target dma0chan0") == EXIT_CLEAN);
+	EXPECT_TRUE(res.st.unmapped_unchecked > 0);
 	out = report_of(report_ktap_body);
-	CHECK(!strstr(out, "# SKIP reads of unmapped"));
+	EXPECT_TRUE(!strstr(out, "# SKIP reads of unmapped"));
 	free(out);
 	/* Allowed: the header says so, nothing was skipped. */
 	h = host_reads(1);
-	CHECK(run_entry_on(&h, "grow|--iterations 12 --live 3", "--target dma0chan0") == EXIT_CLEAN);
+	EXPECT_TRUE(run_entry_on(&h, "grow|--iterations 12 --live 3", "--target dma0chan0") == EXIT_CLEAN);
 	out = report_of(summary);
-	CHECK(strstr(out, "], reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
-	CHECK(!strstr(out, "checks of unmapped IOVAs skipped"));
-	CHECK(strstr(out, "reads of unmapped IOVAs failed in the device, as they must"));
+	EXPECT_TRUE(strstr(out, "], reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
+	EXPECT_TRUE(!strstr(out, "checks of unmapped IOVAs skipped"));
+	EXPECT_TRUE(strstr(out, "reads of unmapped IOVAs failed in the device, as they must"));
 	free(out);
 	/* A private domain reads them whatever the module's setting. */
 	h = host_reads(0);
-	CHECK(run_entry_on(&h, "grow|--iterations 12 --live 3", "") == EXIT_CLEAN);
-	CHECK(!session_shared(&sess) && session_unmapped_reads(&sess));
-	CHECK(fake_seen()->unmapped_reads > 0 && !res.st.unmapped_unchecked);
+	EXPECT_TRUE(run_entry_on(&h, "grow|--iterations 12 --live 3", "") == EXIT_CLEAN);
+	EXPECT_TRUE(!session_shared(&sess) && session_unmapped_reads(&sess));
+	EXPECT_TRUE(fake_seen()->unmapped_reads > 0 && !res.st.unmapped_unchecked);
 	out = report_of(summary);
-	CHECK(!strstr(out, "dma_unmapped_reads"));
+	EXPECT_TRUE(!strstr(out, "dma_unmapped_reads"));
 	free(out);
 }
 
@@ -430,20 +430,20 @@ static void unmapped_reads_off_is_reported(void)
  * A module that says it takes unmapped reads and refuses them anyway: the
  * run stops with an error, and the message says what the refusal means.
  */
-static void refused_unmapped_read_is_an_error(void)
+TEST(refused_unmapped_read_is_an_error, "session: an unmapped read refused anyway is an error that says why")
 {
 	struct fake_host h = host_reads(1);
 
 	h.unmapped_reads_refused = 1;
-	CHECK(run_entry_on(&h, "reuse|--iterations 4", "--target dma0chan0") == EXIT_ERROR);
-	CHECK(res.error && fake_seen()->refused_reads == 1);
-	CHECK(said_has("DMA read of 4096 bytes at 0x"));
-	CHECK(said_has(": the module refuses DMA reads of IOVAs this session has not mapped: load iommu_stress with dma_unmapped_reads=1 where the DMA engine survives IOMMU faults (see README) (Permission denied)\n"));
-	CHECK(count(said, "the module refuses DMA reads") == 1);
+	EXPECT_TRUE(run_entry_on(&h, "reuse|--iterations 4", "--target dma0chan0") == EXIT_ERROR);
+	EXPECT_TRUE(res.error && fake_seen()->refused_reads == 1);
+	EXPECT_TRUE(said_has("DMA read of 4096 bytes at 0x"));
+	EXPECT_TRUE(said_has(": the module refuses DMA reads of IOVAs this session has not mapped: load iommu_stress with dma_unmapped_reads=1 where the DMA engine survives IOMMU faults (see README) (Permission denied)\n"));
+	EXPECT_TRUE(count(said, "the module refuses DMA reads") == 1);
 }
 
 /* The negative control works there too: an unsynced unmap reads stale. */
-static void skip_flush_is_caught_in_a_shared_range(void)
+TEST(skip_flush_is_caught_in_a_shared_range, "session: skip-flush is caught in a shared domain (dma_unmapped_reads=1)")
 {
 	struct fake_host h = host_reads(1);
 
@@ -453,7 +453,7 @@ static void skip_flush_is_caught_in_a_shared_range(void)
 
 		if (code != EXIT_CORRUPTION)
 			printf("# %s --inject skip-flush: exit %d\n", patterns[i], code);
-		CHECK(code == EXIT_CORRUPTION && res.st.counts[SIG_STALE] > 0);
+		EXPECT_TRUE(code == EXIT_CORRUPTION && res.st.counts[SIG_STALE] > 0);
 	}
 }
 
@@ -462,7 +462,7 @@ static void skip_flush_is_caught_in_a_shared_range(void)
  * mapped again, to other pages, and read: grow must come round its slots
  * (a small range: 4 of them), churn needs more ops to remap what it read.
  */
-static void skip_flush_is_caught_through_remaps(void)
+TEST(skip_flush_is_caught_through_remaps, "session: skip-flush is caught through remaps without unmapped reads")
 {
 	static const char *const remapping[] = {
 		"longpeng|--size 8M --iterations 3",
@@ -480,8 +480,8 @@ static void skip_flush_is_caught_through_remaps(void)
 
 		if (code != EXIT_CORRUPTION)
 			printf("# %s --inject skip-flush: exit %d\n", remapping[i], code);
-		CHECK(code == EXIT_CORRUPTION && res.st.counts[SIG_STALE] > 0);
-		CHECK(!fake_seen()->unmapped_reads && res.st.unmapped_unchecked > 0);
+		EXPECT_TRUE(code == EXIT_CORRUPTION && res.st.counts[SIG_STALE] > 0);
+		EXPECT_TRUE(!fake_seen()->unmapped_reads && res.st.unmapped_unchecked > 0);
 	}
 }
 
@@ -489,23 +489,23 @@ static void skip_flush_is_caught_through_remaps(void)
  * A window of 1G from 64G: room for all but boundaries' 512G case and
  * grow's second slot; what does not fit says so and exits 4.
  */
-static void small_windows(void)
+TEST(small_windows, "session: small IOVA windows: cases skip, patterns exit 4")
 {
 	const char *why;
 
-	CHECK(run("boundaries", "--target dma0chan0 --iova-range 64G:2G --iterations 1") == EXIT_CLEAN);
+	EXPECT_TRUE(run("boundaries", "--target dma0chan0 --iova-range 64G:2G --iterations 1") == EXIT_CLEAN);
 	why = res.case_skip[2];
-	CHECK(why && !strcmp(why, "no 512G boundary with room on both sides in the IOVA range"));
-	CHECK(fake_seen()->lowest >= 64 * SZ_1G && fake_seen()->highest < 66 * SZ_1G);
-	CHECK(run("longpeng", "--target dma0chan0 --iova-range 64G:1G --size 8M --iterations 1") == EXIT_CLEAN);
-	CHECK(fake_seen()->first_map == 64 * SZ_1G);
-	CHECK(run("grow", "--target dma0chan0 --iova-range 64G:1G") == EXIT_UNSUPPORTED);
-	CHECK(strstr(res.unsupported, "fewer than 2 free slots"));
-	CHECK(run("reuse", "--target dma0chan0 --iova-range 64G:4M") == EXIT_UNSUPPORTED);
-	CHECK(strstr(res.unsupported, "no room in the IOVA range [0x1000000000, 0x10003fffff]"));
-	CHECK(run("longpeng", "--target dma0chan0 --iova-range 64G:4M --size 8M") == EXIT_UNSUPPORTED);
-	CHECK(run("boundaries", "--target dma0chan0 --iova-range 64G:64M") == EXIT_UNSUPPORTED);
-	CHECK(strstr(res.unsupported, "boundaries: no case fits in the IOVA range"));
+	EXPECT_TRUE(why && !strcmp(why, "no 512G boundary with room on both sides in the IOVA range"));
+	EXPECT_TRUE(fake_seen()->lowest >= 64 * SZ_1G && fake_seen()->highest < 66 * SZ_1G);
+	EXPECT_TRUE(run("longpeng", "--target dma0chan0 --iova-range 64G:1G --size 8M --iterations 1") == EXIT_CLEAN);
+	EXPECT_TRUE(fake_seen()->first_map == 64 * SZ_1G);
+	EXPECT_TRUE(run("grow", "--target dma0chan0 --iova-range 64G:1G") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(strstr(res.unsupported, "fewer than 2 free slots"));
+	EXPECT_TRUE(run("reuse", "--target dma0chan0 --iova-range 64G:4M") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(strstr(res.unsupported, "no room in the IOVA range [0x1000000000, 0x10003fffff]"));
+	EXPECT_TRUE(run("longpeng", "--target dma0chan0 --iova-range 64G:4M --size 8M") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(run("boundaries", "--target dma0chan0 --iova-range 64G:64M") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(strstr(res.unsupported, "boundaries: no case fits in the IOVA range"));
 }
 
 /*
@@ -513,7 +513,7 @@ static void small_windows(void)
  * each pattern where it always was, whether or not the module reports
  * the range (an older module does not).
  */
-static void private_layout_is_unchanged(void)
+TEST(private_layout_is_unchanged, "session: the private (edu) layout is unchanged")
 {
 	static const struct { const char *entry; uint64_t first; } want[] = {
 		{ "longpeng|--size 8M --iterations 1", 0 },
@@ -528,31 +528,14 @@ static void private_layout_is_unchanged(void)
 		struct fake_host h = host(legacy);
 
 		for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-			CHECK(run_entry_on(&h, want[i].entry, "") == EXIT_CLEAN);
+			EXPECT_TRUE(run_entry_on(&h, want[i].entry, "") == EXIT_CLEAN);
 			if (fake_seen()->first_map != want[i].first)
 				printf("# %s%s: first map at %#llx\n", want[i].entry,
 				       legacy ? " (older module)" : "",
 				       (unsigned long long)fake_seen()->first_map);
-			CHECK(fake_seen()->first_map == want[i].first);
-			CHECK(sess.dom.range_start == 0 && sess.dom.range_last == (1ull << 39) - 1);
-			CHECK(sess.dom.domain_type == IOMMU_STRESS_DOMTYPE_UNMANAGED);
+			EXPECT_TRUE(fake_seen()->first_map == want[i].first);
+			EXPECT_TRUE(sess.dom.range_start == 0 && sess.dom.range_last == (1ull << 39) - 1);
+			EXPECT_TRUE(sess.dom.domain_type == IOMMU_STRESS_DOMTYPE_UNMANAGED);
 		}
 	}
 }
-
-const struct unit_case session_cases[] = {
-	{ "session: info shows every target, its device, group and domain", info_shows_every_target },
-	{ "session: info from a module that predates TARGET_QUERY", info_from_an_older_module },
-	{ "session: info on a host with many channels", info_on_many_channels },
-	{ "session: runs pick their target", runs_pick_their_target },
-	{ "session: runs refuse what they cannot test, and say why", runs_refuse_what_they_cannot_test },
-	{ "session: every pattern runs in a shared domain's range (dma_unmapped_reads=1)", patterns_run_in_a_shared_range },
-	{ "session: without dma_unmapped_reads no unmapped IOVA is read, every skipped check counted", shared_range_without_unmapped_reads },
-	{ "session: a run without unmapped reads says so, its unmapped-only cases skip", unmapped_reads_off_is_reported },
-	{ "session: an unmapped read refused anyway is an error that says why", refused_unmapped_read_is_an_error },
-	{ "session: skip-flush is caught in a shared domain (dma_unmapped_reads=1)", skip_flush_is_caught_in_a_shared_range },
-	{ "session: skip-flush is caught through remaps without unmapped reads", skip_flush_is_caught_through_remaps },
-	{ "session: small IOVA windows: cases skip, patterns exit 4", small_windows },
-	{ "session: the private (edu) layout is unchanged", private_layout_is_unchanged },
-	{ NULL, NULL },
-};

@@ -24,49 +24,49 @@ static struct target channel(uint32_t type, int group)
 	return t;
 }
 
-static void only_dma_api_domains_are_testable(void)
+TEST(only_dma_api_domains_are_testable, "target: only DMA and DMA-FQ domains are testable")
 {
 	struct target t;
 
 	for (uint32_t type = 0; type <= IOMMU_STRESS_DOMTYPE_OTHER + 1; type++) {
 		t = channel(type, 4);
-		CHECK(target_testable(&t) == (type == IOMMU_STRESS_DOMTYPE_DMA ||
-					      type == IOMMU_STRESS_DOMTYPE_DMA_FQ));
+		EXPECT_TRUE(target_testable(&t) == (type == IOMMU_STRESS_DOMTYPE_DMA ||
+						    type == IOMMU_STRESS_DOMTYPE_DMA_FQ));
 	}
 	/* edu gets a domain of its own; an unqueried channel: the module decides. */
 	t = channel(IOMMU_STRESS_DOMTYPE_IDENTITY, 4);
 	t.q.backend = IOMMU_STRESS_BACKEND_EDU;
-	CHECK(target_testable(&t));
+	EXPECT_TRUE(target_testable(&t));
 	t = channel(IOMMU_STRESS_DOMTYPE_NONE, -1);
 	t.queried = 0;
-	CHECK(target_testable(&t));
+	EXPECT_TRUE(target_testable(&t));
 }
 
-static void names(void)
+TEST(names, "target: backend and domain type names")
 {
-	CHECK(!strcmp(target_backend_name(IOMMU_STRESS_BACKEND_EDU), "edu"));
-	CHECK(!strcmp(target_backend_name(IOMMU_STRESS_BACKEND_DMAENGINE), "dmaengine"));
-	CHECK(!strcmp(target_backend_name(99), "unknown"));
-	CHECK(!strcmp(target_domain_type_name(IOMMU_STRESS_DOMTYPE_DMA_FQ), "DMA-FQ"));
-	CHECK(!strcmp(target_domain_type_name(IOMMU_STRESS_DOMTYPE_IDENTITY), "identity"));
-	CHECK(!strcmp(target_domain_type_name(1000), "other"));
+	EXPECT_TRUE(!strcmp(target_backend_name(IOMMU_STRESS_BACKEND_EDU), "edu"));
+	EXPECT_TRUE(!strcmp(target_backend_name(IOMMU_STRESS_BACKEND_DMAENGINE), "dmaengine"));
+	EXPECT_TRUE(!strcmp(target_backend_name(99), "unknown"));
+	EXPECT_TRUE(!strcmp(target_domain_type_name(IOMMU_STRESS_DOMTYPE_DMA_FQ), "DMA-FQ"));
+	EXPECT_TRUE(!strcmp(target_domain_type_name(IOMMU_STRESS_DOMTYPE_IDENTITY), "identity"));
+	EXPECT_TRUE(!strcmp(target_domain_type_name(1000), "other"));
 }
 
-static void passthrough_advice_names_the_way_out(void)
+TEST(passthrough_advice_names_the_way_out, "target: passthrough advice names kernel options and sysfs")
 {
 	struct target t = channel(IOMMU_STRESS_DOMTYPE_IDENTITY, 4);
 	char out[768];
 
 	target_advice(&t, 0, out, sizeof(out));
-	CHECK(!strcmp(out, "passthrough: boot with iommu.passthrough=0 and without iommu=pt, or switch the group's type in /sys/kernel/iommu_groups/4/type with its driver unbound"));
+	EXPECT_TRUE(!strcmp(out, "passthrough: boot with iommu.passthrough=0 and without iommu=pt, or switch the group's type in /sys/kernel/iommu_groups/4/type with its driver unbound"));
 	target_advice(&t, 1, out, sizeof(out));
-	CHECK(!strncmp(out, "dma0chan0 (0000:00:04.0, ioatdma) is on an identity", 51));
-	CHECK(strstr(out, "iommu.passthrough=0") && strstr(out, "iommu=pt"));
-	CHECK(strstr(out, "intel_iommu=on") && strstr(out, "amd_iommu"));
-	CHECK(strstr(out, "/sys/kernel/iommu_groups/4/type"));
+	EXPECT_TRUE(!strncmp(out, "dma0chan0 (0000:00:04.0, ioatdma) is on an identity", 51));
+	EXPECT_TRUE(strstr(out, "iommu.passthrough=0") && strstr(out, "iommu=pt"));
+	EXPECT_TRUE(strstr(out, "intel_iommu=on") && strstr(out, "amd_iommu"));
+	EXPECT_TRUE(strstr(out, "/sys/kernel/iommu_groups/4/type"));
 }
 
-static void every_untestable_type_has_advice(void)
+TEST(every_untestable_type_has_advice, "target: every untestable domain type has advice")
 {
 	static const uint32_t types[] = {
 		IOMMU_STRESS_DOMTYPE_NONE, IOMMU_STRESS_DOMTYPE_UNMANAGED,
@@ -79,25 +79,25 @@ static void every_untestable_type_has_advice(void)
 
 		target_advice(&t, 0, brief, sizeof(brief));
 		target_advice(&t, 1, full, sizeof(full));
-		CHECK(strlen(brief) > 20 && strlen(full) > strlen(brief));
-		CHECK(!strstr(full, "%"));
-		CHECK(!strncmp(full, "dma0chan0 (", 11));
+		EXPECT_TRUE(strlen(brief) > 20 && strlen(full) > strlen(brief));
+		EXPECT_TRUE(!strstr(full, "%"));
+		EXPECT_TRUE(!strncmp(full, "dma0chan0 (", 11));
 	}
 	{
 		struct target t = channel(IOMMU_STRESS_DOMTYPE_NONE, -1);
 
 		target_advice(&t, 1, full, sizeof(full));
-		CHECK(strstr(full, "intel_iommu=on") && strstr(full, "amd_iommu=off"));
+		EXPECT_TRUE(strstr(full, "intel_iommu=on") && strstr(full, "amd_iommu=off"));
 	}
 }
 
-static void pci_names_match_with_or_without_domain(void)
+TEST(pci_names_match_with_or_without_domain, "target: PCI names match with or without the domain")
 {
-	CHECK(target_same_device("0000:00:04.0", "0000:00:04.0"));
-	CHECK(target_same_device("00:04.0", "0000:00:04.0"));
-	CHECK(target_same_device("0000:00:04.0", "00:04.0"));
-	CHECK(!target_same_device("0000:00:04.0", "0000:00:04.1"));
-	CHECK(!target_same_device("0001:00:04.0", "00:04.0"));
+	EXPECT_TRUE(target_same_device("0000:00:04.0", "0000:00:04.0"));
+	EXPECT_TRUE(target_same_device("00:04.0", "0000:00:04.0"));
+	EXPECT_TRUE(target_same_device("0000:00:04.0", "00:04.0"));
+	EXPECT_TRUE(!target_same_device("0000:00:04.0", "0000:00:04.1"));
+	EXPECT_TRUE(!target_same_device("0001:00:04.0", "00:04.0"));
 }
 
 static struct session sess;
@@ -124,37 +124,27 @@ static void shared_domain(uint64_t start, uint64_t len)
 }
 
 /* A private domain keeps its layout from 1G; a shared one has its range. */
-static void patterns_map_only_in_the_range(void)
+TEST(patterns_map_only_in_the_range, "session: patterns map only in the test's IOVA range")
 {
 	private_domain();
-	CHECK(!session_shared(&sess));
-	CHECK(session_floor(&sess) == SZ_1G);
-	CHECK(session_range_free(&sess, 0, SZ_2M));
-	CHECK(!session_range_free(&sess, 0xfee00000, SZ_4K));
-	CHECK(!session_range_free(&sess, 0x7fffe00000, SZ_4K));
-	CHECK(!session_range_free(&sess, 1ull << 39, SZ_4K));
+	EXPECT_TRUE(!session_shared(&sess));
+	EXPECT_TRUE(session_floor(&sess) == SZ_1G);
+	EXPECT_TRUE(session_range_free(&sess, 0, SZ_2M));
+	EXPECT_TRUE(!session_range_free(&sess, 0xfee00000, SZ_4K));
+	EXPECT_TRUE(!session_range_free(&sess, 0x7fffe00000, SZ_4K));
+	EXPECT_TRUE(!session_range_free(&sess, 1ull << 39, SZ_4K));
 
 	shared_domain(4 * SZ_1G, 64 * SZ_1G);
-	CHECK(session_shared(&sess));
-	CHECK(session_floor(&sess) == 4 * SZ_1G);
-	CHECK(session_range_free(&sess, 4 * SZ_1G, SZ_2M));
-	CHECK(session_range_free(&sess, 68 * SZ_1G - SZ_4K, SZ_4K));
-	CHECK(!session_range_free(&sess, 4 * SZ_1G - SZ_4K, SZ_2M));
-	CHECK(!session_range_free(&sess, 68 * SZ_1G - SZ_4K, 2 * SZ_4K));
-	CHECK(!session_range_free(&sess, SZ_1G, SZ_2M));
-	CHECK(!session_range_free(&sess, 0xfffff000, SZ_4K));
+	EXPECT_TRUE(session_shared(&sess));
+	EXPECT_TRUE(session_floor(&sess) == 4 * SZ_1G);
+	EXPECT_TRUE(session_range_free(&sess, 4 * SZ_1G, SZ_2M));
+	EXPECT_TRUE(session_range_free(&sess, 68 * SZ_1G - SZ_4K, SZ_4K));
+	EXPECT_TRUE(!session_range_free(&sess, 4 * SZ_1G - SZ_4K, SZ_2M));
+	EXPECT_TRUE(!session_range_free(&sess, 68 * SZ_1G - SZ_4K, 2 * SZ_4K));
+	EXPECT_TRUE(!session_range_free(&sess, SZ_1G, SZ_2M));
+	EXPECT_TRUE(!session_range_free(&sess, 0xfffff000, SZ_4K));
 
 	/* A window below 1G: the floor is its start, not 1G. */
 	shared_domain(SZ_2M, 64 * SZ_2M);
-	CHECK(session_floor(&sess) == SZ_2M);
+	EXPECT_TRUE(session_floor(&sess) == SZ_2M);
 }
-
-const struct unit_case target_cases[] = {
-	{ "target: only DMA and DMA-FQ domains are testable", only_dma_api_domains_are_testable },
-	{ "target: backend and domain type names", names },
-	{ "target: passthrough advice names kernel options and sysfs", passthrough_advice_names_the_way_out },
-	{ "target: every untestable domain type has advice", every_untestable_type_has_advice },
-	{ "target: PCI names match with or without the domain", pci_names_match_with_or_without_domain },
-	{ "session: patterns map only in the test's IOVA range", patterns_map_only_in_the_range },
-	{ NULL, NULL },
-};

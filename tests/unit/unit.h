@@ -1,33 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A minimal unit-test harness: TAP 13 output, one line per check. */
+/* What the unit tests share beyond the harness (tests/lib/ktest.h). */
 #ifndef IOMMU_STRESS_UNIT_H
 #define IOMMU_STRESS_UNIT_H
 
 #include <stdio.h>
 
-struct unit_case {
-	const char *name;
-	void (*fn)(void);
-};
-
-extern int unit_failed_checks;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		printf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		unit_failed_checks++;					\
-	}								\
-} while (0)
-
-/* Each test file exports a NULL-terminated table of its cases. */
-extern const struct unit_case signature_cases[];
-extern const struct unit_case json_cases[];
-extern const struct unit_case stats_cases[];
-extern const struct unit_case churn_cases[];
-extern const struct unit_case report_cases[];
-extern const struct unit_case dev_cases[];
-extern const struct unit_case target_cases[];
-extern const struct unit_case session_cases[];
+#include "ktest.h"
 
 struct run_opts;
 /* 'run @pattern @line' parsed into @o, as opts_parse() does it. */
