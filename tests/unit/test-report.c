@@ -4,6 +4,7 @@
  * against results/schema.json by tests/unit/json-check) and KTAP output
  * (parsed by tests/unit/ktap-check), plus the summary's arithmetic.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,8 +109,31 @@ static void sample(int bad, int skip)
 		.walk = WALK_OURS, .walk_buf = 2, .walk_page = 1024,
 		.ns_since_start = 6000,
 	};
-	res.nobs = 1;
-	res.obs[0] = (struct observation){ "buffer pages changed", "buffer 1: 1 page", 1 };
+	res.nobs = 3;
+	res.obs[0] = (struct observation){
+		.key = "buffer pages changed", .value = "buffer 1: 1 page", .count = 1,
+	};
+	/* Driver behaviour probes (pattern behaviour), checked by json-check. */
+	res.obs[1] = (struct observation){
+		.key = "unmap.start_inside_2M",
+		.value = "unmapped 0x200000 (asked 0x100000)", .count = 1,
+		.has_probe = 1, .probe = {
+			.op = "unmap", .offset = 0x100000, .length = 0x100000,
+			.unmapped = 0x200000, .warnings = -1, .npoints = 2,
+			.points = {
+				{ "in_range", 0x100000, 1, OBS_OLD, OBS_OLD },
+				{ "past", 0x200000, 1, OBS_NONE, OBS_NONE },
+			},
+		},
+	};
+	res.obs[2] = (struct observation){
+		.key = "map.4K_into_live_2M", .value = "refused: EEXIST", .count = 1,
+		.has_probe = 1, .probe = {
+			.op = "map", .offset = 0x8000, .length = 0x1000, .err = EEXIST,
+			.warnings = 1, .npoints = 1,
+			.points = { { "in_range", 0x8000, 1, OBS_OLD, OBS_OLD } },
+		},
+	};
 	strcpy(res.replay_path, "churn-seed1.ops");
 }
 

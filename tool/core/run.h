@@ -118,11 +118,68 @@ struct wstats {
 	struct lat_stats map_to_dma;	/* map returned -> first DMA began */
 };
 
-/* A driver behaviour a pattern saw, e.g. "2M map over live 4K": "replaced". */
+/*
+ * What a page reads as, beside a probe's two mappings: the driver's walk
+ * of an IOVA or the device's DMA of it (obs_page_name() in the record).
+ */
+enum obs_page {
+	OBS_NONE,		/* nothing translates: unmapped, zeros, a fault */
+	OBS_OLD,		/* the page mapped there before the operation */
+	OBS_NEW,		/* the page the operation's MAP put there */
+	OBS_OTHER,		/* another page of the session's buffers */
+	OBS_FOREIGN,		/* memory or bytes that are no page of ours */
+	OBS_UNCHECKED,		/* not read: the domain refuses such reads */
+	OBS_FAILED,		/* the walk itself failed */
+	OBS_NR_PAGES,
+};
+
+static inline const char *obs_page_name(enum obs_page p)
+{
+	static const char *const names[OBS_NR_PAGES] = {
+		[OBS_NONE] = "none", [OBS_OLD] = "old", [OBS_NEW] = "new",
+		[OBS_OTHER] = "other", [OBS_FOREIGN] = "foreign",
+		[OBS_UNCHECKED] = "unchecked", [OBS_FAILED] = "failed",
+	};
+
+	return p < OBS_NR_PAGES ? names[p] : "?";
+}
+
+#define OBS_MAX_POINTS	4
+
+/* One named place a probe looked at after its operation. */
+struct obs_point {
+	const char *name;	/* static and stable: "in_range", "past", ... */
+	uint64_t offset;	/* from the probe's 2M-aligned region */
+	int mapped_before;	/* the old page was mapped there */
+	enum obs_page walk;	/* IOVA_TO_PHYS */
+	enum obs_page dma;	/* what the device read */
+};
+
+/*
+ * A probe of one driver behaviour: the operation asked (offsets from its
+ * region, so that iterations in other regions compare equal), the
+ * driver's answer and what the named points showed afterwards.
+ */
+struct obs_probe {
+	const char *op;		/* "map" or "unmap" */
+	uint64_t offset, length;
+	int err;		/* 0, or the errno the operation was refused with */
+	uint64_t unmapped;	/* an UNMAP's answer: bytes the driver removed */
+	int warnings;		/* kernel log lines with "WARNING:"; -1 unknown */
+	unsigned int npoints;
+	struct obs_point points[OBS_MAX_POINTS];
+};
+
+/*
+ * A driver behaviour a pattern saw, e.g. "2M map over live 4K": "replaced";
+ * with @has_probe, the probe that saw it, field by field.
+ */
 struct observation {
 	char key[64];
-	char value[160];
+	char value[256];
 	uint64_t count;
+	int has_probe;
+	struct obs_probe probe;
 };
 
 /* Where a thread was asked to run and where it was seen running. */

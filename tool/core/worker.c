@@ -97,10 +97,6 @@ int wk_need_overlap(struct worker *w)
 int wk_map_overlap(struct worker *w, const struct dev_buf *buf,
 		   uint64_t iova, uint64_t offset, uint64_t len)
 {
-	int ret = wk_need_overlap(w);
-
-	if (ret)
-		return ret;
 	return do_map(w, buf, iova, offset, len, IOMMU_STRESS_MAP_OVERLAP,
 		      false);
 }
@@ -242,8 +238,9 @@ static int skip_unmapped(struct worker *w)
 	return WK_UNCHECKED;
 }
 
-int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
-	     uint64_t offset, const char *phase)
+/* wk_check, and in @got (may be NULL) the page read, as wk_check_got. */
+static int check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
+		 uint64_t offset, const char *phase, struct sig_id *got)
 {
 	struct session *s = w->s;
 	struct sig_id id, *expected = NULL;
@@ -276,6 +273,8 @@ int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 		return dma_failed(w, iova, !buf, status);
 	lat_add(&w->st.dma, ns);
 	sr = sig_classify(data, s->max_dma, expected);
+	if (got && (sr.class == SIG_OK || sr.class == SIG_STALE))
+		*got = sr.got;
 	count_check(w, sr.class);
 	if (sr.class != SIG_OK) {
 		w->st.case_bad[w->cur_case]++;
@@ -283,6 +282,19 @@ int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 		record(w, iova, phase, expected, &sr, data);
 	}
 	return sr.class;
+}
+
+int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
+	     uint64_t offset, const char *phase)
+{
+	return check(w, iova, buf, offset, phase, NULL);
+}
+
+int wk_check_got(struct worker *w, uint64_t iova, const struct dev_buf *buf,
+		 uint64_t offset, const char *phase, struct sig_id *got)
+{
+	*got = (struct sig_id){ 0 };
+	return check(w, iova, buf, offset, phase, got);
 }
 
 void wk_case(struct worker *w, unsigned int c)
@@ -300,19 +312,40 @@ void wk_case_skip(struct worker *w, unsigned int c, const char *why)
 	pthread_mutex_unlock(&w->s->lock);
 }
 
-void wk_observe(struct worker *w, const char *key, const char *fmt, ...)
+static int same_probe(const struct obs_probe *a, const struct obs_probe *b)
+{
+	if (strcmp(a->op, b->op) || a->offset != b->offset ||
+	    a->length != b->length || a->err != b->err ||
+	    a->unmapped != b->unmapped || a->warnings != b->warnings ||
+	    a->npoints != b->npoints)
+		return 0;
+	for (unsigned int i = 0; i < a->npoints; i++) {
+		const struct obs_point *p = &a->points[i], *q = &b->points[i];
+
+		if (strcmp(p->name, q->name) || p->offset != q->offset ||
+		    p->mapped_before != q->mapped_before ||
+		    p->walk != q->walk || p->dma != q->dma)
+			return 0;
+	}
+	return 1;
+}
+
+/* Counts @key with @value (and @probe, may be NULL) once more. */
+static void observe(struct worker *w, const char *key,
+		    const struct obs_probe *probe, const char *fmt, va_list ap)
 {
 	struct run_result *r = w->s->res;
 	char value[sizeof(r->obs[0].value)];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(value, sizeof(value), fmt, ap);
-	va_end(ap);
 	pthread_mutex_lock(&w->s->lock);
 	for (unsigned int i = 0; i < r->nobs; i++) {
-		if (!strcmp(r->obs[i].key, key) && !strcmp(r->obs[i].value, value)) {
-			r->obs[i].count++;
+		struct observation *o = &r->obs[i];
+
+		if (!strcmp(o->key, key) && !strcmp(o->value, value) &&
+		    o->has_probe == !!probe &&
+		    (!probe || same_probe(&o->probe, probe))) {
+			o->count++;
 			goto out;
 		}
 	}
@@ -322,9 +355,31 @@ void wk_observe(struct worker *w, const char *key, const char *fmt, ...)
 		snprintf(o->key, sizeof(o->key), "%s", key);
 		snprintf(o->value, sizeof(o->value), "%s", value);
 		o->count = 1;
+		o->has_probe = !!probe;
+		if (probe)
+			o->probe = *probe;
 	}
 out:
 	pthread_mutex_unlock(&w->s->lock);
+}
+
+void wk_observe(struct worker *w, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	observe(w, key, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void wk_observe_probe(struct worker *w, const char *key,
+		      const struct obs_probe *probe, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	observe(w, key, probe, fmt, ap);
+	va_end(ap);
 }
 
 int wk_unsupported(struct worker *w, const char *fmt, ...)
@@ -448,4 +503,22 @@ int wk_walk(struct worker *w, uint64_t iova)
 	int ret = dev_iova_to_phys(w->s->fd, w->s->dom.domain_id, iova, &p);
 
 	return ret ? ret : !!(p.out_flags & IOMMU_STRESS_I2P_MAPPED);
+}
+
+int wk_walk_page(struct worker *w, uint64_t iova, struct sig_id *page)
+{
+	struct iommu_stress_iova_to_phys p;
+	int ret = dev_iova_to_phys(w->s->fd, w->s->dom.domain_id, iova, &p);
+
+	if (ret)
+		return ret;
+	if (!(p.out_flags & IOMMU_STRESS_I2P_MAPPED))
+		return WK_WALK_NONE;
+	if (!(p.out_flags & IOMMU_STRESS_I2P_OURS))
+		return WK_WALK_ELSEWHERE;
+	/* Every page of a run's buffers carries generation 1. */
+	*page = (struct sig_id){
+		.buf = p.buf_id, .page = p.offset / SIG_PAGE_SIZE, .gen = 1,
+	};
+	return WK_WALK_OURS;
 }

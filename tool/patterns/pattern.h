@@ -106,7 +106,9 @@ int wk_map(struct worker *w, const struct dev_buf *buf, uint64_t iova,
 int wk_need_overlap(struct worker *w);
 /*
  * MAP with IOMMU_STRESS_MAP_OVERLAP: the driver decides. Returns 0 or the
- * driver's refusal as -errno, which is a result, not a failure.
+ * refusal as -errno, which is a result, not a failure: the driver's, or
+ * the module's (EPERM while driver_warns=0, EOPNOTSUPP in a shared
+ * domain; a pattern that needs MAP_OVERLAP asks wk_need_overlap() first).
  */
 int wk_map_overlap(struct worker *w, const struct dev_buf *buf,
 		   uint64_t iova, uint64_t offset, uint64_t len);
@@ -130,8 +132,21 @@ int wk_unmap_try(struct worker *w, uint64_t iova, uint64_t len,
 #define WK_UNCHECKED	SIG_NR_CLASSES
 int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 	     uint64_t offset, const char *phase);
+/*
+ * As wk_check, and @got names the page the device read where it was one
+ * of ours (classes SIG_OK with @buf, and SIG_STALE); else it is zeroed.
+ */
+int wk_check_got(struct worker *w, uint64_t iova, const struct dev_buf *buf,
+		 uint64_t offset, const char *phase, struct sig_id *got);
 /* The driver's own walk of @iova: 1 mapped, 0 not, or -errno. */
 int wk_walk(struct worker *w, uint64_t iova);
+/*
+ * The driver's walk of @iova, in more detail: WK_WALK_OURS with @page
+ * naming the page of our buffers it maps to, WK_WALK_NONE,
+ * WK_WALK_ELSEWHERE (memory that is no buffer of the session's), or -errno.
+ */
+enum { WK_WALK_NONE, WK_WALK_OURS, WK_WALK_ELSEWHERE };
+int wk_walk_page(struct worker *w, uint64_t iova, struct sig_id *page);
 /* Selects which case the following checks count for. */
 void wk_case(struct worker *w, unsigned int c);
 /* Marks case @c as not run here, with the reason (a static string). */
@@ -139,6 +154,13 @@ void wk_case_skip(struct worker *w, unsigned int c, const char *why);
 /* Records a driver behaviour; the same key and value are counted once. */
 void wk_observe(struct worker *w, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * As wk_observe, with the probe that saw it (copied) in the record's
+ * fields; the same key, value and probe are counted once.
+ */
+void wk_observe_probe(struct worker *w, const char *key,
+		      const struct obs_probe *probe, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* The run cannot happen on this host: exit 4 with @fmt as the reason. */
 int wk_unsupported(struct worker *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

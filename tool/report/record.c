@@ -148,6 +148,66 @@ static void json_reported(struct json *j, const struct run_result *r)
 	json_array_end(j);
 }
 
+/* An errno by its name ("EEXIST"), which unlike its number is portable. */
+static void json_errno(struct json *j, const char *key, int err)
+{
+	const char *name = err ? strerrorname_np(err) : NULL;
+	char num[16];
+
+	if (!err) {
+		json_null(j, key);
+		return;
+	}
+	if (!name) {
+		snprintf(num, sizeof(num), "E%d", err);
+		name = num;
+	}
+	json_string(j, key, name);
+}
+
+/* A probe's fields, beside its observation's key, value and count. */
+static void json_probe(struct json *j, const struct obs_probe *p)
+{
+	json_string(j, "op", p->op);
+	json_hex(j, "offset", p->offset);
+	json_hex(j, "length", p->length);
+	json_errno(j, "errno", p->err);
+	if (!strcmp(p->op, "unmap") && !p->err)
+		json_hex(j, "unmapped", p->unmapped);
+	else
+		json_null(j, "unmapped");
+	json_index(j, "warnings", p->warnings);
+	json_array_begin(j, "points");
+	for (unsigned int i = 0; i < p->npoints; i++) {
+		const struct obs_point *pt = &p->points[i];
+
+		json_object_begin(j, NULL);
+		json_string(j, "name", pt->name);
+		json_hex(j, "offset", pt->offset);
+		json_string(j, "before",
+			    obs_page_name(pt->mapped_before ? OBS_OLD : OBS_NONE));
+		json_string(j, "walk", obs_page_name(pt->walk));
+		json_string(j, "dma", obs_page_name(pt->dma));
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void json_observations(struct json *j, const struct run_result *r)
+{
+	json_array_begin(j, "observations");
+	for (unsigned int i = 0; i < r->nobs; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "key", r->obs[i].key);
+		json_string(j, "value", r->obs[i].value);
+		json_u64(j, "count", r->obs[i].count);
+		if (r->obs[i].has_probe)
+			json_probe(j, &r->obs[i].probe);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 void report_json_record(FILE *f, const struct session *s,
 			const struct run_result *r)
 {
@@ -198,15 +258,7 @@ void report_json_record(FILE *f, const struct session *s,
 	else
 		json_null(&j, "first_corruption_ns");
 	json_cases(&j, s, r);
-	json_array_begin(&j, "observations");
-	for (unsigned int i = 0; i < r->nobs; i++) {
-		json_object_begin(&j, NULL);
-		json_string(&j, "key", r->obs[i].key);
-		json_string(&j, "value", r->obs[i].value);
-		json_u64(&j, "count", r->obs[i].count);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	json_observations(&j, r);
 	if (r->replay_path[0])
 		json_string(&j, "replay", r->replay_path);
 	else
