@@ -9,12 +9,22 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 kernel=6.1     # --kernel SPEC, as scripts/vm-run takes it
 iommu=intel    # --iommu TYPE, passed to scripts/vm-run
 keep_out=0     # --keep-out: keep the results folder even when all passed
+recheck=''     # --recheck DIR: judge a kept results folder again, no VM
 release=''     # the guest kernel's release, known once a VM has booted
 
-# The calling script's header comment, from after its #! line.
+# The calling script's header comment, from after its #! line, and what
+# the options every VM test takes mean.
 usage() {
 	sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
+	[ -z "${usage_common-}" ] || echo "$vm_help"
 }
+vm_help="
+VM-OPTIONS:
+  --kernel SPEC  the guest kernel, as scripts/vm-run --kernel takes it (default 6.1)
+  --iommu TYPE   the emulated IOMMU, as scripts/vm-run --iommu takes it (default
+                 intel); what checks expect of it is in tests/vm/expect
+  --keep-out     keep the results folder (kept anyway when a check fails)
+  --recheck DIR  judge a kept results folder again, without running a VM"
 
 # options [--NAME=VAR | --FLAG]... -- ARG...: parse the script's arguments.
 # --NAME=VAR: --NAME takes a value, stored in VAR. --FLAG: sets the
@@ -50,12 +60,18 @@ options() {
 
 # vm_options [SCRIPT-OPTION]... -- ARG...: options with the VM tests' own.
 vm_options() {
-	options --kernel=kernel --iommu=iommu --keep-out "$@"
+	usage_common=1
+	options --kernel=kernel --iommu=iommu --keep-out --recheck=recheck "$@"
 }
 
-# new_out NAME: a new results folder, $out; the clock for vm_finish starts.
+# new_out NAME: a new results folder, $out (or --recheck's); the clock for
+# vm_finish starts.
 new_out() {
-	out=$(mktemp -d "${TMPDIR:-/tmp}/iommu-stress-$1.XXXXXX") || exit 2
+	if [ -n "$recheck" ]; then
+		out=$recheck
+	else
+		out=$(mktemp -d "${TMPDIR:-/tmp}/iommu-stress-$1.XXXXXX") || exit 2
+	fi
 	t0=$(date +%s)
 	echo "# kernel $kernel, iommu $iommu, results in $out"
 }
@@ -66,11 +82,15 @@ new_out() {
 vm_run() {
 	local dir=$1 rc
 	shift
-	mkdir -p "$dir"
-	"$top/scripts/vm-run" --kernel "$kernel" --iommu "$iommu" --out "$dir" "$@" \
-		>"$dir/vm-run.log" 2>&1
-	rc=$?
-	echo "$rc" >"$dir/vm-run.rc"
+	if [ -n "$recheck" ]; then
+		rc=$(cat "$dir/vm-run.rc" 2>/dev/null) || rc=125
+	else
+		mkdir -p "$dir"
+		"$top/scripts/vm-run" --kernel "$kernel" --iommu "$iommu" --out "$dir" "$@" \
+			>"$dir/vm-run.log" 2>&1
+		rc=$?
+		echo "$rc" >"$dir/vm-run.rc"
+	fi
 	[ -n "$release" ] ||
 		release=$(sed -n '1s/.*Linux version \([^ ]*\).*/\1/p' "$dir/dmesg.txt" 2>/dev/null)
 	return "$rc"
@@ -79,14 +99,15 @@ vm_run() {
 # build_hardening: the static programs of tests/hardening, or a failed
 # suite.
 build_hardening() {
+	[ -n "$recheck" ] && return 0
 	make -s -C "$top" hardening && return 0
 	check "build the hardening programs" false
 	finish
 	exit 1
 }
 
-# The checks. Each reads what a run left in FILE, passes or fails, and
-# prints nothing on success.
+# The checks. Each reads a file a VM left, passes or fails, and prints
+# nothing on success.
 
 # rc_is FILE N: FILE holds the exit status N.
 rc_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
@@ -123,6 +144,22 @@ json_check() {
 json_eq() { json_check eq "$@"; }
 # json_gt FILE FIELD N: the dotted FIELD of the record is a number above N.
 json_gt() { json_check gt "$@"; }
+
+# A run is what the guest left for one command: RUN.rc (its exit status),
+# RUN.json (its record), RUN.txt (its output). Checks of a run take RUN.
+
+# The guest's side, a shell function for guest scripts: run NAME ARG...
+# runs 'iommu-stress run ARG...' (on $target when the guest sets it) and
+# leaves /out/NAME.rc, .json and .txt.
+# shellcheck disable=SC2016,SC2034 # for the guest's shell, used by the tests
+guest_run='run() { n=$1; shift; iommu-stress run "$@" ${target:+--target "$target"} --json /out/$n.json >/out/$n.txt 2>&1; echo $? >/out/$n.rc; }'
+# clean RUN: exit 0, no corruption.
+clean() { rc_is "$1.rc" 0 && json_eq "$1.json" corruptions.total 0; }
+# caught RUN CLASS: exit 1, corruptions of CLASS found (tests/vm/expect's
+# skip_flush names the class a skipped flush shows as).
+caught() { rc_is "$1.rc" 1 && json_gt "$1.json" "corruptions.$2" 0; }
+# unsupported RUN: exit 4, and a valid record that says so.
+unsupported() { rc_is "$1.rc" 4 && json_eq "$1.json" status unsupported && valid "$1.json"; }
 
 # json_print SUMMARY FILE [ARG]...: one of tests/vm/checks.py's summaries.
 json_print() {
@@ -185,7 +222,11 @@ tap_show() {
 }
 
 # tap_count FILE: how many of FILE's TAP cases passed.
-tap_count() { grep -c '^ok' "$1" 2>/dev/null || echo 0; }
+tap_count() {
+	local c
+	c=$(grep -c '^ok' "$1" 2>/dev/null)
+	echo "${c:-0}"
+}
 
 # log_problems DIR: the kernel's complaints in a failed VM's output.
 log_problems() {
@@ -198,7 +239,7 @@ log_problems() {
 # failed or --keep-out asked to keep it, the closing count.
 vm_finish() {
 	echo "# $(($(date +%s) - t0)) s"
-	if [ "$fail" -gt 0 ] || [ "$keep_out" = 1 ]; then
+	if [ "$fail" -gt 0 ] || [ "$keep_out" = 1 ] || [ -n "$recheck" ]; then
 		echo "# results kept in $out"
 	else
 		rm -rf "$out"
