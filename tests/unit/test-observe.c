@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Driver behaviour probes: their observations merge only when everything
- * they saw is the same, and the kernel log's new WARNING lines are
- * counted.
+ * they saw is the same, the kernel log's new WARNING lines are counted,
+ * and the behaviour pattern takes only the runs it can attribute.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kmsg.h"
+#include "opts.h"
 #include "patterns/pattern.h"
 #include "unit.h"
 
@@ -87,4 +88,31 @@ TEST(kmsg_counts_warning_lines, "kmsg: records with WARNING: are counted, contin
 	/* Unknown, never 0, when the log cannot be read. */
 	EXPECT_EQ(-1, kmsg_count(-1, "WARNING:"));
 	EXPECT_GT(0, kmsg_open("/nonexistent/kmsg"));
+}
+
+TEST(behaviour_takes_attributable_runs, "behaviour: one thread, no checkers, 1 to 16 iterations")
+{
+	const struct pattern *p = pattern_find("behaviour");
+	struct run_opts o;
+	FILE *saved = stderr;
+
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(0, unit_parse("behaviour", "", &o));
+	EXPECT_EQ(0, p->validate(&o));
+	EXPECT_EQ(1u, o.iterations);
+	EXPECT_EQ(5u, pattern_ncases(p));
+	/* The refusals print; keep them out of the KTAP stream. */
+	stderr = fopen("/dev/null", "w");
+	ASSERT_EQ(0, unit_parse("behaviour", "--threads 2", &o));
+	EXPECT_EQ(-1, p->validate(&o));
+	ASSERT_EQ(0, unit_parse("behaviour", "--dma-threads 1", &o));
+	EXPECT_EQ(-1, p->validate(&o));
+	ASSERT_EQ(0, unit_parse("behaviour", "--iterations 17", &o));
+	EXPECT_EQ(-1, p->validate(&o));
+	ASSERT_EQ(0, unit_parse("behaviour", "--time 5", &o));
+	EXPECT_EQ(-1, p->validate(&o));
+	ASSERT_EQ(0, unit_parse("behaviour", "--iterations 16", &o));
+	EXPECT_EQ(0, p->validate(&o));
+	fclose(stderr);
+	stderr = saved;
 }
