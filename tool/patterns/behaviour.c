@@ -393,7 +393,7 @@ static void observe(struct worker *w, unsigned int c, const struct obs_probe *ob
 	else if (specs[c].map)
 		snprintf(line, sizeof(line), "mapped");
 	else
-		snprintf(line, sizeof(line), "unmapped %#llx (asked %#llx)",
+		snprintf(line, sizeof(line), "unmapped 0x%llx (asked 0x%llx)",
 			 (unsigned long long)ob->unmapped,
 			 (unsigned long long)ob->length);
 	if (ob->warnings < 0)
