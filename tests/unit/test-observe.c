@@ -55,6 +55,24 @@ TEST(probe_observations_merge, "observations: a probe counts once per key, value
 	pthread_mutex_destroy(&s.lock);
 }
 
+TEST(observations_past_the_cap_are_counted, "observations: those past the cap are counted, not lost")
+{
+	static struct session s;
+	static struct run_result r;
+	struct worker w = { .s = &s };
+
+	pthread_mutex_init(&s.lock, NULL);
+	s.res = &r;
+	for (int i = 0; i < RUN_MAX_OBS + 6; i++)
+		wk_observe(&w, "key", "value %d", i);
+	/* A repeat of a kept one still counts there, not as dropped. */
+	wk_observe(&w, "key", "value %d", 0);
+	EXPECT_EQ((unsigned int)RUN_MAX_OBS, r.nobs);
+	EXPECT_EQ(6u, r.obs_dropped);
+	EXPECT_EQ(2u, r.obs[0].count);
+	pthread_mutex_destroy(&s.lock);
+}
+
 /* Writes @text to the pipe's write end, all of it. */
 static int put(int fd, const char *text)
 {

@@ -200,6 +200,7 @@ struct run_result {
 	uint64_t first_ns;		/* UINT64_MAX: none */
 	unsigned int nobs;
 	struct observation obs[RUN_MAX_OBS];
+	uint64_t obs_dropped;		/* distinct ones past RUN_MAX_OBS */
 	const char *case_skip[RUN_MAX_CASES];	/* why a case did not run */
 	uint64_t elapsed_ns;
 	int interrupted;		/* stopped by SIGINT/SIGTERM */

@@ -358,6 +358,8 @@ static void observe(struct worker *w, const char *key,
 		o->has_probe = !!probe;
 		if (probe)
 			o->probe = *probe;
+	} else {
+		r->obs_dropped++;
 	}
 out:
 	pthread_mutex_unlock(&w->s->lock);

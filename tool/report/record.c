@@ -259,6 +259,7 @@ void report_json_record(FILE *f, const struct session *s,
 		json_null(&j, "first_corruption_ns");
 	json_cases(&j, s, r);
 	json_observations(&j, r);
+	json_u64(&j, "observations_dropped", r->obs_dropped);
 	if (r->replay_path[0])
 		json_string(&j, "replay", r->replay_path);
 	else

@@ -163,6 +163,9 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 	for (unsigned int i = 0; i < r->nobs; i++)
 		fprintf(f, "%s  observed: %s: %s (x%llu)\n", pfx, r->obs[i].key,
 			r->obs[i].value, (unsigned long long)r->obs[i].count);
+	if (r->obs_dropped)
+		fprintf(f, "%s  observed: %llu more, not kept (at most %d distinct)\n",
+			pfx, (unsigned long long)r->obs_dropped, RUN_MAX_OBS);
 	if (r->replay_path[0])
 		fprintf(f, "%s  replay: iommu-stress replay %s  (seed %llu)\n", pfx,
 			r->replay_path, (unsigned long long)o->seed);
