@@ -9,6 +9,9 @@
 #include <linux/err.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
 #include "probes.h"
 
 static inline int istress_iommu_map(struct iommu_domain *d, unsigned long iova,
@@ -40,6 +43,33 @@ static inline void istress_vm_flags_set(struct vm_area_struct *vma,
 	vm_flags_set(vma, flags);
 #else
 	vma->vm_flags |= flags;
+#endif
+}
+
+/* krealloc() of @n elements of @size; NULL when that size overflows. */
+static inline void * __must_check istress_krealloc_array(void *p, size_t n,
+							 size_t size, gfp_t gfp)
+{
+#ifdef ISTRESS_HAVE_KREALLOC_ARRAY
+	return krealloc_array(p, n, size, gfp);
+#else
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return krealloc(p, bytes, gfp);
+#endif
+}
+
+/* The host bridge above @bus: the root bus's bridge device is its struct device. */
+static inline struct pci_host_bridge *istress_pci_find_host_bridge(struct pci_bus *bus)
+{
+#ifdef ISTRESS_HAVE_EXPORT_PCI_FIND_HOST_BRIDGE
+	return pci_find_host_bridge(bus);
+#else
+	while (bus->parent)
+		bus = bus->parent;
+	return bus->bridge ? to_pci_host_bridge(bus->bridge) : NULL;
 #endif
 }
 

@@ -16,6 +16,7 @@
 
 #include <linux/dmaengine.h>
 #include <linux/jiffies.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 

@@ -109,7 +109,7 @@ static int edu_hw_wait(struct edu_hw *hw, unsigned int ms)
 		left = wait_for_completion_timeout(&hw->irq, left);
 		if (!edu_hw_busy(hw)) {
 			if (!left)
-				pci_warn_once(hw->pdev, "a transfer ended without its interrupt\n");
+				dev_warn_once(&hw->pdev->dev, "a transfer ended without its interrupt\n");
 			return 0;
 		}
 		if (!left)

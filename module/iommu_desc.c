@@ -10,6 +10,7 @@
 #include <linux/string.h>
 
 #include "istress.h"
+#include "compat.h"
 
 /* Which IOMMU translates for @dev, as far as public interfaces tell. */
 void istress_describe_iommu(struct device *dev,
@@ -41,8 +42,10 @@ u32 istress_domain_type(struct iommu_domain *domain)
 		return IOMMU_STRESS_DOMTYPE_IDENTITY;
 	case IOMMU_DOMAIN_DMA:
 		return IOMMU_STRESS_DOMTYPE_DMA;
+#ifdef ISTRESS_HAVE_IOMMU_DOMAIN_DMA_FQ
 	case IOMMU_DOMAIN_DMA_FQ:
 		return IOMMU_STRESS_DOMTYPE_DMA_FQ;
+#endif
 	case IOMMU_DOMAIN_UNMANAGED:
 		return IOMMU_STRESS_DOMTYPE_UNMANAGED;
 	case IOMMU_DOMAIN_BLOCKED:

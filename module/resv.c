@@ -10,13 +10,14 @@
 #include <linux/slab.h>
 
 #include "istress.h"
+#include "compat.h"
 
 /* Adds [start, last] to the ranges no map, DMA or window may touch. */
 int istress_resv_add(struct istress_domain *d, u64 start, u64 last)
 {
 	struct istress_resv *r;
 
-	r = krealloc_array(d->resv, d->nresv + 1, sizeof(*r), GFP_KERNEL);
+	r = istress_krealloc_array(d->resv, d->nresv + 1, sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	r[d->nresv].start = start;
@@ -73,7 +74,7 @@ int istress_resv_from_pci_windows(struct istress_domain *d, struct device *dev)
 
 	if (!dev_is_pci(dev))
 		return 0;
-	bridge = pci_find_host_bridge(to_pci_dev(dev)->bus);
+	bridge = istress_pci_find_host_bridge(to_pci_dev(dev)->bus);
 	if (!bridge)
 		return 0;
 	resource_list_for_each_entry(win, &bridge->windows) {
