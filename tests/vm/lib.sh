@@ -106,8 +106,11 @@ build_hardening() {
 	exit 1
 }
 
-# The checks. Each reads a file a VM left, passes or fails, and prints
-# nothing on success.
+# comment TEXT: TEXT, if any, as TAP comment lines.
+comment() { [ -z "$1" ] || echo "# ${1//$'\n'/$'\n'# }"; }
+
+# The checks. Each reads a file a VM left and passes or fails; what it
+# prints is TAP comments.
 
 # rc_is FILE N: FILE holds the exit status N.
 rc_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
@@ -129,14 +132,20 @@ tap_case() {
 }
 # valid FILE: a JSON record that matches results/schema.json.
 valid() { "$top/results/validate" "$1" >/dev/null 2>&1; }
-# ktap_valid FILE: valid KTAP.
-ktap_valid() { "$top/tests/unit/ktap-check" "$1"; }
+# ktap_valid FILE: valid KTAP (what ktap-check says, as a TAP comment).
+ktap_valid() {
+	local said rc
+	said=$("$top/tests/unit/ktap-check" "$1" 2>&1)
+	rc=$?
+	comment "$said"
+	return "$rc"
+}
 # json_check CLAIM FILE [ARG]...: a claim of tests/vm/checks.py about the
 # record in FILE; why it does not hold becomes a TAP comment.
 json_check() {
 	local why
 	why=$(python3 "$top/tests/vm/checks.py" "$@" 2>&1) && return 0
-	echo "${why//$'\n'/$'\n'# }" | sed '1s/^/# /'
+	comment "$why"
 	return 1
 }
 # json_eq FILE FIELD VALUE: the dotted FIELD of the record is VALUE (a JSON
