@@ -1,0 +1,73 @@
+"""The guest kernel log of one boot, cut into its cells and trimmed to what
+matters: warnings and their traces, IOMMU faults, the module's lines."""
+import os
+import re
+
+from . import guest, plan
+
+# Faults the emulated IOMMUs report: Intel's DMAR, AMD-Vi's event log,
+# virtio-iommu's fault events.
+FAULT = re.compile(r"DMAR:.*fault|DMAR: DRHD: handling fault|AMD-Vi: Event logged|"
+                   r"IO_PAGE_FAULT|virtio_iommu.*fault|viommu.*fault", re.I)
+OURS = re.compile(r"iommu_stress|istress_edu_dma|iommu-stress")
+# A warning's report runs from "cut here" to "end trace".
+REPORT_START = re.compile(r"-+\[ cut here \]-+")
+REPORT_END = re.compile(r"---\[ end trace")
+MAX_LINES = 300
+
+
+def bad_log_pattern(vm_run=os.path.join(plan.ROOT, "scripts", "vm-run")):
+    """The lines that fail a vm-run (its BAD_LOG): the matrix judges them by
+    the same rule, per cell."""
+    with open(vm_run) as f:
+        for line in f:
+            m = re.match(r"^BAD_LOG='(.*)'$", line.rstrip("\n"))
+            if m:
+                return re.compile(m.group(1))
+    raise RuntimeError(f"no BAD_LOG= line in {vm_run}")
+
+
+def split(text):
+    """{cell guest name: its lines} and the lines before the first cell."""
+    sections = {}
+    before = []
+    current = None
+    for line in text.splitlines():
+        m = guest.KLOG.search(line)
+        if m:
+            current = m.group(2) if m.group(1) == "begin" else None
+            if current is not None:
+                sections.setdefault(current, [])
+            continue
+        if current is None:
+            if not sections:
+                before.append(line)
+        else:
+            sections[current].append(line)
+    return sections, before
+
+
+def problems(lines, bad):
+    return [line for line in lines if bad.search(line)]
+
+
+def faults(lines):
+    return [line for line in lines if FAULT.search(line)]
+
+
+def trim(lines, bad):
+    """The lines worth keeping beside a cell's result: whole warning
+    reports, other problem lines, faults and the module's own lines."""
+    kept = []
+    in_report = False
+    for line in lines:
+        if REPORT_START.search(line):
+            in_report = True
+        if in_report or bad.search(line) or FAULT.search(line) or OURS.search(line):
+            kept.append(line)
+        if in_report and REPORT_END.search(line):
+            in_report = False
+    if len(kept) > MAX_LINES:
+        more = len(kept) - MAX_LINES
+        kept = kept[:MAX_LINES] + [f"... {more} more lines in the boot's full log"]
+    return kept

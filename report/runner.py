@@ -1,0 +1,291 @@
+"""VM boots of the matrix: one per (kernel, vIOMMU), running all of its
+cells that need running, up to --jobs at once. A boot whose guest dies
+takes only the cell it died in: the cells it did not finish run again in a
+new boot."""
+import datetime
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import cells as cellmod
+from . import guest, index, klog, plan
+
+# The matrix's tests put a stand-in here (tests/report/fake-vm-run).
+VM_RUN = os.environ.get("IOMMU_STRESS_VM_RUN") or os.path.join(plan.ROOT, "scripts", "vm-run")
+GUEST_SCRIPT = "istress-matrix"
+HARNESS_ERROR = 125
+TIMEOUT = 124
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def read(path, binary=False):
+    try:
+        with open(path, "rb" if binary else "r", errors=None if binary else "replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def last_error(text):
+    """vm-run's reason: its last 'error: ' line."""
+    errors = [line[len("error: "):] for line in (text or "").splitlines()
+              if line.startswith("error: ")]
+    return errors[-1] if errors else None
+
+
+class Interrupted(Exception):
+    pass
+
+
+class Runner:
+    def __init__(self, run_dir, run_id, idx, progress, jobs, cell_timeout,
+                 cache):
+        self.run_dir = run_dir
+        self.run_id = run_id
+        self.index = idx
+        self.progress = progress
+        self.jobs = jobs
+        self.cell_timeout = cell_timeout
+        self.cache = cache
+        self.lock = threading.Lock()
+        self.procs = set()
+        self.stopping = False
+        self.bad = klog.bad_log_pattern()
+
+    # The index, shared by the boots' threads.
+    def update(self, entry=None, boot=None):
+        with self.lock:
+            if entry is not None:
+                cells = self.index["cells"]
+                for i, c in enumerate(cells):
+                    if c["id"] == entry["id"]:
+                        cells[i] = entry
+                        break
+            if boot is not None:
+                boots = [b for b in self.index["boots"] if b["id"] != boot["id"]]
+                self.index["boots"] = boots + [boot]
+            index.save(self.run_dir, self.index)
+
+    def run(self, groups):
+        """groups: [(kernel, iommu, [(Cell, entry)])] with pending cells."""
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            futures = [pool.submit(self.run_group, *g) for g in groups]
+            try:
+                for f in futures:
+                    f.result()
+            except KeyboardInterrupt:
+                self.stop()
+                for f in futures:
+                    f.cancel()
+                raise Interrupted() from None
+
+    def stop(self):
+        self.stopping = True
+        with self.lock:
+            procs = list(self.procs)
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def run_group(self, kernel, iommu, todo):
+        attempt = 0
+        while todo and not self.stopping:
+            attempt += 1
+            boot_id = f"{self.run_id}-{kernel}-{iommu}-{attempt}"
+            todo = self.boot(boot_id, kernel, iommu, todo)
+
+    def boot(self, boot_id, kernel, iommu, todo):
+        """One VM boot running the cells of todo; returns those to run again."""
+        work = os.path.join(self.run_dir, ".work", boot_id)
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(os.path.join(work, "in"))
+        script = os.path.join(work, "in", GUEST_SCRIPT)
+        with open(script, "w") as f:
+            f.write(guest.script([c for c, _ in todo]))
+        boot_dir = os.path.join(self.run_dir, "boots", boot_id)
+        os.makedirs(boot_dir, exist_ok=True)
+        vm_log = os.path.join(boot_dir, "vm-run.txt")
+        out = os.path.join(work, "out")
+        timeout = 180 + self.cell_timeout * len(todo)
+        args = ["--kernel", kernel] + plan.IOMMUS[iommu]["vm_run"] + [
+            "--timeout", str(timeout), "--add", script,
+            "--", "sh", "/bin/" + GUEST_SCRIPT]
+        # stdbuf: vm-run streams the console through tr, which would hold
+        # it in a block buffer; line by line, each cell's end shows at once.
+        cmd = ["stdbuf", "-oL", VM_RUN, "--out", out] + args
+        shown = " ".join(["scripts/vm-run"] + args).replace(work, "WORK")
+        boot = {"id": boot_id, "kernel": kernel, "iommu": iommu,
+                "started": now_iso(), "command": shown,
+                "vm_run_exit": None, "duration_s": None, "reason": None,
+                "logs": {"vm_run": os.path.relpath(vm_log, self.run_dir)}}
+        by_name = {c.guest_name: (c, e) for c, e in todo}
+        began, ended = {}, {}
+        t0 = time.monotonic()
+        self.progress.doing(boot_id, f"{kernel}/{iommu}: building, booting")
+        with open(vm_log, "w") as err:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err,
+                                    stdin=subprocess.DEVNULL, text=True,
+                                    errors="replace", start_new_session=True)
+            with self.lock:
+                self.procs.add(proc)
+            for line in proc.stdout:
+                m = guest.CONSOLE.search(line)
+                if not m or m.group(2) not in by_name:
+                    continue
+                name = m.group(2)
+                if m.group(1) == "begin":
+                    began[name] = time.monotonic()
+                    self.progress.doing(boot_id, f"{kernel}/{iommu}: {name}")
+                elif m.group(3) is not None:
+                    ended[name] = (int(m.group(3)), time.monotonic())
+            rc = proc.wait()
+            with self.lock:
+                self.procs.discard(proc)
+        self.progress.doing(boot_id, None)
+        boot.update(vm_run_exit=rc, duration_s=round(time.monotonic() - t0, 1))
+        if self.stopping:
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(boot_dir, ignore_errors=True)
+            return []
+        requeue = self.collect(boot, boot_dir, out, by_name, began, ended, rc)
+        shutil.rmtree(work, ignore_errors=True)
+        self.progress.boot_finished(len(by_name) - len(requeue), boot["duration_s"])
+        return requeue
+
+    def collect(self, boot, boot_dir, out, by_name, began, ended, rc):
+        vm_text = read(os.path.join(boot_dir, "vm-run.txt"))
+        console = read(os.path.join(out, "console.txt"))
+        dmesg = read(os.path.join(out, "dmesg.txt"))
+        for name, text in (("console", console), ("dmesg", dmesg)):
+            if text is not None:
+                path = os.path.join(boot_dir, f"{name}.txt.gz")
+                with gzip.open(path, "wt") as f:
+                    f.write(text)
+                boot["logs"][name] = os.path.relpath(path, self.run_dir)
+        if console is None:
+            # vm-run stopped before the VM ran: it refused the combination
+            # or could not build for it.
+            reason = last_error(vm_text) or f"scripts/vm-run exited {rc}"
+            boot["reason"] = reason
+            status = "unsupported" if rc == HARNESS_ERROR else "error"
+            self.update(boot=boot)
+            for cell, entry in by_name.values():
+                self.finish(cell, entry, boot, status=status, reason=reason)
+            return []
+        if rc == TIMEOUT:
+            why = "timeout: scripts/vm-run killed the VM"
+        elif rc == HARNESS_ERROR:
+            why = last_error(vm_text) or "the guest died"
+        else:
+            why = None
+        boot["reason"] = why
+        self.update(boot=boot)
+        sections, before = klog.split(dmesg or "")
+        early = klog.problems(before, self.bad)
+        requeue = []
+        for name, (cell, entry) in by_name.items():
+            if name in ended:
+                code, t_end = ended[name]
+                record = read(os.path.join(out, name + ".json"))
+                if record is None and why:
+                    requeue.append((cell, entry))     # lost with the guest
+                    continue
+                self.finish_ran(cell, entry, boot, out, code, record,
+                                sections.get(name, []), early,
+                                t_end - began.get(name, t_end))
+            elif name in began:
+                lines = self.console_section(console, name)
+                self.finish(cell, entry, boot, status="error",
+                            reason=why or "the guest stopped in this cell",
+                            log=klog.trim(lines, self.bad))
+            elif why and began:
+                requeue.append((cell, entry))
+            else:
+                self.finish(cell, entry, boot, status="error",
+                            reason=why or "the cell did not run")
+        return requeue
+
+    @staticmethod
+    def console_section(console, name):
+        lines, inside = [], False
+        for line in console.splitlines():
+            m = guest.CONSOLE.search(line)
+            if m and m.group(2) == name:
+                inside = m.group(1) == "begin"
+                continue
+            if inside:
+                lines.append(line)
+        return lines
+
+    def finish_ran(self, cell, entry, boot, out, code, record_text, lines,
+                   early, seconds):
+        try:
+            record = json.loads(record_text) if record_text else None
+        except ValueError:
+            record = None
+        warnings = klog.problems(lines, self.bad) + early
+        status, reason = cellmod.status(cell.variant, code, record, warnings)
+        if early and status == "warn" and not klog.problems(lines, self.bad):
+            reason = "before the first cell: " + reason
+        files = {}
+        if record_text:
+            files["record"] = ("record.json", record_text)
+        for key, src, dest in (("ktap", ".ktap", "ktap.txt"),
+                               ("stderr", ".err", "stderr.txt")):
+            text = read(os.path.join(out, cell.guest_name + src))
+            if text:
+                files[key] = (dest, text)
+        log = klog.trim(lines, self.bad)
+        self.finish(cell, entry, boot, status=status, reason=reason,
+                    exit_code=code, record=record, files=files, log=log,
+                    seconds=seconds, faults=len(klog.faults(lines)),
+                    warnings=len(warnings))
+
+    def finish(self, cell, entry, boot, status, reason=None, exit_code=None,
+               record=None, files=None, log=None, seconds=None, faults=0,
+               warnings=0):
+        cell_dir = os.path.join(self.run_dir, cell.dir)
+        shutil.rmtree(cell_dir, ignore_errors=True)
+        os.makedirs(cell_dir)
+        paths = {}
+        for key, (name, text) in (files or {}).items():
+            with open(os.path.join(cell_dir, name), "w") as f:
+                f.write(text)
+            paths[key] = os.path.join(cell.dir, name)
+        with open(os.path.join(cell_dir, "log.txt"), "w") as f:
+            f.write("\n".join(log or []) + ("\n" if log else ""))
+        paths["log"] = os.path.join(cell.dir, "log.txt")
+        for name in ("dmesg", "console"):
+            if name in boot["logs"]:
+                paths["boot_" + name] = boot["logs"][name]
+        entry = dict(entry, status=status, reason=reason, exit_code=exit_code,
+                     verdict=record.get("status") if record else None,
+                     release=(record or {}).get("kernel", {}).get("release"),
+                     counts=cellmod.counts(record), boot=boot["id"],
+                     run=self.run_id, reused_from=None,
+                     duration_s=round(seconds, 1) if seconds is not None else None,
+                     log={"warnings": warnings, "faults": faults},
+                     paths=paths)
+        self.update(entry=entry)
+        if cellmod.reusable(entry) and entry.get("key_hash") and self.cache:
+            self.cache.put(self.run_dir, entry, boot)
+        self.progress.finished(entry, seconds)
+
+
+def plan_groups(cells_entries):
+    """[(kernel, iommu, [(Cell, entry)])] in the order of the plan."""
+    groups = {}
+    for cell, entry in cells_entries:
+        groups.setdefault(cell.group, []).append((cell, entry))
+    return [(k, i, todo) for (k, i), todo in groups.items()]
