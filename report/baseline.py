@@ -1,0 +1,75 @@
+"""What changed between a baseline run and this one, cell by cell and
+observation by observation; new failures first."""
+from . import cells as cellmod
+from . import model
+
+
+class Change:
+    def __init__(self, kind, what, old, new, note=""):
+        self.kind = kind      # new failure, fixed, changed, added, removed
+        self.what = what      # a cell id or an observation key and column
+        self.old = old
+        self.new = new
+        self.note = note
+
+
+ORDER = ["new failure", "fixed", "changed", "added", "removed", "behaviour"]
+
+
+def describe(cell):
+    return model.cell_label(cell) if cell else "absent"
+
+
+def compare(run, base):
+    changes = []
+    for cid in sorted(set(run.cells) | set(base.cells)):
+        new, old = run.cells.get(cid), base.cells.get(cid)
+        if old is None:
+            kind = "new failure" if new["status"] in cellmod.FAILURES else "added"
+            changes.append(Change(kind, cid, "absent", describe(new),
+                                  new.get("reason") or ""))
+            continue
+        if new is None:
+            changes.append(Change("removed", cid, describe(old), "absent"))
+            continue
+        failing_now = new["status"] in cellmod.FAILURES
+        failed_before = old["status"] in cellmod.FAILURES
+        if new["status"] != old["status"]:
+            if failing_now:
+                kind = "new failure"
+            elif failed_before:
+                kind = "fixed"
+            else:
+                kind = "changed"
+            changes.append(Change(kind, cid, describe(old), describe(new),
+                                  new.get("reason") or ""))
+        elif (new.get("counts") or {}).get("corruptions") != \
+                (old.get("counts") or {}).get("corruptions"):
+            changes.append(Change("changed", cid, describe(old), describe(new),
+                                  "corruption counts changed"))
+    new_obs, old_obs = run.observations(), base.observations()
+    for key in sorted(set(new_obs) | set(old_obs)):
+        for col in run.columns:
+            a = model.observation_text(old_obs.get(key, {}).get(col, []))
+            b = model.observation_text(new_obs.get(key, {}).get(col, []))
+            if col not in base.columns or a == b:
+                continue
+            changes.append(Change("behaviour", f"{key} ({col[0]}/{col[1]})",
+                                  "; ".join(a) or "not observed",
+                                  "; ".join(b) or "not observed"))
+    changes.sort(key=lambda c: ORDER.index(c.kind))
+    return changes
+
+
+def changed_observations(run, base):
+    """{(key, column)} whose values differ from the baseline's."""
+    if base is None:
+        return set()
+    out = set()
+    new_obs, old_obs = run.observations(), base.observations()
+    for key, row in new_obs.items():
+        for col in row:
+            if col in base.columns and model.observation_text(row[col]) != \
+                    model.observation_text(old_obs.get(key, {}).get(col, [])):
+                out.add((key, col))
+    return out

@@ -1,0 +1,233 @@
+"""report.html: one self-contained page (inline CSS and SVG, no script):
+the grid, what changed since a baseline, the driver behaviour table, the
+latency charts and the reasons behind unsupported and failed cells."""
+import os
+from html import escape
+
+from . import cells as cellmod
+from . import charts, model, plan
+
+# Badge colours by status; the report's test looks for these in the
+# rendered page, so a badge is a solid box of its colour.
+COLOURS = {
+    "clean": ("#2e7d32", "#ffffff"),
+    "caught": ("#1565c0", "#ffffff"),
+    "corrupt": ("#c62828", "#ffffff"),
+    "missed": ("#e65100", "#ffffff"),
+    "warn": ("#6a1b9a", "#ffffff"),
+    "unsupported": ("#8d8d8d", "#ffffff"),
+    "error": ("#212121", "#ffffff"),
+    "pending": ("#ffffff", "#000000"),
+}
+DIFFERS = "#fff3a0"
+
+CSS = """
+body { font: 14px/1.4 sans-serif; margin: 16px; color: #111; background: #fff; }
+h1 { font-size: 20px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #ccc; }
+p.meta { color: #444; margin: 2px 0; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; }
+th { background: #f0f0f0; font-weight: 600; }
+table.grid td { padding: 3px; background: #fff; }
+a.st, span.st { display: block; margin: 2px; padding: 2px 6px; border-radius: 0;
+  text-decoration: none; font-size: 12px; white-space: nowrap; }
+span.st.inline { display: inline-block; }
+.st small { opacity: .85; }
+td.differs { background: %s; }
+td.changed { outline: 2px solid #000; }
+table.obs td { font-size: 12px; max-width: 260px; }
+table.lat td { text-align: right; font-size: 12px; }
+ul.legend { list-style: none; padding: 0; margin: 6px 0; }
+ul.legend li { margin: 2px 0; }
+.charts svg { display: block; margin: 8px 0; max-width: 100%%; height: auto; }
+.note { color: #444; font-size: 13px; }
+""" % DIFFERS
+for _s, (_bg, _fg) in COLOURS.items():
+    CSS += f".st-{_s} {{ background: {_bg}; color: {_fg}; }}\n"
+CSS += ".st-pending { outline: 1px dashed #000; }\n"
+
+
+def badge(run, cell, variant):
+    label = model.cell_label(cell)
+    if cell is None:
+        return '<span class="st st-pending">-</span>'
+    href = cell["paths"].get("log") or cell["paths"].get("record")
+    cls = f"st st-{cell['status']}"
+    tag = "CTRL " if variant == plan.CONTROL else ""
+    attrs = (f'class="{cls}" data-cell="{escape(cell["id"])}" '
+             f'data-status="{cell["status"]}" title="{escape(model.cell_title(cell))}"')
+    text = f"<small>{tag}</small>{escape(label)}" if tag else escape(label)
+    if href:
+        return f'<a {attrs} href="{escape(href)}">{text}</a>'
+    return f"<span {attrs}>{text}</span>"
+
+
+def grid(run):
+    out = ['<table class="grid" id="grid"><thead><tr><th rowspan="2">pattern</th>']
+    for k in run.kernels:
+        rel = run.releases().get(k)
+        out.append(f'<th colspan="{len(run.iommus)}">{escape(k)}'
+                   f'{"<br><small>" + escape(rel) + "</small>" if rel else ""}</th>')
+    out.append("</tr><tr>")
+    for _ in run.kernels:
+        for i in run.iommus:
+            out.append(f"<th>{escape(i)}</th>")
+    out.append("</tr></thead><tbody>")
+    for p in run.patterns:
+        out.append(f'<tr><th>{escape(p)}</th>')
+        for (k, i) in run.columns:
+            out.append('<td>')
+            for v in run.variants(p):
+                out.append(badge(run, run.cell(k, i, p, v), v))
+            out.append('</td>')
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def legend(run):
+    counts = run.status_counts()
+    items = []
+    for s in cellmod.STATUSES:
+        if counts.get(s):
+            items.append(f'<li><span class="st st-{s} inline">{s}</span> '
+                         f'{counts[s]}: {escape(cellmod.MEANING[s])}</li>')
+    return ('<ul class="legend" id="legend">' + "".join(items) + "</ul>"
+            '<p class="note">Each grid cell: the stock kernel above, the '
+            'negative control (CTRL, --inject skip-flush) below; a badge '
+            'links to the cell\'s kernel log lines (warnings, IOMMU faults, '
+            'the module\'s lines), its tooltip says more.</p>')
+
+
+def changes(changes_list, base_id):
+    if not changes_list:
+        return f"<h2>Changes since {escape(base_id)}</h2><p>None.</p>"
+    rows = "".join(
+        f'<tr class="ch-{c.kind.replace(" ", "-")}"><td>{escape(c.kind)}</td>'
+        f"<td>{escape(c.what)}</td><td>{escape(c.old)}</td>"
+        f"<td>{escape(c.new)}</td><td>{escape(c.note)}</td></tr>"
+        for c in changes_list)
+    return (f'<h2>Changes since {escape(base_id)}</h2><table id="changes">'
+            "<tr><th>change</th><th>what</th><th>before</th><th>now</th>"
+            f"<th>note</th></tr>{rows}</table>")
+
+
+def behaviour(run, changed):
+    table = run.observations()
+    if not table:
+        return ("<h2>Driver behaviour</h2><p>No observations recorded in "
+                "this run.</p>")
+    out = ['<h2>Driver behaviour</h2><p class="note">What the IOMMU driver '
+           'did where the patterns look (observations of every cell\'s '
+           'record, by key). A highlighted row is one whose columns '
+           'disagree; an outlined cell changed since the baseline.</p>'
+           '<table class="obs" id="behaviour"><tr><th>observation</th>']
+    out += [f"<th>{escape(k)}<br>{escape(i)}</th>" for k, i in run.columns]
+    out.append("</tr>")
+    for key in sorted(table):
+        row = table[key]
+        differs = model.values_differ(row)
+        out.append(f"<tr><th>{escape(key)}</th>")
+        for col in run.columns:
+            cls = ["differs"] if differs and col in row else []
+            if (key, col) in changed:
+                cls.append("changed")
+            texts = model.observation_text(row.get(col, []))
+            patterns = sorted({o["pattern"] for o in row.get(col, [])})
+            title = f' title="{escape("from " + ", ".join(patterns))}"' if patterns else ""
+            out.append(f'<td class="{" ".join(cls)}"{title}>'
+                       + ("<br>".join(escape(t) for t in texts) or "&ndash;")
+                       + "</td>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def latency(run, drawn):
+    out = ["<h2>Latency (guest time)</h2>",
+           f'<p class="note">{escape(charts.GUEST_TIME.capitalize())}. '
+           "Per pattern (stock kernel) and kernel/vIOMMU: the bar is the "
+           "median, the whisker p99. Samples are small (see N): compare "
+           "columns, do not read them as what hardware takes.</p>",
+           '<div class="charts">']
+    for metric, title, path in drawn:
+        with open(path) as f:
+            out.append(charts.inline(f.read(), metric, f"{title} latency, guest time"))
+    out.append("</div>")
+    rows = run.latencies()
+    if rows:
+        out.append("<details><summary>All figures (ns of guest time)</summary>"
+                   '<table class="lat"><tr><th>pattern</th><th>metric</th>'
+                   "<th>kernel/vIOMMU</th><th>p50</th><th>p99</th><th>N</th></tr>")
+        for p, m, col, p50, p99, n in rows:
+            out.append(f"<tr><td>{escape(p)}</td><td>{m}</td>"
+                       f"<td>{escape(col[0] + '/' + col[1])}</td><td>{p50}</td>"
+                       f"<td>{p99}</td><td>{n}</td></tr>")
+        out.append("</table></details>")
+    return "".join(out)
+
+
+def reasons(run):
+    seen = {}
+    for c in run.index["cells"]:
+        if c["status"] in ("unsupported", "error", "warn") and c.get("reason"):
+            seen.setdefault((c["status"], c["reason"]), []).append(c["id"])
+    if not seen:
+        return ""
+    out = ['<h2>Why cells did not run clean</h2><table id="reasons">'
+           "<tr><th>status</th><th>reason</th><th>cells</th></tr>"]
+    for (s, r), ids in sorted(seen.items()):
+        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+        out.append(f'<tr><td><span class="st st-{s} inline">{s}</span></td>'
+                   f"<td>{escape(r)}</td><td>{escape(shown)}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def environment(run):
+    out = ["<h2>Environment</h2><table><tr><th>vIOMMU</th><th>what</th>"
+           "<th>QEMU</th></tr>"]
+    qemus = run.qemus()
+    for i in run.iommus:
+        out.append(f"<tr><td>{escape(i)}</td><td>{escape(run.index['iommus'].get(i, ''))}"
+                   f"</td><td>{escape(qemus.get(i, 'unknown'))}</td></tr>")
+    out.append("</table><p></p><table><tr><th>kernel</th><th>as booted</th></tr>")
+    keyed = {}
+    for c in run.index["cells"]:
+        if c.get("key"):
+            keyed.setdefault(c["kernel"], c["key"]["kernel"])
+    for k in run.kernels:
+        out.append(f"<tr><td>{escape(k)}</td><td>{escape(keyed.get(k, 'not resolved'))}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def render(run, drawn, changes_list=None, base=None, changed=frozenset()):
+    r = run.index["run"]
+    src = r.get("source", {})
+    meta = (f'<p class="meta">{len(run.index["cells"])} cells on '
+            f"{len(run.kernels)} kernels x {len(run.iommus)} vIOMMUs x "
+            f"{len(run.patterns)} patterns; started {escape(r['started'])}, "
+            f"{r.get('duration_s') or '?'} s of host time with -j {r['jobs']}"
+            f"{'' if r['complete'] else ' (incomplete)'}; sources "
+            f"{escape(src.get('commit', '')[:12])}{' (modified)' if src.get('dirty') else ''}"
+            "</p>")
+    body = [f"<h1>iommu-stress matrix {escape(run.id)}</h1>", meta,
+            legend(run), grid(run)]
+    if base is not None:
+        body.append(changes(changes_list or [], base.id))
+    body += [behaviour(run, changed), latency(run, drawn), reasons(run),
+             environment(run),
+             '<p class="note">Written by scripts/report from matrix.json '
+             "(results/matrix-schema.json).</p>"]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>iommu-stress matrix {escape(run.id)}</title>"
+            f"<style>{CSS}</style></head><body>\n" + "\n".join(body)
+            + "\n</body></html>\n")
+
+
+def write(run, drawn, path, **kw):
+    with open(path, "w") as f:
+        f.write(render(run, drawn, **kw))
+    return os.path.getsize(path)

@@ -1,0 +1,121 @@
+"""report.md: the same report as report.html in Markdown, for a terminal or
+a code host: one grid table per kernel, the changes, the behaviour table,
+the charts as image links and the reasons."""
+import os
+
+from . import cells as cellmod
+from . import charts, model, plan
+
+
+def cell_text(cell, variant):
+    if cell is None:
+        return "-"
+    label = model.cell_label(cell).replace("|", "/")
+    if variant == plan.CONTROL:
+        label = "ctrl " + label
+    if cell["status"] in cellmod.FAILURES:
+        label = f"**{label}**"
+    href = cell["paths"].get("log")
+    return f"[{label}]({href})" if href else label
+
+
+def esc(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def grid(run):
+    out = []
+    for k in run.kernels:
+        rel = run.releases().get(k)
+        out.append(f"### Kernel {k}" + (f" ({rel})" if rel else ""))
+        out.append("")
+        out.append("| pattern | " + " | ".join(run.iommus) + " |")
+        out.append("|---|" + "---|" * len(run.iommus))
+        for p in run.patterns:
+            row = [p]
+            for i in run.iommus:
+                row.append(" / ".join(cell_text(run.cell(k, i, p, v), v)
+                                      for v in run.variants(p)))
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+    return out
+
+
+def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozenset()):
+    r = run.index["run"]
+    counts = run.status_counts()
+    out = [f"# iommu-stress matrix {run.id}", "",
+           f"{len(run.index['cells'])} cells on {len(run.kernels)} kernels x "
+           f"{len(run.iommus)} vIOMMUs x {len(run.patterns)} patterns; "
+           f"started {r['started']}, {r.get('duration_s') or '?'} s of host "
+           f"time with -j {r['jobs']}{'' if r['complete'] else ' (incomplete)'}.",
+           "",
+           "Status counts: " + ", ".join(f"{s} {n}" for s, n in counts.items() if n)
+           + ". Each grid cell is the stock kernel, then the negative control "
+           "(ctrl: --inject skip-flush); a link opens the cell's kernel log "
+           "lines. Failures are in bold.", "", "## Grid", ""]
+    out += grid(run)
+    out += ["Statuses: " + "; ".join(f"{s}: {cellmod.MEANING[s]}"
+                                     for s in cellmod.STATUSES if counts.get(s)), ""]
+    if base is not None:
+        out += [f"## Changes since {base.id}", ""]
+        if changes_list:
+            out += ["| change | what | before | now | note |", "|---|---|---|---|---|"]
+            out += [f"| {c.kind} | {esc(c.what)} | {esc(c.old)} | {esc(c.new)} | {esc(c.note)} |"
+                    for c in changes_list]
+        else:
+            out.append("None.")
+        out.append("")
+    out += ["## Driver behaviour", ""]
+    table = run.observations()
+    if table:
+        out += ["Observations of every cell's record, by key. Rows whose "
+                "columns disagree are marked **differs**; a value that changed "
+                "since the baseline is marked *(changed)*.", "",
+                "| observation | " + " | ".join(f"{k}/{i}" for k, i in run.columns) + " |",
+                "|---|" + "---|" * len(run.columns)]
+        for key in sorted(table):
+            row = table[key]
+            cells = []
+            for col in run.columns:
+                text = "<br>".join(esc(t) for t in model.observation_text(row.get(col, []))) or "-"
+                if (key, col) in changed:
+                    text += " *(changed)*"
+                cells.append(text)
+            name = esc(key) + (" **differs**" if model.values_differ(row) else "")
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
+    else:
+        out.append("No observations recorded in this run.")
+    out += ["", "## Latency (guest time)", "",
+            charts.GUEST_TIME.capitalize() + ". Bar: p50, whisker: p99, per "
+            "pattern (stock kernel) and kernel/vIOMMU.", ""]
+    for metric, title, path in drawn:
+        rel = os.path.relpath(path, chart_dir)
+        out.append(f"![{title} latency, guest time]({rel})")
+    rows = run.latencies()
+    if rows:
+        out += ["", "| pattern | metric | kernel/vIOMMU | p50 ns | p99 ns | N |",
+                "|---|---|---|---:|---:|---:|"]
+        out += [f"| {p} | {m} | {col[0]}/{col[1]} | {p50} | {p99} | {n} |"
+                for p, m, col, p50, p99, n in rows]
+    seen = {}
+    for c in run.index["cells"]:
+        if c["status"] in ("unsupported", "error", "warn") and c.get("reason"):
+            seen.setdefault((c["status"], c["reason"]), []).append(c["id"])
+    if seen:
+        out += ["", "## Why cells did not run clean", "",
+                "| status | reason | cells |", "|---|---|---|"]
+        for (s, reason), ids in sorted(seen.items()):
+            shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+            out.append(f"| {s} | {esc(reason)} | {esc(shown)} |")
+    qemus = run.qemus()
+    out += ["", "## Environment", "", "| vIOMMU | what | QEMU |", "|---|---|---|"]
+    out += [f"| {i} | {esc(run.index['iommus'].get(i, ''))} | {esc(qemus.get(i, 'unknown'))} |"
+            for i in run.iommus]
+    out.append("")
+    return "\n".join(out) + "\n"
+
+
+def write(run, drawn, path, **kw):
+    with open(path, "w") as f:
+        f.write(render(run, drawn, os.path.dirname(path), **kw))

@@ -1,0 +1,145 @@
+"""A run as the report shows it: the grid of cells, the driver behaviour
+table and the latency figures, read from matrix.json and the records."""
+import json
+import os
+
+from . import cells as cellmod
+from . import plan
+
+METRICS = [("map", "map"), ("unmap", "unmap"), ("dma", "DMA"),
+           ("map_to_dma", "map to first DMA")]
+P50, P99 = "50.000000", "99.000000"
+# Members of an observation that are its identity, not extra fields.
+OBS_CORE = ("key", "value", "count")
+
+
+class Run:
+    def __init__(self, run_dir):
+        self.dir = run_dir
+        with open(os.path.join(run_dir, "matrix.json")) as f:
+            self.index = json.load(f)
+        self.id = self.index["run"]["id"]
+        axes = self.index["axes"]
+        self.kernels = axes["kernels"]
+        self.iommus = axes["iommus"]
+        self.patterns = axes["patterns"]
+        self.columns = [(k, i) for k in self.kernels for i in self.iommus]
+        self.cells = {c["id"]: c for c in self.index["cells"]}
+        self._records = {}
+
+    def cell(self, kernel, iommu, pattern, variant):
+        return self.cells.get(f"{kernel}/{iommu}/{pattern}/{variant}")
+
+    def record(self, cell):
+        """The cell's JSON record, or None."""
+        if cell is None or "record" not in cell.get("paths", {}):
+            return None
+        if cell["id"] not in self._records:
+            try:
+                with open(os.path.join(self.dir, cell["paths"]["record"])) as f:
+                    self._records[cell["id"]] = json.load(f)
+            except (OSError, ValueError):
+                self._records[cell["id"]] = None
+        return self._records[cell["id"]]
+
+    def variants(self, pattern):
+        return [plan.STOCK] if pattern == plan.BEHAVIOUR else plan.VARIANTS
+
+    def status_counts(self):
+        counts = {s: 0 for s in cellmod.STATUSES}
+        for c in self.index["cells"]:
+            counts[c["status"]] = counts.get(c["status"], 0) + 1
+        return counts
+
+    def releases(self):
+        """{kernel spec: the release the guests ran, as uname -r says}."""
+        out = {}
+        for c in self.index["cells"]:
+            if c.get("release"):
+                out.setdefault(c["kernel"], c["release"])
+        return out
+
+    def qemus(self):
+        """{vIOMMU: the QEMU version line its cells' keys name}."""
+        out = {}
+        for c in self.index["cells"]:
+            if c.get("key"):
+                out.setdefault(c["iommu"], c["key"]["qemu"])
+        return out
+
+    def observations(self):
+        """{key: {(kernel, iommu): [observation, with its pattern]}} from
+        every cell's record (negative controls included: what a driver does
+        must not depend on a skipped flush, and a difference shows)."""
+        table = {}
+        for (k, i) in self.columns:
+            for p in self.patterns:
+                for v in self.variants(p):
+                    rec = self.record(self.cell(k, i, p, v))
+                    for o in (rec or {}).get("observations", []):
+                        entry = dict(o, pattern=p, variant=v)
+                        table.setdefault(o["key"], {}).setdefault((k, i), []).append(entry)
+        return table
+
+    def latencies(self):
+        """[(pattern, metric, (kernel, iommu), p50, p99, N)] from the stock
+        runs: guest time under -icount, not hardware time."""
+        rows = []
+        for p in self.patterns:
+            for (k, i) in self.columns:
+                rec = self.record(self.cell(k, i, p, plan.STOCK))
+                if not rec:
+                    continue
+                for metric, _ in METRICS:
+                    lat = rec.get("lat_ns", {}).get(metric)
+                    if lat and lat.get("N"):
+                        pct = lat.get("percentile", {})
+                        rows.append((p, metric, (k, i), pct.get(P50), pct.get(P99),
+                                     lat["N"]))
+        return rows
+
+
+def observation_text(obs_list):
+    """One observation cell's text: each distinct value with its count and
+    any extra fields."""
+    seen = {}
+    for o in obs_list:
+        extra = ", ".join(f"{k}={o[k]}" for k in sorted(o)
+                          if k not in OBS_CORE + ("pattern", "variant"))
+        text = o["value"] + (f" [{extra}]" if extra else "")
+        seen[text] = seen.get(text, 0) + o.get("count", 1)
+    return [f"{t} (x{n})" if n > 1 else t for t, n in seen.items()]
+
+
+def values_differ(row):
+    """True when the columns that observed the key disagree."""
+    texts = {tuple(sorted(observation_text(v))) for v in row.values()}
+    return len(texts) > 1
+
+
+def cell_label(cell):
+    """The short text of a grid badge."""
+    if cell is None:
+        return "-"
+    s = cell["status"]
+    detail = cellmod.classes(cell)
+    if s in ("caught", "corrupt") and detail:
+        return f"{s}: {detail}"
+    return s
+
+
+def cell_title(cell):
+    """The longer text a badge's tooltip carries."""
+    if cell is None:
+        return "not in this run"
+    parts = [cell["id"], cellmod.MEANING.get(cell["status"], cell["status"])]
+    if cell.get("reason"):
+        parts.append(cell["reason"])
+    if cell.get("exit_code") is not None:
+        parts.append(f"exit {cell['exit_code']}")
+    counts = cell.get("counts") or {}
+    if counts.get("dma_checks") is not None:
+        parts.append(f"{counts['dma_checks']} DMA checks")
+    if cell.get("reused_from"):
+        parts.append(f"result of run {cell['reused_from']} (same key)")
+    return "; ".join(parts)
