@@ -21,11 +21,12 @@ CFLAGS ?= -O2 -g
 # patterns/ and report/; main.c and info.c on top.
 TOOL_DIRS := tool tool/lib tool/core tool/report
 TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-	       -Iinclude/uapi $(addprefix -I,$(TOOL_DIRS)) $(CFLAGS)
+	       -Iinclude/uapi -Iinclude $(addprefix -I,$(TOOL_DIRS)) $(CFLAGS)
 # libnuma for --node/--cpus; its static archive comes with libnuma-dev.
 TOOL_LDLIBS := -lnuma -lpthread -lm
 TOOL_SRCS := $(filter-out tool/main.c,$(wildcard $(addsuffix /*.c,$(TOOL_DIRS)) tool/patterns/*.c))
-TOOL_HDRS := $(wildcard $(addsuffix /*.h,$(TOOL_DIRS)) tool/patterns/*.h) include/uapi/linux/iommu_stress.h
+TOOL_HDRS := $(wildcard $(addsuffix /*.h,$(TOOL_DIRS)) tool/patterns/*.h) \
+	     include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
 # The test harness of the unit tests and of the hardening programs.
 KTEST := tests/lib/ktest.c tests/lib/ktest.h
 UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/ktest.c
@@ -68,6 +69,7 @@ check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
 	tests/unit/run-unit
 	tests/unit/json-check
 	tests/unit/ktap-check
+	tests/unit/errno-contract-check
 
 test:
 	tests/run-all

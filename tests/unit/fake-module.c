@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "fake-module.h"
+#include "iommu_stress_errno.h"
 
 #define FAKE_FD		4242
 #define FAKE_MAX_BUFS	64
@@ -17,12 +19,19 @@
 #define FAKE_RANGE_LEN	(64ull << 30)
 #define FAKE_BOUNCE	0xfffff000ull	/* a DMA-API page below 4G */
 #define FAKE_EDU_WINDOW	(FAKE_APERTURE + 1 - (2ull << 20))
+#define FAKE_MAX_BUFFER	(4ull << 30)	/* max_buffer_mb */
+#define FAKE_MSI	0xfee00000ull	/* x86's interrupt range, reserved */
+#define FAKE_MSI_LAST	0xfeefffffull
+/* A PCI host-bridge window: reserved in shared domains. */
+#define FAKE_BRIDGE	(256ull << 30)
+#define FAKE_BRIDGE_LAST ((260ull << 30) - 1)
 #define PAGE		4096ull
 
 struct fbuf {
-	uint32_t id;
+	uint32_t id;			/* 0 once freed: no id names it */
 	uint64_t len;
-	uint8_t *mem;
+	uint64_t mmap_off;
+	uint8_t *mem;			/* kept until the session ends */
 	unsigned int mapped;		/* live mappings into it */
 };
 
@@ -45,6 +54,8 @@ static struct {
 	unsigned int nbufs;
 	struct fbuf bufs[FAKE_MAX_BUFS];
 	uint32_t next_buf;
+	uint64_t next_mmap_off;
+	uint64_t buffer_bytes;		/* charged to max_buffer_mb */
 	/* One domain at a time, as the tool uses them. */
 	struct fake_target *target;
 	struct iommu_stress_domain_create dom;
@@ -53,12 +64,6 @@ static struct {
 	unsigned int ntlb;
 	struct ftlb tlb[FAKE_TLB];
 } fk = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static int fail(int err)
-{
-	errno = err;
-	return -1;
-}
 
 static int shared(void)
 {
@@ -91,11 +96,19 @@ static uint32_t max_dma(const struct fake_target *t)
 	return t->backend == IOMMU_STRESS_BACKEND_EDU ? 4095 : 4096;
 }
 
+/* A NUL within @n bytes: a name the module would read. */
+static int terminated(const char *name, size_t n)
+{
+	return memchr(name, '\0', n) != NULL;
+}
+
 static int do_info(struct iommu_stress_info *in)
 {
+	if (in->flags)
+		return ISTRESS_ERRNO(INFO, EOPNOTSUPP);
 	in->abi_version = IOMMU_STRESS_ABI_VERSION;
 	in->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU |
-		       IOMMU_STRESS_FEAT_MAP_OVERLAP |
+		       (fk.host.driver_warns ? IOMMU_STRESS_FEAT_MAP_OVERLAP : 0) |
 		       (fk.host.legacy ? 0 : IOMMU_STRESS_FEAT_DMAENGINE);
 	strcpy(in->module_version, "fake");
 	strcpy(in->kernel_release, "6.1.0-fake");
@@ -122,11 +135,13 @@ static int do_query(struct iommu_stress_target_query *q)
 {
 	struct fake_target *t;
 
-	if (fk.host.legacy)
-		return fail(ENOTTY);
+	if (q->flags)
+		return ISTRESS_ERRNO(TARGET_QUERY, EOPNOTSUPP);
+	if (q->__reserved || !terminated(q->name, sizeof(q->name)))
+		return ISTRESS_ERRNO(TARGET_QUERY, EINVAL);
 	t = find_target(q->name);
 	if (!t || t->held)
-		return fail(ENODEV);
+		return ISTRESS_ERRNO(TARGET_QUERY, ENODEV);
 	q->backend = t->backend;
 	q->max_dma_len = max_dma(t);
 	q->busy = t->busy;
@@ -142,62 +157,115 @@ static int do_buf_alloc(struct iommu_stress_buf_alloc *a)
 {
 	struct fbuf *b;
 
+	if (a->flags)
+		return ISTRESS_ERRNO(BUF_ALLOC, EOPNOTSUPP);
+	if (a->node < IOMMU_STRESS_NODE_ANY)
+		return ISTRESS_ERRNO(BUF_ALLOC, EINVAL);
+	/* 1G chunks are beyond what the module can allocate. */
 	if (a->chunk_size == IOMMU_STRESS_CHUNK_1G)
-		return fail(ENOMEM);
+		return ISTRESS_ERRNO(BUF_ALLOC, EOPNOTSUPP);
 	if (a->chunk_size != IOMMU_STRESS_CHUNK_4K &&
 	    a->chunk_size != IOMMU_STRESS_CHUNK_2M)
-		return fail(EOPNOTSUPP);
+		return ISTRESS_ERRNO(BUF_ALLOC, EINVAL);
 	if (!a->length || a->length % a->chunk_size)
-		return fail(EINVAL);
-	if (fk.nbufs >= FAKE_MAX_BUFS)
-		return fail(ENOMEM);
+		return ISTRESS_ERRNO(BUF_ALLOC, EINVAL);
+	/* One NUMA node, node 0. */
+	if (a->node != IOMMU_STRESS_NODE_ANY && a->node != 0)
+		return ISTRESS_ERRNO(BUF_ALLOC, EINVAL);
+	if (a->length / a->chunk_size > UINT32_MAX)
+		return ISTRESS_ERRNO(BUF_ALLOC, E2BIG);
+	if (a->length > FAKE_MAX_BUFFER - fk.buffer_bytes ||
+	    fk.nbufs >= FAKE_MAX_BUFS)
+		return ISTRESS_ERRNO(BUF_ALLOC, ENOMEM);
 	b = &fk.bufs[fk.nbufs];
 	b->mem = aligned_alloc(PAGE, a->length);
 	if (!b->mem)
-		return fail(ENOMEM);
+		return ISTRESS_ERRNO(BUF_ALLOC, ENOMEM);
 	memset(b->mem, 0, a->length);
 	b->id = ++fk.next_buf;
 	b->len = a->length;
 	b->mapped = 0;
+	/* mmap offsets follow each other, as the module hands them out. */
+	b->mmap_off = fk.next_mmap_off;
+	fk.next_mmap_off += a->length;
+	fk.buffer_bytes += a->length;
 	fk.nbufs++;
 	a->buf_id = b->id;
-	a->mmap_offset = (uint64_t)b->id << 40;
+	a->mmap_offset = b->mmap_off;
 	return 0;
 }
 
 static struct fbuf *find_buf(uint32_t id)
 {
-	for (unsigned int i = 0; i < fk.nbufs; i++)
+	for (unsigned int i = 0; id && i < fk.nbufs; i++)
 		if (fk.bufs[i].id == id)
 			return &fk.bufs[i];
 	return NULL;
 }
 
-static int do_domain_create(struct iommu_stress_domain_create *d)
+/* Its id goes; its memory stays until the session ends (mmaps may use it). */
+static int do_buf_free(struct iommu_stress_buf_free *f)
 {
-	struct fake_target *t = find_target(d->target);
-	int dma = t && t->backend == IOMMU_STRESS_BACKEND_DMAENGINE;
+	struct fbuf *b;
 
-	if (!t || t->held)
-		return fail(ENODEV);
-	if (t->busy || fk.target)
-		return fail(EBUSY);
-	if (!dma && (d->range_start || d->range_last))
-		return fail(EINVAL);
-	if (dma && t->domain_type != IOMMU_STRESS_DOMTYPE_DMA &&
-	    t->domain_type != IOMMU_STRESS_DOMTYPE_DMA_FQ)
-		return fail(EOPNOTSUPP);
-	if (dma && (d->range_start || d->range_last)) {
-		if (d->range_last < d->range_start || d->range_start % (2 << 20) ||
-		    (d->range_last + 1) % (2 << 20))
-			return fail(EINVAL);
-		if (d->range_last > FAKE_APERTURE)
-			return fail(ERANGE);
-		if (meets(d->range_start, d->range_last, 0xfee00000, 0xfeefffff))
-			return fail(EADDRNOTAVAIL);
-	} else if (dma) {
+	if (f->flags)
+		return ISTRESS_ERRNO(BUF_FREE, EOPNOTSUPP);
+	if (f->__reserved)
+		return ISTRESS_ERRNO(BUF_FREE, EINVAL);
+	b = find_buf(f->buf_id);
+	if (!b)
+		return ISTRESS_ERRNO(BUF_FREE, ENOENT);
+	if (b->mapped)
+		return ISTRESS_ERRNO(BUF_FREE, EBUSY);
+	b->id = 0;
+	fk.buffer_bytes -= b->len;
+	return 0;
+}
+
+/* A shared domain's range, asked for, or the default one. */
+static int choose_range(struct iommu_stress_domain_create *d)
+{
+	if (!d->range_start && !d->range_last) {
 		d->range_start = FAKE_RANGE;
 		d->range_last = FAKE_RANGE + FAKE_RANGE_LEN - 1;
+		return 0;
+	}
+	if (d->range_last < d->range_start || d->range_start % (2 << 20) ||
+	    (d->range_last + 1) % (2 << 20))
+		return ISTRESS_ERRNO(DOMAIN_CREATE, EINVAL);
+	/* Below 4 GiB is where the DMA API allocates first. */
+	if (d->range_start < FAKE_RANGE || d->range_last > FAKE_APERTURE)
+		return ISTRESS_ERRNO(DOMAIN_CREATE, ERANGE);
+	if (meets(d->range_start, d->range_last, FAKE_BRIDGE, FAKE_BRIDGE_LAST))
+		return ISTRESS_ERRNO(DOMAIN_CREATE, EADDRNOTAVAIL);
+	return 0;
+}
+
+static int do_domain_create(struct iommu_stress_domain_create *d)
+{
+	struct fake_target *t;
+	int dma, ret;
+
+	if (d->flags)
+		return ISTRESS_ERRNO(DOMAIN_CREATE, EOPNOTSUPP);
+	if (d->__reserved || !terminated(d->target, sizeof(d->target)))
+		return ISTRESS_ERRNO(DOMAIN_CREATE, EINVAL);
+	t = find_target(d->target);
+	if (!t || t->held)
+		return ISTRESS_ERRNO(DOMAIN_CREATE, ENODEV);
+	if (t->busy || fk.target)
+		return ISTRESS_ERRNO(DOMAIN_CREATE, EBUSY);
+	dma = t->backend == IOMMU_STRESS_BACKEND_DMAENGINE;
+	/* A private domain is all the session's: no range to choose. */
+	if (!dma && (d->range_start || d->range_last))
+		return ISTRESS_ERRNO(DOMAIN_CREATE, EINVAL);
+	if (dma && t->domain_type != IOMMU_STRESS_DOMTYPE_DMA &&
+	    t->domain_type != IOMMU_STRESS_DOMTYPE_DMA_FQ)
+		return ISTRESS_ERRNO(DOMAIN_CREATE, EOPNOTSUPP);
+	if (dma) {
+		ret = choose_range(d);
+		if (ret)
+			return ret;
 	}
 	t->busy = 1;
 	fk.target = t;
@@ -220,9 +288,10 @@ static int do_domain_create(struct iommu_stress_domain_create *d)
 		d->range_last = FAKE_APERTURE;
 	}
 	d->domain_type = dma ? t->domain_type : IOMMU_STRESS_DOMTYPE_UNMANAGED;
+	fk.dom = *d;
+	/* A module from before dmaengine targets keeps its range to itself. */
 	if (fk.host.legacy)
 		d->range_start = d->range_last = d->domain_type = 0;
-	fk.dom = *d;
 	return 0;
 }
 
@@ -234,23 +303,65 @@ static void drop_maps(void)
 	fk.ntlb = 0;
 }
 
+static int domain_is(uint32_t id)
+{
+	return fk.target && id == fk.dom.domain_id;
+}
+
 static int do_domain_destroy(struct iommu_stress_domain_destroy *d)
 {
-	if (!fk.target || d->domain_id != fk.dom.domain_id)
-		return fail(ENOENT);
+	if (d->flags)
+		return ISTRESS_ERRNO(DOMAIN_DESTROY, EOPNOTSUPP);
+	if (d->__reserved)
+		return ISTRESS_ERRNO(DOMAIN_DESTROY, EINVAL);
+	if (!domain_is(d->domain_id))
+		return ISTRESS_ERRNO(DOMAIN_DESTROY, ENOENT);
 	drop_maps();
 	fk.target->busy = 0;
 	fk.target = NULL;
 	return 0;
 }
 
+/* What is wrong with an IOVA range, in the order the module checks. */
+enum iova_fault {
+	IOVA_OK,
+	IOVA_UNALIGNED,		/* or empty */
+	IOVA_WRAPS,
+	IOVA_OUTSIDE,		/* the aperture, or a shared domain's range */
+	IOVA_RESERVED,		/* the module's window, the MSI range */
+};
+
 /* Where a test may map or read: the aperture, or a shared domain's range. */
-static int outside(uint64_t iova, uint64_t last)
+static enum iova_fault range_fault(uint64_t iova, uint64_t last)
 {
-	if (shared())
-		return iova < fk.dom.range_start || last > fk.dom.range_last;
-	return last > fk.dom.aperture_end;
+	if (iova < fk.dom.range_start || last > fk.dom.range_last)
+		return IOVA_OUTSIDE;
+	if (meets(iova, last, fk.dom.window_iova,
+		  fk.dom.window_iova + fk.dom.window_len - 1) ||
+	    meets(iova, last, FAKE_MSI, FAKE_MSI_LAST) ||
+	    (shared() && meets(iova, last, FAKE_BRIDGE, FAKE_BRIDGE_LAST)))
+		return IOVA_RESERVED;
+	return IOVA_OK;
 }
+
+/* MAP's and UNMAP's checks of [iova, iova + len). */
+static enum iova_fault iova_fault(uint64_t iova, uint64_t len)
+{
+	if (!len || (iova | len) % PAGE)
+		return IOVA_UNALIGNED;
+	if (iova + len < iova)
+		return IOVA_WRAPS;
+	return range_fault(iova, iova + len - 1);
+}
+
+/* A range fault as @ioctl's errno (0: none). */
+#define RANGE_ERRNO(ioctl, fault)					\
+	((fault) == IOVA_OUTSIDE ? ISTRESS_ERRNO(ioctl, ERANGE) :	\
+	 (fault) == IOVA_RESERVED ? ISTRESS_ERRNO(ioctl, EADDRNOTAVAIL) : 0)
+#define IOVA_ERRNO(ioctl, fault)					\
+	((fault) == IOVA_UNALIGNED ? ISTRESS_ERRNO(ioctl, EINVAL) :	\
+	 (fault) == IOVA_WRAPS ? ISTRESS_ERRNO(ioctl, EOVERFLOW) :	\
+	 RANGE_ERRNO(ioctl, fault))
 
 /* Removes [iova, last] from the live maps, splitting them; bytes removed. */
 static uint64_t cut(uint64_t iova, uint64_t last)
@@ -286,42 +397,46 @@ static int refuse_map(int err)
 {
 	fk.seen.refused[err == ERANGE ? 0 : err == EADDRINUSE ? 1 :
 			err == EOPNOTSUPP ? 2 : 3]++;
-	return fail(err);
+	return err;
 }
 
 static int do_map(struct iommu_stress_map *m)
 {
+	const uint32_t prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE;
+	int overlap = !!(m->flags & IOMMU_STRESS_MAP_OVERLAP);
 	struct fbuf *b = find_buf(m->buf_id);
 	uint64_t last = m->iova + m->length - 1;
+	enum iova_fault fault;
 
-	if (!fk.target || m->domain_id != fk.dom.domain_id || !b)
-		return fail(ENOENT);
-	if (!m->length || (m->iova | m->offset | m->length) % PAGE ||
-	    m->offset + m->length > b->len)
-		return refuse_map(EINVAL);
-	if (last < m->iova)
-		return refuse_map(EOVERFLOW);
-	if (outside(m->iova, last))
-		return refuse_map(ERANGE);
-	if (meets(m->iova, last, fk.dom.window_iova,
-		  fk.dom.window_iova + fk.dom.window_len - 1) ||
-	    meets(m->iova, last, 0xfee00000, 0xfeefffff))
-		return refuse_map(EADDRNOTAVAIL);
-	/* The channel driver's own mappings: its rings, below 4G. */
-	if (shared() && meets(m->iova, last, 0xffe00000, 0xffffffff))
-		return refuse_map(EADDRINUSE);
-	if ((m->flags & IOMMU_STRESS_MAP_OVERLAP) && shared())
-		return refuse_map(EOPNOTSUPP);
+	if (!domain_is(m->domain_id) || !b)
+		return ISTRESS_ERRNO(MAP, ENOENT);
+	if (m->flags & ~IOMMU_STRESS_MAP_OVERLAP)
+		return refuse_map(ISTRESS_ERRNO(MAP, EOPNOTSUPP));
+	/* Whatever is there in a shared domain may be the driver's. */
+	if (overlap && shared())
+		return refuse_map(ISTRESS_ERRNO(MAP, EOPNOTSUPP));
+	if (m->__reserved || !m->prot || m->prot & ~prot)
+		return refuse_map(ISTRESS_ERRNO(MAP, EINVAL));
+	if (overlap && !fk.host.driver_warns)
+		return refuse_map(ISTRESS_ERRNO(MAP, EPERM));
+	fault = iova_fault(m->iova, m->length);
+	if (fault)
+		return refuse_map(IOVA_ERRNO(MAP, fault));
+	if (m->offset % PAGE || m->offset > b->len || m->length > b->len - m->offset)
+		return refuse_map(ISTRESS_ERRNO(MAP, EINVAL));
 	for (unsigned int i = 0; i < fk.nmaps; i++)
 		if (meets(m->iova, last, fk.maps[i].iova,
 			  fk.maps[i].iova + fk.maps[i].len - 1)) {
-			if (!(m->flags & IOMMU_STRESS_MAP_OVERLAP))
-				return refuse_map(EEXIST);
+			if (!overlap)
+				return refuse_map(ISTRESS_ERRNO(MAP, EEXIST));
 			cut(m->iova, last);
 			break;
 		}
+	/* The channel driver's own mappings: its rings, below 4G. */
+	if (shared() && meets(m->iova, last, 0xffe00000, 0xffffffff))
+		return refuse_map(ISTRESS_ERRNO(MAP, EADDRINUSE));
 	if (fk.nmaps >= FAKE_MAX_MAPS)
-		return refuse_map(ENOMEM);
+		return refuse_map(ISTRESS_ERRNO(MAP, ENOMEM));
 	fk.maps[fk.nmaps++] = (struct fmap){ m->iova, m->length, m->offset, b };
 	b->mapped++;
 	if (!fk.seen.maps++)
@@ -348,19 +463,24 @@ static void flush(uint64_t iova, uint64_t last)
 static int do_unmap(struct iommu_stress_unmap *u)
 {
 	uint64_t last = u->iova + u->length - 1;
+	enum iova_fault fault;
 
-	if (!fk.target || u->domain_id != fk.dom.domain_id)
-		return fail(ENOENT);
-	if (!u->length || (u->iova | u->length) % PAGE)
-		return fail(EINVAL);
-	if (outside(u->iova, last))
-		return fail(ERANGE);
+	if (!domain_is(u->domain_id))
+		return ISTRESS_ERRNO(UNMAP, ENOENT);
+	if (u->flags & ~IOMMU_STRESS_UNMAP_SKIP_SYNC)
+		return ISTRESS_ERRNO(UNMAP, EOPNOTSUPP);
+	if (u->__reserved || u->__reserved2)
+		return ISTRESS_ERRNO(UNMAP, EINVAL);
+	fault = iova_fault(u->iova, u->length);
+	if (fault)
+		return IOVA_ERRNO(UNMAP, fault);
 	u->unmapped = cut(u->iova, last);
 	if (!u->unmapped)
-		return fail(ENOENT);
+		return ISTRESS_ERRNO(UNMAP, ENOENT);
 	/* The IOTLB keeps what an unsynced unmap leaves. */
 	if (!(u->flags & IOMMU_STRESS_UNMAP_SKIP_SYNC))
 		flush(u->iova, last);
+	u->out_flags = 0;
 	u->ns = 100;
 	return 0;
 }
@@ -383,19 +503,24 @@ static int covered(uint64_t iova, uint64_t last)
 }
 
 /*
- * A shared domain reads only what the session mapped unless the module
- * was loaded with dma_unmapped_reads=1, as the module's DMA ioctl does.
- * Every unmapped read is counted, so tests see whether the tool made one.
+ * A shared domain reaches only what the session mapped: for writes
+ * always, for reads unless the module was loaded with
+ * dma_unmapped_reads=1, as the module's DMA ioctl does. Every unmapped
+ * read is counted, so tests see whether the tool made one.
  */
-static int refuse_read(uint64_t iova, uint64_t len)
+static int refused(uint64_t iova, uint64_t len, int read)
 {
 	if (covered(iova, iova + len - 1))
 		return 0;
-	fk.seen.unmapped_reads++;
-	if (!shared() || (fk.host.unmapped_reads && !fk.host.unmapped_reads_refused))
+	if (read)
+		fk.seen.unmapped_reads++;
+	if (!shared())
 		return 0;
-	fk.seen.refused_reads++;
-	return EACCES;
+	if (read && fk.host.unmapped_reads && !fk.host.unmapped_reads_refused)
+		return 0;
+	if (read)
+		fk.seen.refused_reads++;
+	return 1;
 }
 
 /* The device's view of @iova's page: the IOTLB first, then the table. */
@@ -418,35 +543,62 @@ static const struct ftlb *translate(uint64_t iova)
 	return &fk.tlb[fk.ntlb++];
 }
 
+/*
+ * The transfer, page by page. A page that does not translate faults:
+ * edu reads zeros (and its writes go nowhere), a DMA engine fails the
+ * transfer.
+ */
+static void transfer(struct iommu_stress_dma *d, struct fbuf *buf)
+{
+	int read = d->dir == IOMMU_STRESS_DMA_READ;
+
+	for (uint64_t done = 0, n; done < d->length; done += n) {
+		uint64_t iova = d->iova + done;
+		const struct ftlb *e = translate(iova);
+		uint8_t *mem = buf->mem + d->buf_offset + done;
+
+		n = PAGE - iova % PAGE;
+		if (n > d->length - done)
+			n = d->length - done;
+		if (e && read)
+			memcpy(mem, e->buf->mem + e->off + iova % PAGE, n);
+		else if (e)
+			memcpy(e->buf->mem + e->off + iova % PAGE, mem, n);
+		else if (shared())
+			d->status = EIO;
+		else if (read)
+			memset(mem, 0, n);
+	}
+	if (d->status)
+		fk.seen.faults++;
+}
+
 static int do_dma(struct iommu_stress_dma *d)
 {
-	struct fbuf *dst = find_buf(d->buf_id);
-	const struct ftlb *e;
+	struct fbuf *buf = find_buf(d->buf_id);
+	int read = d->dir == IOMMU_STRESS_DMA_READ;
+	enum iova_fault fault;
 
-	if (!fk.target || d->domain_id != fk.dom.domain_id || !dst)
-		return fail(ENOENT);
-	if (d->dir != IOMMU_STRESS_DMA_READ || !d->length ||
-	    d->buf_offset + d->length > dst->len || d->iova % PAGE)
-		return fail(EINVAL);
-	if (d->length > max_dma(fk.target))
-		return fail(EMSGSIZE);
-	if (outside(d->iova, d->iova + d->length - 1))
-		return fail(ERANGE);
-	if (refuse_read(d->iova, d->length))
-		return fail(EACCES);
+	if (!domain_is(d->domain_id) || !buf)
+		return ISTRESS_ERRNO(DMA, ENOENT);
+	if (d->flags)
+		return ISTRESS_ERRNO(DMA, EOPNOTSUPP);
+	if (!read && d->dir != IOMMU_STRESS_DMA_WRITE)
+		return ISTRESS_ERRNO(DMA, EINVAL);
+	if (!d->length || d->iova + d->length < d->iova)
+		return ISTRESS_ERRNO(DMA, EINVAL);
+	if (d->length > max_dma(fk.target) || d->length > PAGE)
+		return ISTRESS_ERRNO(DMA, EMSGSIZE);
+	if (d->buf_offset > buf->len || d->length > buf->len - d->buf_offset)
+		return ISTRESS_ERRNO(DMA, EINVAL);
+	fault = range_fault(d->iova, d->iova + d->length - 1);
+	if (fault)
+		return RANGE_ERRNO(DMA, fault);
+	if (refused(d->iova, d->length, read))
+		return ISTRESS_ERRNO(DMA, EACCES);
 	d->ns = 1000;
-	e = translate(d->iova);
-	if (e) {
-		memcpy(dst->mem + d->buf_offset, e->buf->mem + e->off, d->length);
-		return 0;
-	}
-	/* A fault: edu reads zeros, a DMA engine fails the transfer. */
-	if (shared()) {
-		fk.seen.faults++;
-		d->status = EIO;
-	} else {
-		memset(dst->mem + d->buf_offset, 0, d->length);
-	}
+	d->status = 0;
+	transfer(d, buf);
 	return 0;
 }
 
@@ -454,10 +606,18 @@ static int do_i2p(struct iommu_stress_iova_to_phys *p)
 {
 	const struct fmap *m;
 
-	if (!fk.target || p->domain_id != fk.dom.domain_id)
-		return fail(ENOENT);
+	if (p->flags)
+		return ISTRESS_ERRNO(IOVA_TO_PHYS, EOPNOTSUPP);
+	if (p->__reserved)
+		return ISTRESS_ERRNO(IOVA_TO_PHYS, EINVAL);
+	if (!domain_is(p->domain_id))
+		return ISTRESS_ERRNO(IOVA_TO_PHYS, ENOENT);
+	if (p->iova < fk.dom.range_start || p->iova > fk.dom.range_last)
+		return ISTRESS_ERRNO(IOVA_TO_PHYS, ERANGE);
 	m = walk(p->iova);
 	p->out_flags = 0;
+	p->buf_id = 0;
+	p->offset = 0;
 	if (m) {
 		p->out_flags = IOMMU_STRESS_I2P_MAPPED | IOMMU_STRESS_I2P_OURS;
 		p->buf_id = m->buf->id;
@@ -466,33 +626,122 @@ static int do_i2p(struct iommu_stress_iova_to_phys *p)
 	return 0;
 }
 
-static int dispatch(unsigned long cmd, void *arg)
-{
-	switch (cmd) {
-	case IOMMU_STRESS_INFO: return do_info(arg);
-	case IOMMU_STRESS_TARGET_QUERY: return do_query(arg);
-	case IOMMU_STRESS_BUF_ALLOC: return do_buf_alloc(arg);
-	case IOMMU_STRESS_BUF_FREE: return 0;
-	case IOMMU_STRESS_DOMAIN_CREATE: return do_domain_create(arg);
-	case IOMMU_STRESS_DOMAIN_DESTROY: return do_domain_destroy(arg);
-	case IOMMU_STRESS_MAP: return do_map(arg);
-	case IOMMU_STRESS_UNMAP: return do_unmap(arg);
-	case IOMMU_STRESS_DMA: return do_dma(arg);
-	case IOMMU_STRESS_IOVA_TO_PHYS: return do_i2p(arg);
-	default: return fail(ENOTTY);
+#define offsetofend(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+
+/* The handlers as the table calls them. */
+#define FAKE_OP_FN(fn)							\
+	static int fn##_op(void *arg)					\
+	{								\
+		return fn(arg);						\
 	}
+FAKE_OP_FN(do_info)
+FAKE_OP_FN(do_buf_alloc)
+FAKE_OP_FN(do_buf_free)
+FAKE_OP_FN(do_domain_create)
+FAKE_OP_FN(do_domain_destroy)
+FAKE_OP_FN(do_map)
+FAKE_OP_FN(do_unmap)
+FAKE_OP_FN(do_i2p)
+FAKE_OP_FN(do_dma)
+FAKE_OP_FN(do_query)
+
+/*
+ * The module's ioctl table: each handler, its struct and the smallest
+ * size a caller may pass (the struct's end as first published).
+ */
+static const struct fake_op {
+	unsigned long cmd;
+	size_t size, min_size;
+	int (*fn)(void *arg);
+} fake_ops[] = {
+#define OP(nr, fn, type, last) {					\
+	IOMMU_STRESS_##nr, sizeof(struct type),				\
+	offsetofend(struct type, last), fn##_op }
+	OP(INFO, do_info, iommu_stress_info, targets),
+	OP(BUF_ALLOC, do_buf_alloc, iommu_stress_buf_alloc, mmap_offset),
+	OP(BUF_FREE, do_buf_free, iommu_stress_buf_free, __reserved),
+	OP(DOMAIN_CREATE, do_domain_create, iommu_stress_domain_create, intel_ecap),
+	OP(DOMAIN_DESTROY, do_domain_destroy, iommu_stress_domain_destroy, __reserved),
+	OP(MAP, do_map, iommu_stress_map, ns),
+	OP(UNMAP, do_unmap, iommu_stress_unmap, ns),
+	OP(IOVA_TO_PHYS, do_i2p, iommu_stress_iova_to_phys, offset),
+	OP(DMA, do_dma, iommu_stress_dma, ns),
+	OP(TARGET_QUERY, do_query, iommu_stress_target_query, driver),
+#undef OP
+};
+
+static const struct fake_op *find_op(unsigned long cmd)
+{
+	/* A module from before TARGET_QUERY does not know it. */
+	if (fk.host.legacy && cmd == IOMMU_STRESS_TARGET_QUERY)
+		return NULL;
+	for (size_t i = 0; i < sizeof(fake_ops) / sizeof(fake_ops[0]); i++)
+		if (fake_ops[i].cmd == cmd)
+			return &fake_ops[i];
+	return NULL;
+}
+
+/*
+ * The module's dispatcher: the caller's size checked, the argument
+ * copied into a zeroed struct of the module's size (a missing tail reads
+ * as zero, an unknown one must be), and the answer copied back up to the
+ * caller's size.
+ */
+static int dispatch(unsigned long cmd, void *uarg)
+{
+	const struct fake_op *op = find_op(cmd);
+	union {
+		struct iommu_stress_info info;
+		struct iommu_stress_buf_alloc alloc;
+		struct iommu_stress_domain_create create;
+		struct iommu_stress_target_query query;
+		struct iommu_stress_dma dma;
+		uint32_t size;
+	} karg;
+	uint32_t usize;
+	size_t n;
+	int ret;
+
+	if (!op)
+		return ISTRESS_ERRNO(ANY, ENOTTY);
+	if (!uarg)
+		return ISTRESS_ERRNO(ANY, EFAULT);
+	memcpy(&usize, uarg, sizeof(usize));
+	if (usize < op->min_size)
+		return ISTRESS_ERRNO(ANY, EINVAL);
+	if (usize > PAGE)
+		return ISTRESS_ERRNO(ANY, E2BIG);
+	for (size_t i = op->size; i < usize; i++)
+		if (((const uint8_t *)uarg)[i])
+			return ISTRESS_ERRNO(ANY, E2BIG);
+	n = usize < op->size ? usize : op->size;
+	memset(&karg, 0, sizeof(karg));
+	memcpy(&karg, uarg, n);
+	ret = op->fn(&karg);
+	if (ret)
+		return ret;
+	karg.size = usize;
+	memcpy(uarg, &karg, n);
+	return 0;
 }
 
 static int fake_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	int ret;
 
-	if (fd != FAKE_FD)
-		return fail(EBADF);
+	if (fd != FAKE_FD) {
+		errno = EBADF;
+		return -1;
+	}
 	pthread_mutex_lock(&fk.lock);
 	ret = dispatch(cmd, arg);
 	pthread_mutex_unlock(&fk.lock);
-	return ret;
+	if (ret) {
+		errno = ret;
+		return -1;
+	}
+	return 0;
 }
 
 static int fake_open(const char *path, int flags)
@@ -505,8 +754,10 @@ static int fake_open(const char *path, int flags)
 /* Closing the session frees all it made, as the module does. */
 static int fake_close(int fd)
 {
-	if (fd != FAKE_FD)
-		return fail(EBADF);
+	if (fd != FAKE_FD) {
+		errno = EBADF;
+		return -1;
+	}
 	pthread_mutex_lock(&fk.lock);
 	drop_maps();
 	if (fk.target)
@@ -515,23 +766,32 @@ static int fake_close(int fd)
 	for (unsigned int i = 0; i < fk.nbufs; i++)
 		free(fk.bufs[i].mem);
 	fk.nbufs = 0;
+	fk.buffer_bytes = 0;
 	pthread_mutex_unlock(&fk.lock);
 	return 0;
 }
 
+/* A shared mapping of a live buffer, or of part of one. */
 static void *fake_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		       off_t off)
 {
-	struct fbuf *b = find_buf((uint32_t)((uint64_t)off >> 40));
+	uint64_t o = (uint64_t)off;
 
 	(void)addr;
 	(void)prot;
-	(void)flags;
-	if (fd != FAKE_FD || !b || len > b->len) {
-		errno = EINVAL;
+	if (fd != FAKE_FD) {
+		errno = EBADF;
 		return MAP_FAILED;
 	}
-	return b->mem;
+	for (unsigned int i = 0; flags & MAP_SHARED && i < fk.nbufs; i++) {
+		struct fbuf *b = &fk.bufs[i];
+
+		if (b->id && o >= b->mmap_off && o - b->mmap_off < b->len &&
+		    len <= b->len - (o - b->mmap_off))
+			return b->mem + (o - b->mmap_off);
+	}
+	errno = ISTRESS_ERRNO(MMAP, EINVAL);
+	return MAP_FAILED;
 }
 
 /* The buffers' memory goes with the session. */
@@ -557,6 +817,7 @@ void fake_install(const struct fake_host *host)
 	memset(&fk.seen, 0, sizeof(fk.seen));
 	fk.seen.lowest = UINT64_MAX;
 	fk.next_buf = 0;
+	fk.next_mmap_off = 0;
 	dev_sys = &fake_sys;
 }
 
@@ -575,6 +836,7 @@ const struct fake_seen *fake_seen(void)
 struct fake_host fake_host_default(void)
 {
 	struct fake_host h = {
+		.driver_warns = 1,
 		.ntargets = 6,
 		.targets = {
 			{ "edu:0000:00:03.0", IOMMU_STRESS_BACKEND_EDU, "0000:00:03.0",

@@ -2,12 +2,20 @@
 /*
  * A model of the iommu_stress module, behind dev.c's system calls, so that
  * whole sessions (target choice, every pattern, the reports) run in the
- * unit tests without a kernel. It keeps the ABI header's contract: private
- * domains for edu targets, shared ones with a test range for dmaengine
- * channels, the errnos of each refusal, and an IOTLB that keeps what an
- * unsynced unmap leaves, so that skip-flush reads stale data here too. A
- * read of an unmapped IOVA reads zeros on edu; on a channel it is refused
- * with EACCES, or, with dma_unmapped_reads=1, it fails in the device.
+ * unit tests without a kernel, and so does the ABI table of
+ * tests/hardening/abi.c. It keeps the ABI header's contract: the argument
+ * size rules, private domains for edu targets, shared ones with a test
+ * range for dmaengine channels, each refusal's errno as the errno
+ * contract (include/iommu_stress_errno.h) has it and in the order the
+ * module checks, and an IOTLB that keeps what an unsynced unmap leaves, so
+ * that skip-flush reads stale data here too. A read of an unmapped IOVA
+ * reads zeros on edu; on a channel it is refused with EACCES, or, with
+ * dma_unmapped_reads=1, it fails in the device.
+ *
+ * Not modelled: several domains in one session, UNMAP's reach past its
+ * range, waits for work in flight (EBUSY), devices going away (ENODEV),
+ * DMA timeouts, open()'s capability check and the window's placement
+ * (ENOSPC).
  */
 #ifndef IOMMU_STRESS_FAKE_MODULE_H
 #define IOMMU_STRESS_FAKE_MODULE_H
@@ -41,6 +49,8 @@ struct fake_host {
 	int unmapped_reads;
 	/* A broken module: says UNMAPPED_READS, refuses such reads all the same. */
 	int unmapped_reads_refused;
+	/* Loaded with driver_warns=1: MAP_OVERLAP allowed (else EPERM). */
+	int driver_warns;
 };
 
 /* What the model saw of the session's maps, for the tests to judge. */
@@ -60,7 +70,10 @@ void fake_install(const struct fake_host *host);
 /* libc's system calls again; everything the model held is freed. */
 void fake_remove(void);
 const struct fake_seen *fake_seen(void);
-/* A host: edu:0000:00:03.0, then dmaengine channels on four devices. */
+/*
+ * A host: edu:0000:00:03.0, then dmaengine channels on four devices; the
+ * module loaded with driver_warns=1, so that overmap runs.
+ */
 struct fake_host fake_host_default(void);
 
 #endif

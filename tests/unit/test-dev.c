@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dev.h"
+#include "iommu_stress_errno.h"
 #include "unit.h"
 
 struct want {
@@ -51,7 +52,7 @@ static const struct want table[] = {
 	{ IOMMU_STRESS_INFO, E2BIG, "non-zero tail" },
 	{ IOMMU_STRESS_UNMAP, EOVERFLOW, "wraps around" },
 	{ IOMMU_STRESS_BUF_ALLOC, ENOMEM, "max_buffer_mb" },
-	{ IOMMU_STRESS_INFO, EPERM, "needs root" },
+	{ ISTRESS_ERRNO_CMD_OPEN, EPERM, "needs root" },
 	{ IOMMU_STRESS_MAP, EINVAL, "alignment" },
 	{ IOMMU_STRESS_UNMAP, EOPNOTSUPP, "unknown flags" },
 	/* DMA's status word */
@@ -89,7 +90,32 @@ TEST(hints_stay_in_their_context, "dev: an ioctl's meaning does not leak into an
 TEST(unknown_errnos_fall_back_to_strerror, "dev: unknown errnos and statuses fall back to strerror")
 {
 	EXPECT_TRUE(!strcmp(dev_errno_hint(IOMMU_STRESS_MAP, EPIPE), strerror(EPIPE)));
-	EXPECT_TRUE(!strcmp(dev_errno_hint(IOMMU_STRESS_UNMAP, EADDRINUSE), strerror(EADDRINUSE)));
-	EXPECT_TRUE(!strcmp(dev_errno_hint(DEV_DMA_STATUS, EINVAL), strerror(EINVAL)));
+	EXPECT_TRUE(!strcmp(dev_errno_hint(IOMMU_STRESS_BUF_FREE, EADDRINUSE), strerror(EADDRINUSE)));
+	/* The dispatcher's rows are an ioctl's, not a transfer's or open()'s. */
+	EXPECT_TRUE(!strcmp(dev_errno_hint(DEV_DMA_STATUS, ENOMEM), strerror(ENOMEM)));
 	EXPECT_TRUE(!strcmp(dev_errno_hint(DEV_DMA_STATUS, ENODEV), strerror(ENODEV)));
+	EXPECT_TRUE(!strcmp(dev_errno_hint(ISTRESS_ERRNO_CMD_OPEN, ENOTTY), strerror(ENOTTY)));
+	/* An ioctl without a row of its own for an errno: the dispatcher's. */
+	EXPECT_STREQ(dev_errno_hint(ISTRESS_ERRNO_CMD_ANY, E2BIG),
+		     dev_errno_hint(IOMMU_STRESS_MAP, E2BIG));
+}
+
+/* The hints are the contract's rows, each for its own pair. */
+TEST(hints_are_the_contract, "dev: every row of the errno contract is the hint for its (ioctl, errno)")
+{
+	static const struct {
+		unsigned long cmd;
+		int err;
+		const char *meaning;
+	} rows[] = {
+#define ROW(q, ioctl, errno_, meaning) { ISTRESS_ERRNO_CMD_##ioctl, errno_, meaning },
+		ISTRESS_ERRNOS(ROW, 0)
+#undef ROW
+	};
+
+	EXPECT_EQ((size_t)ISTRESS_ERRNO_NROWS, sizeof(rows) / sizeof(rows[0]));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		EXPECT_STREQ(rows[i].meaning, dev_errno_hint(rows[i].cmd, rows[i].err));
+		EXPECT_TRUE(strlen(rows[i].meaning) > 8);
+	}
 }

@@ -261,8 +261,10 @@ TEST(runs_refuse_what_they_cannot_test, "session: runs refuse what they cannot t
 	EXPECT_TRUE(run("reuse", "--target edu:0000:00:03.0 --iova-range 4G:4G") == EXIT_ERROR);
 	EXPECT_TRUE(said_has("--iova-range is for dmaengine targets"));
 	/* What the module refuses reads as what it means. */
+	EXPECT_TRUE(run("reuse", "--target dma0chan0 --iova-range 256G:32M") == EXIT_ERROR);
+	EXPECT_TRUE(said_has("meets a reserved region, a PCI host-bridge window"));
 	EXPECT_TRUE(run("reuse", "--target dma0chan0 --iova-range 0xfe000000:32M") == EXIT_ERROR);
-	EXPECT_TRUE(said_has("meets a reserved region or a PCI host-bridge window"));
+	EXPECT_TRUE(said_has("lies outside the domain's aperture, below 4 GiB"));
 	EXPECT_TRUE(run("reuse", "--target dma3chan0") == EXIT_ERROR);
 	EXPECT_TRUE(said_has("TARGET_QUERY of dma3chan0: no such target or dmaengine channel"));
 	EXPECT_TRUE(run("overmap", "--target dma0chan0") == EXIT_UNSUPPORTED);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dev.h"
+#include "iommu_stress_errno.h"
 
 static int sys_open(const char *path, int flags)
 {
@@ -28,65 +29,23 @@ static const struct dev_sys libc_sys = {
 const struct dev_sys *dev_sys = &libc_sys;
 
 /*
- * What each errno means, in the words of the module's contract: the first
- * entry for the ioctl, else the one for any ioctl (DEV_ANY). DMA's status
- * word (a transfer that did not complete) has entries of its own.
+ * What each errno means, in the words of the module's contract
+ * (include/iommu_stress_errno.h): the row for the ioctl, else, for an
+ * ioctl, the dispatcher's row (ANY). DMA's status word (a transfer that
+ * did not complete) has rows of its own.
  */
-#define DEV_ANY		0ul
+_Static_assert(DEV_DMA_STATUS == ISTRESS_ERRNO_CMD_DMA_STATUS,
+	       "DEV_DMA_STATUS is the contract's DMA_STATUS");
 
 static const struct dev_hint {
 	unsigned long cmd;
 	int err;
 	const char *text;
 } hints[] = {
-	{ DEV_ANY, ENOTTY, "unknown ioctl (module and tool ABI differ?)" },
-	{ DEV_ANY, E2BIG, "argument struct larger than the module knows, with a non-zero tail" },
-	{ IOMMU_STRESS_BUF_ALLOC, EOPNOTSUPP, "chunk size not supported on this host" },
-	{ IOMMU_STRESS_DOMAIN_CREATE, EOPNOTSUPP,
-	  "the device's IOMMU domain is not a DMA-API domain (identity/passthrough, blocked, unmanaged or none): see 'iommu-stress info'" },
-	{ IOMMU_STRESS_MAP, EPERM,
-	  "MAP_OVERLAP is off: load iommu_stress with driver_warns=1 (the driver may WARN; never where panic_on_warn is set)" },
-	{ IOMMU_STRESS_MAP, EOPNOTSUPP,
-	  "MAP_OVERLAP refused: a shared (dmaengine) domain never maps over live mappings" },
-	{ DEV_ANY, EOPNOTSUPP, "unknown flags" },
-	{ IOMMU_STRESS_UNMAP, ENOENT, "nothing is mapped in that range" },
-	{ DEV_ANY, ENOENT, "no such buffer or domain id in this session" },
-	{ DEV_ANY, EEXIST, "the range overlaps a live mapping" },
-	{ IOMMU_STRESS_MAP, EADDRINUSE,
-	  "the range meets a mapping the channel's driver made in its DMA-API domain (never overwritten)" },
-	{ IOMMU_STRESS_DOMAIN_CREATE, EBUSY,
-	  "the target is in use: a domain is attached to it, or its dmaengine channel is held by another session or dmaengine client" },
-	{ DEV_ANY, EBUSY, "in use (mapped, or another thread works on that range)" },
-	{ IOMMU_STRESS_DOMAIN_CREATE, ERANGE, "the IOVA range lies outside the domain's aperture" },
-	{ IOMMU_STRESS_DMA, ERANGE,
-	  "DMA read outside the aperture, or outside the test's IOVA range of a shared domain" },
-	{ DEV_ANY, ERANGE,
-	  "IOVA outside the domain's aperture, or outside the test's IOVA range of a shared domain" },
-	{ IOMMU_STRESS_DOMAIN_CREATE, EADDRNOTAVAIL,
-	  "the IOVA range meets a reserved region or a PCI host-bridge window, or no default range fits" },
-	{ DEV_ANY, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window" },
-	{ DEV_ANY, EMSGSIZE, "DMA longer than the target can do in one transfer" },
-	{ IOMMU_STRESS_DOMAIN_CREATE, ENODEV, "no such target or dmaengine channel (see 'iommu-stress info')" },
-	{ IOMMU_STRESS_TARGET_QUERY, ENODEV, "no such target or dmaengine channel (see 'iommu-stress info')" },
-	{ DEV_ANY, ENODEV, "no such target, or the device has gone" },
-	{ DEV_ANY, EOVERFLOW, "IOVA + length wraps around" },
-	{ DEV_ANY, ENOMEM, "out of memory, or over the module's max_buffer_mb cap" },
-	{ DEV_ANY, EPERM, "needs root (CAP_SYS_ADMIN)" },
-	/*
-	 * The tool only reads, and an unmapped IOVA only where the domain
-	 * says UNMAPPED_READS: this is a module refusing what it allowed,
-	 * or one whose record of the session's maps is not the tool's.
-	 */
-	{ IOMMU_STRESS_DMA, EACCES,
-	  "the module refuses DMA reads of IOVAs this session has not mapped: load iommu_stress with dma_unmapped_reads=1 where the DMA engine survives IOMMU faults (see README)" },
-	{ DEV_ANY, EACCES, "needs root (CAP_SYS_ADMIN)" },
-	{ IOMMU_STRESS_DOMAIN_CREATE, EINVAL,
-	  "invalid argument: an IOVA range not 2M-aligned or ending before it starts, a range for an edu target (its private domain takes none), or a reserved field" },
-	{ DEV_ANY, EINVAL, "invalid argument (alignment, size, offset or a reserved field)" },
-	{ DEV_DMA_STATUS, EIO,
-	  "the device reported a failed transfer (a DMA engine fails a read it cannot translate)" },
-	{ DEV_DMA_STATUS, ETIMEDOUT,
-	  "the device did not finish in time; the module retired it until it is re-probed" },
+#define DEV_HINT(q, ioctl, errno_, meaning) \
+	{ ISTRESS_ERRNO_CMD_##ioctl, errno_, meaning },
+	ISTRESS_ERRNOS(DEV_HINT, 0)
+#undef DEV_HINT
 };
 
 const char *dev_errno_hint(unsigned long cmd, int err)
@@ -98,11 +57,12 @@ const char *dev_errno_hint(unsigned long cmd, int err)
 			continue;
 		if (hints[i].cmd == cmd)
 			return hints[i].text;
-		if (hints[i].cmd == DEV_ANY && !any)
+		if (hints[i].cmd == ISTRESS_ERRNO_CMD_ANY)
 			any = &hints[i];
 	}
-	/* A transfer's status is no ioctl error: only its own entries apply. */
-	return any && cmd != DEV_DMA_STATUS ? any->text : strerror(err);
+	/* The dispatcher's rows are of ioctls: not of a transfer's status. */
+	return any && _IOC_TYPE(cmd) == IOMMU_STRESS_TYPE ? any->text :
+	       strerror(err);
 }
 
 static const char *ioctl_name(unsigned long cmd)

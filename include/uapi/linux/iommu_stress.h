@@ -11,6 +11,11 @@
  * Ioctl numbers carry no size (as iommufd does): the size field is the
  * version check. Every struct has a flags word; unknown flags get
  * -EOPNOTSUPP, non-zero reserved fields -EINVAL.
+ *
+ * Each ioctl's comment below lists the errnos it can give and why; the
+ * same list, with what the tool says of each, is
+ * include/iommu_stress_errno.h, and tests/unit/errno-contract-check
+ * holds these comments to it.
  */
 #ifndef _UAPI_LINUX_IOMMU_STRESS_H
 #define _UAPI_LINUX_IOMMU_STRESS_H
@@ -18,7 +23,21 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
+/*
+ * Errors of every ioctl: -ENOTTY not an ioctl of this module (or its
+ * number with a size encoded); -EFAULT the argument cannot be read, or
+ * the answer cannot be written back (an object the ioctl made is then
+ * taken back); -EINVAL a size below the struct as first published;
+ * -E2BIG a size beyond a page, or a tail the module does not know that
+ * is not zero; -ENOMEM.
+ */
+
 #define IOMMU_STRESS_ABI_VERSION	1
+/*
+ * open() of IOMMU_STRESS_DEVICE: a session, which owns the buffers and
+ * domains it makes until it is closed. Errors: -EPERM without
+ * CAP_SYS_ADMIN; -ENOMEM.
+ */
 #define IOMMU_STRESS_DEVICE		"/dev/iommu_stress"
 
 /* Feature bits in iommu_stress_info.features. */
@@ -52,6 +71,8 @@ struct iommu_stress_target_info {
 /*
  * IOMMU_STRESS_INFO: what this module is and what it can drive. Only free
  * dmaengine channels are listed: one held by another client is invisible.
+ *
+ * Errors: -EOPNOTSUPP unknown flags.
  */
 struct iommu_stress_info {
 	__u32 size;
@@ -78,6 +99,10 @@ enum iommu_stress_domain_type {
 /*
  * IOMMU_STRESS_TARGET_QUERY: details of one target from INFO: the device
  * that does its DMA and the IOMMU domain that device is on now.
+ *
+ * Errors: -EOPNOTSUPP unknown flags; -EINVAL a name without its
+ * terminating NUL, or a reserved field; -ENODEV no such target or free
+ * dmaengine channel.
  */
 struct iommu_stress_target_query {
 	__u32 size;
@@ -103,6 +128,13 @@ struct iommu_stress_target_query {
  * IOMMU_STRESS_BUF_ALLOC: a zeroed buffer of @length bytes built from
  * @chunk_size chunks on NUMA node @node. mmap() the session fd at
  * @mmap_offset to read and write it.
+ *
+ * Errors: -EOPNOTSUPP unknown flags, or 1G chunks (beyond what the
+ * module can allocate); -EINVAL a zero length or one not a multiple of
+ * @chunk_size, a chunk size other than 4K, 2M or 1G, or a node that is
+ * not online; -E2BIG more than 2^32 chunks; -ENOMEM out of memory, or
+ * over the cap on all sessions' buffers (module parameter max_buffer_mb);
+ * -EINTR killed while the buffer was allocated.
  */
 struct iommu_stress_buf_alloc {
 	__u32 size;
@@ -114,6 +146,20 @@ struct iommu_stress_buf_alloc {
 	__u64 mmap_offset;			/* out */
 };
 
+/*
+ * mmap() of a session's buffer: MAP_SHARED, at its @mmap_offset or
+ * anywhere inside it. Errors: -EINVAL no buffer at that offset, a length
+ * past its end, or not MAP_SHARED.
+ */
+
+/*
+ * IOMMU_STRESS_BUF_FREE: the buffer's id names nothing any more; its
+ * pages stay until no mmap() and no pending IOTLB flush can reach them.
+ *
+ * Errors: -EOPNOTSUPP unknown flags; -EINVAL a reserved field; -ENOENT
+ * no such buffer (an id names its buffer only once BUF_ALLOC's answer is
+ * back); -EBUSY the buffer is still mapped.
+ */
 struct iommu_stress_buf_free {
 	__u32 size;
 	__u32 flags;
@@ -148,8 +194,8 @@ struct iommu_stress_buf_free {
  * (IOMMU_STRESS_DOMAIN_SHARED): its driver's descriptor rings live there.
  * The test maps only inside [range_start, range_last], which the caller
  * may choose (both 0: the first 64 GiB at or above 4 GiB clear of reserved
- * regions and PCI windows), never over a mapping the driver made
- * (-EADDRINUSE), and MAP_OVERLAP is refused. The range starts at or
+ * regions and PCI windows), never over a mapping the driver made (MAP
+ * refuses it), and MAP_OVERLAP is refused. The range starts at or
  * above 4 GiB (where the DMA API allocates last) and does not overlap the
  * range of another session in the same domain. DMA writes, and reads
  * unless DOMAIN_UNMAPPED_READS, only reach IOVAs the session has mapped;
@@ -157,6 +203,19 @@ struct iommu_stress_buf_free {
  * The bounce page is a DMA-API allocation, reported as the window.
  * Everything the test mapped is unmapped and flushed when the domain goes.
  * For private domains the range is the aperture.
+ *
+ * Errors: -EOPNOTSUPP unknown flags, the device of a dmaengine target not
+ * on a DMA-API domain (identity, blocked, unmanaged or none), or a
+ * channel whose driver is not allowed (idxd without idxd_channels=1);
+ * -EINVAL a target name without its terminating NUL, a reserved field, a
+ * range for an edu target, or a range not 2M-aligned or ending before it
+ * starts; -ENODEV no such target, or its device has gone; -EBUSY a domain
+ * is attached to the target, or its channel is held by another session or
+ * dmaengine client; -ERANGE a range below 4 GiB, outside the aperture or
+ * past the device's DMA mask; -EADDRNOTAVAIL a range that meets a reserved
+ * region, a PCI host-bridge window or another session's range, or no
+ * default range that fits; -ENOSPC no 2M region of the aperture clear of
+ * reserved regions for a private domain's window; -ENOMEM.
  */
 struct iommu_stress_domain_create {
 	__u32 size;
@@ -180,6 +239,15 @@ struct iommu_stress_domain_create {
 	__u32 __reserved;
 };
 
+/*
+ * IOMMU_STRESS_DOMAIN_DESTROY: the domain's id names nothing any more;
+ * what the test mapped is unmapped and flushed, and the device detached,
+ * once the last ioctl still using the domain is done.
+ *
+ * Errors: -EOPNOTSUPP unknown flags; -EINVAL a reserved field; -ENOENT no
+ * such domain (an id names its domain only once DOMAIN_CREATE's answer is
+ * back).
+ */
 struct iommu_stress_domain_destroy {
 	__u32 size;
 	__u32 flags;
@@ -201,7 +269,21 @@ struct iommu_stress_domain_destroy {
  */
 #define IOMMU_STRESS_MAP_OVERLAP	(1U << 0)
 
-/* IOMMU_STRESS_MAP: iommu_map() of buffer bytes [offset, offset+length). */
+/*
+ * IOMMU_STRESS_MAP: iommu_map() of buffer bytes [offset, offset+length).
+ *
+ * Errors: -ENOENT no such domain or buffer; -EOPNOTSUPP unknown flags, or
+ * MAP_OVERLAP in a shared domain; -EINVAL no prot bit or an unknown one, a
+ * reserved field, an IOVA, length or offset not page-aligned, a zero
+ * length, or a range past the buffer's end; -EPERM MAP_OVERLAP without
+ * driver_warns=1; -EOVERFLOW IOVA + length wraps; -ERANGE outside the
+ * aperture, or a shared domain's range; -EADDRNOTAVAIL the module's window
+ * or a reserved region; -EEXIST the range overlaps a live mapping (without
+ * MAP_OVERLAP); -EBUSY an UNMAP in flight may reach into the range, or a
+ * mapping MAP_OVERLAP would replace is in use; -EADDRINUSE (shared) the
+ * range translates something the session did not map; -ENODEV the
+ * domain's device has gone; -ENOMEM.
+ */
 struct iommu_stress_map {
 	__u32 size;
 	__u32 flags;
@@ -229,6 +311,21 @@ struct iommu_stress_map {
  */
 #define IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED	(1U << 0)
 
+/*
+ * IOMMU_STRESS_UNMAP: iommu_unmap() of [iova, iova + length), which must
+ * meet one of the session's mappings; @unmapped is what the driver said
+ * it unmapped.
+ *
+ * Errors: -ENOENT no such domain, or nothing of the session's mapped in
+ * the range; -EOPNOTSUPP unknown flags; -EINVAL a reserved field, an IOVA
+ * or length not page-aligned, or a zero length; -EOVERFLOW IOVA + length
+ * wraps; -ERANGE the range, or what the IOMMU driver may clear for it,
+ * leaves the aperture or a shared domain's range; -EADDRNOTAVAIL it meets
+ * the module's window or a reserved region; -EBUSY a MAP, UNMAP or DMA is
+ * at work where it may reach; -EADDRINUSE (shared) a gap of what the
+ * driver may clear translates something the session did not map; -ENODEV
+ * the domain's device has gone; -EINTR killed meanwhile; -ENOMEM.
+ */
 struct iommu_stress_unmap {
 	__u32 size;
 	__u32 flags;
@@ -243,7 +340,14 @@ struct iommu_stress_unmap {
 	__u32 __reserved2;
 };
 
-/* IOMMU_STRESS_IOVA_TO_PHYS: the driver's software walk of @iova. */
+/*
+ * IOMMU_STRESS_IOVA_TO_PHYS: the driver's software walk of @iova, once no
+ * MAP or UNMAP in the driver covers it.
+ *
+ * Errors: -EOPNOTSUPP unknown flags; -EINVAL a reserved field; -ENOENT no
+ * such domain; -ERANGE outside the aperture, or a shared domain's range;
+ * -ENODEV the domain's device has gone.
+ */
 #define IOMMU_STRESS_I2P_MAPPED		(1U << 0)	/* translation exists */
 #define IOMMU_STRESS_I2P_OURS		(1U << 1)	/* lands in a module buffer */
 
@@ -266,9 +370,27 @@ enum iommu_stress_dma_dir {
 
 /*
  * IOMMU_STRESS_DMA: the device moves @length bytes between @iova in the
- * domain and module buffer @buf_id at @buf_offset. @status is 0, or a
- * positive errno when the transfer did not complete (e.g. ETIMEDOUT); the
- * ioctl itself fails only for bad arguments.
+ * domain and module buffer @buf_id at @buf_offset. @status says whether
+ * the transfer completed; the ioctl itself fails only for bad arguments
+ * or a device it cannot use.
+ *
+ * Errors: -ENOENT no such domain or buffer; -EOPNOTSUPP unknown flags;
+ * -EINVAL a direction other than READ or WRITE, a zero length, IOVA +
+ * length wrapping, or a buffer range past its end; -EMSGSIZE longer than
+ * the target's max_dma_len or a page; -ERANGE outside the aperture, or a
+ * shared domain's range; -EADDRNOTAVAIL the module's window or a reserved
+ * region; -EACCES (shared) an IOVA the session has not mapped: any write,
+ * and reads unless DOMAIN_UNMAPPED_READS; -EBUSY (shared) a MAP or UNMAP is
+ * at work there; -ENODEV the device has gone; -EIO the device was retired
+ * after a transfer that did not finish (remove and rescan it).
+ */
+
+/*
+ * IOMMU_STRESS_DMA status word: 0, or a positive errno when the transfer
+ * did not complete: EIO the device failed it (a DMA engine fails a read
+ * it cannot translate); ETIMEDOUT it did not finish within dma_timeout_ms
+ * (the device is retired until it is re-probed); EINVAL the DMA engine
+ * cannot do that length or alignment.
  */
 struct iommu_stress_dma {
 	__u32 size;

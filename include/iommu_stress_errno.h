@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The module's errno contract: each errno an ioctl of iommu_stress can
+ * give, and what it means, one line per (ioctl, errno). The tool's hints
+ * (tool/lib/dev.c), the fake module of the unit tests
+ * (tests/unit/fake-module.c) and the ABI tests (tests/hardening/abi.c)
+ * take their errnos from here; tests/unit/errno-contract-check holds the
+ * comments of include/uapi/linux/iommu_stress.h and the module's sources
+ * to it.
+ *
+ * X(q, IOCTL, ERRNO, MEANING), q passed on from ISTRESS_ERRNOS(X, q):
+ * IOCTL is the ioctl's name after IOMMU_STRESS_,
+ * or one of
+ *   ANY         the ioctl dispatcher, for every ioctl: the argument's
+ *               size, its copy in and the answer's copy back;
+ *   OPEN        open() of IOMMU_STRESS_DEVICE;
+ *   MMAP        mmap() of a session's buffer;
+ *   DMA_STATUS  IOMMU_STRESS_DMA's status word: a transfer that did not
+ *               complete (the ioctl itself succeeded).
+ * MEANING is what the tool prints when the module answers so.
+ */
+#ifndef IOMMU_STRESS_ERRNO_H
+#define IOMMU_STRESS_ERRNO_H
+
+#include <errno.h>
+#include <linux/iommu_stress.h>
+
+/* The command each row's IOCTL stands for; no ioctl number is this small. */
+#define ISTRESS_ERRNO_CMD_ANY		0ul
+#define ISTRESS_ERRNO_CMD_DMA_STATUS	1ul
+#define ISTRESS_ERRNO_CMD_OPEN		2ul
+#define ISTRESS_ERRNO_CMD_MMAP		3ul
+#define ISTRESS_ERRNO_CMD_INFO		IOMMU_STRESS_INFO
+#define ISTRESS_ERRNO_CMD_TARGET_QUERY	IOMMU_STRESS_TARGET_QUERY
+#define ISTRESS_ERRNO_CMD_BUF_ALLOC	IOMMU_STRESS_BUF_ALLOC
+#define ISTRESS_ERRNO_CMD_BUF_FREE	IOMMU_STRESS_BUF_FREE
+#define ISTRESS_ERRNO_CMD_DOMAIN_CREATE	IOMMU_STRESS_DOMAIN_CREATE
+#define ISTRESS_ERRNO_CMD_DOMAIN_DESTROY IOMMU_STRESS_DOMAIN_DESTROY
+#define ISTRESS_ERRNO_CMD_MAP		IOMMU_STRESS_MAP
+#define ISTRESS_ERRNO_CMD_UNMAP		IOMMU_STRESS_UNMAP
+#define ISTRESS_ERRNO_CMD_IOVA_TO_PHYS	IOMMU_STRESS_IOVA_TO_PHYS
+#define ISTRESS_ERRNO_CMD_DMA		IOMMU_STRESS_DMA
+
+#define ISTRESS_ERRNOS(X, q)						\
+	X(q, ANY, ENOTTY, "unknown ioctl (module and tool ABI differ?)")	\
+	X(q, ANY, EFAULT, "the argument cannot be read, or the answer not written back (an object the call made is taken back)") \
+	X(q, ANY, EINVAL, "argument struct smaller than the module accepts") \
+	X(q, ANY, E2BIG, "argument struct larger than the module knows, with a non-zero tail") \
+	X(q, ANY, ENOMEM, "out of memory")					\
+	X(q, OPEN, EPERM, "needs root (CAP_SYS_ADMIN)")			\
+	X(q, OPEN, ENOMEM, "out of memory")				\
+	X(q, MMAP, EINVAL, "no buffer at that offset, a length past its end, or not MAP_SHARED") \
+	X(q, INFO, EOPNOTSUPP, "unknown flags")				\
+	X(q, TARGET_QUERY, EOPNOTSUPP, "unknown flags")			\
+	X(q, TARGET_QUERY, EINVAL, "invalid argument: a name without its terminating NUL, or a reserved field") \
+	X(q, TARGET_QUERY, ENODEV, "no such target or dmaengine channel (see 'iommu-stress info')") \
+	X(q, BUF_ALLOC, EOPNOTSUPP, "chunk size not supported on this host (1G: the module cannot allocate it), or unknown flags") \
+	X(q, BUF_ALLOC, EINVAL, "invalid argument: a zero length or one not a multiple of the chunk size, a chunk size not 4K, 2M or 1G, or a node that is not online") \
+	X(q, BUF_ALLOC, E2BIG, "more chunks than the module counts (2^32), or an argument struct with a non-zero tail") \
+	X(q, BUF_ALLOC, ENOMEM, "out of memory, or over the module's max_buffer_mb cap") \
+	X(q, BUF_ALLOC, EINTR, "killed while the buffer was allocated")	\
+	X(q, BUF_FREE, EOPNOTSUPP, "unknown flags")			\
+	X(q, BUF_FREE, EINVAL, "invalid argument: a reserved field")	\
+	X(q, BUF_FREE, ENOENT, "no such buffer or domain id in this session") \
+	X(q, BUF_FREE, EBUSY, "in use: the buffer is still mapped")	\
+	X(q, DOMAIN_CREATE, EOPNOTSUPP, "the device's IOMMU domain is not a DMA-API domain (identity/passthrough, blocked, unmanaged or none): see 'iommu-stress info'; or its channel's driver is not allowed (idxd needs idxd_channels=1); or unknown flags") \
+	X(q, DOMAIN_CREATE, EINVAL, "invalid argument: an IOVA range not 2M-aligned or ending before it starts, a range for an edu target (its private domain takes none), a target name without its terminating NUL, or a reserved field") \
+	X(q, DOMAIN_CREATE, ENODEV, "no such target or dmaengine channel (see 'iommu-stress info'), or its device has gone") \
+	X(q, DOMAIN_CREATE, EBUSY, "the target is in use: a domain is attached to it, or its dmaengine channel is held by another session or dmaengine client") \
+	X(q, DOMAIN_CREATE, ERANGE, "the IOVA range lies outside the domain's aperture, below 4 GiB, or past the device's DMA mask") \
+	X(q, DOMAIN_CREATE, EADDRNOTAVAIL, "the IOVA range meets a reserved region, a PCI host-bridge window or another session's range, or no default range fits") \
+	X(q, DOMAIN_CREATE, ENOSPC, "no 2M region of the aperture is clear of reserved regions for the module's DMA window") \
+	X(q, DOMAIN_CREATE, ENOMEM, "out of memory")			\
+	X(q, DOMAIN_DESTROY, EOPNOTSUPP, "unknown flags")			\
+	X(q, DOMAIN_DESTROY, EINVAL, "invalid argument: a reserved field") \
+	X(q, DOMAIN_DESTROY, ENOENT, "no such domain id in this session")	\
+	X(q, MAP, EOPNOTSUPP, "MAP_OVERLAP refused: a shared (dmaengine) domain never maps over live mappings; or unknown flags") \
+	X(q, MAP, EPERM, "MAP_OVERLAP is off: load iommu_stress with driver_warns=1 (the driver may WARN; never where panic_on_warn is set)") \
+	X(q, MAP, EINVAL, "invalid argument (alignment, size, offset, prot or a reserved field)") \
+	X(q, MAP, EOVERFLOW, "IOVA + length wraps around")			\
+	X(q, MAP, ERANGE, "IOVA outside the domain's aperture, or outside the test's IOVA range of a shared domain") \
+	X(q, MAP, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window") \
+	X(q, MAP, EEXIST, "the range overlaps a live mapping")		\
+	X(q, MAP, EBUSY, "in use: another thread works on that range (an UNMAP in flight may reach into it)") \
+	X(q, MAP, EADDRINUSE, "the range meets a mapping the channel's driver made in its DMA-API domain (never overwritten)") \
+	X(q, MAP, ENOENT, "no such buffer or domain id in this session")	\
+	X(q, MAP, ENODEV, "the domain's device has gone")			\
+	X(q, MAP, ENOMEM, "out of memory")					\
+	X(q, UNMAP, EOPNOTSUPP, "unknown flags")				\
+	X(q, UNMAP, EINVAL, "invalid argument (alignment, size or a reserved field)") \
+	X(q, UNMAP, EOVERFLOW, "IOVA + length wraps around")		\
+	X(q, UNMAP, ERANGE, "the range, or what the IOMMU driver may clear for it, leaves the aperture or the test's IOVA range of a shared domain") \
+	X(q, UNMAP, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window, or the driver may clear into one") \
+	X(q, UNMAP, ENOENT, "nothing is mapped in that range (or no such domain id)") \
+	X(q, UNMAP, EBUSY, "in use: another thread works on that range (a MAP, UNMAP or DMA in flight there)") \
+	X(q, UNMAP, EADDRINUSE, "in a shared domain, a gap of what the driver may clear translates a mapping the session did not make (never unmapped)") \
+	X(q, UNMAP, ENODEV, "the domain's device has gone")		\
+	X(q, UNMAP, EINTR, "killed while the unmap's gaps were checked")	\
+	X(q, UNMAP, ENOMEM, "out of memory")				\
+	X(q, IOVA_TO_PHYS, EOPNOTSUPP, "unknown flags")			\
+	X(q, IOVA_TO_PHYS, EINVAL, "invalid argument: a reserved field")	\
+	X(q, IOVA_TO_PHYS, ENOENT, "no such domain id in this session")	\
+	X(q, IOVA_TO_PHYS, ERANGE, "IOVA outside the domain's aperture, or outside the test's IOVA range of a shared domain") \
+	X(q, IOVA_TO_PHYS, ENODEV, "the domain's device has gone")		\
+	X(q, DMA, EOPNOTSUPP, "unknown flags")				\
+	X(q, DMA, EINVAL, "invalid argument: a direction other than read or write, a zero length, IOVA + length wrapping, or a buffer range past its end") \
+	X(q, DMA, EMSGSIZE, "DMA longer than the target can do in one transfer") \
+	X(q, DMA, ERANGE, "DMA read outside the aperture, or outside the test's IOVA range of a shared domain") \
+	X(q, DMA, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window") \
+	X(q, DMA, EACCES, "the module refuses DMA reads of IOVAs this session has not mapped: load iommu_stress with dma_unmapped_reads=1 where the DMA engine survives IOMMU faults (see README)") \
+	X(q, DMA, EBUSY, "in use: a MAP or UNMAP is at work on that range")	\
+	X(q, DMA, ENOENT, "no such buffer or domain id in this session")	\
+	X(q, DMA, ENODEV, "no such target, or the device has gone")	\
+	X(q, DMA, EIO, "the device was retired after a DMA that did not finish: remove and rescan it") \
+	X(q, DMA_STATUS, EIO, "the device reported a failed transfer (a DMA engine fails a read it cannot translate)") \
+	X(q, DMA_STATUS, ETIMEDOUT, "the device did not finish in time; the module retired it until it is re-probed") \
+	X(q, DMA_STATUS, EINVAL, "the DMA engine cannot do a transfer of that length or alignment")
+
+/* One enumerator per row: two rows for one pair do not compile. */
+#define ISTRESS_ERRNO_ROW(q, ioctl, err, meaning) ISTRESS_ERRNO_##ioctl##_##err,
+enum istress_errno_row {
+	ISTRESS_ERRNOS(ISTRESS_ERRNO_ROW, 0)
+	ISTRESS_ERRNO_NROWS
+};
+#undef ISTRESS_ERRNO_ROW
+
+/* Whether the contract has the row (@cmd, @err): a constant expression. */
+#define ISTRESS_ERRNO_KEY(cmd, err) ((unsigned long long)(cmd) << 16 | (unsigned int)(err))
+#define ISTRESS_ERRNO_MATCH(q, ioctl, err, meaning) \
+	|| (q) == ISTRESS_ERRNO_KEY(ISTRESS_ERRNO_CMD_##ioctl, err)
+#define ISTRESS_ERRNO_LISTED(cmd, err) \
+	(0 ISTRESS_ERRNOS(ISTRESS_ERRNO_MATCH, ISTRESS_ERRNO_KEY(cmd, err)))
+
+/*
+ * @err as @ioctl gives it, e.g. ISTRESS_ERRNO(MAP, EEXIST): compiles only
+ * when the contract has that row ("negative width in bit-field
+ * 'in_the_errno_contract'" otherwise), so code that states an errno of
+ * the module cannot state one the contract lacks.
+ */
+#define ISTRESS_ERRNO(ioctl, err)					\
+	(0 * sizeof(struct {						\
+		int in_the_errno_contract :				\
+			ISTRESS_ERRNO_LISTED(ISTRESS_ERRNO_CMD_##ioctl, err) ? 1 : -1; \
+	}) + (err))
+
+#endif
