@@ -12,7 +12,7 @@
 
 #include "ktest.h"
 
-unsigned int ktest_timeout = 300;
+unsigned int ktest_timeout = 300;	/* 0: none */
 
 static struct ktest *tests, **tests_tail = &tests;
 
@@ -178,24 +178,43 @@ struct run {
 	const struct ktest_variant *v;
 };
 
-static const struct ktest_variant *first_variant(const struct ktest *t)
+/*
+ * Every run in order: plain tests where they were declared; a fixture's
+ * tests where its first one was, each variant in turn running them all.
+ */
+static struct run *all_runs(unsigned int *n)
 {
-	return t && t->fixture ? t->fixture->variants : NULL;
-}
+	const struct ktest_variant *v;
+	const struct ktest *t, *u;
+	unsigned int max = 0;
+	struct run *runs;
 
-/* Steps @r to the next run; starts from a zeroed one. 0 after the last. */
-static int run_next(struct run *r)
-{
-	if (!r->t) {
-		r->t = tests;
-	} else if (r->v && r->v->next) {
-		r->v = r->v->next;
-		return 1;
-	} else {
-		r->t = r->t->next;
+	for (t = tests; t; t = t->next) {
+		max++;
+		for (v = t->fixture ? t->fixture->variants : NULL; v; v = v->next)
+			max++;
 	}
-	r->v = first_variant(r->t);
-	return r->t != NULL;
+	runs = calloc(max ? max : 1, sizeof(*runs));
+	if (!runs)
+		return NULL;
+	*n = 0;
+	for (t = tests; t; t = t->next) {
+		if (!t->fixture) {
+			runs[(*n)++] = (struct run){ t, NULL };
+			continue;
+		}
+		for (u = tests; u != t && u->fixture != t->fixture; u = u->next)
+			;
+		if (u != t)
+			continue;	/* the fixture's runs are out already */
+		v = t->fixture->variants;
+		do {
+			for (u = t; u; u = u->next)
+				if (u->fixture == t->fixture)
+					runs[(*n)++] = (struct run){ u, v };
+		} while (v && (v = v->next));
+	}
+	return runs;
 }
 
 static void describe(const struct ktest *t, const struct ktest_variant *v,
@@ -237,7 +256,7 @@ static int run_child(const struct ktest *t, const struct ktest_variant *v,
 		}
 	}
 	if (WIFSIGNALED(status)) {
-		if (WTERMSIG(status) == SIGALRM)
+		if (WTERMSIG(status) == SIGALRM && ktest_timeout)
 			snprintf(why, n, "timed out after %u s", ktest_timeout);
 		else
 			snprintf(why, n, "killed by signal %d (%s)",
@@ -259,20 +278,23 @@ static int run_child(const struct ktest *t, const struct ktest_variant *v,
 
 int ktest_run(int nsel, char *const sel[])
 {
-	unsigned int total = 0, n = 0, pass = 0, fail = 0, skip = 0;
+	unsigned int nruns, total = 0, n = 0, pass = 0, fail = 0, skip = 0;
+	struct run *runs = all_runs(&nruns);
 	struct outcome *out;
 	char desc[512], why[256];
 	int used[64] = { 0 };
 
-	if (nsel > 64) {
-		fprintf(stderr, "ktest: too many selectors\n");
+	if (!runs || nsel > 64) {
+		fprintf(stderr, "ktest: %s\n", runs ? "too many selectors" : "out of memory");
+		free(runs);
 		return 2;
 	}
-	for (struct run r = { 0 }; run_next(&r);)
-		total += selected(r.t, r.v, nsel, sel, used);
+	for (unsigned int i = 0; i < nruns; i++)
+		total += selected(runs[i].t, runs[i].v, nsel, sel, used);
 	for (int i = 0; i < nsel; i++) {
 		if (!used[i]) {
 			fprintf(stderr, "ktest: no test matches '%s'\n", sel[i]);
+			free(runs);
 			return 2;
 		}
 	}
@@ -280,15 +302,18 @@ int ktest_run(int nsel, char *const sel[])
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (out == MAP_FAILED) {
 		perror("ktest: mmap");
+		free(runs);
 		return 2;
 	}
 	printf("KTAP version 1\n1..%u\n", total);
-	for (struct run r = { 0 }; run_next(&r);) {
-		if (!selected(r.t, r.v, nsel, sel, used))
+	for (unsigned int i = 0; i < nruns; i++) {
+		const struct run *r = &runs[i];
+
+		if (!selected(r->t, r->v, nsel, sel, used))
 			continue;
-		describe(r.t, r.v, desc, sizeof(desc));
+		describe(r->t, r->v, desc, sizeof(desc));
 		why[0] = '\0';
-		switch (run_child(r.t, r.v, out, why, sizeof(why))) {
+		switch (run_child(r->t, r->v, out, why, sizeof(why))) {
 		case 0:
 			pass++;
 			printf("ok %u %s\n", ++n, desc);
@@ -307,6 +332,7 @@ int ktest_run(int nsel, char *const sel[])
 		fflush(stdout);
 	}
 	munmap(out, sizeof(*out));
+	free(runs);
 	printf("# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:0\n",
 	       pass, fail, skip);
 	if (skip)
@@ -318,13 +344,19 @@ int ktest_run(int nsel, char *const sel[])
 
 int ktest_main(int argc, char **argv)
 {
+	unsigned int nruns;
+	struct run *runs;
 	char id[256];
 
 	if (argc == 2 && !strcmp(argv[1], "-l")) {
-		for (struct run r = { 0 }; run_next(&r);) {
-			test_id(r.t, r.v, id, sizeof(id));
-			printf("%s\t%s\n", id, r.t->desc);
+		runs = all_runs(&nruns);
+		if (!runs)
+			return 2;
+		for (unsigned int i = 0; i < nruns; i++) {
+			test_id(runs[i].t, runs[i].v, id, sizeof(id));
+			printf("%s\t%s\n", id, runs[i].t->desc);
 		}
+		free(runs);
 		return 0;
 	}
 	return ktest_run(argc - 1, argv + 1);

@@ -81,7 +81,7 @@ void ktest_run_fixture(struct ktest_meta *m, void *self, const void *variant,
 int ktest_run(int nsel, char *const sel[]);
 /* The same from a command line: selectors, or -l to list the tests. */
 int ktest_main(int argc, char **argv);
-/* Seconds a test may take before it is killed and failed. */
+/* Seconds a test may take before it is killed and failed; 0: no limit. */
 extern unsigned int ktest_timeout;
 
 void ktest_fail_at(struct ktest_meta *m, const char *file, int line,
