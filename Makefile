@@ -4,7 +4,9 @@
 #   make module KDIR=...  the module for another kernel's build tree
 #   make tool             tool/iommu-stress
 #   make tool-static      tool/iommu-stress.static, for the VM's initramfs
-#   make check            unit tests of the tool (no kernel needed)
+#   make check            unit tests of the tool and the test harness, the
+#                         ABI table on a model of the module, the errno
+#                         contract's checks (no kernel needed)
 #   make test             unit tests, then the reproducer tests in a QEMU VM
 #   make repro            the published reproducer in a QEMU VM, and its
 #                         negative control (results in out/repro)
@@ -29,8 +31,10 @@ TOOL_HDRS := $(wildcard $(addsuffix /*.h,$(TOOL_DIRS)) tool/patterns/*.h) \
 	     include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
 # The test harness of the unit tests and of the hardening programs.
 KTEST := tests/lib/ktest.c tests/lib/ktest.h
-UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/ktest.c
-UNIT_HDRS := $(wildcard tests/unit/*.h) tests/lib/ktest.h
+# The hardening programs' ABI table runs in the unit tests too, against the
+# fake module (tests/unit/fake-module.c) instead of the kernel's.
+UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/ktest.c tests/hardening/abi.c
+UNIT_HDRS := $(wildcard tests/unit/*.h) tests/lib/ktest.h tests/hardening/common.h
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all module probes tool tool-static check test test-seed repro hardening clean
@@ -58,7 +62,7 @@ tool/iommu-stress.static: tool/main.c $(TOOL_SRCS) $(TOOL_HDRS)
 # each test as its process ends).
 tests/unit/run-unit: $(UNIT_SRCS) $(UNIT_HDRS) $(TOOL_SRCS) $(TOOL_HDRS)
 	$(CC) $(TOOL_CFLAGS) -Itests/unit -Itests/lib $(SANITIZE) \
-		-o $@ $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_LDLIBS)
+		-DHARDENING_ON_FAKE_MODULE -o $@ $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_LDLIBS)
 
 # The harness's tests of itself, most of them failing on purpose.
 tests/lib/ktest-selftest: tests/lib/ktest-selftest.c $(KTEST)
@@ -94,9 +98,9 @@ repro:
 HARDENING := $(patsubst tests/hardening/%.c,tests/hardening/hardening-%,\
 	       $(wildcard tests/hardening/*.c))
 hardening: $(HARDENING)
-tests/hardening/hardening-%: tests/hardening/%.c tests/hardening/common.h \
-		include/uapi/linux/iommu_stress.h
-	$(CC) $(TOOL_CFLAGS) -static -pthread -o $@ $<
+tests/hardening/hardening-%: tests/hardening/%.c $(wildcard tests/hardening/*.h) \
+		$(KTEST) include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
+	$(CC) $(TOOL_CFLAGS) -Itests/lib -static -pthread -o $@ $< tests/lib/ktest.c
 
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean

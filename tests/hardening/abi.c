@@ -1,65 +1,64 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The module's validation table: every ioctl field that can be wrong, sent
- * wrong, must come back with its own errno and change nothing. After the
- * table, a DMA through the untouched live mapping must still read the
- * right data.
+ * wrong, must come back with its own errno, the one the errno contract
+ * (include/iommu_stress_errno.h) lists for that ioctl, and change nothing:
+ * after each case a DMA through a live mapping must still read its data.
  *
- * Usage (as root, module loaded, an edu target free): hardening-abi
+ * One variant per kind of target: edu (a private domain of the session's
+ * own) and a dmaengine channel (the device's shared DMA-API domain, where
+ * the test maps only in its range). The VM runs these against the module;
+ * run-unit runs the same table against the unit tests' model of it.
+ *
+ * Usage (as root, module loaded, a target free):
+ *	hardening-abi			the edu variant, on the first free edu
+ *	hardening-abi --target NAME	the variant of NAME's kind, on NAME
  */
-#include <fcntl.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 #include <linux/capability.h>
 
 #include "common.h"
 
 #define SZ_4K		0x1000ull
 #define SZ_2M		0x200000ull
-#define LIVE_IOVA	0x1000000ull	/* a live 2M mapping */
-#define FREE_IOVA	0x4000000ull	/* nothing mapped here */
+#define SZ_16M		0x1000000ull
+#define SZ_64M		0x4000000ull
 #define MSI_IOVA	0xfee00000ull	/* x86 interrupt range: reserved */
 
-struct fixture {
+/* --target: the target the variant of its kind runs on. */
+static const char *abi_target;
+
+FIXTURE(abi) {
 	int fd;
-	const char *target;
+	int shared;			/* a channel's DMA-API domain */
 	struct iommu_stress_domain_create dom;
 	struct iommu_stress_buf_alloc big;	/* 4 MiB in 2M chunks */
 	struct iommu_stress_buf_alloc small;	/* one 4K page */
 	unsigned char *big_mem;
+	uint64_t live;			/* a live 2M mapping of big */
+	uint64_t free;			/* nothing mapped here */
 };
 
-static struct fixture F;
+FIXTURE_VARIANT(abi) {
+	uint32_t backend;
+};
 
-static struct iommu_stress_map base_map(void)
-{
-	return (struct iommu_stress_map){
-		.size = sizeof(struct iommu_stress_map),
-		.domain_id = F.dom.domain_id, .buf_id = F.big.buf_id,
-		.iova = FREE_IOVA, .offset = 0, .length = SZ_2M,
-		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
-	};
-}
+FIXTURE_VARIANT_ADD(abi, edu) { .backend = IOMMU_STRESS_BACKEND_EDU };
+FIXTURE_VARIANT_ADD(abi, channel) { .backend = IOMMU_STRESS_BACKEND_DMAENGINE };
 
-static struct iommu_stress_unmap base_unmap(void)
-{
-	return (struct iommu_stress_unmap){
-		.size = sizeof(struct iommu_stress_unmap),
-		.domain_id = F.dom.domain_id, .iova = LIVE_IOVA, .length = SZ_2M,
-	};
-}
-
-static struct iommu_stress_dma base_dma(void)
-{
-	return (struct iommu_stress_dma){
-		.size = sizeof(struct iommu_stress_dma),
-		.domain_id = F.dom.domain_id, .dir = IOMMU_STRESS_DMA_READ,
-		.iova = LIVE_IOVA, .length = 4095, .buf_id = F.small.buf_id,
-	};
-}
+/*
+ * The call must be refused with @err, a row of the errno contract for
+ * @ioctl; BY_KIND: @on_edu on a private domain, @on_channel on a shared one.
+ */
+#define EXPECT_REFUSED(ioctl, err, arg)					\
+	EXPECT_ERRNO(ISTRESS_ERRNO(ioctl, err),				\
+		     call(self->fd, IOMMU_STRESS_##ioctl, arg))
+#define EXPECT_REFUSED_BY_KIND(ioctl, on_edu, on_channel, arg)		\
+	EXPECT_ERRNO(self->shared ? ISTRESS_ERRNO(ioctl, on_channel) :	\
+		     ISTRESS_ERRNO(ioctl, on_edu),			\
+		     call(self->fd, IOMMU_STRESS_##ioctl, arg))
 
 static struct iommu_stress_buf_alloc base_alloc(void)
 {
@@ -69,371 +68,579 @@ static struct iommu_stress_buf_alloc base_alloc(void)
 	};
 }
 
-static struct iommu_stress_iova_to_phys base_i2p(void)
+/* The valid arguments each case starts from, to break one thing in them. */
+static struct iommu_stress_map base_map(const struct ktest_self_abi *f)
+{
+	return (struct iommu_stress_map){
+		.size = sizeof(struct iommu_stress_map),
+		.domain_id = f->dom.domain_id, .buf_id = f->big.buf_id,
+		.iova = f->free, .offset = 0, .length = SZ_2M,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+}
+
+static struct iommu_stress_unmap base_unmap(const struct ktest_self_abi *f)
+{
+	return (struct iommu_stress_unmap){
+		.size = sizeof(struct iommu_stress_unmap),
+		.domain_id = f->dom.domain_id, .iova = f->live, .length = SZ_2M,
+	};
+}
+
+static struct iommu_stress_dma base_dma(const struct ktest_self_abi *f)
+{
+	return (struct iommu_stress_dma){
+		.size = sizeof(struct iommu_stress_dma),
+		.domain_id = f->dom.domain_id, .dir = IOMMU_STRESS_DMA_READ,
+		.iova = f->live, .length = 4095, .buf_id = f->small.buf_id,
+	};
+}
+
+static struct iommu_stress_iova_to_phys base_i2p(const struct ktest_self_abi *f)
 {
 	return (struct iommu_stress_iova_to_phys){
 		.size = sizeof(struct iommu_stress_iova_to_phys),
-		.domain_id = F.dom.domain_id, .iova = LIVE_IOVA,
+		.domain_id = f->dom.domain_id, .iova = f->live,
 	};
 }
 
-/* One case: start from a valid argument, break one thing, send it. */
-#define CASE(fn, type, base, cmd, stmt)					\
-	static int fn(void)						\
-	{								\
-		type a = base();					\
-		stmt;							\
-		return call(F.fd, cmd, &a);				\
+static struct iommu_stress_target_query base_query(const struct ktest_self_abi *f)
+{
+	struct iommu_stress_target_query q = { .size = sizeof(q) };
+
+	strcpy(q.name, f->dom.target);
+	return q;
+}
+
+/* 0 when a DMA through the live mapping reads its first 4095 bytes. */
+static int live_mapping_reads(struct ktest_self_abi *f)
+{
+	struct iommu_stress_dma d = base_dma(f);
+	unsigned char *small;
+	int err, ok;
+
+	small = mod_mmap(SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd,
+			 (off_t)f->small.mmap_offset);
+	if (small == MAP_FAILED)
+		return errno;
+	memset(small, 0, SZ_4K);
+	err = call(f->fd, IOMMU_STRESS_DMA, &d);
+	ok = !err && !d.status && !memcmp(small, f->big_mem, 4095);
+	mod_munmap(small, SZ_4K);
+	return err ? err : d.status ? (int)d.status : ok ? 0 : EIO;
+}
+
+/* A domain on a target of the variant's kind, two buffers, a live mapping. */
+FIXTURE_SETUP(abi)
+{
+	struct iommu_stress_map m;
+
+	module_up();
+	self->fd = mod_open();
+	ASSERT_LE(0, self->fd);
+	self->dom.size = sizeof(self->dom);
+	if (abi_target)
+		snprintf(self->dom.target, sizeof(self->dom.target), "%s", abi_target);
+	else if (free_target(self->fd, variant->backend, self->dom.target))
+		SKIP(return, "no free target of this kind");
+	ASSERT_ERRNO(0, call(self->fd, IOMMU_STRESS_DOMAIN_CREATE, &self->dom));
+	self->shared = !!(self->dom.out_flags & IOMMU_STRESS_DOMAIN_SHARED);
+	ASSERT_EQ(variant->backend == IOMMU_STRESS_BACKEND_DMAENGINE, self->shared);
+	self->live = self->dom.range_start + SZ_16M;
+	self->free = self->dom.range_start + SZ_64M;
+	self->big = base_alloc();
+	self->big.length = 2 * SZ_2M;
+	self->small = base_alloc();
+	self->small.length = SZ_4K;
+	self->small.chunk_size = IOMMU_STRESS_CHUNK_4K;
+	ASSERT_ERRNO(0, call(self->fd, IOMMU_STRESS_BUF_ALLOC, &self->big));
+	ASSERT_ERRNO(0, call(self->fd, IOMMU_STRESS_BUF_ALLOC, &self->small));
+	self->big_mem = mod_mmap(self->big.length, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, self->fd, (off_t)self->big.mmap_offset);
+	ASSERT_TRUE(self->big_mem != MAP_FAILED);
+	for (size_t i = 0; i < self->big.length; i++)
+		self->big_mem[i] = (unsigned char)(i * 7 + 1);
+	m = base_map(self);
+	m.iova = self->live;
+	ASSERT_ERRNO(0, call(self->fd, IOMMU_STRESS_MAP, &m));
+}
+
+/* Whatever the case sent, the live mapping still reads its data. */
+FIXTURE_TEARDOWN(abi)
+{
+	if (self->big_mem) {
+		EXPECT_ERRNO(0, live_mapping_reads(self));
+		mod_munmap(self->big_mem, self->big.length);
 	}
-
-CASE(map_ok_control, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, (void)0)
-CASE(map_unaligned_iova, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.iova += 0x800)
-CASE(map_unaligned_len, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.length = 0x1800)
-CASE(map_zero_len, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.length = 0)
-CASE(map_unaligned_offset, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.offset = 0x800)
-CASE(map_offset_past_end, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.offset = 8 * SZ_2M)
-CASE(map_len_past_end, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.offset = SZ_2M; a.length = 2 * SZ_2M)
-CASE(map_offset_overflow, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.offset = ~0ull - 0xfff)
-CASE(map_iova_wraps, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.iova = ~0ull - 0xfff)
-CASE(map_beyond_aperture, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.iova = (F.dom.aperture_end + 1) & ~(SZ_2M - 1))
-CASE(map_into_window, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.iova = F.dom.window_iova)
-CASE(map_msi_region, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.iova = MSI_IOVA; a.length = SZ_4K)
-CASE(map_over_live, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.iova = LIVE_IOVA)
-CASE(map_over_live_edge, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.iova = LIVE_IOVA - SZ_4K; a.length = 2 * SZ_4K)
-CASE(map_no_prot, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.prot = 0)
-CASE(map_bad_prot, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.prot |= 1u << 7)
-CASE(map_unknown_flag, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.flags = 1u << 30)
-CASE(map_reserved, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.__reserved = 1)
-/* The module is loaded with driver_warns off, its default. */
-CASE(map_overlap_off, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.flags = IOMMU_STRESS_MAP_OVERLAP)
-CASE(map_unknown_buf, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.buf_id = 4242)
-CASE(map_unknown_domain, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.domain_id = 4242)
-CASE(map_size_short, struct iommu_stress_map, base_map, IOMMU_STRESS_MAP, a.size = 8)
-CASE(unmap_nothing, struct iommu_stress_unmap, base_unmap, IOMMU_STRESS_UNMAP, a.iova = FREE_IOVA + 0x10000000)
-CASE(unmap_unaligned, struct iommu_stress_unmap, base_unmap, IOMMU_STRESS_UNMAP, a.iova += 0x10)
-CASE(unmap_zero_len, struct iommu_stress_unmap, base_unmap, IOMMU_STRESS_UNMAP, a.length = 0)
-CASE(unmap_wraps, struct iommu_stress_unmap, base_unmap, IOMMU_STRESS_UNMAP, a.length = ~0ull & ~0xfffull)
-CASE(unmap_window, struct iommu_stress_unmap, base_unmap, IOMMU_STRESS_UNMAP, a.iova = F.dom.window_iova; a.length = SZ_4K)
-CASE(unmap_beyond_aperture, struct iommu_stress_unmap, base_unmap, IOMMU_STRESS_UNMAP, a.iova = (F.dom.aperture_end + 1) & ~(SZ_2M - 1))
-CASE(unmap_unknown_flag, struct iommu_stress_unmap, base_unmap, IOMMU_STRESS_UNMAP, a.flags = 1u << 9)
-CASE(unmap_reserved, struct iommu_stress_unmap, base_unmap, IOMMU_STRESS_UNMAP, a.__reserved = 1)
-CASE(unmap_unknown_domain, struct iommu_stress_unmap, base_unmap, IOMMU_STRESS_UNMAP, a.domain_id = 4242)
-CASE(dma_zero_len, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.length = 0)
-CASE(dma_too_long, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.length = 4096)
-CASE(dma_huge, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.length = 1ull << 40)
-CASE(dma_bad_dir, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.dir = 0)
-CASE(dma_bad_dir3, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.dir = 3)
-CASE(dma_buf_past_end, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.buf_offset = 2048)
-CASE(dma_window, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.iova = F.dom.window_iova)
-CASE(dma_msi_region, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.iova = MSI_IOVA; a.dir = IOMMU_STRESS_DMA_WRITE)
-CASE(dma_beyond_aperture, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.iova = F.dom.aperture_end + 1)
-CASE(dma_wraps, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.iova = ~0ull - 16)
-CASE(dma_unknown_flag, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.flags = 1)
-CASE(dma_unknown_buf, struct iommu_stress_dma, base_dma, IOMMU_STRESS_DMA, a.buf_id = 4242)
-CASE(alloc_zero, struct iommu_stress_buf_alloc, base_alloc, IOMMU_STRESS_BUF_ALLOC, a.length = 0)
-CASE(alloc_not_chunk_multiple, struct iommu_stress_buf_alloc, base_alloc, IOMMU_STRESS_BUF_ALLOC, a.length = SZ_2M + SZ_4K)
-CASE(alloc_bad_chunk, struct iommu_stress_buf_alloc, base_alloc, IOMMU_STRESS_BUF_ALLOC, a.chunk_size = 0x2000)
-CASE(alloc_1g_chunk, struct iommu_stress_buf_alloc, base_alloc, IOMMU_STRESS_BUF_ALLOC, a.chunk_size = IOMMU_STRESS_CHUNK_1G; a.length = IOMMU_STRESS_CHUNK_1G)
-CASE(alloc_bad_node, struct iommu_stress_buf_alloc, base_alloc, IOMMU_STRESS_BUF_ALLOC, a.node = 999)
-CASE(alloc_negative_node, struct iommu_stress_buf_alloc, base_alloc, IOMMU_STRESS_BUF_ALLOC, a.node = -2)
-CASE(alloc_over_cap, struct iommu_stress_buf_alloc, base_alloc, IOMMU_STRESS_BUF_ALLOC, a.length = 1ull << 50)
-CASE(alloc_unknown_flag, struct iommu_stress_buf_alloc, base_alloc, IOMMU_STRESS_BUF_ALLOC, a.flags = 1)
-CASE(i2p_beyond_aperture, struct iommu_stress_iova_to_phys, base_i2p, IOMMU_STRESS_IOVA_TO_PHYS, a.iova = F.dom.aperture_end + 1)
-CASE(i2p_unknown_flag, struct iommu_stress_iova_to_phys, base_i2p, IOMMU_STRESS_IOVA_TO_PHYS, a.flags = 1)
-CASE(i2p_reserved, struct iommu_stress_iova_to_phys, base_i2p, IOMMU_STRESS_IOVA_TO_PHYS, a.__reserved = 1)
-
-static int free_unknown(void)
-{
-	struct iommu_stress_buf_free a = { .size = sizeof(a), .buf_id = 4242 };
-
-	return call(F.fd, IOMMU_STRESS_BUF_FREE, &a);
+	if (self->fd >= 0)
+		mod_close(self->fd);
+	module_down();
 }
 
-static int free_mapped(void)
+/* The check every case ends with, proven able to fail. */
+TEST_F(abi, live_check_sees_a_change, "the live-mapping check sees the mapping gone")
 {
-	struct iommu_stress_buf_free a = { .size = sizeof(a), .buf_id = F.big.buf_id };
+	struct iommu_stress_unmap u = base_unmap(self);
+	struct iommu_stress_map m = base_map(self);
 
-	return call(F.fd, IOMMU_STRESS_BUF_FREE, &a);
+	ASSERT_ERRNO(0, call(self->fd, IOMMU_STRESS_UNMAP, &u));
+	EXPECT_NE(0, live_mapping_reads(self));
+	m.iova = self->live;
+	ASSERT_ERRNO(0, call(self->fd, IOMMU_STRESS_MAP, &m));
 }
 
-static int free_reserved(void)
+TEST_F(abi, node_mode, "device node is 0600")
 {
-	struct iommu_stress_buf_free a = {
-		.size = sizeof(a), .buf_id = F.small.buf_id, .__reserved = 1,
-	};
+	struct stat st;
 
-	return call(F.fd, IOMMU_STRESS_BUF_FREE, &a);
+	if (ON_FAKE_MODULE)
+		SKIP(return, "the device node is the kernel's");
+	ASSERT_EQ(0, stat(IOMMU_STRESS_DEVICE, &st));
+	EXPECT_EQ(0600u, st.st_mode & 07777);
 }
 
-static int destroy_unknown(void)
+/* Without CAP_SYS_ADMIN in the effective set, open is refused. */
+TEST_F(abi, open_without_cap, "open without CAP_SYS_ADMIN")
 {
-	struct iommu_stress_domain_destroy a = { .size = sizeof(a), .domain_id = 4242 };
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2], saved[2];
+	int fd, err;
 
-	return call(F.fd, IOMMU_STRESS_DOMAIN_DESTROY, &a);
+	if (ON_FAKE_MODULE)
+		SKIP(return, "capabilities are the kernel's");
+	ASSERT_EQ(0, syscall(SYS_capget, &h, d));
+	memcpy(saved, d, sizeof(d));
+	d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	ASSERT_EQ(0, syscall(SYS_capset, &h, d));
+	fd = mod_open();
+	err = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		mod_close(fd);
+	syscall(SYS_capset, &h, saved);
+	EXPECT_ERRNO(ISTRESS_ERRNO(OPEN, EPERM), err);
 }
 
-static int create_busy_target(void)
-{
-	struct iommu_stress_domain_create a = { .size = sizeof(a) };
-
-	strcpy(a.target, F.target);
-	return call(F.fd, IOMMU_STRESS_DOMAIN_CREATE, &a);
-}
-
-static int create_unknown_target(void)
-{
-	struct iommu_stress_domain_create a = { .size = sizeof(a) };
-
-	strcpy(a.target, "edu:9999:99:99.9");
-	return call(F.fd, IOMMU_STRESS_DOMAIN_CREATE, &a);
-}
-
-static int create_unterminated(void)
-{
-	struct iommu_stress_domain_create a = { .size = sizeof(a) };
-
-	memset(a.target, 'x', sizeof(a.target));
-	return call(F.fd, IOMMU_STRESS_DOMAIN_CREATE, &a);
-}
-
-static int create_unknown_flag(void)
-{
-	struct iommu_stress_domain_create a = { .size = sizeof(a), .flags = 1 };
-
-	strcpy(a.target, F.target);
-	return call(F.fd, IOMMU_STRESS_DOMAIN_CREATE, &a);
-}
-
-/* Struct size handling, on INFO. */
-static int info_with(uint32_t size, unsigned int tail_byte)
+/* Struct size handling, on INFO: @size, and a byte past the struct. */
+static int info_with(int fd, uint32_t size, unsigned char tail_byte)
 {
 	static unsigned char buf[8192];
 	struct iommu_stress_info *a = (void *)buf;
 
 	memset(buf, 0, sizeof(buf));
 	a->size = size;
-	if (tail_byte)
-		buf[sizeof(*a) + 3] = (unsigned char)tail_byte;
-	return call(F.fd, IOMMU_STRESS_INFO, a);
+	buf[sizeof(*a) + 3] = tail_byte;
+	return call(fd, IOMMU_STRESS_INFO, a);
 }
 
-static int info_too_small(void) { return info_with(4, 0); }
-static int info_bigger_zero_tail(void) { return info_with(sizeof(struct iommu_stress_info) + 64, 0); }
-static int info_bigger_dirty_tail(void) { return info_with(sizeof(struct iommu_stress_info) + 64, 0x5a); }
-static int info_beyond_page(void) { return info_with(8192, 0); }
+TEST_F(abi, info_too_small, "INFO: size below the struct")
+{
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, EINVAL), info_with(self->fd, 4, 0));
+}
 
-static int info_unknown_flag(void)
+TEST_F(abi, info_bigger_zero_tail, "INFO: larger size, zero tail")
+{
+	EXPECT_ERRNO(0, info_with(self->fd, sizeof(struct iommu_stress_info) + 64, 0));
+}
+
+TEST_F(abi, info_bigger_dirty_tail, "INFO: larger size, non-zero tail")
+{
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, E2BIG),
+		     info_with(self->fd, sizeof(struct iommu_stress_info) + 64, 0x5a));
+}
+
+TEST_F(abi, info_beyond_page, "INFO: size beyond a page")
+{
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, E2BIG), info_with(self->fd, 8192, 0));
+}
+
+TEST_F(abi, info_unknown_flag, "INFO: unknown flag")
 {
 	struct iommu_stress_info a = { .size = sizeof(a), .flags = 1 };
 
-	return call(F.fd, IOMMU_STRESS_INFO, &a);
+	EXPECT_REFUSED(INFO, EOPNOTSUPP, &a);
 }
 
-static int bad_pointer(void) { return call(F.fd, IOMMU_STRESS_INFO, NULL); }
-static int unknown_nr(void) { return call(F.fd, _IO(IOMMU_STRESS_TYPE, 0x7f), &F.dom); }
-static int sized_nr(void) { return call(F.fd, _IOWR(IOMMU_STRESS_TYPE, 0, int), &F.dom); }
-static int foreign_type(void) { return call(F.fd, _IO('T', 0x01), &F.dom); }
-
-static int mmap_errno(off_t off, size_t len, int flags)
+TEST_F(abi, null_argument, "ioctl: NULL argument")
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, F.fd, off);
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, EFAULT), call(self->fd, IOMMU_STRESS_INFO, NULL));
+}
+
+TEST_F(abi, unknown_nr, "ioctl: unknown number")
+{
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, ENOTTY),
+		     call(self->fd, _IO(IOMMU_STRESS_TYPE, 0x7f), &self->dom));
+}
+
+TEST_F(abi, sized_nr, "ioctl: number with a size encoded")
+{
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, ENOTTY),
+		     call(self->fd, _IOWR(IOMMU_STRESS_TYPE, 0, int), &self->dom));
+}
+
+TEST_F(abi, foreign_type, "ioctl: another driver's type")
+{
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, ENOTTY), call(self->fd, _IO('T', 0x01), &self->dom));
+}
+
+TEST_F(abi, query_unknown, "TARGET_QUERY: unknown target")
+{
+	struct iommu_stress_target_query a = base_query(self);
+
+	strcpy(a.name, "dma99chan99");
+	EXPECT_REFUSED(TARGET_QUERY, ENODEV, &a);
+}
+
+TEST_F(abi, query_unterminated, "TARGET_QUERY: unterminated name")
+{
+	struct iommu_stress_target_query a = base_query(self);
+
+	memset(a.name, 'x', sizeof(a.name));
+	EXPECT_REFUSED(TARGET_QUERY, EINVAL, &a);
+}
+
+TEST_F(abi, query_reserved, "TARGET_QUERY: reserved field")
+{
+	struct iommu_stress_target_query a = base_query(self);
+
+	a.__reserved = 1;
+	EXPECT_REFUSED(TARGET_QUERY, EINVAL, &a);
+}
+
+TEST_F(abi, query_unknown_flag, "TARGET_QUERY: unknown flag")
+{
+	struct iommu_stress_target_query a = base_query(self);
+
+	a.flags = 1;
+	EXPECT_REFUSED(TARGET_QUERY, EOPNOTSUPP, &a);
+}
+
+TEST_F(abi, query_ok_control, "TARGET_QUERY: the valid base argument succeeds")
+{
+	struct iommu_stress_target_query a = base_query(self);
+
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_TARGET_QUERY, &a));
+	EXPECT_EQ(variant->backend, a.backend);
+	EXPECT_EQ(1u, a.busy);
+}
+
+/* BUF_ALLOC: a 2M buffer of 2M chunks, with one thing broken. */
+#define ALLOC_CASE(name, desc, err, stmt)				\
+	TEST_F(abi, name, desc)						\
+	{								\
+		struct iommu_stress_buf_alloc a = base_alloc();		\
+									\
+		stmt;							\
+		EXPECT_REFUSED(BUF_ALLOC, err, &a);			\
+	}
+
+ALLOC_CASE(alloc_zero, "BUF_ALLOC: zero length", EINVAL, a.length = 0)
+ALLOC_CASE(alloc_not_chunk_multiple, "BUF_ALLOC: length not a chunk multiple",
+	   EINVAL, a.length = SZ_2M + SZ_4K)
+ALLOC_CASE(alloc_bad_chunk, "BUF_ALLOC: chunk size 8K", EINVAL, a.chunk_size = 0x2000)
+ALLOC_CASE(alloc_1g_chunk, "BUF_ALLOC: 1G chunks", EOPNOTSUPP,
+	   a.chunk_size = a.length = IOMMU_STRESS_CHUNK_1G)
+ALLOC_CASE(alloc_bad_node, "BUF_ALLOC: offline node", EINVAL, a.node = 999)
+ALLOC_CASE(alloc_negative_node, "BUF_ALLOC: node -2", EINVAL, a.node = -2)
+ALLOC_CASE(alloc_too_many_chunks, "BUF_ALLOC: more chunks than 2^32", E2BIG,
+	   a.chunk_size = IOMMU_STRESS_CHUNK_4K; a.length = 1ull << 56)
+ALLOC_CASE(alloc_over_cap, "BUF_ALLOC: over the memory cap", ENOMEM, a.length = 1ull << 50)
+ALLOC_CASE(alloc_unknown_flag, "BUF_ALLOC: unknown flag", EOPNOTSUPP, a.flags = 1)
+
+TEST_F(abi, free_unknown, "BUF_FREE: unknown id")
+{
+	struct iommu_stress_buf_free a = { .size = sizeof(a), .buf_id = 4242 };
+
+	EXPECT_REFUSED(BUF_FREE, ENOENT, &a);
+}
+
+TEST_F(abi, free_mapped, "BUF_FREE: buffer still mapped")
+{
+	struct iommu_stress_buf_free a = { .size = sizeof(a), .buf_id = self->big.buf_id };
+
+	EXPECT_REFUSED(BUF_FREE, EBUSY, &a);
+}
+
+TEST_F(abi, free_reserved, "BUF_FREE: reserved field")
+{
+	struct iommu_stress_buf_free a = {
+		.size = sizeof(a), .buf_id = self->small.buf_id, .__reserved = 1,
+	};
+
+	EXPECT_REFUSED(BUF_FREE, EINVAL, &a);
+}
+
+TEST_F(abi, free_unknown_flag, "BUF_FREE: unknown flag")
+{
+	struct iommu_stress_buf_free a = {
+		.size = sizeof(a), .buf_id = self->small.buf_id, .flags = 1,
+	};
+
+	EXPECT_REFUSED(BUF_FREE, EOPNOTSUPP, &a);
+}
+
+/* DOMAIN_CREATE on target @on, with one thing broken. */
+#define CREATE_CASE(name, desc, err, on, stmt)				\
+	TEST_F(abi, name, desc)						\
+	{								\
+		struct iommu_stress_domain_create a = { .size = sizeof(a) }; \
+									\
+		snprintf(a.target, sizeof(a.target), "%s", on);		\
+		stmt;							\
+		EXPECT_REFUSED(DOMAIN_CREATE, err, &a);			\
+	}
+
+CREATE_CASE(create_busy_target, "DOMAIN_CREATE: target already attached", EBUSY,
+	    self->dom.target, (void)0)
+CREATE_CASE(create_unknown_target, "DOMAIN_CREATE: unknown target", ENODEV,
+	    "edu:9999:99:99.9", (void)0)
+CREATE_CASE(create_unterminated, "DOMAIN_CREATE: unterminated name", EINVAL,
+	    "", memset(a.target, 'x', sizeof(a.target)))
+CREATE_CASE(create_unknown_flag, "DOMAIN_CREATE: unknown flag", EOPNOTSUPP,
+	    self->dom.target, a.flags = 1)
+CREATE_CASE(create_reserved, "DOMAIN_CREATE: reserved field", EINVAL,
+	    self->dom.target, a.__reserved = 1)
+
+TEST_F(abi, destroy_unknown, "DOMAIN_DESTROY: unknown id")
+{
+	struct iommu_stress_domain_destroy a = { .size = sizeof(a), .domain_id = 4242 };
+
+	EXPECT_REFUSED(DOMAIN_DESTROY, ENOENT, &a);
+}
+
+TEST_F(abi, destroy_reserved, "DOMAIN_DESTROY: reserved field")
+{
+	struct iommu_stress_domain_destroy a = {
+		.size = sizeof(a), .domain_id = self->dom.domain_id, .__reserved = 1,
+	};
+
+	EXPECT_REFUSED(DOMAIN_DESTROY, EINVAL, &a);
+}
+
+TEST_F(abi, destroy_unknown_flag, "DOMAIN_DESTROY: unknown flag")
+{
+	struct iommu_stress_domain_destroy a = {
+		.size = sizeof(a), .domain_id = self->dom.domain_id, .flags = 1,
+	};
+
+	EXPECT_REFUSED(DOMAIN_DESTROY, EOPNOTSUPP, &a);
+}
+
+/* MAP of 2M of big at the free IOVA, with one thing broken. */
+#define MAP_CASE(name, desc, err_edu, err_channel, stmt)		\
+	TEST_F(abi, name, desc)						\
+	{								\
+		struct iommu_stress_map a = base_map(self);		\
+									\
+		stmt;							\
+		EXPECT_REFUSED_BY_KIND(MAP, err_edu, err_channel, &a);	\
+	}
+
+MAP_CASE(map_unaligned_iova, "MAP: unaligned IOVA", EINVAL, EINVAL, a.iova += 0x800)
+MAP_CASE(map_unaligned_len, "MAP: unaligned length", EINVAL, EINVAL, a.length = 0x1800)
+MAP_CASE(map_zero_len, "MAP: zero length", EINVAL, EINVAL, a.length = 0)
+MAP_CASE(map_unaligned_offset, "MAP: unaligned offset", EINVAL, EINVAL, a.offset = 0x800)
+MAP_CASE(map_offset_past_end, "MAP: offset past the buffer", EINVAL, EINVAL,
+	 a.offset = 8 * SZ_2M)
+MAP_CASE(map_len_past_end, "MAP: length past the buffer", EINVAL, EINVAL,
+	 a.offset = SZ_2M; a.length = 2 * SZ_2M)
+MAP_CASE(map_offset_overflow, "MAP: offset + length wraps", EINVAL, EINVAL,
+	 a.offset = ~0ull - 0xfff)
+MAP_CASE(map_iova_wraps, "MAP: IOVA + length wraps", EOVERFLOW, EOVERFLOW,
+	 a.iova = ~0ull - 0xfff)
+MAP_CASE(map_beyond_aperture, "MAP: beyond the aperture", ERANGE, ERANGE,
+	 a.iova = (self->dom.aperture_end + 1) & ~(SZ_2M - 1))
+/* A shared domain's window (its bounce page) lies outside its range. */
+MAP_CASE(map_into_window, "MAP: into the module's window", EADDRNOTAVAIL, ERANGE,
+	 a.iova = self->dom.window_iova & ~(SZ_4K - 1); a.length = SZ_4K)
+MAP_CASE(map_msi_region, "MAP: into the MSI region", EADDRNOTAVAIL, ERANGE,
+	 a.iova = MSI_IOVA; a.length = SZ_4K)
+MAP_CASE(map_over_live, "MAP: over a live mapping", EEXIST, EEXIST, a.iova = self->live)
+MAP_CASE(map_over_live_edge, "MAP: across a live mapping's edge", EEXIST, EEXIST,
+	 a.iova = self->live - SZ_4K; a.length = 2 * SZ_4K)
+MAP_CASE(map_no_prot, "MAP: no prot bits", EINVAL, EINVAL, a.prot = 0)
+MAP_CASE(map_bad_prot, "MAP: unknown prot bit", EINVAL, EINVAL, a.prot |= 1u << 7)
+MAP_CASE(map_unknown_flag, "MAP: unknown flag", EOPNOTSUPP, EOPNOTSUPP, a.flags = 1u << 30)
+MAP_CASE(map_reserved, "MAP: reserved field", EINVAL, EINVAL, a.__reserved = 1)
+/* The module is loaded with driver_warns off, its default. */
+MAP_CASE(map_overlap_off, "MAP: MAP_OVERLAP (driver_warns off, its default)",
+	 EPERM, EOPNOTSUPP, a.flags = IOMMU_STRESS_MAP_OVERLAP)
+MAP_CASE(map_unknown_buf, "MAP: unknown buffer", ENOENT, ENOENT, a.buf_id = 4242)
+MAP_CASE(map_unknown_domain, "MAP: unknown domain", ENOENT, ENOENT, a.domain_id = 4242)
+
+TEST_F(abi, map_size_short, "MAP: struct size too small")
+{
+	struct iommu_stress_map a = base_map(self);
+
+	a.size = 8;
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, EINVAL), call(self->fd, IOMMU_STRESS_MAP, &a));
+}
+
+/* The control: the argument the MAP cases start from is valid. */
+TEST_F(abi, map_ok_control, "MAP: the valid base argument succeeds")
+{
+	struct iommu_stress_map a = base_map(self);
+
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_MAP, &a));
+}
+
+/* UNMAP of the live mapping, with one thing broken. */
+#define UNMAP_CASE(name, desc, err_edu, err_channel, stmt)		\
+	TEST_F(abi, name, desc)						\
+	{								\
+		struct iommu_stress_unmap a = base_unmap(self);		\
+									\
+		stmt;							\
+		EXPECT_REFUSED_BY_KIND(UNMAP, err_edu, err_channel, &a); \
+	}
+
+UNMAP_CASE(unmap_nothing, "UNMAP: nothing mapped there", ENOENT, ENOENT,
+	   a.iova = self->free + 0x10000000)
+UNMAP_CASE(unmap_unaligned, "UNMAP: unaligned IOVA", EINVAL, EINVAL, a.iova += 0x10)
+UNMAP_CASE(unmap_zero_len, "UNMAP: zero length", EINVAL, EINVAL, a.length = 0)
+UNMAP_CASE(unmap_wraps, "UNMAP: IOVA + length wraps", EOVERFLOW, EOVERFLOW,
+	   a.length = ~0ull & ~0xfffull)
+UNMAP_CASE(unmap_window, "UNMAP: the module's window", EADDRNOTAVAIL, ERANGE,
+	   a.iova = self->dom.window_iova & ~(SZ_4K - 1); a.length = SZ_4K)
+UNMAP_CASE(unmap_beyond_aperture, "UNMAP: beyond the aperture", ERANGE, ERANGE,
+	   a.iova = (self->dom.aperture_end + 1) & ~(SZ_2M - 1))
+UNMAP_CASE(unmap_unknown_flag, "UNMAP: unknown flag", EOPNOTSUPP, EOPNOTSUPP,
+	   a.flags = 1u << 9)
+UNMAP_CASE(unmap_reserved, "UNMAP: reserved field", EINVAL, EINVAL, a.__reserved = 1)
+UNMAP_CASE(unmap_reserved2, "UNMAP: second reserved field", EINVAL, EINVAL,
+	   a.__reserved2 = 1)
+UNMAP_CASE(unmap_unknown_domain, "UNMAP: unknown domain", ENOENT, ENOENT,
+	   a.domain_id = 4242)
+
+/* IOVA_TO_PHYS of the live mapping, with one thing broken. */
+#define I2P_CASE(name, desc, err, stmt)					\
+	TEST_F(abi, name, desc)						\
+	{								\
+		struct iommu_stress_iova_to_phys a = base_i2p(self);	\
+									\
+		stmt;							\
+		EXPECT_REFUSED(IOVA_TO_PHYS, err, &a);			\
+	}
+
+I2P_CASE(i2p_beyond_aperture, "IOVA_TO_PHYS: beyond the aperture", ERANGE,
+	 a.iova = self->dom.aperture_end + 1)
+I2P_CASE(i2p_unknown_flag, "IOVA_TO_PHYS: unknown flag", EOPNOTSUPP, a.flags = 1)
+I2P_CASE(i2p_reserved, "IOVA_TO_PHYS: reserved field", EINVAL, a.__reserved = 1)
+I2P_CASE(i2p_unknown_domain, "IOVA_TO_PHYS: unknown domain", ENOENT, a.domain_id = 4242)
+
+/* DMA of 4095 bytes from the live mapping, with one thing broken. */
+#define DMA_CASE(name, desc, err_edu, err_channel, stmt)		\
+	TEST_F(abi, name, desc)						\
+	{								\
+		struct iommu_stress_dma a = base_dma(self);		\
+									\
+		stmt;							\
+		EXPECT_REFUSED_BY_KIND(DMA, err_edu, err_channel, &a);	\
+	}
+
+DMA_CASE(dma_zero_len, "DMA: zero length", EINVAL, EINVAL, a.length = 0)
+DMA_CASE(dma_huge, "DMA: 1 TiB", EMSGSIZE, EMSGSIZE, a.length = 1ull << 40)
+DMA_CASE(dma_bad_dir, "DMA: direction 0", EINVAL, EINVAL, a.dir = 0)
+DMA_CASE(dma_bad_dir3, "DMA: direction 3", EINVAL, EINVAL, a.dir = 3)
+DMA_CASE(dma_buf_past_end, "DMA: buffer range past its end", EINVAL, EINVAL,
+	 a.buf_offset = 2048)
+DMA_CASE(dma_window, "DMA: the module's window", EADDRNOTAVAIL, ERANGE,
+	 a.iova = self->dom.window_iova)
+DMA_CASE(dma_msi_region, "DMA: write into the MSI region", EADDRNOTAVAIL, ERANGE,
+	 a.iova = MSI_IOVA; a.dir = IOMMU_STRESS_DMA_WRITE)
+DMA_CASE(dma_beyond_aperture, "DMA: beyond the aperture", ERANGE, ERANGE,
+	 a.iova = self->dom.aperture_end + 1)
+DMA_CASE(dma_wraps, "DMA: IOVA + length wraps", EINVAL, EINVAL, a.iova = ~0ull - 16)
+DMA_CASE(dma_unknown_flag, "DMA: unknown flag", EOPNOTSUPP, EOPNOTSUPP, a.flags = 1)
+DMA_CASE(dma_unknown_buf, "DMA: unknown buffer", ENOENT, ENOENT, a.buf_id = 4242)
+DMA_CASE(dma_unknown_domain, "DMA: unknown domain", ENOENT, ENOENT, a.domain_id = 4242)
+
+/* QEMU 7.2's edu aborts on a 4096-byte transfer; a channel moves a page. */
+TEST_F(abi, dma_page, "DMA: 4096 bytes (beyond edu's 4095: QEMU 7.2 would abort)")
+{
+	struct iommu_stress_dma a = base_dma(self);
+
+	a.length = 4096;
+	if (self->shared)
+		EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_DMA, &a));
+	else
+		EXPECT_REFUSED(DMA, EMSGSIZE, &a);
+}
+
+/* In a shared domain a DMA reaches only what the session mapped. */
+TEST_F(abi, dma_unmapped, "DMA: read of an IOVA nothing is mapped at")
+{
+	struct iommu_stress_dma a = base_dma(self);
+
+	a.iova = self->free;
+	if (self->shared) {
+		EXPECT_REFUSED(DMA, EACCES, &a);
+	} else {
+		/* edu reads zeros where the IOMMU faults. */
+		EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_DMA, &a));
+		EXPECT_EQ(0u, a.status);
+	}
+}
+
+/* mmap() of the session fd at @off: its errno, or 0. */
+static int mmap_errno(int fd, off_t off, size_t len, int flags)
+{
+	void *p = mod_mmap(len, PROT_READ | PROT_WRITE, flags, fd, off);
 
 	if (p == MAP_FAILED)
 		return errno;
-	munmap(p, len);
+	mod_munmap(p, len);
 	return 0;
 }
 
-static int mmap_no_buffer(void) { return mmap_errno(1ll << 40, 4096, MAP_SHARED); }
-static int mmap_past_end(void) { return mmap_errno((off_t)F.small.mmap_offset, 2 * 4096, MAP_SHARED); }
-static int mmap_private(void) { return mmap_errno((off_t)F.small.mmap_offset, 4096, MAP_PRIVATE); }
-
-/* Without CAP_SYS_ADMIN in the effective set, open is refused. */
-static int open_without_cap(void)
+TEST_F(abi, mmap_no_buffer, "mmap: offset of no buffer")
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2], saved[2];
-	int fd, err;
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	memcpy(saved, d, sizeof(d));
-	d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-	if (syscall(SYS_capset, &h, d))
-		return -1;
-	fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
-	err = fd < 0 ? errno : 0;
-	if (fd >= 0)
-		close(fd);
-	syscall(SYS_capset, &h, saved);
-	return err;
+	EXPECT_ERRNO(ISTRESS_ERRNO(MMAP, EINVAL),
+		     mmap_errno(self->fd, 1ll << 40, 4096, MAP_SHARED));
 }
 
-static int node_mode(void)
+TEST_F(abi, mmap_past_end, "mmap: past the buffer's end")
 {
-	struct stat st;
-
-	if (stat(IOMMU_STRESS_DEVICE, &st))
-		return errno;
-	return (st.st_mode & 07777) == 0600 ? 0 : EACCES;
+	EXPECT_ERRNO(ISTRESS_ERRNO(MMAP, EINVAL),
+		     mmap_errno(self->fd, (off_t)self->small.mmap_offset, 2 * 4096, MAP_SHARED));
 }
 
-struct abi_case {
-	const char *name;
-	int expect;
-	int (*run)(void);
-};
-
-static const struct abi_case cases[] = {
-	{ "device node is 0600", 0, node_mode },
-	{ "open without CAP_SYS_ADMIN", EPERM, open_without_cap },
-	{ "INFO: size below the struct", EINVAL, info_too_small },
-	{ "INFO: larger size, zero tail", 0, info_bigger_zero_tail },
-	{ "INFO: larger size, non-zero tail", E2BIG, info_bigger_dirty_tail },
-	{ "INFO: size beyond a page", E2BIG, info_beyond_page },
-	{ "INFO: unknown flag", EOPNOTSUPP, info_unknown_flag },
-	{ "ioctl: NULL argument", EFAULT, bad_pointer },
-	{ "ioctl: unknown number", ENOTTY, unknown_nr },
-	{ "ioctl: number with a size encoded", ENOTTY, sized_nr },
-	{ "ioctl: another driver's type", ENOTTY, foreign_type },
-	{ "BUF_ALLOC: zero length", EINVAL, alloc_zero },
-	{ "BUF_ALLOC: length not a chunk multiple", EINVAL, alloc_not_chunk_multiple },
-	{ "BUF_ALLOC: chunk size 8K", EINVAL, alloc_bad_chunk },
-	{ "BUF_ALLOC: 1G chunks", EOPNOTSUPP, alloc_1g_chunk },
-	{ "BUF_ALLOC: offline node", EINVAL, alloc_bad_node },
-	{ "BUF_ALLOC: node -2", EINVAL, alloc_negative_node },
-	{ "BUF_ALLOC: over the memory cap", ENOMEM, alloc_over_cap },
-	{ "BUF_ALLOC: unknown flag", EOPNOTSUPP, alloc_unknown_flag },
-	{ "BUF_FREE: unknown id", ENOENT, free_unknown },
-	{ "BUF_FREE: buffer still mapped", EBUSY, free_mapped },
-	{ "BUF_FREE: reserved field", EINVAL, free_reserved },
-	{ "DOMAIN_CREATE: target already attached", EBUSY, create_busy_target },
-	{ "DOMAIN_CREATE: unknown target", ENODEV, create_unknown_target },
-	{ "DOMAIN_CREATE: unterminated name", EINVAL, create_unterminated },
-	{ "DOMAIN_CREATE: unknown flag", EOPNOTSUPP, create_unknown_flag },
-	{ "DOMAIN_DESTROY: unknown id", ENOENT, destroy_unknown },
-	{ "MAP: unaligned IOVA", EINVAL, map_unaligned_iova },
-	{ "MAP: unaligned length", EINVAL, map_unaligned_len },
-	{ "MAP: zero length", EINVAL, map_zero_len },
-	{ "MAP: unaligned offset", EINVAL, map_unaligned_offset },
-	{ "MAP: offset past the buffer", EINVAL, map_offset_past_end },
-	{ "MAP: length past the buffer", EINVAL, map_len_past_end },
-	{ "MAP: offset + length wraps", EINVAL, map_offset_overflow },
-	{ "MAP: IOVA + length wraps", EOVERFLOW, map_iova_wraps },
-	{ "MAP: beyond the aperture", ERANGE, map_beyond_aperture },
-	{ "MAP: into the module's window", EADDRNOTAVAIL, map_into_window },
-	{ "MAP: into the MSI region", EADDRNOTAVAIL, map_msi_region },
-	{ "MAP: over a live mapping", EEXIST, map_over_live },
-	{ "MAP: across a live mapping's edge", EEXIST, map_over_live_edge },
-	{ "MAP: no prot bits", EINVAL, map_no_prot },
-	{ "MAP: unknown prot bit", EINVAL, map_bad_prot },
-	{ "MAP: unknown flag", EOPNOTSUPP, map_unknown_flag },
-	{ "MAP: reserved field", EINVAL, map_reserved },
-	{ "MAP: MAP_OVERLAP with driver_warns off (its default)", EPERM, map_overlap_off },
-	{ "MAP: unknown buffer", ENOENT, map_unknown_buf },
-	{ "MAP: unknown domain", ENOENT, map_unknown_domain },
-	{ "MAP: struct size too small", EINVAL, map_size_short },
-	{ "UNMAP: nothing mapped there", ENOENT, unmap_nothing },
-	{ "UNMAP: unaligned IOVA", EINVAL, unmap_unaligned },
-	{ "UNMAP: zero length", EINVAL, unmap_zero_len },
-	{ "UNMAP: IOVA + length wraps", EOVERFLOW, unmap_wraps },
-	{ "UNMAP: the module's window", EADDRNOTAVAIL, unmap_window },
-	{ "UNMAP: beyond the aperture", ERANGE, unmap_beyond_aperture },
-	{ "UNMAP: unknown flag", EOPNOTSUPP, unmap_unknown_flag },
-	{ "UNMAP: reserved field", EINVAL, unmap_reserved },
-	{ "UNMAP: unknown domain", ENOENT, unmap_unknown_domain },
-	{ "IOVA_TO_PHYS: beyond the aperture", ERANGE, i2p_beyond_aperture },
-	{ "IOVA_TO_PHYS: unknown flag", EOPNOTSUPP, i2p_unknown_flag },
-	{ "IOVA_TO_PHYS: reserved field", EINVAL, i2p_reserved },
-	{ "DMA: zero length", EINVAL, dma_zero_len },
-	{ "DMA: 4096 bytes (QEMU 7.2 edu would abort)", EMSGSIZE, dma_too_long },
-	{ "DMA: 1 TiB", EMSGSIZE, dma_huge },
-	{ "DMA: direction 0", EINVAL, dma_bad_dir },
-	{ "DMA: direction 3", EINVAL, dma_bad_dir3 },
-	{ "DMA: buffer range past its end", EINVAL, dma_buf_past_end },
-	{ "DMA: the module's window", EADDRNOTAVAIL, dma_window },
-	{ "DMA: write into the MSI region", EADDRNOTAVAIL, dma_msi_region },
-	{ "DMA: beyond the aperture", ERANGE, dma_beyond_aperture },
-	{ "DMA: IOVA + length wraps", EINVAL, dma_wraps },
-	{ "DMA: unknown flag", EOPNOTSUPP, dma_unknown_flag },
-	{ "DMA: unknown buffer", ENOENT, dma_unknown_buf },
-	{ "mmap: offset of no buffer", EINVAL, mmap_no_buffer },
-	{ "mmap: past the buffer's end", EINVAL, mmap_past_end },
-	{ "mmap: MAP_PRIVATE", EINVAL, mmap_private },
-	/* Last: proves the valid base argument the cases start from works. */
-	{ "MAP: the valid base argument succeeds", 0, map_ok_control },
-};
-
-static int setup(void)
+TEST_F(abi, mmap_private, "mmap: MAP_PRIVATE")
 {
-	struct iommu_stress_info info;
-	struct iommu_stress_map m;
-
-	F.fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
-	if (F.fd < 0)
-		return perror("open " IOMMU_STRESS_DEVICE), -1;
-	F.target = first_target(F.fd, &info);
-	if (!F.target)
-		return fprintf(stderr, "no DMA target\n"), -1;
-	F.target = strdup(F.target);
-	F.dom.size = sizeof(F.dom);
-	strcpy(F.dom.target, F.target);
-	F.big = base_alloc();
-	F.big.length = 2 * SZ_2M;
-	F.small = base_alloc();
-	F.small.length = SZ_4K;
-	F.small.chunk_size = IOMMU_STRESS_CHUNK_4K;
-	if (call(F.fd, IOMMU_STRESS_DOMAIN_CREATE, &F.dom) ||
-	    call(F.fd, IOMMU_STRESS_BUF_ALLOC, &F.big) ||
-	    call(F.fd, IOMMU_STRESS_BUF_ALLOC, &F.small))
-		return perror("setup"), -1;
-	F.big_mem = mmap(NULL, F.big.length, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 F.fd, (off_t)F.big.mmap_offset);
-	if (F.big_mem == MAP_FAILED)
-		return perror("mmap"), -1;
-	for (size_t i = 0; i < F.big.length; i++)
-		F.big_mem[i] = (unsigned char)(i * 7 + 1);
-	m = base_map();
-	m.iova = LIVE_IOVA;
-	if (call(F.fd, IOMMU_STRESS_MAP, &m))
-		return perror("map"), -1;
-	return 0;
+	EXPECT_ERRNO(ISTRESS_ERRNO(MMAP, EINVAL),
+		     mmap_errno(self->fd, (off_t)self->small.mmap_offset, 4096, MAP_PRIVATE));
 }
 
-/* After everything above, the live mapping must still read correctly. */
-static int live_mapping_intact(void)
+#ifndef HARDENING_ON_FAKE_MODULE
+/* The variant of --target's kind, or edu's. */
+static const char *variant_of(const char *target)
 {
-	struct iommu_stress_dma d = base_dma();
-	unsigned char *small;
-	int err, ok;
+	struct iommu_stress_target_query q = { .size = sizeof(q) };
+	int fd = mod_open();
 
-	small = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED, F.fd, (off_t)F.small.mmap_offset);
-	if (small == MAP_FAILED)
-		return errno;
-	err = call(F.fd, IOMMU_STRESS_DMA, &d);
-	ok = !err && !d.status && !memcmp(small, F.big_mem, 4095);
-	munmap(small, SZ_4K);
-	return err ? err : ok ? 0 : EIO;
-}
-
-int main(void)
-{
-	struct tap t = { 0 };
-	char detail[96];
-
-	if (setup())
-		return 2;
-	printf("TAP version 13\n1..%zu\n", sizeof(cases) / sizeof(cases[0]) + 1);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int got = cases[i].run();
-
-		snprintf(detail, sizeof(detail), "%s", errname(cases[i].expect));
-		if (got != cases[i].expect)
-			snprintf(detail, sizeof(detail), "%s, got %s",
-				 errname(cases[i].expect), errname(got));
-		tap_check(&t, got == cases[i].expect, " (%s)", cases[i].name, detail);
+	if (!target)
+		return "abi.edu";
+	snprintf(q.name, sizeof(q.name), "%s", target);
+	if (fd < 0 || call(fd, IOMMU_STRESS_TARGET_QUERY, &q)) {
+		perror(target);
+		exit(2);
 	}
-	tap_check(&t, live_mapping_intact() == 0, "%s",
-		  "DMA through the live mapping still reads its data", NULL);
-	return tap_finish(&t);
+	mod_close(fd);
+	return q.backend == IOMMU_STRESS_BACKEND_EDU ? "abi.edu" : "abi.channel";
 }
+
+int main(int argc, char **argv)
+{
+	char *sel[1];
+
+	if (argc == 2 && !strcmp(argv[1], "-l"))
+		return ktest_main(argc, argv);
+	if (argc == 3 && !strcmp(argv[1], "--target"))
+		abi_target = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr, "usage: %s [--target NAME]\n", argv[0]);
+		return 2;
+	}
+	sel[0] = (char *)variant_of(abi_target);
+	return ktest_run(1, sel);
+}
+#endif

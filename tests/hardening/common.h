@@ -1,75 +1,113 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared by the hardening test programs, which run as root inside the VM
- * and talk to /dev/iommu_stress with raw ioctls (not through the tool, so
- * that they see exactly what the module returns).
+ * and talk to /dev/iommu_stress with raw system calls (not through the
+ * tool, so that they see exactly what the module returns). Built into
+ * run-unit with HARDENING_ON_FAKE_MODULE (abi.c is), the same calls go to
+ * the unit tests' model of the module (tests/unit/fake-module.c) instead.
  */
 #ifndef IOMMU_STRESS_HARDENING_COMMON_H
 #define IOMMU_STRESS_HARDENING_COMMON_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <linux/iommu_stress.h>
+
+#include "iommu_stress_errno.h"
+#include "ktest.h"
+
+#ifdef HARDENING_ON_FAKE_MODULE
+#include "dev.h"
+#include "fake-module.h"
+
+#define ON_FAKE_MODULE 1
+
+/* The module as the VM tests load it: driver_warns=0, dma_unmapped_reads=0. */
+static inline void module_up(void)
+{
+	struct fake_host h = fake_host_default();
+
+	h.driver_warns = 0;
+	h.unmapped_reads = 0;
+	fake_install(&h);
+}
+
+static inline void module_down(void)
+{
+	fake_remove();
+}
+
+static inline int mod_open(void)
+{
+	return dev_sys->open(IOMMU_STRESS_DEVICE, O_RDWR);
+}
+
+static inline int mod_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return dev_sys->ioctl(fd, cmd, arg);
+}
+
+static inline void *mod_mmap(size_t len, int prot, int flags, int fd, off_t off)
+{
+	return dev_sys->mmap(NULL, len, prot, flags, fd, off);
+}
+
+static inline int mod_munmap(void *p, size_t len)
+{
+	return dev_sys->munmap(p, len);
+}
+
+static inline int mod_close(int fd)
+{
+	return dev_sys->close(fd);
+}
+#else
+#define ON_FAKE_MODULE 0
+
+static inline void module_up(void)
+{
+}
+
+static inline void module_down(void)
+{
+}
+
+static inline int mod_open(void)
+{
+	return open(IOMMU_STRESS_DEVICE, O_RDWR);
+}
+
+static inline int mod_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg);
+}
+
+static inline void *mod_mmap(size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(NULL, len, prot, flags, fd, off);
+}
+
+static inline int mod_munmap(void *p, size_t len)
+{
+	return munmap(p, len);
+}
+
+static inline int mod_close(int fd)
+{
+	return close(fd);
+}
+#endif
 
 /* The ioctl's errno, or 0. */
 static inline int call(int fd, unsigned long cmd, void *arg)
 {
-	return ioctl(fd, cmd, arg) ? errno : 0;
-}
-
-static inline const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "success";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case ENODEV: return "ENODEV";
-	case EINVAL: return "EINVAL";
-	case ENOTTY: return "ENOTTY";
-	case ERANGE: return "ERANGE";
-	case E2BIG: return "E2BIG";
-	case EMSGSIZE: return "EMSGSIZE";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-	case EADDRINUSE: return "EADDRINUSE";
-	case EOVERFLOW: return "EOVERFLOW";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	default: return strerror(e);
-	}
-}
-
-struct tap {
-	unsigned int n, pass, fail;
-};
-
-static inline void tap_check(struct tap *t, int ok, const char *fmt, const char *name,
-			     const char *detail)
-{
-	t->n++;
-	if (ok)
-		t->pass++;
-	else
-		t->fail++;
-	printf("%sok %u %s", ok ? "" : "not ", t->n, name);
-	if (detail)
-		printf(fmt, detail);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static inline int tap_finish(const struct tap *t)
-{
-	printf("%u passed, %u failed\n", t->pass, t->fail);
-	return t->fail ? 1 : 0;
+	return mod_ioctl(fd, cmd, arg) ? errno : 0;
 }
 
 /* The first target the module offers, or NULL. */
@@ -80,6 +118,22 @@ static inline const char *first_target(int fd, struct iommu_stress_info *info)
 	if (call(fd, IOMMU_STRESS_INFO, info) || !info->ntargets)
 		return NULL;
 	return info->targets[0].name;
+}
+
+/* The first free target of @backend into @name: 0, or an errno. */
+static inline int free_target(int fd, uint32_t backend, char *name)
+{
+	struct iommu_stress_info info = { .size = sizeof(info) };
+	int err = call(fd, IOMMU_STRESS_INFO, &info);
+
+	for (uint32_t i = 0; !err && i < info.ntargets &&
+	     i < IOMMU_STRESS_MAX_TARGETS; i++) {
+		if (info.targets[i].backend == backend && !info.targets[i].busy) {
+			strcpy(name, info.targets[i].name);
+			return 0;
+		}
+	}
+	return err ? err : ENODEV;
 }
 
 #endif

@@ -11,10 +11,6 @@
  * unsafe_free_unsynced=1 frees them at once, and the write must show up as
  * a poison report: the negative control of the freed-memory detectors.
  */
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include "common.h"
 
 #define SZ_4K	0x1000ull
@@ -41,67 +37,59 @@ static int dma(int fd, uint32_t dom, uint32_t dir, uint64_t iova, uint32_t buf)
 	return err ? err : (int)d.status;
 }
 
-int main(void)
+TEST(stale_writes, "device writes through stale translations after BUF_FREE")
 {
 	struct iommu_stress_domain_create dom = { .size = sizeof(dom) };
 	struct iommu_stress_buf_alloc victim, src, filler;
 	struct iommu_stress_buf_free bf = { .size = sizeof(bf) };
-	struct iommu_stress_info info;
-	const char *t;
-	unsigned char *mem;
-	int fd, err;
-
-	fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
-	if (fd < 0 || !(t = first_target(fd, &info)))
-		return perror("setup"), 2;
-	strcpy(dom.target, t);
-	err = call(fd, IOMMU_STRESS_DOMAIN_CREATE, &dom);
-	if (!err)
-		err = alloc(fd, NPAGES * SZ_4K, &victim);
-	if (!err)
-		err = alloc(fd, SZ_4K, &src);
-	if (err)
-		return fprintf(stderr, "setup: %s\n", errname(err)), 2;
-
 	struct iommu_stress_map m = {
-		.size = sizeof(m), .domain_id = dom.domain_id,
-		.buf_id = victim.buf_id, .iova = IOVA, .length = NPAGES * SZ_4K,
+		.size = sizeof(m), .iova = IOVA, .length = NPAGES * SZ_4K,
 		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
 	};
 	struct iommu_stress_unmap u = {
 		.size = sizeof(u), .flags = IOMMU_STRESS_UNMAP_SKIP_SYNC,
-		.domain_id = dom.domain_id, .iova = IOVA, .length = NPAGES * SZ_4K,
+		.iova = IOVA, .length = NPAGES * SZ_4K,
 	};
+	struct iommu_stress_info info;
+	const char *t;
+	unsigned char *mem;
+	int fd;
 
-	mem = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   (off_t)src.mmap_offset);
-	if (mem == MAP_FAILED)
-		return perror("mmap"), 2;
+	fd = mod_open();
+	ASSERT_LE(0, fd);
+	t = first_target(fd, &info);
+	ASSERT_TRUE(t != NULL);
+	strcpy(dom.target, t);
+	ASSERT_ERRNO(0, call(fd, IOMMU_STRESS_DOMAIN_CREATE, &dom));
+	ASSERT_ERRNO(0, alloc(fd, NPAGES * SZ_4K, &victim));
+	ASSERT_ERRNO(0, alloc(fd, SZ_4K, &src));
+	mem = mod_mmap(SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       (off_t)src.mmap_offset);
+	ASSERT_TRUE(mem != MAP_FAILED);
 	memset(mem, 0xd6, SZ_4K);
-	munmap(mem, SZ_4K);
+	mod_munmap(mem, SZ_4K);
 
-	err = call(fd, IOMMU_STRESS_MAP, &m);
+	m.domain_id = u.domain_id = dom.domain_id;
+	m.buf_id = victim.buf_id;
+	ASSERT_ERRNO(0, call(fd, IOMMU_STRESS_MAP, &m));
 	/* The device caches the translation of every page it touches. */
-	for (uint64_t p = 0; !err && p < NPAGES; p++)
-		err = dma(fd, dom.domain_id, IOMMU_STRESS_DMA_READ, IOVA + p * SZ_4K,
-			  src.buf_id);
-	if (!err)
-		err = call(fd, IOMMU_STRESS_UNMAP, &u);
+	for (uint64_t p = 0; p < NPAGES; p++)
+		ASSERT_ERRNO(0, dma(fd, dom.domain_id, IOMMU_STRESS_DMA_READ,
+				    IOVA + p * SZ_4K, src.buf_id));
+	ASSERT_ERRNO(0, call(fd, IOMMU_STRESS_UNMAP, &u));
 	bf.buf_id = victim.buf_id;
-	if (!err)
-		err = call(fd, IOMMU_STRESS_BUF_FREE, &bf);
+	ASSERT_ERRNO(0, call(fd, IOMMU_STRESS_BUF_FREE, &bf));
 	/* Through the stale translations, into pages the session let go. */
-	for (uint64_t p = 0; !err && p < NPAGES; p++)
-		err = dma(fd, dom.domain_id, IOMMU_STRESS_DMA_WRITE,
-			  IOVA + p * SZ_4K, src.buf_id);
-	if (err)
-		return fprintf(stderr, "sequence: %s\n", errname(err)), 2;
+	for (uint64_t p = 0; p < NPAGES; p++)
+		ASSERT_ERRNO(0, dma(fd, dom.domain_id, IOMMU_STRESS_DMA_WRITE,
+				    IOVA + p * SZ_4K, src.buf_id));
 	/* Reuse freed pages: page_poison checks them as they are handed out. */
 	for (int i = 0; i < 16; i++) {
 		if (alloc(fd, 256 * SZ_4K, &filler))
 			break;
 	}
-	close(fd);
-	printf("wrote %d pages through stale translations after BUF_FREE\n", NPAGES);
-	return 0;
+	mod_close(fd);
+	TH_LOG("wrote %d pages through stale translations after BUF_FREE", NPAGES);
 }
+
+KTEST_MAIN

@@ -9,6 +9,8 @@
  *
  * Usage: hardening-lifecycle CASE...   (all cases when none is given)
  *        hardening-lifecycle hold SECONDS   (keep a session open)
+ * CASE is a test's name: threads, kill, fork, close-busy, remove, efault,
+ * timeout (it costs the device until it is re-probed: run it last).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,6 +22,8 @@
 #include <unistd.h>
 
 #include "session.h"
+
+#define TIMEOUT_PARAM	"/sys/module/iommu_stress/parameters/dma_timeout_ms"
 
 /* A fresh session attaches and reads the right data: nothing leaked. */
 static int target_usable(void)
@@ -83,45 +87,81 @@ static void *dma_worker(void *p)
 	return NULL;
 }
 
+/* Wait (virtual time is cheap) for the rescanned device to be bound. */
+static int wait_target(void)
+{
+	for (int i = 0; i < 50; i++) {
+		struct iommu_stress_info info;
+		int fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
+		const char *t = fd >= 0 ? first_target(fd, &info) : NULL;
+
+		if (fd >= 0)
+			close(fd);
+		if (t)
+			return 0;
+		sleep_ms(100);
+	}
+	return ENODEV;
+}
+
+/*
+ * Every case leaves the device bound and dma_timeout_ms at its default,
+ * whatever it did to them and wherever it stopped.
+ */
+FIXTURE(life) {
+	struct sess s;
+};
+
+FIXTURE_SETUP(life)
+{
+	self->s.fd = -1;
+}
+
+FIXTURE_TEARDOWN(life)
+{
+	sess_close(&self->s);
+	sysfs_write(TIMEOUT_PARAM, "5000");
+	sysfs_write("/sys/bus/pci/rescan", "1");
+	EXPECT_ERRNO(0, wait_target());
+}
+
 /* Threads race map/unmap/DMA on one fd while another destroys the domain. */
-static int case_threads(void)
+TEST_F(life, threads, "8 threads on one fd, domain destroyed under them")
 {
 	struct iommu_stress_domain_destroy dd = { .size = sizeof(dd) };
+	struct sess *s = &self->s;
 	pthread_t th[8];
 	struct worker w[8];
-	struct sess s;
 	unsigned long ops = 0;
-	int err = sess_open(&s), bad = 0;
+	int err;
 
-	if (!err)
-		err = map(&s, 0, 0, SZ_2M, 0);
-	if (err)
-		return err;
+	ASSERT_ERRNO(0, sess_open(s));
+	ASSERT_ERRNO(0, map(s, 0, 0, SZ_2M, 0));
 	stop = 0;
 	for (int i = 0; i < 8; i++) {
-		w[i] = (struct worker){ .s = &s, .id = i };
+		w[i] = (struct worker){ .s = s, .id = i };
 		pthread_create(&th[i], NULL, i < 6 ? map_worker : dma_worker, &w[i]);
 	}
 	sleep_ms(3000);
-	dd.domain_id = s.dom.domain_id;
-	err = call(s.fd, IOMMU_STRESS_DOMAIN_DESTROY, &dd);
+	dd.domain_id = s->dom.domain_id;
+	err = call(s->fd, IOMMU_STRESS_DOMAIN_DESTROY, &dd);
 	sleep_ms(200);
 	stop = 1;
 	for (int i = 0; i < 8; i++) {
 		pthread_join(th[i], NULL);
 		ops += w[i].ops;
-		if (w[i].bad)
-			bad = w[i].bad;
+		/* An errno no valid interleaving can produce. */
+		EXPECT_ERRNO(0, w[i].bad);
 	}
-	sess_close(&s);
-	printf("# threads: %lu ops on one fd, domain destroyed under them\n", ops);
-	if (err || bad)
-		return err ? err : bad;
-	return ops ? target_usable() : EIO;
+	sess_close(s);
+	TH_LOG("threads: %lu ops on one fd, domain destroyed under them", ops);
+	EXPECT_ERRNO(0, err);
+	EXPECT_LT(0ul, ops);
+	EXPECT_ERRNO(0, target_usable());
 }
 
 /* A session killed with DMA and skip-sync unmaps in flight. */
-static int case_kill(void)
+TEST_F(life, kill, "SIGKILL with DMA and skip-sync unmaps in flight")
 {
 	pid_t pid = fork();
 	int status;
@@ -140,152 +180,88 @@ static int case_kill(void)
 		for (;;)
 			pause();
 	}
+	ASSERT_LT(0, pid);
 	sleep_ms(1500);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	if (!WIFSIGNALED(status))
-		return ECHILD;
-	return target_usable();
+	/* Killed, not exited: it had its session and its threads running. */
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_ERRNO(0, target_usable());
 }
 
 /* The child inherits fd and mapping; its writes are seen by DMA. */
-static int case_fork(void)
+TEST_F(life, fork, "fork: the child's writes reach DMA, mmap outlives the fd")
 {
-	struct sess s;
-	int err = sess_open(&s), status;
+	struct sess *s = &self->s;
+	int status;
 	pid_t pid;
 
-	if (!err)
-		err = map(&s, 0, 0, SZ_2M, 0);
-	if (err)
-		return err;
+	ASSERT_ERRNO(0, sess_open(s));
+	ASSERT_ERRNO(0, map(s, 0, 0, SZ_2M, 0));
 	pid = fork();
 	if (pid == 0) {
-		memset(s.mem, 0xc3, SZ_4K);
-		_exit(dma_check(&s, 0, 0, NULL) ? 1 : 0);
+		memset(s->mem, 0xc3, SZ_4K);
+		_exit(dma_check(s, 0, 0, NULL) ? 1 : 0);
 	}
+	ASSERT_LT(0, pid);
 	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		err = EIO;
-	if (!err && s.mem[17] != 0xc3)
-		err = EIO;
-	if (!err)
-		err = dma_check(&s, 0, 0, NULL);
+	/* The child's DMA read back what it wrote. */
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(0xc3, s->mem[17]);
+	EXPECT_ERRNO(0, dma_check(s, 0, 0, NULL));
 	/* The mmap outlives the fd, and the buffer with it. */
-	munmap(s.rdmem, SZ_4K);
-	close(s.fd);
-	if (!err && s.mem[4095] != 0xc3)
-		err = EIO;
-	munmap(s.mem, s.buf.length);
-	return err ? err : target_usable();
+	munmap(s->rdmem, SZ_4K);
+	close(s->fd);
+	s->rdmem = NULL;
+	s->fd = -1;
+	EXPECT_EQ(0xc3, s->mem[4095]);
+	munmap(s->mem, s->buf.length);
+	s->mem = NULL;
+	EXPECT_ERRNO(0, target_usable());
 }
 
 /* Close with live mappings, parked skip-sync unmaps and freed buffers. */
-static int case_close_busy(void)
+TEST_F(life, close_busy, "close with live mappings, parked unmaps, a freed buffer")
 {
 	struct iommu_stress_buf_free f = { .size = sizeof(f) };
-	struct sess s;
-	int err = sess_open(&s);
+	struct sess *s = &self->s;
 
-	for (int i = 0; !err && i < 4; i++)
-		err = map(&s, (uint64_t)i * SZ_2M, (uint64_t)i * SZ_2M, SZ_2M, 0);
-	if (!err)
-		err = dma_check(&s, SZ_2M, SZ_2M, NULL);
-	for (int i = 0; !err && i < 4; i++)
-		err = unmap(&s, (uint64_t)i * SZ_2M, SZ_2M, IOMMU_STRESS_UNMAP_SKIP_SYNC);
+	ASSERT_ERRNO(0, sess_open(s));
+	for (int i = 0; i < 4; i++)
+		ASSERT_ERRNO(0, map(s, (uint64_t)i * SZ_2M, (uint64_t)i * SZ_2M, SZ_2M, 0));
+	ASSERT_ERRNO(0, dma_check(s, SZ_2M, SZ_2M, NULL));
+	for (int i = 0; i < 4; i++)
+		ASSERT_ERRNO(0, unmap(s, (uint64_t)i * SZ_2M, SZ_2M,
+				      IOMMU_STRESS_UNMAP_SKIP_SYNC));
 	/* Unmapped (unsynced): free is allowed; the pages must outlive it. */
-	f.buf_id = s.buf.buf_id;
-	if (!err)
-		err = call(s.fd, IOMMU_STRESS_BUF_FREE, &f);
-	sess_close(&s);
-	return err ? err : target_usable();
-}
-
-/* Wait (virtual time is cheap) for the rescanned device to be bound. */
-static int wait_target(void)
-{
-	for (int i = 0; i < 50; i++) {
-		struct iommu_stress_info info;
-		int fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
-		const char *t = fd >= 0 ? first_target(fd, &info) : NULL;
-
-		if (fd >= 0)
-			close(fd);
-		if (t)
-			return 0;
-		sleep_ms(100);
-	}
-	return ENODEV;
+	f.buf_id = s->buf.buf_id;
+	ASSERT_ERRNO(0, call(s->fd, IOMMU_STRESS_BUF_FREE, &f));
+	sess_close(s);
+	EXPECT_ERRNO(0, target_usable());
 }
 
 /* The PCI device is removed while a session has a domain on it. */
-static int case_remove(void)
+TEST_F(life, remove, "PCI device removed under a session, then rescanned")
 {
+	struct sess *s = &self->s;
 	char path[128];
 	uint32_t status;
-	struct sess s;
-	int err = sess_open(&s);
 
-	if (!err)
-		err = map(&s, 0, 0, SZ_2M, 0);
-	if (!err)
-		err = dma_check(&s, 0, 0, NULL);
-	if (err)
-		return err;
+	ASSERT_ERRNO(0, sess_open(s));
+	ASSERT_ERRNO(0, map(s, 0, 0, SZ_2M, 0));
+	ASSERT_ERRNO(0, dma_check(s, 0, 0, NULL));
 	/* "edu:0000:00:02.0" -> the PCI address. */
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove",
-		 strchr(s.target, ':') + 1);
-	err = sysfs_write(path, "1");
-	if (!err && dma_check(&s, 0, 0, &status) != ENODEV)
-		err = EIO;
+		 strchr(s->target, ':') + 1);
+	ASSERT_ERRNO(0, sysfs_write(path, "1"));
+	EXPECT_ERRNO(ISTRESS_ERRNO(DMA, ENODEV), dma_check(s, 0, 0, &status));
 	/* The domain outlives its device: map and unmap still work. */
-	if (!err)
-		err = unmap(&s, 0, SZ_2M, 0);
-	if (!err)
-		err = map(&s, 0, 0, SZ_2M, 0);
-	sess_close(&s);
-	if (!err)
-		err = sysfs_write("/sys/bus/pci/rescan", "1");
-	if (!err)
-		err = wait_target();
-	return err ? err : target_usable();
-}
-
-/*
- * A DMA that times out retires the device (it may still be running); a
- * remove and rescan brings a fresh one. Run last: it costs the device.
- */
-static int case_timeout(void)
-{
-	const char *param = "/sys/module/iommu_stress/parameters/dma_timeout_ms";
-	char path[128];
-	uint32_t status = 0;
-	struct sess s;
-	int err = sess_open(&s), dma;
-
-	if (!err)
-		err = map(&s, 0, 0, SZ_2M, 0);
-	if (!err)
-		err = sysfs_write(param, "0");
-	if (err)
-		return err;
-	dma = dma_check(&s, 0, 0, &status);
-	sysfs_write(param, "5000");
-	if (dma != ETIMEDOUT || status != ETIMEDOUT)
-		err = EIO;
-	/* Retired: further DMA is refused, not attempted. */
-	if (!err && dma_check(&s, 0, 0, NULL) != EIO)
-		err = EIO;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove",
-		 strchr(s.target, ':') + 1);
-	sess_close(&s);
-	if (!err)
-		err = sysfs_write(path, "1");
-	if (!err)
-		err = sysfs_write("/sys/bus/pci/rescan", "1");
-	if (!err)
-		err = wait_target();
-	return err ? err : target_usable();
+	EXPECT_ERRNO(0, unmap(s, 0, SZ_2M, 0));
+	EXPECT_ERRNO(0, map(s, 0, 0, SZ_2M, 0));
+	sess_close(s);
+	ASSERT_ERRNO(0, sysfs_write("/sys/bus/pci/rescan", "1"));
+	ASSERT_ERRNO(0, wait_target());
+	EXPECT_ERRNO(0, target_usable());
 }
 
 /*
@@ -293,67 +269,71 @@ static int case_timeout(void)
  * argument sits on a read-only page): EFAULT, and the object is taken
  * back, since the caller could never name it.
  */
-static int case_efault(void)
+TEST_F(life, efault, "an answer that cannot be copied back takes its object back")
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	struct iommu_stress_buf_free f = { .size = sizeof(f) };
 	struct iommu_stress_domain_create *dc;
 	struct iommu_stress_buf_alloc *ba;
-	struct sess s = { .fd = open(IOMMU_STRESS_DEVICE, O_RDWR) };
+	struct sess *s = &self->s;
 	unsigned char *p;
-	int err;
 
-	if (s.fd < 0)
-		return errno;
+	s->fd = mod_open();
+	ASSERT_LE(0, s->fd);
 	p = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return errno;
+	ASSERT_TRUE(p != MAP_FAILED);
 	dc = (void *)p;
 	ba = (void *)(p + 1024);
-	err = edu_target(s.fd, s.target);
+	ASSERT_ERRNO(0, edu_target(s->fd, s->target));
 	dc->size = sizeof(*dc);
-	strcpy(dc->target, s.target);
+	strcpy(dc->target, s->target);
 	*ba = (struct iommu_stress_buf_alloc){
 		.size = sizeof(*ba), .length = SZ_4K,
 		.chunk_size = IOMMU_STRESS_CHUNK_4K, .node = IOMMU_STRESS_NODE_ANY,
 	};
-	if (!err && mprotect(p, (size_t)pg, PROT_READ))
-		err = errno;
-	if (!err && call(s.fd, IOMMU_STRESS_DOMAIN_CREATE, dc) != EFAULT)
-		err = EPROTO;
-	if (!err && call(s.fd, IOMMU_STRESS_BUF_ALLOC, ba) != EFAULT)
-		err = EPROTO;
+	ASSERT_EQ(0, mprotect(p, (size_t)pg, PROT_READ));
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, EFAULT), call(s->fd, IOMMU_STRESS_DOMAIN_CREATE, dc));
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, EFAULT), call(s->fd, IOMMU_STRESS_BUF_ALLOC, ba));
 	/* Nothing was left: the target is free, no buffer has an id. */
-	if (!err)
-		err = create(&s, s.target);
+	EXPECT_ERRNO(0, create(s, s->target));
 	f.buf_id = 0;
-	if (!err && call(s.fd, IOMMU_STRESS_BUF_FREE, &f) != ENOENT)
-		err = EEXIST;
+	EXPECT_ERRNO(ISTRESS_ERRNO(BUF_FREE, ENOENT), call(s->fd, IOMMU_STRESS_BUF_FREE, &f));
 	munmap(p, (size_t)pg);
-	close(s.fd);
-	return err ? err : target_usable();
+	sess_close(s);
+	EXPECT_ERRNO(0, target_usable());
 }
 
-static const struct {
-	const char *name;
-	const char *desc;
-	int (*run)(void);
-} cases[] = {
-	{ "threads", "8 threads on one fd, domain destroyed under them", case_threads },
-	{ "kill", "SIGKILL with DMA and skip-sync unmaps in flight", case_kill },
-	{ "fork", "fork: the child's writes reach DMA, mmap outlives the fd", case_fork },
-	{ "close-busy", "close with live mappings, parked unmaps, a freed buffer", case_close_busy },
-	{ "remove", "PCI device removed under a session, then rescanned", case_remove },
-	{ "efault", "an answer that cannot be copied back takes its object back", case_efault },
-	{ "timeout", "a timed-out DMA retires the device until it is re-probed", case_timeout },
-};
+/*
+ * A DMA that times out retires the device (it may still be running); a
+ * remove and rescan brings a fresh one. Run last: it costs the device.
+ */
+TEST_F(life, timeout, "a timed-out DMA retires the device until it is re-probed")
+{
+	struct sess *s = &self->s;
+	uint32_t status = 0;
+	char path[128];
+
+	ASSERT_ERRNO(0, sess_open(s));
+	ASSERT_ERRNO(0, map(s, 0, 0, SZ_2M, 0));
+	ASSERT_ERRNO(0, sysfs_write(TIMEOUT_PARAM, "0"));
+	/* A transfer's status, not the ioctl's errno: dma_check gives either. */
+	EXPECT_ERRNO(ISTRESS_ERRNO(DMA_STATUS, ETIMEDOUT), dma_check(s, 0, 0, &status));
+	EXPECT_EQ((uint32_t)ETIMEDOUT, status);
+	sysfs_write(TIMEOUT_PARAM, "5000");
+	/* Retired: further DMA is refused, not attempted. */
+	EXPECT_ERRNO(ISTRESS_ERRNO(DMA, EIO), dma_check(s, 0, 0, NULL));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove",
+		 strchr(s->target, ':') + 1);
+	sess_close(s);
+	ASSERT_ERRNO(0, sysfs_write(path, "1"));
+	ASSERT_ERRNO(0, sysfs_write("/sys/bus/pci/rescan", "1"));
+	ASSERT_ERRNO(0, wait_target());
+	EXPECT_ERRNO(0, target_usable());
+}
 
 int main(int argc, char **argv)
 {
-	size_t ncases = sizeof(cases) / sizeof(cases[0]);
-	struct tap t = { 0 };
-
 	if (argc == 3 && !strcmp(argv[1], "hold")) {
 		struct sess s;
 
@@ -362,16 +342,5 @@ int main(int argc, char **argv)
 		sleep((unsigned int)atoi(argv[2]));
 		return 0;
 	}
-	printf("TAP version 13\n");
-	for (size_t i = 0; i < ncases; i++) {
-		int want = argc == 1, err;
-
-		for (int a = 1; a < argc; a++)
-			want |= !strcmp(argv[a], cases[i].name);
-		if (!want)
-			continue;
-		err = cases[i].run();
-		tap_check(&t, !err, " (%s)", cases[i].desc, err ? errname(err) : "ok");
-	}
-	return tap_finish(&t);
+	return ktest_main(argc, argv);
 }

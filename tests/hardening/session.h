@@ -8,10 +8,7 @@
 #ifndef IOMMU_STRESS_HARDENING_SESSION_H
 #define IOMMU_STRESS_HARDENING_SESSION_H
 
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common.h"
 
@@ -51,17 +48,7 @@ static inline int sysfs_write(const char *path, const char *val)
 /* The first free edu target: its private domain allows every case. */
 static inline int edu_target(int fd, char *name)
 {
-	struct iommu_stress_info info = { .size = sizeof(info) };
-	int err = call(fd, IOMMU_STRESS_INFO, &info);
-
-	for (uint32_t i = 0; !err && i < info.ntargets; i++) {
-		if (info.targets[i].backend == IOMMU_STRESS_BACKEND_EDU &&
-		    !info.targets[i].busy) {
-			strcpy(name, info.targets[i].name);
-			return 0;
-		}
-	}
-	return err ? err : ENODEV;
+	return free_target(fd, IOMMU_STRESS_BACKEND_EDU, name);
 }
 
 static inline int create(struct sess *s, const char *target)
@@ -87,7 +74,7 @@ static inline int sess_open(struct sess *s)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	s->fd = open(IOMMU_STRESS_DEVICE, O_RDWR);
+	s->fd = mod_open();
 	if (s->fd < 0)
 		return errno;
 	err = edu_target(s->fd, s->target);
@@ -99,10 +86,10 @@ static inline int sess_open(struct sess *s)
 		err = alloc(s, &s->rd, SZ_4K, IOMMU_STRESS_CHUNK_4K);
 	if (err)
 		return err;
-	s->mem = mmap(NULL, s->buf.length, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      s->fd, (off_t)s->buf.mmap_offset);
-	s->rdmem = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
-			(off_t)s->rd.mmap_offset);
+	s->mem = mod_mmap(s->buf.length, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  s->fd, (off_t)s->buf.mmap_offset);
+	s->rdmem = mod_mmap(SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
+			    (off_t)s->rd.mmap_offset);
 	if (s->mem == MAP_FAILED || s->rdmem == MAP_FAILED)
 		return errno;
 	for (uint64_t i = 0; i < s->buf.length; i += 8)
@@ -114,11 +101,11 @@ static inline int sess_open(struct sess *s)
 static inline void sess_close(struct sess *s)
 {
 	if (s->mem && s->mem != MAP_FAILED)
-		munmap(s->mem, s->buf.length);
+		mod_munmap(s->mem, s->buf.length);
 	if (s->rdmem && s->rdmem != MAP_FAILED)
-		munmap(s->rdmem, SZ_4K);
+		mod_munmap(s->rdmem, SZ_4K);
 	if (s->fd >= 0)
-		close(s->fd);
+		mod_close(s->fd);
 	s->mem = s->rdmem = NULL;
 	s->fd = -1;
 }

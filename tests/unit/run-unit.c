@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The unit tests: every TEST in tests/unit registers itself; ktest runs them. */
+/*
+ * The unit tests: every TEST in tests/unit, and the hardening programs' ABI
+ * table (tests/hardening/abi.c) against the fake module, registers itself;
+ * ktest runs them.
+ */
 #include <stdlib.h>
 #include <string.h>
 
