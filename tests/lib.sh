@@ -28,11 +28,6 @@ skip() {
 	echo "ok $n $1 # SKIP $2"
 }
 
-# jq-free field access: json_get FILE EXPR (a Python expression on d).
-json_get() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
 finish() {
 	echo "$pass passed, $fail failed, $skipped skipped"
 	[ "$fail" -eq 0 ]
