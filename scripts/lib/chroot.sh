@@ -76,12 +76,19 @@ chroot_upgrade() {
 	exec {lock}>&-
 }
 
+# holds A B: whether directory A is B or holds it.
+holds() {
+	[[ $2 == "$1" || $2 == "${1%/}"/* ]]
+}
+
 # chroot_run DIR [--bind PATH]... [--] CMD...: run CMD in the chroot DIR as
-# the calling user, in the current directory, with each PATH (and the
-# current directory) mounted at the same path inside, so that absolute
-# paths mean the same on both sides.
+# the calling user, with each directory PATH mounted at the same path
+# inside, so that absolute paths mean the same on both sides. CMD runs in
+# the current directory, mounted too, unless that holds the chroot (a mount
+# of it would hide the chroot's own files): then in /.
 chroot_run() {
-	local dir=$1 lock binds=() rc=0
+	local dir lock binds=() b cwd=/ rc=0
+	dir=$(readlink -f "$1")
 	shift
 	while (($#)); do
 		case $1 in
@@ -90,8 +97,16 @@ chroot_run() {
 		*) break ;;
 		esac
 	done
+	if ! holds "$PWD" "$dir"; then
+		binds+=("$PWD")
+		cwd=$PWD
+	fi
+	for b in "${binds[@]}"; do
+		[[ -d $b ]] || die "chroot_run: $b is no directory"
+		! holds "$b" "$dir" || die "chroot_run: $b holds the chroot $dir"
+	done
 	# Parents before what they hold, or their mount would hide it.
-	mapfile -t binds < <(printf '%s\n' "${binds[@]}" "$PWD" | sort -u)
+	((${#binds[@]} == 0)) || mapfile -t binds < <(printf '%s\n' "${binds[@]}" | sort -u)
 	exec {lock}>"$dir.lock"
 	flock -s "$lock"
 	# shellcheck disable=SC2016 # expanded by the inner shell
@@ -101,19 +116,14 @@ chroot_run() {
 		shift 4
 		mount -t proc proc "$root/proc"
 		for ((i = 0; i < n; i++)); do
-			if [[ -d $1 ]]; then
-				mkdir -p "$root$1"
-			else
-				mkdir -p "$(dirname "$root$1")"
-				[[ -e $root$1 ]] || : >"$root$1"
-			fi
+			mkdir -p "$root$1"
 			mount --bind "$1" "$root$1"
 			shift
 		done
 		exec chroot --userspec="$user" "$root" /usr/bin/env -i \
 			PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp LC_ALL=C \
 			/bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
-	' chroot-run "$dir" "$(id -u):$(id -g)" "$PWD" "${#binds[@]}" "${binds[@]}" "$@" || rc=$?
+	' chroot-run "$dir" "$(id -u):$(id -g)" "$cwd" "${#binds[@]}" "${binds[@]}" "$@" || rc=$?
 	exec {lock}>&-
 	return "$rc"
 }
