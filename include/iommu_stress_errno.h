@@ -86,7 +86,7 @@
 	X(q, MAP, ENOENT, "no such buffer or domain id in this session")	\
 	X(q, MAP, ENODEV, "the domain's device has gone")			\
 	X(q, MAP, ENOMEM, "out of memory")					\
-	X(q, UNMAP, EOPNOTSUPP, "unknown flags")				\
+	X(q, UNMAP, EOPNOTSUPP, "unknown flags, or SKIP_SYNC (--inject skip-flush) where the IOMMU driver has no iotlb_sync: it flushes inside its unmap (Intel in 5.10), so there is no flush to skip") \
 	X(q, UNMAP, EINVAL, "invalid argument (alignment, size or a reserved field)") \
 	X(q, UNMAP, EOVERFLOW, "IOVA + length wraps around")		\
 	X(q, UNMAP, ERANGE, "the range, or what the IOMMU driver may clear for it, leaves the aperture or the test's IOVA range of a shared domain") \

@@ -301,6 +301,8 @@ struct iommu_stress_map {
  * UNMAP flag: iommu_unmap_fast() without iommu_iotlb_sync(). Fault
  * injection for negative controls: the device may keep using the old
  * translation. The module still flushes before any mapped page is freed.
+ * Refused (-EOPNOTSUPP) where the IOMMU driver has no iotlb_sync and so
+ * flushes inside its unmap (Intel in 5.10): there is nothing to skip.
  */
 #define IOMMU_STRESS_UNMAP_SKIP_SYNC	(1U << 0)
 
@@ -317,7 +319,8 @@ struct iommu_stress_map {
  * it unmapped.
  *
  * Errors: -ENOENT no such domain, or nothing of the session's mapped in
- * the range; -EOPNOTSUPP unknown flags; -EINVAL a reserved field, an IOVA
+ * the range; -EOPNOTSUPP unknown flags, or SKIP_SYNC where the driver
+ * flushes inside its unmap; -EINVAL a reserved field, an IOVA
  * or length not page-aligned, or a zero length; -EOVERFLOW IOVA + length
  * wraps; -ERANGE the range, or what the IOMMU driver may clear for it,
  * leaves the aperture or a shared domain's range; -EADDRNOTAVAIL it meets
