@@ -134,8 +134,8 @@ def behaviour(run, changed):
             if (key, col) in changed:
                 cls.append("changed")
             texts = model.observation_text(row.get(col, []))
-            patterns = sorted({o["pattern"] for o in row.get(col, [])})
-            title = f' title="{escape("from " + ", ".join(patterns))}"' if patterns else ""
+            where = model.observation_where(row.get(col, []))
+            title = f' title="{escape("seen by " + where)}"' if where else ""
             out.append(f'<td class="{" ".join(cls)}"{title}>'
                        + ("<br>".join(escape(t) for t in texts) or "&ndash;")
                        + "</td>")
@@ -214,11 +214,10 @@ def render(run, drawn, changes_list=None, base=None, changed=frozenset()):
             f"{escape(src.get('commit', '')[:12])}{' (modified)' if src.get('dirty') else ''}"
             "</p>")
     body = [f"<h1>iommu-stress matrix {escape(run.id)}</h1>", meta,
-            legend(run), grid(run)]
+            legend(run), grid(run), reasons(run)]
     if base is not None:
         body.append(changes(changes_list or [], base.id))
-    body += [behaviour(run, changed), latency(run, drawn), reasons(run),
-             environment(run),
+    body += [behaviour(run, changed), latency(run, drawn), environment(run),
              '<p class="note">Written by scripts/report from matrix.json '
              "(results/matrix-schema.json).</p>"]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

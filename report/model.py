@@ -100,15 +100,25 @@ class Run:
 
 
 def observation_text(obs_list):
-    """One observation cell's text: each distinct value with its count and
-    any extra fields."""
-    seen = {}
+    """One observation cell's text: each distinct value with any extra
+    fields, in the order first seen. How often each was seen is left out:
+    it depends on how many cells ran, not on the driver."""
+    seen = []
     for o in obs_list:
         extra = ", ".join(f"{k}={o[k]}" for k in sorted(o)
                           if k not in OBS_CORE + ("pattern", "variant"))
         text = o["value"] + (f" [{extra}]" if extra else "")
-        seen[text] = seen.get(text, 0) + o.get("count", 1)
-    return [f"{t} (x{n})" if n > 1 else t for t, n in seen.items()]
+        if text not in seen:
+            seen.append(text)
+    return seen
+
+
+def observation_where(obs_list):
+    """Which patterns saw it, how many times: for a tooltip."""
+    counts = {}
+    for o in obs_list:
+        counts[o["pattern"]] = counts.get(o["pattern"], 0) + o.get("count", 1)
+    return ", ".join(f"{p} x{n}" for p, n in counts.items())
 
 
 def values_differ(row):
