@@ -10,6 +10,9 @@
 #   make test             unit tests, then the reproducer tests in a QEMU VM
 #   make repro            the published reproducer in a QEMU VM, and its
 #                         negative control (results in out/repro)
+#   make matrix           every pattern and its negative control on each
+#                         kernel x vIOMMU, then its report (scripts/matrix,
+#                         MATRIX_ARGS; results/runs/DATE-ID)
 #   make test-seed        the 2021 bug itself: QEMU with a paging-structure
 #                         cache, 6.12 with and without the fix (qemu/, kernels/)
 #   make clean
@@ -37,7 +40,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/ktest.c tests/hardening/abi.c
 UNIT_HDRS := $(wildcard tests/unit/*.h) tests/lib/ktest.h tests/hardening/common.h
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all module probes tool tool-static check test test-seed repro hardening clean
+.PHONY: all module probes tool tool-static check test test-seed repro matrix hardening clean
 
 all: module tool
 
@@ -81,6 +84,14 @@ test:
 test-seed:
 	scripts/setup
 	tests/seed/run
+
+# Every pattern, stock and with its negative control, on each kernel x
+# vIOMMU, one VM boot per pair; cells whose key did not change are taken
+# over from earlier runs. E.g. MATRIX_ARGS="--kernels 6.1 --iommus intel -j 1".
+MATRIX_ARGS ?=
+matrix:
+	scripts/setup
+	scripts/matrix --report $(MATRIX_ARGS)
 
 # The VM has 1 GiB: the 3 GiB range of the report is scaled down to 256M.
 REPRO_ARGS ?= --size 256M --iterations 100
