@@ -8,6 +8,9 @@
 #                         ABI table on a model of the module, the errno
 #                         contract's checks (no kernel needed)
 #   make test             unit tests, then the reproducer tests in a QEMU VM
+#   make test-debug       a KASAN/lockdep/kmemleak kernel (kernels/build
+#                         --debug), its negative controls, then the hardening
+#                         and race suites on it
 #   make repro            the published reproducer in a QEMU VM, and its
 #                         negative control (results in out/repro)
 #   make matrix           every pattern and its negative control on each
@@ -40,7 +43,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/ktest.c tests/hardening/abi.c
 UNIT_HDRS := $(wildcard tests/unit/*.h) tests/lib/ktest.h tests/hardening/common.h
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all module probes tool tool-static check test test-seed repro matrix hardening clean
+.PHONY: all module probes tool tool-static check test test-debug test-seed repro matrix hardening clean
 
 all: module tool
 
@@ -80,6 +83,9 @@ check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
 
 test:
 	tests/run-all
+
+test-debug:
+	tests/run-all --debug
 
 test-seed:
 	scripts/setup
