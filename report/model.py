@@ -99,13 +99,26 @@ class Run:
         return rows
 
 
+def compact(value):
+    """A field's value in a table cell: lists and objects written out
+    briefly, an object with a name as 'name(the rest)'."""
+    if isinstance(value, dict):
+        rest = ", ".join(f"{k} {compact(v)}" for k, v in value.items() if k != "name")
+        return f"{value['name']}({rest})" if "name" in value else "{" + rest + "}"
+    if isinstance(value, list):
+        return "; ".join(compact(v) for v in value) or "none"
+    if value is None:
+        return "null"
+    return str(value)
+
+
 def observation_text(obs_list):
     """One observation cell's text: each distinct value with any extra
     fields, in the order first seen. How often each was seen is left out:
     it depends on how many cells ran, not on the driver."""
     seen = []
     for o in obs_list:
-        extra = ", ".join(f"{k}={o[k]}" for k in sorted(o)
+        extra = ", ".join(f"{k}={compact(o[k])}" for k in o
                           if k not in OBS_CORE + ("pattern", "variant"))
         text = o["value"] + (f" [{extra}]" if extra else "")
         if text not in seen:
