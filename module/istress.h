@@ -33,6 +33,8 @@ extern unsigned long istress_max_buffer_bytes;
 extern bool istress_dma_unmapped_reads;
 extern bool istress_idxd_channels;
 extern bool istress_driver_warns;
+/* map.c: whether a map call may hold a whole 1G block (1G leaves). */
+extern bool istress_allow_1g_leaves;
 
 /* ---- buffers (buffer.c) ---- */
 struct istress_buf {
@@ -205,7 +207,7 @@ struct istress_domain {
 	/*
 	 * A MAP_OVERLAP or an unmap the driver did not finish left leaves
 	 * that outlive the records: from then on any leaf may be anywhere,
-	 * as large as the domain's largest page size (under @lock).
+	 * as large as the largest a leaf can be (mapping.c; under @lock).
 	 */
 	bool leaves_unknown;
 	/*

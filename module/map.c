@@ -34,6 +34,15 @@ MODULE_PARM_DESC(unsafe_free_unsynced, "TEST BUILD: free pages of SKIP_SYNC unma
 #define unsafe_free_unsynced false
 #endif
 
+/*
+ * Off unless an administrator asks: see map_call_max(). Read-only once
+ * loaded: what mapping.c reasons about the leaves of every mapping a
+ * domain holds depends on it.
+ */
+bool istress_allow_1g_leaves;
+module_param_named(allow_1g_leaves, istress_allow_1g_leaves, bool, 0444);
+MODULE_PARM_DESC(allow_1g_leaves, "UNSAFE: let the IOMMU driver build 1G leaves; on affected drivers (Intel up to 6.18) an UNMAP that partly covers one corrupts host memory");
+
 /* Parked unsynced unmaps per domain before they are flushed anyway. */
 #define ISTRESS_MAX_DEFERRED	4096
 
@@ -102,6 +111,37 @@ static int check_iova(struct istress_domain *d, u64 iova, u64 len)
 	return istress_domain_check_range(d, iova, len);
 }
 
+/*
+ * No iommu_map() call of the module's ever holds a whole 1G-aligned IOVA
+ * block over 1G-aligned memory, unless it is loaded with
+ * allow_1g_leaves=1: a driver builds a leaf only inside one map call,
+ * over an IOVA block and memory both aligned to its size, so this is what
+ * keeps 1G leaves out of every domain. Each call stops at the end of the
+ * 1G block it starts in, and one that would be that whole block is made
+ * two (2M leaves still form).
+ *
+ * Why: Intel's driver up to 6.18 unmaps a range that only partly covers
+ * a superpage by walking down from the leaf (dma_pte_clear_level() does
+ * not check the superpage bit), reading the leaf's first data page as the
+ * next level's table. Under a 2M leaf the walk ends at level 1 inside the
+ * session's own page: only that page is written. Under a 1G leaf the page
+ * is walked as a level-2 table, and it is the session's buffer, which
+ * user space writes through mmap() and the device by DMA: every qword
+ * with bit 0 or 1 set is a table pointer to the driver, which queues its
+ * pfn to be freed or, one level down, zeroes qwords at that physical
+ * address. An UNMAP starting inside the leaf gets there, and so does a
+ * step the driver widened from an empty 1G entry just before it (it
+ * rounds an unmap up to the entry's size without aligning the start).
+ * 1G chunks are not needed for such a leaf: 2M chunks from the buddy
+ * allocator often lie in physical order, and 512 of them make one.
+ */
+static u64 map_call_max(u64 iova, u64 len)
+{
+	if (istress_allow_1g_leaves)
+		return len;
+	return min(len, SZ_1G - (iova & (SZ_1G - 1)));
+}
+
 /* Maps physically contiguous runs of the buffer with one call each. */
 static int map_runs(struct istress_domain *d, struct istress_buf *buf,
 		    u64 iova, u64 offset, u64 len, int prot)
@@ -112,11 +152,16 @@ static int map_runs(struct istress_domain *d, struct istress_buf *buf,
 
 	while (done < len) {
 		phys_addr_t pa = istress_buf_phys(buf, offset + done);
-		u64 run = min(len - done, chunk - ((offset + done) & (chunk - 1)));
+		u64 most = map_call_max(iova + done, len - done);
+		u64 run = min(most, chunk - ((offset + done) & (chunk - 1)));
 
-		while (done + run < len &&
+		while (run < most &&
 		       istress_buf_phys(buf, offset + done + run) == pa + run)
-			run += min(len - done - run, chunk);
+			run += min(most - run, chunk);
+		/* A whole 1G block (run is 1G only then) over 1G-aligned memory. */
+		if (!istress_allow_1g_leaves && run == SZ_1G &&
+		    !(pa & (SZ_1G - 1)))
+			run = SZ_1G / 2;
 		ret = istress_iommu_map(d->domain, iova + done, pa, run, prot);
 		if (ret)
 			goto err_unmap;

@@ -10,6 +10,7 @@
 #include <linux/interval_tree_generic.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "istress.h"
@@ -215,6 +216,20 @@ static u64 gap_reach(struct istress_domain *d, u64 g0, u64 g1)
 }
 
 /*
+ * The sizes a leaf of the session's mappings can have: the domain's page
+ * sizes, below 1G unless allow_1g_leaves=1 (map.c never hands the driver
+ * a whole 1G block otherwise).
+ */
+static u64 leaf_sizes(struct istress_domain *d)
+{
+	u64 sizes = d->desc.pgsize_bitmap;
+
+	if (!istress_allow_1g_leaves)
+		sizes &= SZ_1G - 1;
+	return sizes;
+}
+
+/*
  * Whether a leaf of @size could map [block, block + size) of record @m:
  * a driver makes one only inside one map call, over memory that is
  * physically contiguous and aligned to it. Runs of more than 512 chunks
@@ -247,10 +262,10 @@ static bool leaf_fits(struct istress_mapping *m, u64 block, u64 size)
 static u64 leaf_reach(struct istress_domain *d, struct istress_mapping *m,
 		      u64 a, u64 b)
 {
-	u64 sizes = d->desc.pgsize_bitmap, size, block;
+	u64 sizes = leaf_sizes(d), size, block;
 
 	if (d->leaves_unknown)
-		return 1ULL << __fls(sizes);
+		return sizes ? 1ULL << __fls(sizes) : PAGE_SIZE;
 	for (; sizes; sizes &= ~size) {
 		size = 1ULL << __fls(sizes);
 		if (size <= PAGE_SIZE)

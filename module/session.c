@@ -76,6 +76,8 @@ static int do_info(struct istress_session *s, void *p)
 	arg->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU;
 	if (READ_ONCE(istress_driver_warns))
 		arg->features |= IOMMU_STRESS_FEAT_MAP_OVERLAP;
+	if (istress_allow_1g_leaves)
+		arg->features |= IOMMU_STRESS_FEAT_1G_LEAVES;
 	if (IS_ENABLED(CONFIG_DMA_ENGINE))
 		arg->features |= IOMMU_STRESS_FEAT_DMAENGINE;
 	strscpy(arg->module_version, ISTRESS_VERSION,

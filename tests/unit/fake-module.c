@@ -109,6 +109,7 @@ static int do_info(struct iommu_stress_info *in)
 	in->abi_version = IOMMU_STRESS_ABI_VERSION;
 	in->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU |
 		       (fk.host.driver_warns ? IOMMU_STRESS_FEAT_MAP_OVERLAP : 0) |
+		       (fk.host.allow_1g_leaves ? IOMMU_STRESS_FEAT_1G_LEAVES : 0) |
 		       (fk.host.legacy ? 0 : IOMMU_STRESS_FEAT_DMAENGINE);
 	strcpy(in->module_version, "fake");
 	strcpy(in->kernel_release, "6.1.0-fake");

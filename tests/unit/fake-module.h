@@ -51,6 +51,8 @@ struct fake_host {
 	int unmapped_reads_refused;
 	/* Loaded with driver_warns=1: MAP_OVERLAP allowed (else EPERM). */
 	int driver_warns;
+	/* Loaded with allow_1g_leaves=1: INFO says IOMMU_STRESS_FEAT_1G_LEAVES. */
+	int allow_1g_leaves;
 };
 
 /* What the model saw of the session's maps, for the tests to judge. */

@@ -511,6 +511,24 @@ TEST(small_windows, "session: small IOVA windows: cases skip, patterns exit 4")
 }
 
 /*
+ * 1G superpages need the module's unsafe allow_1g_leaves=1: without it
+ * promote --to 1G exits 4 naming it; with it, the host's memory decides
+ * (the model, like the module, has no 1G chunks).
+ */
+TEST(no_1g_leaves_by_default, "session: promote --to 1G exits 4 and names allow_1g_leaves while it is off")
+{
+	struct fake_host h = host(0);
+
+	EXPECT_TRUE(run_on(&h, "promote", "--to 1G --iterations 1") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(strstr(res.unsupported, "allow_1g_leaves=1") != NULL);
+	EXPECT_TRUE(!fake_seen()->maps);
+	h.allow_1g_leaves = 1;
+	EXPECT_TRUE(run_on(&h, "promote", "--to 1G --iterations 1") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(strstr(res.unsupported, "no 1G-contiguous memory") != NULL);
+	EXPECT_TRUE(strstr(res.unsupported, "allow_1g_leaves") == NULL);
+}
+
+/*
  * On edu the layout is the one runs have always had: the first map of
  * each pattern where it always was, whether or not the module reports
  * the range (an older module does not).

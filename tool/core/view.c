@@ -18,6 +18,11 @@ uint64_t wk_pgsizes(const struct worker *w)
 	return w->s->dom.pgsize_bitmap;
 }
 
+int wk_1g_leaves(const struct worker *w)
+{
+	return !!(w->s->info.features & IOMMU_STRESS_FEAT_1G_LEAVES);
+}
+
 uint64_t wk_range_start(const struct worker *w)
 {
 	return w->s->dom.range_start;

@@ -313,8 +313,10 @@ struct churn {
 };
 
 /*
- * 1G maps need 1G-contiguous backing: used when the region holds a 1G page
- * and the module can allocate 1G chunks, recorded as not used otherwise.
+ * 1G maps need 1G-contiguous backing and a module that lets the driver
+ * build 1G leaves: used when the region holds a 1G page, the module
+ * allows 1G leaves and can allocate 1G chunks, recorded as not used
+ * otherwise.
  */
 static int want_1g(struct worker *w, struct churn *ch, struct churn_cfg *cfg)
 {
@@ -326,6 +328,11 @@ static int want_1g(struct worker *w, struct churn *ch, struct churn_cfg *cfg)
 			wk_observe(w, "churn: 1G maps", "not used: %s",
 				   cfg->size < SZ_1G ? "the region (--size) is below 1G" :
 				   "the IOMMU has no 1G pages");
+		return 0;
+	}
+	if (!wk_1g_leaves(w)) {
+		if (!w->id)
+			wk_observe(w, "churn: 1G maps", "not used: %s", WK_NO_1G_LEAVES);
 		return 0;
 	}
 	ret = wk_buf_alloc_try(w, len, IOMMU_STRESS_CHUNK_1G, &ch->buf);

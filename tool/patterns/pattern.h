@@ -75,6 +75,13 @@ uint64_t pattern_opt(const struct worker *w, const char *name);
  */
 const struct run_opts *wk_opts(const struct worker *w);
 uint64_t wk_pgsizes(const struct worker *w);
+/*
+ * Whether the module lets the driver build 1G leaves (loaded with
+ * allow_1g_leaves=1); without it no 1G superpage can form.
+ */
+int wk_1g_leaves(const struct worker *w);
+/* Why not, for a pattern that needs them. */
+#define WK_NO_1G_LEAVES "the module builds no 1G leaves unless loaded with allow_1g_leaves=1, unsafe on a real host: on Intel up to 6.18 an UNMAP partly covering a 1G leaf corrupts host memory"
 uint64_t wk_range_start(const struct worker *w);
 uint64_t wk_range_last(const struct worker *w);
 uint64_t wk_floor(const struct worker *w);

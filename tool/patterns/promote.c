@@ -8,7 +8,8 @@
  * A driver that frees the old table without flushing what the IOMMU cached
  * of it lets the device read through the old small translations: the bug
  * of the 2021 VT-d report, in its general form. --to 1G does the same one
- * level up: 2M superpages under a 1G one (needs 1G-contiguous memory).
+ * level up: 2M superpages under a 1G one (needs 1G-contiguous memory, and
+ * the module's allow_1g_leaves=1).
  *
  * Every unmap is followed by a DMA from an unmapped page that was read
  * before: it must fault (zeros), never return the old page.
@@ -52,7 +53,7 @@ static int parse_to(const char *arg, uint64_t *v)
 
 static const struct pattern_opt promote_opts[] = {
 	{ .name = "to", .arg = "2M|1G",
-	  .help = "superpage size to promote to (default 2M; 1G needs 1G-contiguous memory)",
+	  .help = "superpage size to promote to (default 2M; 1G needs allow_1g_leaves=1 and 1G-contiguous memory)",
 	  .def = SZ_2M, .min = SZ_2M, .max = SZ_1G, .parse = parse_to },
 	{ NULL },
 };
@@ -85,6 +86,8 @@ static int promote_setup(struct worker *w)
 		return wk_unsupported(w, "the IOMMU has no %s pages (pgsize_bitmap %#llx)",
 				      big == SZ_1G ? "1G" : "2M",
 				      (unsigned long long)wk_pgsizes(w));
+	if (big == SZ_1G && !wk_1g_leaves(w))
+		return wk_unsupported(w, "--to 1G: %s", WK_NO_1G_LEAVES);
 	pr = calloc(1, sizeof(*pr));
 	if (!pr)
 		return -ENOMEM;
@@ -215,7 +218,8 @@ static const struct pattern pattern_promote = {
 "pages), DMA-read them, unmap both (the table stays, empty), check an\n"
 "unmapped page faults, map the block as one superpage over other pages and\n"
 "DMA-read it at once, unmap it, check it faults.\n"
-"--to 1G needs 1G-contiguous memory; where there is none, the run exits 4.\n",
+"--to 1G needs 1G-contiguous memory and the module loaded with\n"
+"allow_1g_leaves=1 (unsafe on a real host); without either the run exits 4.\n",
 	.default_size = 4ull << 20,
 	.default_iterations = 20,
 	.opts = promote_opts,

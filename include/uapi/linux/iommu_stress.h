@@ -45,6 +45,16 @@
 #define IOMMU_STRESS_FEAT_EDU		(1ULL << 1)	/* edu DMA backend */
 #define IOMMU_STRESS_FEAT_MAP_OVERLAP	(1ULL << 2)	/* MAP_OVERLAP */
 #define IOMMU_STRESS_FEAT_DMAENGINE	(1ULL << 3)	/* dmaengine targets */
+/*
+ * The module was loaded with allow_1g_leaves=1 (unsafe, off by default):
+ * MAP hands the driver whole 1G-aligned blocks over 1G-aligned memory,
+ * from which it builds 1G leaves. Without it MAP splits such a range, so
+ * no leaf reaches 1G: on Intel up to 6.18 an UNMAP that only partly
+ * covers a 1G leaf walks the leaf's first data page (the session's
+ * buffer) as a page table, and zeroes and frees host memory at addresses
+ * read from it.
+ */
+#define IOMMU_STRESS_FEAT_1G_LEAVES	(1ULL << 4)
 
 #define IOMMU_STRESS_NAME_LEN		64
 #define IOMMU_STRESS_MAX_TARGETS	16
@@ -270,7 +280,10 @@ struct iommu_stress_domain_destroy {
 #define IOMMU_STRESS_MAP_OVERLAP	(1U << 0)
 
 /*
- * IOMMU_STRESS_MAP: iommu_map() of buffer bytes [offset, offset+length).
+ * IOMMU_STRESS_MAP: iommu_map() of buffer bytes [offset, offset+length),
+ * one call per physically contiguous run, and none holding a whole
+ * 1G-aligned block of IOVAs over 1G-aligned memory (so no 1G leaf)
+ * unless IOMMU_STRESS_FEAT_1G_LEAVES.
  *
  * Errors: -ENOENT no such domain or buffer; -EOPNOTSUPP unknown flags, or
  * MAP_OVERLAP in a shared domain; -EINVAL no prot bit or an unknown one, a

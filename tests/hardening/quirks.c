@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the module does about IOMMU driver quirks, as the driver answers:
+ *
+ *  - 1G leaves: Intel's driver up to 6.18 corrupts host memory on an
+ *    UNMAP that partly covers one, so the module never lets a MAP build
+ *    one unless it is loaded with allow_1g_leaves=1. A buffer of 2M
+ *    chunks is mapped at every 2M offset of a 1G block in turn, and each
+ *    1G-aligned IOVA in it is unmapped 4K at a time: an answer of 1G is a
+ *    1G leaf. With allow_1g_leaves=1 some offset must give one (the VM's
+ *    memory is 1G-contiguous there: the check can see a leaf), without it
+ *    none may.
+ *
+ * Usage: hardening-quirks [--buffer-mb N] [CASE...]
+ *        (N: the 1G-leaf case's buffer, default 2560: the guest needs
+ *        about twice that, and the module's max_buffer_mb room for it)
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "session.h"
+
+#define SWEEP_BASE	(4 * SZ_1G)	/* where the 1G-leaf case maps */
+
+static uint64_t buffer_mb = 2560;
+
+/* UNMAP of [iova, iova + len): its errno; *unmapped what the driver said. */
+static int unmap_got(struct sess *s, uint64_t iova, uint64_t len,
+		     uint32_t flags, uint64_t *unmapped)
+{
+	struct iommu_stress_unmap u = {
+		.size = sizeof(u), .flags = flags,
+		.domain_id = s->dom.domain_id, .iova = iova, .length = len,
+	};
+	int err = call(s->fd, IOMMU_STRESS_UNMAP, &u);
+
+	if (unmapped)
+		*unmapped = err ? 0 : u.unmapped;
+	return err;
+}
+
+static int features(struct sess *s, uint64_t *out)
+{
+	struct iommu_stress_info info = { .size = sizeof(info) };
+	int err = call(s->fd, IOMMU_STRESS_INFO, &info);
+
+	*out = info.features;
+	return err;
+}
+
+FIXTURE(quirks) {
+	struct sess s;
+};
+
+FIXTURE_SETUP(quirks)
+{
+	ASSERT_ERRNO(0, sess_open(&self->s));
+}
+
+FIXTURE_TEARDOWN(quirks)
+{
+	sess_close(&self->s);
+}
+
+/*
+ * Maps @buf (2M chunks) at SWEEP_BASE + @j * 2M and unmaps 4K at every
+ * 1G-aligned IOVA a whole 1G of it covers: how many answered 1G, or -errno.
+ */
+static int leaves_at(struct sess *s, const struct iommu_stress_buf_alloc *buf,
+		     unsigned int j)
+{
+	uint64_t x = SWEEP_BASE + (uint64_t)j * SZ_2M, end = x + buf->length;
+	struct iommu_stress_map m = {
+		.size = sizeof(m), .domain_id = s->dom.domain_id,
+		.buf_id = buf->buf_id, .iova = x, .length = buf->length,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+	uint64_t b, got;
+	int err, found = 0;
+
+	err = call(s->fd, IOMMU_STRESS_MAP, &m);
+	if (err)
+		return -err;
+	for (b = (x + SZ_1G - 1) & ~(SZ_1G - 1); b + SZ_1G <= end; b += SZ_1G) {
+		/* From the leaf's start: a whole leaf goes, whatever its size. */
+		err = unmap_got(s, b, SZ_4K, 0, &got);
+		if (err)
+			return -err;
+		found += got == SZ_1G;
+	}
+	err = unmap_got(s, x, buf->length, 0, NULL);
+	return err ? -err : found;
+}
+
+TEST_F(quirks, one_g_leaves, "MAP of 1G-contiguous memory: a 1G leaf only with allow_1g_leaves=1")
+{
+	struct iommu_stress_buf_alloc big;
+	unsigned int j, tried = 0;
+	uint64_t feat;
+	int allowed, n, found = 0;
+	time_t t0 = time(NULL);
+
+	ASSERT_ERRNO(0, features(&self->s, &feat));
+	allowed = !!(feat & IOMMU_STRESS_FEAT_1G_LEAVES);
+	ASSERT_ERRNO(0, alloc(&self->s, &big, buffer_mb << 20, IOMMU_STRESS_CHUNK_2M));
+	ASSERT_LE(SZ_1G + SZ_1G / 2, big.length);
+	/* Allowed: stop at the first leaf; not: every offset must give none. */
+	for (j = 0; j < SZ_1G / SZ_2M && !(allowed && found); j++) {
+		n = leaves_at(&self->s, &big, j);
+		ASSERT_LE(0, n);
+		found += n;
+		tried++;
+	}
+	TH_LOG("1G leaves: %d at %u offsets of a %llu MiB buffer (allow_1g_leaves=%d), %ld s",
+	       found, tried, (unsigned long long)buffer_mb, allowed,
+	       (long)(time(NULL) - t0));
+	if (allowed)
+		EXPECT_LT(0, found);
+	else
+		EXPECT_EQ(0, found);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "--buffer-mb")) {
+		buffer_mb = strtoull(argv[2], NULL, 0);
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
+	/* The sweep maps gigabytes 512 times under TCG: no time limit. */
+	ktest_timeout = 0;
+	return ktest_main(argc, argv);
+}
