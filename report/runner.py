@@ -174,11 +174,13 @@ class Runner:
                     f.write(text)
                 boot["logs"][name] = os.path.relpath(path, self.run_dir)
         if console is None:
-            # vm-run stopped before the VM ran: it refused the combination
-            # or could not build for it.
+            # vm-run stopped before the VM ran. Before it started building
+            # it refused the combination (unsupported); a build that fails
+            # is the project's failure (error).
             reason = last_error(vm_text) or f"scripts/vm-run exited {rc}"
             boot["reason"] = reason
-            status = "unsupported" if rc == HARNESS_ERROR else "error"
+            built = any(line.startswith("building ") for line in (vm_text or "").splitlines())
+            status = "unsupported" if rc == HARNESS_ERROR and not built else "error"
             self.update(boot=boot)
             for cell, entry in by_name.values():
                 self.finish(cell, entry, boot, status=status, reason=reason)
@@ -246,6 +248,11 @@ class Runner:
             text = read(os.path.join(out, cell.guest_name + src))
             if text:
                 files[key] = (dest, text)
+        if status == "error" and "stderr" in files:
+            # The tool says why it stopped on its last line.
+            last = [x for x in files["stderr"][1].splitlines() if x.strip()]
+            if last:
+                reason = f"{reason}: {last[-1].strip()}"
         log = klog.trim(lines, self.bad)
         self.finish(cell, entry, boot, status=status, reason=reason,
                     exit_code=code, record=record, files=files, log=log,
