@@ -3,8 +3,7 @@
 # stand-ins for scripts/vm-run and scripts/lib/kernel-image, and questions
 # about a run's matrix.json.
 
-# shellcheck disable=SC2154 # top: set by the test sourcing this
-report_tests=$top/tests/report
+report_tests=${top:?}/tests/report
 
 # fake_env DIR: run scripts/matrix on the stand-ins (fake-vm-run,
 # fake-kernel-image) with a cache of its own under DIR.
