@@ -2,10 +2,12 @@
 cells that need running, up to --jobs at once. A boot whose guest dies
 takes only the cell it died in: the cells it did not finish run again in a
 new boot."""
+import collections
 import datetime
 import gzip
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -21,6 +23,9 @@ VM_RUN = os.environ.get("IOMMU_STRESS_VM_RUN") or os.path.join(plan.ROOT, "scrip
 GUEST_SCRIPT = "istress-matrix"
 HARNESS_ERROR = 125
 TIMEOUT = 124
+# Building, booting and bringing results back may take this long (a chroot
+# for sid's kbuild is made on first use); a cell has --cell-timeout.
+BOOT_LIMIT = 1800
 
 
 def now_iso():
@@ -44,6 +49,17 @@ def last_error(text):
 
 class Interrupted(Exception):
     pass
+
+
+class Watch:
+    """What the console of one boot showed."""
+
+    def __init__(self):
+        self.console = collections.deque(maxlen=20000)
+        self.began = {}       # cell -> host time of its begin marker
+        self.ended = {}       # cell -> (exit status, host time of its end marker)
+        self.current = None   # the cell running now
+        self.stopped = None   # (cell or None, limit) when the watch stopped the VM
 
 
 class Runner:
@@ -130,7 +146,6 @@ class Runner:
                 "vm_run_exit": None, "duration_s": None, "reason": None,
                 "logs": {"vm_run": os.path.relpath(vm_log, self.run_dir)}}
         by_name = {c.guest_name: (c, e) for c, e in todo}
-        began, ended = {}, {}
         t0 = time.monotonic()
         self.progress.doing(boot_id, f"{kernel}/{iommu}: building, booting")
         with open(vm_log, "w") as err:
@@ -139,16 +154,7 @@ class Runner:
                                     errors="replace", start_new_session=True)
             with self.lock:
                 self.procs.add(proc)
-            for line in proc.stdout:
-                m = guest.CONSOLE.search(line)
-                if not m or m.group(2) not in by_name:
-                    continue
-                name = m.group(2)
-                if m.group(1) == "begin":
-                    began[name] = time.monotonic()
-                    self.progress.doing(boot_id, f"{kernel}/{iommu}: {name}")
-                elif m.group(3) is not None:
-                    ended[name] = (int(m.group(3)), time.monotonic())
+            watch = self.watch(proc, boot_id, f"{kernel}/{iommu}", by_name)
             rc = proc.wait()
             with self.lock:
                 self.procs.discard(proc)
@@ -158,14 +164,62 @@ class Runner:
             shutil.rmtree(work, ignore_errors=True)
             shutil.rmtree(boot_dir, ignore_errors=True)
             return []
-        requeue = self.collect(boot, boot_dir, out, by_name, began, ended, rc)
+        requeue = self.collect(boot, boot_dir, out, by_name, watch, rc)
         shutil.rmtree(work, ignore_errors=True)
         self.progress.boot_finished(len(by_name) - len(requeue), boot["duration_s"])
         return requeue
 
-    def collect(self, boot, boot_dir, out, by_name, began, ended, rc):
+    def watch(self, proc, boot_id, pair, by_name):
+        """Follow the console vm-run streams: the cells' markers, and a cell
+        that does not end within the cell timeout (or a boot that does not
+        reach its first cell, or end after its last, within BOOT_LIMIT),
+        whose VM is then stopped. Returns a Watch."""
+        w = Watch()
+        lines = queue.Queue()
+
+        def pump():
+            for line in proc.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        since = time.monotonic()
+        while True:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                line = ""
+            if line is None:
+                break
+            if line:
+                w.console.append(line.rstrip("\n"))
+                m = guest.CONSOLE.search(line)
+                if m and m.group(2) in by_name:
+                    since = time.monotonic()
+                    name = m.group(2)
+                    if m.group(1) == "begin":
+                        w.began[name] = since
+                        w.current = name
+                        self.progress.doing(boot_id, f"{pair}: {name}")
+                    elif m.group(3) is not None:
+                        w.ended[name] = (int(m.group(3)), since)
+                        w.current = None
+            limit = self.cell_timeout if w.current else BOOT_LIMIT
+            if w.stopped is None and not self.stopping and time.monotonic() - since > limit:
+                w.stopped = (w.current, limit)
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        return w
+
+    def collect(self, boot, boot_dir, out, by_name, watch, rc):
         vm_text = read(os.path.join(boot_dir, "vm-run.txt"))
         console = read(os.path.join(out, "console.txt"))
+        if console is None and watch.stopped:
+            # Stopped by the watch: vm-run brought nothing back, but its
+            # console went by.
+            console = "\n".join(watch.console) + "\n"
         dmesg = read(os.path.join(out, "dmesg.txt"))
         for name, text in (("console", console), ("dmesg", dmesg)):
             if text is not None:
@@ -173,6 +227,7 @@ class Runner:
                 with gzip.open(path, "wt") as f:
                     f.write(text)
                 boot["logs"][name] = os.path.relpath(path, self.run_dir)
+        began, ended = watch.began, watch.ended
         if console is None:
             # vm-run stopped before the VM ran. Before it started building
             # it refused the combination (unsupported); a build that fails
@@ -185,7 +240,11 @@ class Runner:
             for cell, entry in by_name.values():
                 self.finish(cell, entry, boot, status=status, reason=reason)
             return []
-        if rc == TIMEOUT:
+        if watch.stopped:
+            name, limit = watch.stopped
+            why = (f"timeout: no end within {limit} s, the matrix stopped the VM"
+                   if name else f"timeout: no cell began within {limit} s")
+        elif rc == TIMEOUT:
             why = "timeout: scripts/vm-run killed the VM"
         elif rc == HARNESS_ERROR:
             why = last_error(vm_text) or "the guest died"
