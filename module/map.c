@@ -10,6 +10,7 @@
  */
 #include <linux/gfp.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
