@@ -109,6 +109,9 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	ret = d->ops->setup(d, arg->range_start, arg->range_last);
 	if (ret)
 		goto err_unlock;
+	/* Without it UNMAP_SKIP_SYNC would skip nothing: see domain_unmap(). */
+	if (!d->domain->ops->iotlb_sync)
+		d->desc.out_flags |= IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP;
 	t->attached = d;
 	/* Under the lock: the device may be going away otherwise. */
 	istress_describe_iommu(t->dev, &d->desc);

@@ -408,9 +408,9 @@ static int domain_unmap(struct istress_domain *d,
 	/*
 	 * A driver without iotlb_sync flushes inside its unmap (Intel's in
 	 * 5.10): there is no flush to skip, and pretending otherwise would
-	 * make a negative control that cannot fail.
+	 * make a negative control that cannot fail. DOMAIN_CREATE said so.
 	 */
-	if (skip && !d->domain->ops->iotlb_sync)
+	if (skip && d->desc.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP)
 		return -EOPNOTSUPP;
 	ret = check_iova(d, arg->iova, arg->length);
 	if (ret)

@@ -69,6 +69,8 @@ static void domain_lines(FILE *f, int fd, const char *name)
 		shared ? "bounce page (DMA API)" : "DMA window",
 		(unsigned long long)d.window_iova,
 		(unsigned long long)(d.window_iova + d.window_len));
+	if (d.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP)
+		fprintf(f, "    the driver flushes the IOTLB inside its unmap: --inject skip-flush cannot run here\n");
 	if (d.out_flags & IOMMU_STRESS_DOMAIN_INTEL_CAPS)
 		fprintf(f, "    cap %#llx ecap %#llx\n",
 			(unsigned long long)d.intel_cap,

@@ -10,6 +10,9 @@
  *    1G leaf. With allow_1g_leaves=1 some offset must give one (the VM's
  *    memory is 1G-contiguous there: the check can see a leaf), without it
  *    none may.
+ *  - A driver without iotlb_sync (Intel in 5.10) flushes inside its
+ *    unmap: DOMAIN_CREATE says so, and exactly then UNMAP refuses
+ *    SKIP_SYNC, which would skip nothing.
  *
  * Usage: hardening-quirks [--buffer-mb N] [CASE...]
  *        (N: the 1G-leaf case's buffer, default 2560: the guest needs
@@ -118,6 +121,25 @@ TEST_F(quirks, one_g_leaves, "MAP of 1G-contiguous memory: a 1G leaf only with a
 		EXPECT_LT(0, found);
 	else
 		EXPECT_EQ(0, found);
+}
+
+/*
+ * SKIP_SYNC skips iommu_iotlb_sync(); a driver without ->iotlb_sync
+ * flushes inside its unmap, so there is nothing to skip: refused, and
+ * DOMAIN_CREATE says so beforehand.
+ */
+TEST_F(quirks, skip_sync_where_driver_flushes, "UNMAP SKIP_SYNC: refused (EOPNOTSUPP) exactly where DOMAIN_CREATE says the driver flushes in its unmap")
+{
+	int in_unmap = !!(self->s.dom.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP);
+
+	TH_LOG("%s: the driver %s", self->s.dom.iommu_driver,
+	       in_unmap ? "flushes inside its unmap" : "has iotlb_sync");
+	ASSERT_ERRNO(0, map(&self->s, SZ_1G, 0, SZ_2M, 0));
+	EXPECT_ERRNO(in_unmap ? ISTRESS_ERRNO(UNMAP, EOPNOTSUPP) : 0,
+		     unmap(&self->s, SZ_1G, SZ_2M, IOMMU_STRESS_UNMAP_SKIP_SYNC));
+	/* Refused or not, a plain UNMAP takes it back. */
+	if (in_unmap)
+		EXPECT_ERRNO(0, unmap(&self->s, SZ_1G, SZ_2M, 0));
 }
 
 int main(int argc, char **argv)

@@ -275,6 +275,8 @@ static int do_domain_create(struct iommu_stress_domain_create *d)
 		       (dma ? IOMMU_STRESS_DOMAIN_SHARED : 0);
 	if (dma && fk.host.unmapped_reads)
 		d->out_flags |= IOMMU_STRESS_DOMAIN_UNMAPPED_READS;
+	if (fk.host.sync_in_unmap)
+		d->out_flags |= IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP;
 	d->pgsize_bitmap = FAKE_PGSIZES;
 	d->aperture_start = 0;
 	d->aperture_end = FAKE_APERTURE;
@@ -472,6 +474,9 @@ static int do_unmap(struct iommu_stress_unmap *u)
 		return ISTRESS_ERRNO(UNMAP, EOPNOTSUPP);
 	if (u->__reserved || u->__reserved2)
 		return ISTRESS_ERRNO(UNMAP, EINVAL);
+	if (u->flags & IOMMU_STRESS_UNMAP_SKIP_SYNC &&
+	    fk.dom.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP)
+		return ISTRESS_ERRNO(UNMAP, EOPNOTSUPP);
 	fault = iova_fault(u->iova, u->length);
 	if (fault)
 		return IOVA_ERRNO(UNMAP, fault);

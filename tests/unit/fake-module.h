@@ -53,6 +53,11 @@ struct fake_host {
 	int driver_warns;
 	/* Loaded with allow_1g_leaves=1: INFO says IOMMU_STRESS_FEAT_1G_LEAVES. */
 	int allow_1g_leaves;
+	/*
+	 * An IOMMU driver without iotlb_sync (Intel in 5.10): domains say
+	 * IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP and UNMAP refuses SKIP_SYNC.
+	 */
+	int sync_in_unmap;
 };
 
 /* What the model saw of the session's maps, for the tests to judge. */

@@ -529,6 +529,23 @@ TEST(no_1g_leaves_by_default, "session: promote --to 1G exits 4 and names allow_
 }
 
 /*
+ * A driver that flushes inside its unmap (no iotlb_sync) has no flush to
+ * skip: --inject skip-flush exits 4 with that reason before any MAP,
+ * instead of failing at its first UNMAP; runs without it are unchanged.
+ */
+TEST(skip_flush_refused_where_driver_flushes, "session: --inject skip-flush exits 4 before it starts where the driver flushes inside its unmap")
+{
+	struct fake_host h = host(0);
+
+	h.sync_in_unmap = 1;
+	EXPECT_TRUE(run_on(&h, "reuse", "--iterations 2 --inject skip-flush") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(strstr(res.unsupported, "flushes the IOTLB inside its unmap") != NULL);
+	EXPECT_TRUE(!res.error && !fake_seen()->maps);
+	EXPECT_TRUE(run_on(&h, "reuse", "--iterations 2") == EXIT_CLEAN);
+	EXPECT_TRUE(run("reuse", "--iterations 2 --inject skip-flush") == EXIT_CORRUPTION);
+}
+
+/*
  * On edu the layout is the one runs have always had: the first map of
  * each pattern where it always was, whether or not the module reports
  * the range (an older module does not).

@@ -204,6 +204,15 @@ int session_open(struct session *s, const struct run_opts *o,
 	if (ret)
 		goto err_close;
 	settle_domain(&s->dom);
+	/* Refused by every UNMAP there: say so before anything runs. */
+	if (o->skip_flush && s->dom.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP) {
+		snprintf(r->unsupported, sizeof(r->unsupported),
+			 "--inject skip-flush: the IOMMU driver of %s (%s) flushes the IOTLB inside its unmap (it has no iotlb_sync), so there is no flush to skip",
+			 s->dom.target, s->dom.iommu_driver);
+		fprintf(stderr, "iommu-stress: %s\n", r->unsupported);
+		ret = -EOPNOTSUPP;
+		goto err_close;
+	}
 	target_read_iommu_caps(&s->dom);
 	read_resv(s);
 	ret = dev_buf_alloc(s->fd, (uint64_t)nthreads * SIG_PAGE_SIZE,

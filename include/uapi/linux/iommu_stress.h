@@ -41,7 +41,8 @@
 #define IOMMU_STRESS_DEVICE		"/dev/iommu_stress"
 
 /* Feature bits in iommu_stress_info.features. */
-#define IOMMU_STRESS_FEAT_SKIP_SYNC	(1ULL << 0)	/* UNMAP_SKIP_SYNC */
+/* UNMAP_SKIP_SYNC is known; a domain may refuse it (DOMAIN_SYNC_IN_UNMAP). */
+#define IOMMU_STRESS_FEAT_SKIP_SYNC	(1ULL << 0)
 #define IOMMU_STRESS_FEAT_EDU		(1ULL << 1)	/* edu DMA backend */
 #define IOMMU_STRESS_FEAT_MAP_OVERLAP	(1ULL << 2)	/* MAP_OVERLAP */
 #define IOMMU_STRESS_FEAT_DMAENGINE	(1ULL << 3)	/* dmaengine targets */
@@ -192,6 +193,12 @@ struct iommu_stress_buf_free {
  * Without it such reads get -EACCES.
  */
 #define IOMMU_STRESS_DOMAIN_UNMAPPED_READS (1U << 2)
+/*
+ * The IOMMU driver has no iotlb_sync: it flushes the IOTLB inside its
+ * unmap (Intel in 5.10), so there is no flush for UNMAP_SKIP_SYNC to skip
+ * and UNMAP refuses that flag (-EOPNOTSUPP) in this domain.
+ */
+#define IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP (1U << 3)
 
 /*
  * IOMMU_STRESS_DOMAIN_CREATE: a domain to test through @target.
@@ -316,6 +323,7 @@ struct iommu_stress_map {
  * translation. The module still flushes before any mapped page is freed.
  * Refused (-EOPNOTSUPP) where the IOMMU driver has no iotlb_sync and so
  * flushes inside its unmap (Intel in 5.10): there is nothing to skip.
+ * DOMAIN_CREATE says so beforehand (IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP).
  */
 #define IOMMU_STRESS_UNMAP_SKIP_SYNC	(1U << 0)
 
@@ -333,14 +341,15 @@ struct iommu_stress_map {
  *
  * Errors: -ENOENT no such domain, or nothing of the session's mapped in
  * the range; -EOPNOTSUPP unknown flags, or SKIP_SYNC where the driver
- * flushes inside its unmap; -EINVAL a reserved field, an IOVA
- * or length not page-aligned, or a zero length; -EOVERFLOW IOVA + length
- * wraps; -ERANGE the range, or what the IOMMU driver may clear for it,
- * leaves the aperture or a shared domain's range; -EADDRNOTAVAIL it meets
- * the module's window or a reserved region; -EBUSY a MAP, UNMAP or DMA is
- * at work where it may reach; -EADDRINUSE (shared) a gap of what the
- * driver may clear translates something the session did not map; -ENODEV
- * the domain's device has gone; -EINTR killed meanwhile; -ENOMEM.
+ * flushes inside its unmap (DOMAIN_SYNC_IN_UNMAP); -EINVAL a reserved
+ * field, an IOVA or length not page-aligned, or a zero length; -EOVERFLOW
+ * IOVA + length wraps; -ERANGE the range, or what the IOMMU driver may
+ * clear for it, leaves the aperture or a shared domain's range;
+ * -EADDRNOTAVAIL it meets the module's window or a reserved region;
+ * -EBUSY a MAP, UNMAP or DMA is at work where it may reach; -EADDRINUSE
+ * (shared) a gap of what the driver may clear translates something the
+ * session did not map; -ENODEV the domain's device has gone;
+ * -EINTR killed meanwhile; -ENOMEM.
  */
 struct iommu_stress_unmap {
 	__u32 size;
