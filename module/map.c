@@ -406,9 +406,12 @@ static int domain_unmap(struct istress_domain *d,
 	if (arg->__reserved || arg->__reserved2)
 		return -EINVAL;
 	/*
-	 * A driver without iotlb_sync flushes inside its unmap (Intel's in
-	 * 5.10): there is no flush to skip, and pretending otherwise would
-	 * make a negative control that cannot fail. DOMAIN_CREATE said so.
+	 * Without ->iotlb_sync, iommu_iotlb_sync() does nothing, so an
+	 * UNMAP with SKIP_SYNC and one without would make the same calls:
+	 * such a driver flushes inside its unmap (Intel's in 5.10 flushes
+	 * the range before its unmap returns), there is no flush to skip,
+	 * and a negative control run through it could not fail.
+	 * DOMAIN_CREATE said so (SYNC_IN_UNMAP).
 	 */
 	if (skip && d->desc.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP)
 		return -EOPNOTSUPP;
