@@ -172,15 +172,6 @@ bool istress_maps_busy(struct istress_domain *d, u64 start, u64 last)
 	return false;
 }
 
-/* The second smallest page size of the domain (2M on Intel). */
-static u64 mid_size(struct istress_domain *d)
-{
-	u64 sizes = d->desc.pgsize_bitmap;
-
-	sizes &= sizes - 1;
-	return sizes ? 1ULL << __ffs(sizes) : PAGE_SIZE;
-}
-
 /*
  * What one entry of the top table level covers: 4K << 9k for the fewest
  * levels that span the aperture (512G with 48 bits, 1G with 39).
@@ -193,6 +184,23 @@ static u64 top_level(struct istress_domain *d)
 	while (ilog2(size) + 9 < bits && size < (1ULL << 57))
 		size <<= 9;
 	return size;
+}
+
+/*
+ * The middle page size of istress_maps_reach(): the smallest table level
+ * above the page (4K << 9k) that the domain has a page size for, 2M on
+ * Intel and AMD. Not the second smallest size advertised: Intel's driver
+ * in 5.10 and AMD's before the generic page table advertise every power
+ * of two from 4K, which made it 8K.
+ */
+static u64 mid_size(struct istress_domain *d)
+{
+	u64 size, top = top_level(d);
+
+	for (size = PAGE_SIZE << 9; size <= top; size <<= 9)
+		if (d->desc.pgsize_bitmap & size)
+			return size;
+	return PAGE_SIZE;
 }
 
 /*
@@ -217,12 +225,18 @@ static u64 gap_reach(struct istress_domain *d, u64 g0, u64 g1)
 
 /*
  * The sizes a leaf of the session's mappings can have: the domain's page
- * sizes, below 1G unless allow_1g_leaves=1 (map.c never hands the driver
- * a whole 1G block otherwise).
+ * sizes up to what one entry of the top table level maps (Intel's driver
+ * in 5.10 and AMD's before the generic page table advertise every power
+ * of two from 4K, up to 2^63), and below 1G unless allow_1g_leaves=1
+ * (map.c never hands the driver a whole 1G block otherwise). Sizes
+ * between two levels stay: AMD's v1 table makes such leaves of
+ * replicated entries and unmaps them whole. On Intel, whose leaves are
+ * 4K << 9k only, they can only make a reach larger than the driver's.
  */
 static u64 leaf_sizes(struct istress_domain *d)
 {
-	u64 sizes = d->desc.pgsize_bitmap;
+	u64 top = top_level(d);
+	u64 sizes = d->desc.pgsize_bitmap & (top | (top - 1));
 
 	if (!istress_allow_1g_leaves)
 		sizes &= SZ_1G - 1;

@@ -10,6 +10,11 @@
  *    1G leaf. With allow_1g_leaves=1 some offset must give one (the VM's
  *    memory is 1G-contiguous there: the check can see a leaf), without it
  *    none may.
+ *  - Page sizes advertised beyond what the table's levels hold (Intel in
+ *    5.10: every power of two from 4K): what the module may clear for an
+ *    UNMAP must stay bounded by the leaves the table can have, after a
+ *    MAP_OVERLAP as well (from then on any leaf may be anywhere), and a
+ *    step of the core must end only where a level's entry does.
  *  - A driver without iotlb_sync (Intel in 5.10) flushes inside its
  *    unmap: DOMAIN_CREATE says so, and exactly then UNMAP refuses
  *    SKIP_SYNC, which would skip nothing.
@@ -23,6 +28,7 @@
 
 #include "session.h"
 
+#define DRIVER_WARNS	"/sys/module/iommu_stress/parameters/driver_warns"
 #define SWEEP_BASE	(4 * SZ_1G)	/* where the 1G-leaf case maps */
 
 static uint64_t buffer_mb = 2560;
@@ -53,16 +59,25 @@ static int features(struct sess *s, uint64_t *out)
 
 FIXTURE(quirks) {
 	struct sess s;
+	char warns_was[8];	/* driver_warns before the case, to restore */
 };
 
 FIXTURE_SETUP(quirks)
 {
+	int fd = open(DRIVER_WARNS, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, self->warns_was, sizeof(self->warns_was) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	self->warns_was[n > 0 ? n : 0] = '\0';
 	ASSERT_ERRNO(0, sess_open(&self->s));
 }
 
 FIXTURE_TEARDOWN(quirks)
 {
 	sess_close(&self->s);
+	if (self->warns_was[0])
+		sysfs_write(DRIVER_WARNS, self->warns_was);
 }
 
 /*
@@ -121,6 +136,49 @@ TEST_F(quirks, one_g_leaves, "MAP of 1G-contiguous memory: a 1G leaf only with a
 		EXPECT_LT(0, found);
 	else
 		EXPECT_EQ(0, found);
+}
+
+/*
+ * After a MAP_OVERLAP the module no longer knows where leaves are: an
+ * UNMAP's reach is then the largest leaf the table can hold. Intel in
+ * 5.10 advertises every power of two up to 2^63 as a page size, which
+ * made that reach the whole address space: every later UNMAP got ERANGE
+ * until the domain went.
+ */
+TEST_F(quirks, unmap_after_overlap, "UNMAP after a MAP_OVERLAP: still allowed where the largest leaf fits (not ERANGE)")
+{
+	uint64_t a = SZ_1G, got;
+	int err;
+
+	ASSERT_ERRNO(0, sysfs_write(DRIVER_WARNS, "1"));
+	ASSERT_ERRNO(0, map(&self->s, a + SZ_4K, 0, SZ_4K, 0));
+	/* Intel up to 6.18 replaces the 4K table by a 2M leaf. */
+	err = map(&self->s, a, SZ_2M, SZ_2M, IOMMU_STRESS_MAP_OVERLAP);
+	if (err)
+		SKIP(return, "the driver refused the MAP_OVERLAP (%s): leaves stay known",
+		     ktest_errname(err));
+	EXPECT_ERRNO(0, unmap_got(&self->s, a, SZ_2M, 0, &got));
+	EXPECT_EQ(SZ_2M, got);
+	EXPECT_ERRNO(0, map(&self->s, 4 * SZ_1G, 0, SZ_2M, 0));
+	EXPECT_ERRNO(0, unmap_got(&self->s, 4 * SZ_1G, SZ_4K, 0, &got));
+	EXPECT_EQ(SZ_2M, got);
+}
+
+/*
+ * An UNMAP of the first 8K of a 2M leaf that ends where the module's
+ * window starts: the driver clears that leaf and nothing past it, so it
+ * may go. With the middle page size taken as 8K (Intel 5.10's bitmap) the
+ * module thought a step could end inside the leaf and the next clear 2M
+ * from there, into the window: EADDRNOTAVAIL.
+ */
+TEST_F(quirks, unmap_leaf_by_window, "UNMAP of 8K of a 2M leaf ending at the module's window: clears the leaf, allowed")
+{
+	uint64_t a = self->s.dom.window_iova - SZ_2M, got;
+
+	ASSERT_TRUE(self->s.dom.window_iova >= SZ_2M);
+	ASSERT_ERRNO(0, map(&self->s, a, 0, SZ_2M, 0));
+	EXPECT_ERRNO(0, unmap_got(&self->s, a, 2 * SZ_4K, 0, &got));
+	EXPECT_EQ(SZ_2M, got);
 }
 
 /*
