@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Kernel API differences, resolved by the probes in probes/ (compiled
- * against the target kernel), never by version numbers.
+ * against the target kernel), never by version numbers. probes.h defines
+ * every ISTRESS_HAVE_* as 0 or 1: test them with #if, so that a file that
+ * uses one without this header gets a -Wundef warning, not the fallback.
  */
 #ifndef ISTRESS_COMPAT_H
 #define ISTRESS_COMPAT_H
@@ -17,7 +19,7 @@
 static inline int istress_iommu_map(struct iommu_domain *d, unsigned long iova,
 				    phys_addr_t paddr, size_t size, int prot)
 {
-#ifdef ISTRESS_HAVE_IOMMU_MAP_GFP
+#if ISTRESS_HAVE_IOMMU_MAP_GFP
 	return iommu_map(d, iova, paddr, size, prot, GFP_KERNEL);
 #else
 	return iommu_map(d, iova, paddr, size, prot);
@@ -27,7 +29,7 @@ static inline int istress_iommu_map(struct iommu_domain *d, unsigned long iova,
 /* Returns a domain or an ERR_PTR, whichever API the kernel has. */
 static inline struct iommu_domain *istress_paging_domain_alloc(struct device *dev)
 {
-#ifdef ISTRESS_HAVE_IOMMU_PAGING_DOMAIN_ALLOC
+#if ISTRESS_HAVE_IOMMU_PAGING_DOMAIN_ALLOC
 	return iommu_paging_domain_alloc(dev);
 #else
 	struct iommu_domain *d = iommu_domain_alloc(dev->bus);
@@ -39,7 +41,7 @@ static inline struct iommu_domain *istress_paging_domain_alloc(struct device *de
 static inline void istress_vm_flags_set(struct vm_area_struct *vma,
 					vm_flags_t flags)
 {
-#ifdef ISTRESS_HAVE_VM_FLAGS_SET
+#if ISTRESS_HAVE_VM_FLAGS_SET
 	vm_flags_set(vma, flags);
 #else
 	vma->vm_flags |= flags;
@@ -50,7 +52,7 @@ static inline void istress_vm_flags_set(struct vm_area_struct *vma,
 static inline void * __must_check istress_krealloc_array(void *p, size_t n,
 							 size_t size, gfp_t gfp)
 {
-#ifdef ISTRESS_HAVE_KREALLOC_ARRAY
+#if ISTRESS_HAVE_KREALLOC_ARRAY
 	return krealloc_array(p, n, size, gfp);
 #else
 	size_t bytes;
@@ -64,7 +66,7 @@ static inline void * __must_check istress_krealloc_array(void *p, size_t n,
 /* The host bridge above @bus: the root bus's bridge device is its struct device. */
 static inline struct pci_host_bridge *istress_pci_find_host_bridge(struct pci_bus *bus)
 {
-#ifdef ISTRESS_HAVE_EXPORT_PCI_FIND_HOST_BRIDGE
+#if ISTRESS_HAVE_EXPORT_PCI_FIND_HOST_BRIDGE
 	return pci_find_host_bridge(bus);
 #else
 	while (bus->parent)

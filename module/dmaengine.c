@@ -54,7 +54,7 @@ struct chan_match {
 
 static struct device *chan_dma_dev(struct dma_chan *chan)
 {
-#ifdef ISTRESS_HAVE_DMAENGINE_GET_DMA_DEVICE
+#if ISTRESS_HAVE_DMAENGINE_GET_DMA_DEVICE
 	return dmaengine_get_dma_device(chan);
 #else
 	return chan->device->dev;

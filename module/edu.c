@@ -116,7 +116,7 @@ static struct pci_driver edu_driver = {
 	.id_table = edu_ids,
 	.probe = edu_probe,
 	.remove = edu_remove,
-#ifdef ISTRESS_HAVE_DRIVER_MANAGED_DMA
+#if ISTRESS_HAVE_DRIVER_MANAGED_DMA
 	/* We attach our own domains and never use the DMA API. */
 	.driver_managed_dma = true,
 #endif

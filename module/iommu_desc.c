@@ -42,7 +42,8 @@ u32 istress_domain_type(struct iommu_domain *domain)
 		return IOMMU_STRESS_DOMTYPE_IDENTITY;
 	case IOMMU_DOMAIN_DMA:
 		return IOMMU_STRESS_DOMTYPE_DMA;
-#ifdef ISTRESS_HAVE_IOMMU_DOMAIN_DMA_FQ
+	/* A macro wherever it exists (v5.15 on): no probe needed. */
+#ifdef IOMMU_DOMAIN_DMA_FQ
 	case IOMMU_DOMAIN_DMA_FQ:
 		return IOMMU_STRESS_DOMTYPE_DMA_FQ;
 #endif
