@@ -27,7 +27,8 @@ static inline int istress_iommu_map(struct iommu_domain *d, unsigned long iova,
 }
 
 /* Returns a domain or an ERR_PTR, whichever API the kernel has. */
-static inline struct iommu_domain *istress_paging_domain_alloc(struct device *dev)
+static inline struct iommu_domain *
+istress_paging_domain_alloc(struct device *dev)
 {
 #if ISTRESS_HAVE_IOMMU_PAGING_DOMAIN_ALLOC
 	return iommu_paging_domain_alloc(dev);
@@ -63,8 +64,12 @@ static inline void * __must_check istress_krealloc_array(void *p, size_t n,
 #endif
 }
 
-/* The host bridge above @bus: the root bus's bridge device is its struct device. */
-static inline struct pci_host_bridge *istress_pci_find_host_bridge(struct pci_bus *bus)
+/*
+ * The host bridge above @bus: the root bus's bridge device is its struct
+ * device.
+ */
+static inline struct pci_host_bridge *
+istress_pci_find_host_bridge(struct pci_bus *bus)
 {
 #if ISTRESS_HAVE_EXPORT_PCI_FIND_HOST_BRIDGE
 	return pci_find_host_bridge(bus);

@@ -17,7 +17,8 @@ int istress_resv_add(struct istress_domain *d, u64 start, u64 last)
 {
 	struct istress_resv *r;
 
-	r = istress_krealloc_array(d->resv, d->nresv + 1, sizeof(*r), GFP_KERNEL);
+	r = istress_krealloc_array(d->resv, d->nresv + 1, sizeof(*r),
+				   GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	r[d->nresv].start = start;
