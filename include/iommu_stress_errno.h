@@ -45,7 +45,7 @@
 	X(q, ANY, ENOTTY, "unknown ioctl (module and tool ABI differ?)")	\
 	X(q, ANY, EFAULT, "the argument cannot be read, or the answer not written back (an object the call made is taken back)") \
 	X(q, ANY, EINVAL, "argument struct smaller than the module accepts") \
-	X(q, ANY, E2BIG, "argument struct larger than the module knows, with a non-zero tail") \
+	X(q, ANY, E2BIG, "argument struct larger than a page, or larger than the module knows with a non-zero tail") \
 	X(q, ANY, ENOMEM, "out of memory")					\
 	X(q, OPEN, EPERM, "needs root (CAP_SYS_ADMIN)")			\
 	X(q, OPEN, ENOMEM, "out of memory")				\
@@ -107,7 +107,7 @@
 	X(q, DMA, EMSGSIZE, "DMA longer than the target can do in one transfer") \
 	X(q, DMA, ERANGE, "DMA read outside the aperture, or outside the test's IOVA range of a shared domain") \
 	X(q, DMA, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window") \
-	X(q, DMA, EACCES, "the module refuses DMA reads of IOVAs this session has not mapped: load iommu_stress with dma_unmapped_reads=1 where the DMA engine survives IOMMU faults (see README)") \
+	X(q, DMA, EACCES, "in a shared (dmaengine) domain the module refuses DMA at IOVAs this session has not mapped: writes always; reads unless iommu_stress is loaded with dma_unmapped_reads=1, for DMA engines that survive IOMMU faults (see README)") \
 	X(q, DMA, EBUSY, "in use: a MAP or UNMAP is at work on that range")	\
 	X(q, DMA, ENOENT, "no such buffer or domain id in this session")	\
 	X(q, DMA, ENODEV, "no such target, or the device has gone")	\

@@ -36,7 +36,7 @@ static const struct want table[] = {
 	/* DMA */
 	{ IOMMU_STRESS_DMA, ERANGE, "DMA read outside" },
 	{ IOMMU_STRESS_DMA, EACCES, "not mapped" },
-	{ IOMMU_STRESS_DMA, EACCES, "refuses DMA reads" },
+	{ IOMMU_STRESS_DMA, EACCES, "writes always" },
 	{ IOMMU_STRESS_DMA, EACCES, "dma_unmapped_reads=1" },
 	{ IOMMU_STRESS_DMA, EMSGSIZE, "longer than the target can do" },
 	{ IOMMU_STRESS_DMA, ENODEV, "the device has gone" },
@@ -50,6 +50,7 @@ static const struct want table[] = {
 	{ IOMMU_STRESS_BUF_FREE, EBUSY, "in use" },
 	{ IOMMU_STRESS_INFO, ENOTTY, "unknown ioctl" },
 	{ IOMMU_STRESS_INFO, E2BIG, "non-zero tail" },
+	{ IOMMU_STRESS_INFO, E2BIG, "larger than a page" },
 	{ IOMMU_STRESS_UNMAP, EOVERFLOW, "wraps around" },
 	{ IOMMU_STRESS_BUF_ALLOC, ENOMEM, "max_buffer_mb" },
 	{ ISTRESS_ERRNO_CMD_OPEN, EPERM, "needs root" },

@@ -440,8 +440,8 @@ TEST(refused_unmapped_read_is_an_error, "session: an unmapped read refused anywa
 	EXPECT_TRUE(run_entry_on(&h, "reuse|--iterations 4", "--target dma0chan0") == EXIT_ERROR);
 	EXPECT_TRUE(res.error && fake_seen()->refused_reads == 1);
 	EXPECT_TRUE(said_has("DMA read of 4096 bytes at 0x"));
-	EXPECT_TRUE(said_has(": the module refuses DMA reads of IOVAs this session has not mapped: load iommu_stress with dma_unmapped_reads=1 where the DMA engine survives IOMMU faults (see README) (Permission denied)\n"));
-	EXPECT_TRUE(count(said, "the module refuses DMA reads") == 1);
+	EXPECT_TRUE(said_has(": in a shared (dmaengine) domain the module refuses DMA at IOVAs this session has not mapped: writes always; reads unless iommu_stress is loaded with dma_unmapped_reads=1, for DMA engines that survive IOMMU faults (see README) (Permission denied)\n"));
+	EXPECT_TRUE(count(said, "the module refuses DMA at IOVAs") == 1);
 }
 
 /* The negative control works there too: an unsynced unmap reads stale. */
