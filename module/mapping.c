@@ -5,7 +5,8 @@
  * maps over live ranges, finds "unmap of nothing", and keeps every mapped
  * buffer pinned until the driver has really let go of it.
  *
- * All functions here run under istress_domain.lock.
+ * Every function here that takes a domain runs under its lock
+ * (istress_domain.lock) and asserts so.
  */
 #include <linux/interval_tree_generic.h>
 #include <linux/log2.h>
@@ -23,6 +24,7 @@ INTERVAL_TREE_DEFINE(struct istress_mapping, rb, u64, __subtree_last,
 
 bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last)
 {
+	lockdep_assert_held(&d->lock);
 	return maps_it_iter_first(&d->maps, start, last);
 }
 
@@ -34,6 +36,7 @@ bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last)
 	struct istress_mapping *m;
 	u64 next = start;
 
+	lockdep_assert_held(&d->lock);
 	/* Records never overlap, so they come back in address order. */
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last)) {
@@ -58,6 +61,7 @@ int istress_maps_for_each_gap(struct istress_domain *d, u64 start, u64 last,
 	u64 next = start;
 	int ret;
 
+	lockdep_assert_held(&d->lock);
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last)) {
 		if (m->start > next) {
@@ -75,12 +79,14 @@ int istress_maps_for_each_gap(struct istress_domain *d, u64 start, u64 last,
 /* Adds a live mapping; it takes over @m's buffer reference. */
 void istress_maps_insert(struct istress_domain *d, struct istress_mapping *m)
 {
+	lockdep_assert_held(&d->lock);
 	atomic_inc(&m->buf->nmapped);
 	maps_it_insert(m, &d->maps);
 }
 
 void istress_maps_remove(struct istress_domain *d, struct istress_mapping *m)
 {
+	lockdep_assert_held(&d->lock);
 	maps_it_remove(m, &d->maps);
 	atomic_dec(&m->buf->nmapped);
 }
@@ -111,6 +117,7 @@ int istress_maps_claim_overlap(struct istress_domain *d, u64 start, u64 last,
 {
 	struct istress_mapping *m;
 
+	lockdep_assert_held(&d->lock);
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
 		if (m->owner || m->dma_pins)
@@ -131,6 +138,7 @@ void istress_maps_pin(struct istress_domain *d, u64 start, u64 last,
 {
 	struct istress_mapping *m;
 
+	lockdep_assert_held(&d->lock);
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
 		m->dma_pins += delta;
@@ -165,6 +173,7 @@ bool istress_maps_busy(struct istress_domain *d, u64 start, u64 last)
 {
 	struct istress_mapping *m;
 
+	lockdep_assert_held(&d->lock);
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
 		if (m->owner || m->dma_pins)
@@ -313,6 +322,7 @@ void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last)
 	struct istress_mapping *m, *first = NULL, *tail = NULL;
 	bool gappy = false;
 
+	lockdep_assert_held(&d->lock);
 	for (m = maps_it_iter_first(&d->maps, s, l); m;
 	     m = maps_it_iter_next(m, s, l)) {
 		if (m->start > next) {
@@ -372,6 +382,7 @@ void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last)
 int istress_maps_claim(struct istress_domain *d, u64 start, u64 last,
 		       const void *owner)
 {
+	lockdep_assert_held(&d->lock);
 	if (!maps_it_iter_first(&d->maps, start, last))
 		return -ENOENT;
 	return istress_maps_claim_overlap(d, start, last, owner);
@@ -382,6 +393,7 @@ void istress_maps_unclaim(struct istress_domain *d, struct istress_mapping *m)
 {
 	struct istress_mapping *o;
 
+	lockdep_assert_held(&d->lock);
 	for (o = maps_it_iter_first(&d->maps, m->start, m->last); o;
 	     o = maps_it_iter_next(o, m->start, m->last))
 		if (o != m && o->owner == m)
@@ -474,6 +486,7 @@ void istress_maps_release(struct istress_domain *d, const void *owner,
 	struct istress_mapping *m, *next;
 	u64 end = max(last, cut_last);
 
+	lockdep_assert_held(&d->lock);
 	for (m = maps_it_iter_first(&d->maps, start, last); m;
 	     m = maps_it_iter_next(m, start, last))
 		if (m->owner == owner)
@@ -505,6 +518,7 @@ void istress_maps_replace(struct istress_domain *d, struct istress_mapping *m,
 {
 	struct istress_mapping *o, *next, *piece;
 
+	lockdep_assert_held(&d->lock);
 	for (o = maps_it_iter_first(&d->maps, m->start, m->last); o; o = next) {
 		next = maps_it_iter_next(o, m->start, m->last);
 		if (o == m)
@@ -522,6 +536,7 @@ void istress_maps_drain(struct istress_domain *d, struct list_head *out)
 {
 	struct istress_mapping *m;
 
+	lockdep_assert_held(&d->lock);
 	while ((m = maps_it_iter_first(&d->maps, 0, U64_MAX))) {
 		istress_maps_remove(d, m);
 		list_add_tail(&m->dnode, out);
