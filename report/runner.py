@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from . import cells as cellmod
@@ -41,10 +42,11 @@ def read(path, binary=False):
 
 
 def last_error(text):
-    """vm-run's reason: its last 'error: ' line."""
-    errors = [line[len("error: "):] for line in (text or "").splitlines()
-              if line.startswith("error: ")]
-    return errors[-1] if errors else None
+    """vm-run's reason: its last 'error: ' line, else its last line (what
+    failed to start it, say)."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    errors = [line[len("error: "):] for line in lines if line.startswith("error: ")]
+    return errors[-1] if errors else (lines[-1] if lines else None)
 
 
 class Interrupted(Exception):
@@ -119,7 +121,14 @@ class Runner:
         while todo and not self.stopping:
             attempt += 1
             boot_id = f"{self.run_id}-{kernel}-{iommu}-{attempt}"
-            todo = self.boot(boot_id, kernel, iommu, todo)
+            try:
+                todo = self.boot(boot_id, kernel, iommu, todo)
+            except Exception as e:  # noqa: BLE001 - one pair's trouble stops only that pair
+                self.progress.note(f"matrix: {kernel}/{iommu}: {traceback.format_exc()}")
+                for cell, entry in todo:
+                    self.finish(cell, entry, None, status="error",
+                                reason=f"the matrix failed: {e!r}")
+                return
 
     def boot(self, boot_id, kernel, iommu, todo):
         """One VM boot running the cells of todo; returns those to run again."""
@@ -333,12 +342,12 @@ class Runner:
             f.write("\n".join(log or []) + ("\n" if log else ""))
         paths["log"] = os.path.join(cell.dir, "log.txt")
         for name in ("dmesg", "console"):
-            if name in boot["logs"]:
+            if boot and name in boot["logs"]:
                 paths["boot_" + name] = boot["logs"][name]
         entry = dict(entry, status=status, reason=reason, exit_code=exit_code,
                      verdict=record.get("status") if record else None,
                      release=(record or {}).get("kernel", {}).get("release"),
-                     counts=cellmod.counts(record), boot=boot["id"],
+                     counts=cellmod.counts(record), boot=boot["id"] if boot else None,
                      run=self.run_id, reused_from=None,
                      duration_s=round(seconds, 1) if seconds is not None else None,
                      log={"warnings": warnings, "faults": faults},
