@@ -5,7 +5,7 @@ cell's result depends on; guest: the script one VM boot runs; klog: the
 guest kernel log cut into cells; cells: a cell's status from its outcome;
 runner and progress: VM boots in parallel; index: matrix.json and the run
 folder; runcheck: validation of a whole run; model, html, markdown, charts,
-baseline: the report; kcidb: the run as KCIDB v5; lava: LAVA jobs; png: a
-PNG reader for the report's tests; yaml: the little YAML LAVA needs.
-Standard library only.
+baseline: the report; kcidb: the run as KCIDB v5; lava: LAVA jobs; yaml:
+the little YAML LAVA needs; ktap: reading the tool's KTAP. Standard
+library only.
 """
