@@ -18,6 +18,13 @@
 #                         MATRIX_ARGS; results/runs/DATE-ID)
 #   make test-seed        the 2021 bug itself: QEMU with a paging-structure
 #                         cache, 6.12 with and without the fix (qemu/, kernels/)
+#   make man              doc/iommu-stress.1 from its scdoc source
+#   make install          the module into /lib/modules/<KDIR's release>/updates
+#                         (modules_install, then depmod), the tool, its man
+#                         page and the record's schema under PREFIX
+#                         (/usr/local); DESTDIR honoured (no depmod then).
+#                         install-module and install-tool do each half.
+#   make uninstall        takes back what make install put there
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -43,7 +50,8 @@ UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/ktest.c tests/hardening/abi.c
 UNIT_HDRS := $(wildcard tests/unit/*.h) tests/lib/ktest.h tests/hardening/common.h
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all module probes tool tool-static check test test-debug test-seed repro matrix hardening clean
+.PHONY: all module probes tool tool-static check test test-debug test-seed repro matrix hardening clean \
+	man install install-module install-tool install-dkms-src uninstall uninstall-module uninstall-tool
 
 all: module tool
 
@@ -56,8 +64,9 @@ module: probes
 tool: tool/iommu-stress
 tool-static: tool/iommu-stress.static
 
+# CPPFLAGS and LDFLAGS: a distribution's hardening flags (dpkg-buildflags).
 tool/iommu-stress: tool/main.c $(TOOL_SRCS) $(TOOL_HDRS)
-	$(CC) $(TOOL_CFLAGS) -o $@ tool/main.c $(TOOL_SRCS) $(TOOL_LDLIBS)
+	$(CC) $(TOOL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ tool/main.c $(TOOL_SRCS) $(TOOL_LDLIBS)
 
 # ld warns that libnuma.a's numa_affinity() uses getaddrinfo (for network
 # device names): that path is never taken here.
@@ -119,8 +128,63 @@ tests/hardening/hardening-%: tests/hardening/%.c $(wildcard tests/hardening/*.h)
 		$(KTEST) include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
 	$(CC) $(TOOL_CFLAGS) -Itests/lib -static -pthread -o $@ $< tests/lib/ktest.c
 
+man: doc/iommu-stress.1
+doc/iommu-stress.1: doc/iommu-stress.1.scd
+	@command -v scdoc >/dev/null || { echo "scdoc is missing (Debian: apt-get install scdoc)" >&2; exit 1; }
+	scdoc <$< >$@.tmp && mv $@.tmp $@
+
+# Installation. DESTDIR stages it (packages); depmod runs only without it,
+# on the machine whose /lib/modules it changed.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/iommu-stress
+# The release KDIR builds for, and so where its modules live.
+KRELEASE = $(shell cat "$(KDIR)/include/config/kernel.release" 2>/dev/null)
+MODULES := iommu_stress istress_edu_dma
+# What DKMS needs to build the module: the sources, their probes and the
+# top-level Makefile's probes target (dkms.conf says how).
+DKMS_SRCS := Makefile Kbuild module/Kbuild $(wildcard module/*.[ch]) \
+	     module/probes/Kbuild module/probes/exports module/probes/run \
+	     $(wildcard module/probes/*.c include/*.h include/uapi/linux/*.h)
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf 2>/dev/null)
+
+install: install-module install-tool
+
+install-module: module
+	@[ -n "$(KRELEASE)" ] || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" INSTALL_MOD_PATH="$(DESTDIR)" \
+		INSTALL_MOD_DIR=updates modules_install
+	[ -n "$(DESTDIR)" ] || depmod -a "$(KRELEASE)"
+
+install-tool: tool man
+	install -D -m 755 tool/iommu-stress "$(DESTDIR)$(BINDIR)/iommu-stress"
+	install -D -m 644 doc/iommu-stress.1 "$(DESTDIR)$(MANDIR)/man1/iommu-stress.1"
+	install -D -m 644 results/schema.json "$(DESTDIR)$(DATADIR)/schema.json"
+
+# The module's sources as DKMS takes them: /usr/src/iommu-stress-VERSION.
+install-dkms-src:
+	@[ -n "$(VERSION)" ] || { echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	for f in $(DKMS_SRCS) dkms.conf; do \
+		install -D -m "$$([ -x "$$f" ] && echo 755 || echo 644)" "$$f" \
+			"$(DESTDIR)/usr/src/iommu-stress-$(VERSION)/$$f" || exit 1; \
+	done
+
+uninstall: uninstall-module uninstall-tool
+
+uninstall-module:
+	@[ -n "$(KRELEASE)" ] || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
+	rm -f $(foreach m,$(MODULES),"$(DESTDIR)/lib/modules/$(KRELEASE)/updates/$(m).ko"*)
+	rmdir "$(DESTDIR)/lib/modules/$(KRELEASE)/updates" 2>/dev/null || true
+	[ -n "$(DESTDIR)" ] || depmod -a "$(KRELEASE)"
+
+uninstall-tool:
+	rm -f "$(DESTDIR)$(BINDIR)/iommu-stress" "$(DESTDIR)$(MANDIR)/man1/iommu-stress.1" \
+		"$(DESTDIR)$(DATADIR)/schema.json"
+	rmdir "$(DESTDIR)$(DATADIR)" 2>/dev/null || true
+
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean
 	rm -rf module/generated module/probes/*.o module/probes/probes.log
 	rm -f tool/iommu-stress tool/iommu-stress.static tests/unit/run-unit \
-		tests/lib/ktest-selftest $(HARDENING)
+		tests/lib/ktest-selftest $(HARDENING) doc/iommu-stress.1
