@@ -176,6 +176,94 @@ err_unmap:
 	return ret;
 }
 
+#ifdef ISTRESS_UNSAFE_TESTS
+/*
+ * Test builds only: the Nth MAP from when unsafe_wrong_page_map is set to
+ * N points its IOVAs one page off, so that the VM test can prove the
+ * data checks see a wrong translation where a skipped flush shows nothing
+ * (a driver that flushes inside its unmap, a vIOMMU that caches nothing).
+ * Each IOVA gets the next page of the range it asked for and the last one
+ * the first; a one-page MAP gets its neighbour in the buffer. Only pages
+ * of the buffer the mapping pins, unmapped and flushed as usual. MAPs of
+ * one-page buffers have no wrong page to take and are not counted.
+ */
+static unsigned int unsafe_wrong_page_map;
+module_param(unsafe_wrong_page_map, uint, 0644);
+MODULE_PARM_DESC(unsafe_wrong_page_map, "TEST BUILD: the Nth MAP from now maps its IOVAs one page off, inside its buffer (0: none)");
+
+/* Whether this MAP is the one selected; counts the selection down. */
+static bool wrong_page_selected(void)
+{
+	unsigned int n = READ_ONCE(unsafe_wrong_page_map);
+	unsigned int old;
+
+	while (n) {
+		old = cmpxchg(&unsafe_wrong_page_map, n, n - 1);
+		if (old == n)
+			return n == 1;
+		n = old;
+	}
+	return false;
+}
+
+/* The buffer offset a wrong MAP gives the page at @pos of its range. */
+static u64 wrong_offset(struct istress_buf *buf, u64 offset, u64 len, u64 pos,
+			u64 step)
+{
+	if (len == step)
+		return offset + step < buf->length ? offset + step : offset - step;
+	return pos + step < len ? offset + pos + step : offset;
+}
+
+/*
+ * In calls that hold no aligned block of any page size above the
+ * smallest, so that the driver makes no leaf larger than mapping.c
+ * expects of the pages the record names (it reasons from those).
+ */
+static int map_wrong_pages(struct istress_domain *d, struct istress_buf *buf,
+			   u64 iova, u64 offset, u64 len, u64 step, int prot)
+{
+	u64 larger = d->desc.pgsize_bitmap & ~(2 * step - 1);
+	u64 piece = larger ? (1ULL << __ffs(larger)) / 2 : 0;
+	u64 pos = 0, n;
+	int ret;
+
+	while (pos < len) {
+		n = len - pos;
+		if (piece)
+			n = min(n, piece - ((iova + pos) & (piece - 1)));
+		/* Not across the last page, which maps the first. */
+		if (pos < len - step)
+			n = min(n, len - step - pos);
+		ret = map_runs(d, buf, iova + pos,
+			       wrong_offset(buf, offset, len, pos, step), n, prot);
+		if (ret)
+			goto err_unmap;
+		pos += n;
+	}
+	return 0;
+
+err_unmap:
+	if (pos)
+		iommu_unmap(d->domain, iova, pos);
+	return ret;
+}
+
+static int map_buffer(struct istress_domain *d, struct istress_buf *buf,
+		      u64 iova, u64 offset, u64 len, int prot)
+{
+	u64 step = max_t(u64, 1ULL << __ffs(d->desc.pgsize_bitmap), PAGE_SIZE);
+
+	if (buf->length < 2 * step || !wrong_page_selected())
+		return map_runs(d, buf, iova, offset, len, prot);
+	pr_notice(KBUILD_MODNAME ": test build: MAP of %#llx bytes at IOVA %#llx mapped one page off\n",
+		  len, iova);
+	return map_wrong_pages(d, buf, iova, offset, len, step, prot);
+}
+#else
+#define map_buffer map_runs
+#endif
+
 static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 		      struct iommu_stress_map *arg)
 {
@@ -248,8 +336,8 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 	if (!ret) {
 		/* The driver call runs unlocked so threads race inside it. */
 		t0 = ktime_get_ns();
-		ret = map_runs(d, buf, arg->iova, arg->offset, arg->length,
-			       prot);
+		ret = map_buffer(d, buf, arg->iova, arg->offset, arg->length,
+				 prot);
 		arg->ns = ktime_get_ns() - t0;
 	}
 
