@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "inject.h"
 #include "place.h"
 
 volatile sig_atomic_t run_interrupted;
@@ -265,6 +266,9 @@ static void finish(struct session *s, struct worker *ws, unsigned int n)
 	s->res->elapsed_ns = now_ns() - s->t0;
 	s->res->interrupted = run_interrupted;
 	s->res->error = atomic_load(&s->failed) && !s->res->unsupported[0];
+	/* A control whose fault never happened tested nothing. */
+	if (inject_done())
+		s->res->error = 1;
 }
 
 /* A run of @p with @nplace threads begins: nothing found yet. */

@@ -80,6 +80,12 @@ void opts_usage(FILE *f, const struct pattern *p)
 "  --seed N              seed for everything random (default 1)\n"
 "  --inject skip-flush   unmap without the IOTLB sync: a negative control\n"
 "                        that must report stale data on a correct kernel\n"
+"  --inject wrong-page[:N]\n"
+"                        the module maps the run's Nth MAP (default the\n"
+"                        first) one page off: a negative control of the data\n"
+"                        checks that needs no cache. Test builds of the\n"
+"                        module only (ISTRESS_UNSAFE_TESTS=1); exit 4 on\n"
+"                        others\n"
 "  --json FILE           write one JSON record (results/schema.json) to FILE\n"
 "  --ktap                KTAP output (one test line per check) on stdout\n"
 "  --replay-out FILE     where a pattern saves its op log on corruption\n"
@@ -147,6 +153,29 @@ static int out_of_range(const struct pattern_opt *po, const char *val)
 	return -1;
 }
 
+/* skip-flush, or wrong-page with the MAP it selects (wrong-page:N). */
+static int parse_inject(const char *val, struct run_opts *o)
+{
+	uint64_t n = 1;
+
+	if (o->skip_flush || o->wrong_page_map) {
+		fprintf(stderr, "iommu-stress: one --inject at a time\n");
+		return -1;
+	}
+	if (!strcmp(val, "skip-flush")) {
+		o->skip_flush = 1;
+		return 0;
+	}
+	if (strncmp(val, "wrong-page", 10) || (val[10] && val[10] != ':') ||
+	    (val[10] && (opts_parse_u64(val + 11, &n) || !n || n > 1000000))) {
+		fprintf(stderr, "iommu-stress: unknown --inject '%s' (known: skip-flush, wrong-page[:N], N from 1 to 1000000)\n",
+			val);
+		return -1;
+	}
+	o->wrong_page_map = (unsigned int)n;
+	return 0;
+}
+
 static int parse_common(int c, struct run_opts *o, int *iter_set)
 {
 	uint64_t v;
@@ -174,13 +203,7 @@ static int parse_common(int c, struct run_opts *o, int *iter_set)
 	case O_SEED:
 		return opts_parse_u64(optarg, &o->seed) ? bad("seed", optarg) : 0;
 	case O_INJECT:
-		if (strcmp(optarg, "skip-flush")) {
-			fprintf(stderr, "iommu-stress: unknown --inject '%s' (known: skip-flush)\n",
-				optarg);
-			return -1;
-		}
-		o->skip_flush = 1;
-		return 0;
+		return parse_inject(optarg, o);
 	case O_JSON:
 		o->json_path = optarg;
 		return 0;

@@ -61,6 +61,8 @@ struct run_opts {
 	uint64_t iterations;	/* 0: until --time runs out */
 	double time_s;		/* 0: no time limit */
 	int skip_flush;		/* --inject skip-flush */
+	/* --inject wrong-page[:N]: the module maps the Nth MAP wrong; 0: not */
+	unsigned int wrong_page_map;
 	unsigned int samples;	/* pages DMA-checked per verify step */
 	uint64_t seed;
 	const char *json_path;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "inject.h"
 #include "run.h"
 
 uint64_t now_ns(void)
@@ -220,6 +221,10 @@ int session_open(struct session *s, const struct run_opts *o,
 			    &s->readback);
 	if (ret)
 		goto err_close;
+	/* Last: nothing before the run's own MAPs may take the selection. */
+	ret = inject_arm(o, r);
+	if (ret)
+		goto err_close;
 	s->t0 = now_ns();
 	return 0;
 
@@ -236,6 +241,8 @@ err_close:
  */
 void session_close(struct session *s)
 {
+	/* A run that stopped before its end leaves nothing selected. */
+	inject_done();
 	for (unsigned int i = 0; i < s->nbufs; i++)
 		dev_buf_unmap(&s->bufs[i]);
 	if (s->readback.mem)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "environment.h"
+#include "inject.h"
 #include "json.h"
 #include "outcome.h"
 #include "report.h"
@@ -53,7 +54,7 @@ static void json_options(struct json *j, const struct session *s)
 	json_double(j, "time_s", o->time_s);
 	json_u64(j, "samples", o->samples);
 	json_u64(j, "seed", o->seed);
-	json_string(j, "inject", o->skip_flush ? "skip-flush" : "none");
+	json_string(j, "inject", inject_name(o));
 	json_u64(j, "threads", o->threads);
 	json_u64(j, "dma_threads", o->dma_threads);
 	json_index(j, "node", o->node);

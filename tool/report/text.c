@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The summary for people, and one line per corruption. */
 #include <inttypes.h>
+#include <string.h>
 
+#include "inject.h"
 #include "outcome.h"
 #include "report.h"
 
@@ -107,12 +109,14 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 	const struct run_opts *o = s->opts;
 	uint64_t bad = run_corruptions(r);
 	uint64_t ops = r->st.maps + r->st.unmaps + r->st.dma_checks;
+	const char *inject = inject_name(o);
+	int injected = strcmp(inject, "none");
 
 	summary_target(f, pfx, s, r);
-	fprintf(f, "%s  %llu iterations, %llu DMA checks in %.2f s%s%s\n", pfx,
+	fprintf(f, "%s  %llu iterations, %llu DMA checks in %.2f s%s%s%s\n", pfx,
 		(unsigned long long)r->iterations,
 		(unsigned long long)r->st.dma_checks, r->elapsed_ns / 1e9,
-		o->skip_flush ? ", injected: skip-flush" : "",
+		injected ? ", injected: " : "", injected ? inject : "",
 		r->interrupted ? ", interrupted" : "");
 	fprintf(f, "%s  %u mapper thread%s, %u checker thread%s; %llu maps, %llu unmaps, %.0f ops/s\n",
 		pfx, o->threads, o->threads == 1 ? "" : "s", o->dma_threads,
