@@ -18,6 +18,10 @@
  *   DMA_STATUS  IOMMU_STRESS_DMA's status word: a transfer that did not
  *               complete (the ioctl itself succeeded).
  * MEANING is what the tool prints when the module answers so.
+ *
+ * BATCH answers with the errno of the op it stopped at, so its rows are
+ * its own and those of the ioctls it runs as ops; the tool prints the
+ * op's own row where that ioctl has one.
  */
 #ifndef IOMMU_STRESS_ERRNO_H
 #define IOMMU_STRESS_ERRNO_H
@@ -40,6 +44,7 @@
 #define ISTRESS_ERRNO_CMD_UNMAP		IOMMU_STRESS_UNMAP
 #define ISTRESS_ERRNO_CMD_IOVA_TO_PHYS	IOMMU_STRESS_IOVA_TO_PHYS
 #define ISTRESS_ERRNO_CMD_DMA		IOMMU_STRESS_DMA
+#define ISTRESS_ERRNO_CMD_BATCH		IOMMU_STRESS_BATCH
 
 #define ISTRESS_ERRNOS(X, q)						\
 	X(q, ANY, ENOTTY, "unknown ioctl (module and tool ABI differ?)")	\
@@ -112,6 +117,24 @@
 	X(q, DMA, ENOENT, "no such buffer or domain id in this session")	\
 	X(q, DMA, ENODEV, "no such target, or the device has gone")	\
 	X(q, DMA, EIO, "the device was retired after a DMA that did not finish: remove and rescan it") \
+	X(q, BATCH, EOPNOTSUPP, "unknown flags of the batch, or an op refused so by its own ioctl") \
+	X(q, BATCH, EINVAL, "invalid argument: no ops, an op size below the op struct or not a multiple of 8, a reserved field, an op other than MAP, UNMAP, DMA or IOVA_TO_PHYS, or an op's own invalid argument") \
+	X(q, BATCH, E2BIG, "more ops than IOMMU_STRESS_BATCH_MAX_OPS, an op size beyond a page, DMA ops together past IOMMU_STRESS_BATCH_MAX_DMA_BYTES, or an op's struct larger than its slot or with a non-zero unknown tail") \
+	X(q, BATCH, EFAULT, "an op's entry cannot be read, or its answer or result not written back (the op may have taken effect)") \
+	X(q, BATCH, EINTR, "a signal came between two ops (the rest did not run), or an UNMAP was killed") \
+	X(q, BATCH, EPERM, "an op was refused so by its own ioctl (MAP_OVERLAP while driver_warns=0)") \
+	X(q, BATCH, EOVERFLOW, "an op's IOVA + length wraps around") \
+	X(q, BATCH, ERANGE, "an op's range lies outside the aperture or the test's IOVA range") \
+	X(q, BATCH, EADDRNOTAVAIL, "an op's IOVA is in a reserved region or the module's DMA window") \
+	X(q, BATCH, EEXIST, "an op's MAP overlaps a live mapping") \
+	X(q, BATCH, EBUSY, "an op's range is in use by another thread's MAP, UNMAP or DMA") \
+	X(q, BATCH, EADDRINUSE, "an op's range meets a mapping the session did not make (shared domain)") \
+	X(q, BATCH, ENOENT, "an op names no such domain or buffer, or unmaps nothing") \
+	X(q, BATCH, ENODEV, "an op's device has gone") \
+	X(q, BATCH, EMSGSIZE, "an op's DMA is longer than the target can do in one transfer") \
+	X(q, BATCH, EACCES, "an op's DMA reaches an IOVA the session has not mapped (shared domain)") \
+	X(q, BATCH, EIO, "an op's device was retired after a DMA that did not finish") \
+	X(q, BATCH, ENOMEM, "out of memory")				\
 	X(q, DMA_STATUS, EIO, "the device reported a failed transfer (a DMA engine fails a read it cannot translate)") \
 	X(q, DMA_STATUS, ETIMEDOUT, "the device did not finish in time; the module retired it until it is re-probed") \
 	X(q, DMA_STATUS, EINVAL, "the DMA engine cannot do a transfer of that length or alignment")

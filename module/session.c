@@ -14,6 +14,7 @@
 #include <linux/utsname.h>
 
 #include "istress.h"
+#include "ioctl_op.h"
 #include "session.h"
 #include "race_window.h"
 
@@ -80,6 +81,7 @@ static int do_info(struct istress_session *s, void *p)
 		arg->features |= IOMMU_STRESS_FEAT_1G_LEAVES;
 	if (IS_ENABLED(CONFIG_DMA_ENGINE))
 		arg->features |= IOMMU_STRESS_FEAT_DMAENGINE;
+	arg->features |= IOMMU_STRESS_FEAT_BATCH;
 	strscpy(arg->module_version, ISTRESS_VERSION,
 		sizeof(arg->module_version));
 	strscpy(arg->kernel_release, init_utsname()->release,
@@ -358,13 +360,7 @@ static int do_dma(struct istress_session *s, void *p)
 	return ret;
 }
 
-struct istress_ioctl_op {
-	size_t size;		/* the struct as this module knows it */
-	size_t min_size;	/* the smallest size a caller may pass */
-	int (*fn)(struct istress_session *s, void *arg);
-	/* For ioctls that make an object: whether the answer got back. */
-	void (*finish)(struct istress_session *s, void *arg, bool answered);
-};
+static int do_batch(struct istress_session *s, void *p);
 
 /*
  * One line per ioctl: its handler, its argument struct, and the last field
@@ -372,14 +368,26 @@ struct istress_ioctl_op {
  * against an older header may stop there; fields added later read as 0.
  */
 #define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
-	IOCTL_OP_NEW(_ioctl, _fn, NULL, _struct, _last)
+	IOCTL_OP_ENTRY(_ioctl, _fn, NULL, _struct, _last, false, false)
 /* The same for an ioctl that makes an object, published by @_finish. */
 #define IOCTL_OP_NEW(_ioctl, _fn, _finish, _struct, _last)		\
+	IOCTL_OP_ENTRY(_ioctl, _fn, _finish, _struct, _last, false, false)
+/* An ioctl BATCH may run as an op: its struct fits an op's slot. */
+#define IOCTL_OP_IN_BATCH(_ioctl, _fn, _struct, _last)			\
+	IOCTL_OP_ENTRY(_ioctl, _fn, NULL, _struct, _last, true, false)
+/* An ioctl whose answer says how far it got, written when it fails too. */
+#define IOCTL_OP_PARTIAL(_ioctl, _fn, _struct, _last)			\
+	IOCTL_OP_ENTRY(_ioctl, _fn, NULL, _struct, _last, false, true)
+#define IOCTL_OP_ENTRY(_ioctl, _fn, _finish, _struct, _last, _batch, _partial) \
 	[_IOC_NR(_ioctl)] = {						\
-		.size = sizeof(struct _struct),				\
+		.size = sizeof(struct _struct) +			\
+			BUILD_BUG_ON_ZERO(_batch && sizeof(struct _struct) > \
+					  ISTRESS_BATCH_ARG_MAX),	\
 		.min_size = offsetofend(struct _struct, _last),		\
 		.fn = _fn,						\
 		.finish = _finish,					\
+		.in_batch = _batch,					\
+		.answers_failure = _partial,				\
 	}
 
 static const struct istress_ioctl_op istress_ioctl_ops[] = {
@@ -393,14 +401,22 @@ static const struct istress_ioctl_op istress_ioctl_ops[] = {
 		     intel_ecap),
 	IOCTL_OP(IOMMU_STRESS_DOMAIN_DESTROY, do_domain_destroy,
 		 iommu_stress_domain_destroy, __reserved),
-	IOCTL_OP(IOMMU_STRESS_MAP, do_map, iommu_stress_map, ns),
-	IOCTL_OP(IOMMU_STRESS_UNMAP, do_unmap, iommu_stress_unmap, ns),
-	IOCTL_OP(IOMMU_STRESS_IOVA_TO_PHYS, do_iova_to_phys,
-		 iommu_stress_iova_to_phys, offset),
-	IOCTL_OP(IOMMU_STRESS_DMA, do_dma, iommu_stress_dma, ns),
+	IOCTL_OP_IN_BATCH(IOMMU_STRESS_MAP, do_map, iommu_stress_map, ns),
+	IOCTL_OP_IN_BATCH(IOMMU_STRESS_UNMAP, do_unmap, iommu_stress_unmap, ns),
+	IOCTL_OP_IN_BATCH(IOMMU_STRESS_IOVA_TO_PHYS, do_iova_to_phys,
+			  iommu_stress_iova_to_phys, offset),
+	IOCTL_OP_IN_BATCH(IOMMU_STRESS_DMA, do_dma, iommu_stress_dma, ns),
 	IOCTL_OP(IOMMU_STRESS_TARGET_QUERY, do_target_query,
 		 iommu_stress_target_query, driver),
+	IOCTL_OP_PARTIAL(IOMMU_STRESS_BATCH, do_batch, iommu_stress_batch, ns),
 };
+
+/* Its ops run through the same table entries as their single ioctls. */
+static int do_batch(struct istress_session *s, void *p)
+{
+	return istress_batch(s, p, istress_ioctl_ops,
+			     ARRAY_SIZE(istress_ioctl_ops));
+}
 
 static long istress_ioctl(struct file *filp, unsigned int cmd,
 			  unsigned long uarg)
@@ -408,34 +424,28 @@ static long istress_ioctl(struct file *filp, unsigned int cmd,
 	void __user *up = (void __user *)uarg;
 	const struct istress_ioctl_op *op;
 	unsigned int nr = _IOC_NR(cmd);
+	int usize, ret, answered;
 	void *karg;
-	u32 usize;
-	int ret;
 
 	if (cmd != _IO(IOMMU_STRESS_TYPE, nr) ||
 	    nr >= ARRAY_SIZE(istress_ioctl_ops) || !istress_ioctl_ops[nr].fn)
 		return -ENOTTY;
 	op = &istress_ioctl_ops[nr];
-	if (get_user(usize, (u32 __user *)up))
-		return -EFAULT;
-	if (usize < op->min_size)
-		return -EINVAL;
-	/* A newer caller's tail must be zero; bound the scan for it. */
-	if (usize > PAGE_SIZE)
-		return -E2BIG;
 
 	karg = kzalloc(op->size, GFP_KERNEL);
 	if (!karg)
 		return -ENOMEM;
-	ret = copy_struct_from_user(karg, op->size, up, usize);
-	if (ret)
+	usize = istress_arg_in(op, karg, up, PAGE_SIZE);
+	if (usize < 0) {
+		ret = usize;
 		goto out;
+	}
 	ret = op->fn(filp->private_data, karg);
-	if (ret)
+	if (ret && !op->answers_failure)
 		goto out;
-	*(u32 *)karg = usize;
-	if (copy_to_user(up, karg, min_t(size_t, usize, op->size)))
-		ret = -EFAULT;
+	/* A failure's own errno stands even when its answer cannot go back. */
+	answered = istress_arg_out(op, up, karg, usize);
+	ret = ret ?: answered;
 	if (op->finish)
 		op->finish(filp->private_data, karg, !ret);
 out:

@@ -56,6 +56,7 @@
  * read from it.
  */
 #define IOMMU_STRESS_FEAT_1G_LEAVES	(1ULL << 4)
+#define IOMMU_STRESS_FEAT_BATCH		(1ULL << 5)	/* IOMMU_STRESS_BATCH */
 
 #define IOMMU_STRESS_NAME_LEN		64
 #define IOMMU_STRESS_MAX_TARGETS	16
@@ -430,6 +431,79 @@ struct iommu_stress_dma {
 	__u64 ns;				/* out */
 };
 
+/*
+ * One op of a BATCH: @op is the ioctl a single call would make
+ * (IOMMU_STRESS_MAP, IOMMU_STRESS_UNMAP, IOMMU_STRESS_DMA or
+ * IOMMU_STRESS_IOVA_TO_PHYS), and the union holds that ioctl's own struct,
+ * its size field set as for the single call. The op's answer is written
+ * back into its struct exactly as the single ioctl writes it (only when
+ * it succeeds); @result, @start_ns and @ns are written for every op the
+ * batch ran, the one it stopped at included, and for no other.
+ */
+struct iommu_stress_batch_op {
+	__u32 op;				/* in: an ioctl number */
+	__s32 result;				/* out: 0, or -errno */
+	__u64 start_ns;				/* out: began, ns after the batch */
+	__u64 ns;				/* out: copy-in to answer */
+	union {
+		struct iommu_stress_map map;
+		struct iommu_stress_unmap unmap;
+		struct iommu_stress_dma dma;
+		struct iommu_stress_iova_to_phys iova_to_phys;
+		/* Room for these structs to grow; an op may not pass it. */
+		__u8 __space[104];
+	};
+};
+
+/* BATCH bounds: ops per call, and bytes all its DMA ops move together. */
+#define IOMMU_STRESS_BATCH_MAX_OPS	256
+#define IOMMU_STRESS_BATCH_MAX_DMA_BYTES	(256u << 10)
+
+/*
+ * IOMMU_STRESS_BATCH: runs the @nops ops of the vector at @ops in order,
+ * each exactly as its own ioctl would run it (the same checks, locks and
+ * answer; nothing is held from one op to the next, so other threads'
+ * ioctls may come between), and stops at the first op that fails.
+ * @op_size is the caller's sizeof(struct iommu_stress_batch_op), the
+ * vector's stride; an op's struct may use all of its slot in it (its
+ * size field at most @op_size minus the union's offset).
+ *
+ * Partial completion: the ioctl returns 0 when every op succeeded, else
+ * the errno of the op it stopped at (that op's @result), or -EINTR when
+ * a signal came between two ops (the next op was not run, its entry is
+ * untouched). Either way the answer (@done, @ns) is written back: ops
+ * [0, @done) succeeded and took effect, op @done failed or never ran,
+ * and ops after it were not run. The answer is not written for the
+ * batch's own argument errors (flags, @nops, @op_size), which run
+ * nothing. An op's effect is not undone when a later op fails.
+ *
+ * Bounds: at most IOMMU_STRESS_BATCH_MAX_OPS ops, and DMA ops moving at
+ * most IOMMU_STRESS_BATCH_MAX_DMA_BYTES together: the DMA op that would
+ * pass that is not run and fails with -E2BIG.
+ *
+ * Errors: -EOPNOTSUPP unknown flags, or an op's (see its ioctl);
+ * -EINVAL a reserved field, no ops, an @op_size below the op struct or
+ * not a multiple of 8, an op other than the four above, or an op's
+ * invalid argument; -E2BIG more than IOMMU_STRESS_BATCH_MAX_OPS ops, an
+ * @op_size beyond a page, DMA ops past IOMMU_STRESS_BATCH_MAX_DMA_BYTES,
+ * or an op's struct larger than its slot or with a non-zero unknown
+ * tail; -EFAULT an op's entry cannot be read, or its answer or result
+ * not written back (the op may have taken effect); -EINTR a signal
+ * between two ops, or an UNMAP killed meanwhile; and as the op's own
+ * ioctl: -EPERM, -EOVERFLOW, -ERANGE, -EADDRNOTAVAIL, -EEXIST, -EBUSY,
+ * -EADDRINUSE, -ENOENT, -ENODEV, -EMSGSIZE, -EACCES, -EIO, -ENOMEM.
+ */
+struct iommu_stress_batch {
+	__u32 size;
+	__u32 flags;
+	__u64 ops;				/* in: the vector's address */
+	__u32 nops;				/* in */
+	__u32 op_size;				/* in: the vector's stride */
+	__u32 done;				/* out: ops that succeeded */
+	__u32 __reserved;
+	__u64 ns;				/* out: the batch's time */
+};
+
 #define IOMMU_STRESS_TYPE	0xd9	/* private to this driver */
 
 #define IOMMU_STRESS_INFO		_IO(IOMMU_STRESS_TYPE, 0x00)
@@ -442,5 +516,6 @@ struct iommu_stress_dma {
 #define IOMMU_STRESS_IOVA_TO_PHYS	_IO(IOMMU_STRESS_TYPE, 0x07)
 #define IOMMU_STRESS_DMA		_IO(IOMMU_STRESS_TYPE, 0x08)
 #define IOMMU_STRESS_TARGET_QUERY	_IO(IOMMU_STRESS_TYPE, 0x09)
+#define IOMMU_STRESS_BATCH		_IO(IOMMU_STRESS_TYPE, 0x0a)
 
 #endif /* _UAPI_LINUX_IOMMU_STRESS_H */
