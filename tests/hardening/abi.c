@@ -588,6 +588,263 @@ TEST_F(abi, dma_unmapped, "DMA: read of an IOVA nothing is mapped at")
 		EXPECT_EQ(0u, a.status);
 }
 
+/*
+ * BATCH. Entries not run must come back untouched: each starts with this
+ * result, which no op answers.
+ */
+#define NOT_RUN		0x7eadbeef
+
+static void batch_entry(struct iommu_stress_batch_op *e, unsigned long cmd,
+			const void *arg, size_t len)
+{
+	memset(e, 0, sizeof(*e));
+	e->op = (uint32_t)cmd;
+	e->result = NOT_RUN;
+	memcpy(&e->map, arg, len);
+}
+
+static struct iommu_stress_batch base_batch(struct iommu_stress_batch_op *ops,
+					    uint32_t n)
+{
+	return (struct iommu_stress_batch){
+		.size = sizeof(struct iommu_stress_batch),
+		.ops = (uint64_t)(uintptr_t)ops, .nops = n,
+		.op_size = sizeof(struct iommu_stress_batch_op),
+		/* What an answer must overwrite. */
+		.done = NOT_RUN,
+	};
+}
+
+/* A batch of one valid I2P, with one thing of the batch broken. */
+#define BATCH_CASE(name, desc, err, stmt)				\
+	TEST_F(abi, name, desc)						\
+	{								\
+		struct iommu_stress_iova_to_phys p = base_i2p(self);	\
+		struct iommu_stress_batch_op ops[1];			\
+		struct iommu_stress_batch a = base_batch(ops, 1);	\
+									\
+		batch_entry(&ops[0], IOMMU_STRESS_IOVA_TO_PHYS, &p, sizeof(p)); \
+		stmt;							\
+		EXPECT_REFUSED(BATCH, err, &a);				\
+		EXPECT_EQ(NOT_RUN, ops[0].result);			\
+	}
+
+BATCH_CASE(batch_unknown_flag, "BATCH: unknown flag", EOPNOTSUPP, a.flags = 1)
+BATCH_CASE(batch_reserved, "BATCH: reserved field", EINVAL, a.__reserved = 1)
+BATCH_CASE(batch_no_ops, "BATCH: no ops", EINVAL, a.nops = 0)
+BATCH_CASE(batch_too_many, "BATCH: more ops than IOMMU_STRESS_BATCH_MAX_OPS",
+	   E2BIG, a.nops = IOMMU_STRESS_BATCH_MAX_OPS + 1)
+BATCH_CASE(batch_op_size_small, "BATCH: op size below the op struct", EINVAL,
+	   a.op_size = sizeof(struct iommu_stress_batch_op) - 8)
+BATCH_CASE(batch_op_size_odd, "BATCH: op size not a multiple of 8", EINVAL,
+	   a.op_size = sizeof(struct iommu_stress_batch_op) + 4)
+BATCH_CASE(batch_op_size_huge, "BATCH: op size beyond a page", E2BIG,
+	   a.op_size = 8192)
+
+TEST_F(abi, batch_size_short, "BATCH: struct size too small")
+{
+	struct iommu_stress_batch a = base_batch(NULL, 1);
+
+	a.size = 8;
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, EINVAL), call(self->fd, IOMMU_STRESS_BATCH, &a));
+}
+
+TEST_F(abi, batch_no_vector, "BATCH: a vector that cannot be read")
+{
+	struct iommu_stress_batch a = base_batch(NULL, 2);
+
+	EXPECT_REFUSED(BATCH, EFAULT, &a);
+	EXPECT_EQ(0u, a.done);
+}
+
+/*
+ * MAP at the free IOVA, DMA of it, its walk, UNMAP: each answered as its
+ * single ioctl answers, in one call.
+ */
+TEST_F(abi, batch_ok_control, "BATCH: MAP, DMA, IOVA_TO_PHYS, UNMAP in one call")
+{
+	struct iommu_stress_map m = base_map(self);
+	struct iommu_stress_dma d = base_dma(self);
+	struct iommu_stress_iova_to_phys p = base_i2p(self);
+	struct iommu_stress_unmap u = base_unmap(self);
+	struct iommu_stress_batch_op ops[4];
+	struct iommu_stress_batch a = base_batch(ops, 4);
+	unsigned char *small;
+
+	d.iova = p.iova = u.iova = m.iova;
+	batch_entry(&ops[0], IOMMU_STRESS_MAP, &m, sizeof(m));
+	batch_entry(&ops[1], IOMMU_STRESS_DMA, &d, sizeof(d));
+	batch_entry(&ops[2], IOMMU_STRESS_IOVA_TO_PHYS, &p, sizeof(p));
+	batch_entry(&ops[3], IOMMU_STRESS_UNMAP, &u, sizeof(u));
+	small = mod_mmap(SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+			 (off_t)self->small.mmap_offset);
+	ASSERT_TRUE(small != MAP_FAILED);
+	memset(small, 0, SZ_4K);
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_BATCH, &a));
+	EXPECT_EQ(4u, a.done);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(0, ops[i].result);
+	EXPECT_LE(ops[0].start_ns + ops[0].ns, ops[1].start_ns);
+	EXPECT_LE(ops[2].start_ns + ops[2].ns, a.ns);
+	/* The answers, as the single ioctls give them. */
+	EXPECT_EQ(0u, ops[1].dma.status);
+	EXPECT_EQ(0, memcmp(small, self->big_mem, 4095));
+	EXPECT_EQ(IOMMU_STRESS_I2P_MAPPED | IOMMU_STRESS_I2P_OURS,
+		  ops[2].iova_to_phys.out_flags);
+	EXPECT_EQ(self->big.buf_id, ops[2].iova_to_phys.buf_id);
+	EXPECT_EQ(SZ_2M, ops[3].unmap.unmapped);
+	EXPECT_EQ((uint32_t)sizeof(u), ops[3].unmap.size);
+	mod_munmap(small, SZ_4K);
+}
+
+/* The failing op's errno, its index; what came before stays done. */
+TEST_F(abi, batch_stops_at_failure, "BATCH: stops at the first failing op, says which")
+{
+	struct iommu_stress_map m = base_map(self), over = base_map(self);
+	struct iommu_stress_unmap u = base_unmap(self);
+	struct iommu_stress_batch_op ops[3];
+	struct iommu_stress_batch a = base_batch(ops, 3);
+
+	over.iova = self->live;
+	u.iova = m.iova;
+	batch_entry(&ops[0], IOMMU_STRESS_MAP, &m, sizeof(m));
+	batch_entry(&ops[1], IOMMU_STRESS_MAP, &over, sizeof(over));
+	batch_entry(&ops[2], IOMMU_STRESS_UNMAP, &u, sizeof(u));
+	EXPECT_REFUSED(BATCH, EEXIST, &a);
+	EXPECT_EQ(1u, a.done);
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(-ISTRESS_ERRNO(MAP, EEXIST), ops[1].result);
+	EXPECT_EQ(NOT_RUN, ops[2].result);
+	/* The first MAP took effect, the UNMAP after the failure did not. */
+	EXPECT_REFUSED(MAP, EEXIST, &m);
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_UNMAP, &u));
+}
+
+/* Op @bad of a batch [I2P, bad]: refused with @err, the I2P done. */
+static void batch_bad_second(struct ktest_meta *_ktest,
+			     struct ktest_self_abi *self, const void *bad,
+			     unsigned long cmd, int err)
+{
+	struct iommu_stress_iova_to_phys p = base_i2p(self);
+	struct iommu_stress_batch_op ops[2];
+	struct iommu_stress_batch a = base_batch(ops, 2);
+
+	batch_entry(&ops[0], IOMMU_STRESS_IOVA_TO_PHYS, &p, sizeof(p));
+	batch_entry(&ops[1], cmd, bad, sizeof(ops[1].__space));
+	EXPECT_ERRNO(err, call(self->fd, IOMMU_STRESS_BATCH, &a));
+	EXPECT_EQ(1u, a.done);
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(-err, ops[1].result);
+}
+
+TEST_F(abi, batch_op_not_batchable, "BATCH: an op other than MAP, UNMAP, DMA, IOVA_TO_PHYS")
+{
+	struct iommu_stress_info i = { .size = sizeof(i) };
+
+	batch_bad_second(_ktest, self, &i, IOMMU_STRESS_INFO, ISTRESS_ERRNO(BATCH, EINVAL));
+	batch_bad_second(_ktest, self, &i, 0x7f, ISTRESS_ERRNO(BATCH, EINVAL));
+}
+
+TEST_F(abi, batch_op_errno, "BATCH: an op's own refusal, its own errno")
+{
+	unsigned char raw[104] = { 0 };
+	struct iommu_stress_map m = base_map(self);
+
+	m.prot = 0;
+	memcpy(raw, &m, sizeof(m));
+	batch_bad_second(_ktest, self, raw, IOMMU_STRESS_MAP, ISTRESS_ERRNO(MAP, EINVAL));
+}
+
+TEST_F(abi, batch_op_size_short, "BATCH: an op's struct size too small")
+{
+	unsigned char raw[104] = { 0 };
+	struct iommu_stress_map m = base_map(self);
+
+	m.size = 8;
+	memcpy(raw, &m, sizeof(m));
+	batch_bad_second(_ktest, self, raw, IOMMU_STRESS_MAP, ISTRESS_ERRNO(BATCH, EINVAL));
+}
+
+TEST_F(abi, batch_op_past_slot, "BATCH: an op's struct larger than its slot")
+{
+	unsigned char raw[104] = { 0 };
+	struct iommu_stress_map m = base_map(self);
+
+	m.size = sizeof(raw) + 8;
+	memcpy(raw, &m, sizeof(m));
+	batch_bad_second(_ktest, self, raw, IOMMU_STRESS_MAP, ISTRESS_ERRNO(BATCH, E2BIG));
+}
+
+TEST_F(abi, batch_op_dirty_tail, "BATCH: an op's larger struct, non-zero tail")
+{
+	unsigned char raw[104] = { 0 };
+	struct iommu_stress_map m = base_map(self);
+
+	m.size = sizeof(raw);
+	memcpy(raw, &m, sizeof(m));
+	raw[sizeof(raw) - 1] = 0x5a;
+	batch_bad_second(_ktest, self, raw, IOMMU_STRESS_MAP, ISTRESS_ERRNO(BATCH, E2BIG));
+}
+
+/* A larger struct with a zero tail is taken, as by the single ioctl. */
+TEST_F(abi, batch_op_zero_tail, "BATCH: an op's larger struct, zero tail")
+{
+	struct iommu_stress_iova_to_phys p = base_i2p(self);
+	struct iommu_stress_batch_op ops[1];
+	struct iommu_stress_batch a = base_batch(ops, 1);
+
+	p.size = sizeof(ops[0].__space);
+	batch_entry(&ops[0], IOMMU_STRESS_IOVA_TO_PHYS, &p, sizeof(p));
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_BATCH, &a));
+	EXPECT_EQ(1u, a.done);
+	EXPECT_TRUE(ops[0].iova_to_phys.out_flags & IOMMU_STRESS_I2P_MAPPED);
+	EXPECT_EQ((uint32_t)sizeof(ops[0].__space), ops[0].iova_to_phys.size);
+}
+
+/*
+ * DMA ops move at most IOMMU_STRESS_BATCH_MAX_DMA_BYTES together: the
+ * one that would pass that is refused and not run.
+ */
+TEST_F(abi, batch_dma_budget, "BATCH: DMA ops past IOMMU_STRESS_BATCH_MAX_DMA_BYTES")
+{
+	const uint32_t n = IOMMU_STRESS_BATCH_MAX_DMA_BYTES / 4095 + 1;
+	static struct iommu_stress_batch_op ops[IOMMU_STRESS_BATCH_MAX_OPS];
+	struct iommu_stress_batch a = base_batch(ops, n);
+	struct iommu_stress_dma d = base_dma(self);
+
+	ASSERT_LE(n, IOMMU_STRESS_BATCH_MAX_OPS);
+	for (uint32_t i = 0; i < n; i++)
+		batch_entry(&ops[i], IOMMU_STRESS_DMA, &d, sizeof(d));
+	EXPECT_REFUSED(BATCH, E2BIG, &a);
+	EXPECT_EQ(n - 1, a.done);
+	EXPECT_EQ(0u, ops[n - 2].dma.status);
+	EXPECT_EQ(-ISTRESS_ERRNO(BATCH, E2BIG), ops[n - 1].result);
+}
+
+/* SKIP_SYNC in a batch, refused exactly where the domain says so. */
+TEST_F(abi, batch_skip_sync, "BATCH: MAP then UNMAP with SKIP_SYNC")
+{
+	struct iommu_stress_map m = base_map(self);
+	struct iommu_stress_unmap u = base_unmap(self);
+	struct iommu_stress_batch_op ops[2];
+	struct iommu_stress_batch a = base_batch(ops, 2);
+	int refused = !!(self->dom.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP);
+
+	u.iova = m.iova;
+	u.flags = IOMMU_STRESS_UNMAP_SKIP_SYNC;
+	batch_entry(&ops[0], IOMMU_STRESS_MAP, &m, sizeof(m));
+	batch_entry(&ops[1], IOMMU_STRESS_UNMAP, &u, sizeof(u));
+	EXPECT_ERRNO(refused ? ISTRESS_ERRNO(UNMAP, EOPNOTSUPP) : 0,
+		     call(self->fd, IOMMU_STRESS_BATCH, &a));
+	EXPECT_EQ(refused ? 1u : 2u, a.done);
+	if (refused) {
+		u.flags = 0;
+		EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_UNMAP, &u));
+	} else {
+		EXPECT_EQ(SZ_2M, ops[1].unmap.unmapped);
+	}
+}
+
 /* mmap() of the session fd at @off: its errno, or 0. */
 static int mmap_errno(int fd, off_t off, size_t len, int flags)
 {

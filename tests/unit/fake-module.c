@@ -110,7 +110,8 @@ static int do_info(struct iommu_stress_info *in)
 	in->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU |
 		       (fk.host.driver_warns ? IOMMU_STRESS_FEAT_MAP_OVERLAP : 0) |
 		       (fk.host.allow_1g_leaves ? IOMMU_STRESS_FEAT_1G_LEAVES : 0) |
-		       (fk.host.legacy ? 0 : IOMMU_STRESS_FEAT_DMAENGINE);
+		       (fk.host.legacy ? 0 : IOMMU_STRESS_FEAT_DMAENGINE) |
+		       (fk.host.no_batch ? 0 : IOMMU_STRESS_FEAT_BATCH);
 	strcpy(in->module_version, "fake");
 	strcpy(in->kernel_release, "6.1.0-fake");
 	in->ntargets = 0;
@@ -651,6 +652,7 @@ FAKE_OP_FN(do_unmap)
 FAKE_OP_FN(do_i2p)
 FAKE_OP_FN(do_dma)
 FAKE_OP_FN(do_query)
+static int do_batch_op(void *arg);
 
 /*
  * The module's ioctl table: each handler, its struct and the smallest
@@ -660,21 +662,29 @@ static const struct fake_op {
 	unsigned long cmd;
 	size_t size, min_size;
 	int (*fn)(void *arg);
+	int in_batch;			/* BATCH may run it as an op */
+	int partial;			/* answered when it fails too */
 } fake_ops[] = {
 #define OP(nr, fn, type, last) {					\
 	IOMMU_STRESS_##nr, sizeof(struct type),				\
-	offsetofend(struct type, last), fn##_op }
+	offsetofend(struct type, last), fn##_op, 0, 0 }
+#define OP_IN_BATCH(nr, fn, type, last) {				\
+	IOMMU_STRESS_##nr, sizeof(struct type),				\
+	offsetofend(struct type, last), fn##_op, 1, 0 }
 	OP(INFO, do_info, iommu_stress_info, targets),
 	OP(BUF_ALLOC, do_buf_alloc, iommu_stress_buf_alloc, mmap_offset),
 	OP(BUF_FREE, do_buf_free, iommu_stress_buf_free, __reserved),
 	OP(DOMAIN_CREATE, do_domain_create, iommu_stress_domain_create, intel_ecap),
 	OP(DOMAIN_DESTROY, do_domain_destroy, iommu_stress_domain_destroy, __reserved),
-	OP(MAP, do_map, iommu_stress_map, ns),
-	OP(UNMAP, do_unmap, iommu_stress_unmap, ns),
-	OP(IOVA_TO_PHYS, do_i2p, iommu_stress_iova_to_phys, offset),
-	OP(DMA, do_dma, iommu_stress_dma, ns),
+	OP_IN_BATCH(MAP, do_map, iommu_stress_map, ns),
+	OP_IN_BATCH(UNMAP, do_unmap, iommu_stress_unmap, ns),
+	OP_IN_BATCH(IOVA_TO_PHYS, do_i2p, iommu_stress_iova_to_phys, offset),
+	OP_IN_BATCH(DMA, do_dma, iommu_stress_dma, ns),
 	OP(TARGET_QUERY, do_query, iommu_stress_target_query, driver),
+	{ IOMMU_STRESS_BATCH, sizeof(struct iommu_stress_batch),
+	  offsetofend(struct iommu_stress_batch, ns), do_batch_op, 0, 1 },
 #undef OP
+#undef OP_IN_BATCH
 };
 
 static const struct fake_op *find_op(unsigned long cmd)
@@ -682,54 +692,136 @@ static const struct fake_op *find_op(unsigned long cmd)
 	/* A module from before TARGET_QUERY does not know it. */
 	if (fk.host.legacy && cmd == IOMMU_STRESS_TARGET_QUERY)
 		return NULL;
+	if (fk.host.no_batch && cmd == IOMMU_STRESS_BATCH)
+		return NULL;
 	for (size_t i = 0; i < sizeof(fake_ops) / sizeof(fake_ops[0]); i++)
 		if (fake_ops[i].cmd == cmd)
 			return &fake_ops[i];
 	return NULL;
 }
 
+/* Any argument struct of the module's, as the dispatcher copies it in. */
+union fake_arg {
+	struct iommu_stress_info info;
+	struct iommu_stress_buf_alloc alloc;
+	struct iommu_stress_domain_create create;
+	struct iommu_stress_target_query query;
+	struct iommu_stress_dma dma;
+	struct iommu_stress_batch batch;
+	uint32_t size;
+};
+
 /*
- * The module's dispatcher: the caller's size checked, the argument
- * copied into a zeroed struct of the module's size (a missing tail reads
- * as zero, an unknown one must be), and the answer copied back up to the
- * caller's size.
+ * The argument at @uarg copied into a zeroed @karg of the module's size:
+ * the caller's size checked (at most @max; a missing tail reads as zero,
+ * an unknown one must be). Returns the caller's size, or -errno.
+ */
+static int arg_in(const struct fake_op *op, const void *uarg, uint32_t max,
+		  union fake_arg *karg)
+{
+	uint32_t usize;
+
+	if (!uarg)
+		return -(int)ISTRESS_ERRNO(ANY, EFAULT);
+	memcpy(&usize, uarg, sizeof(usize));
+	if (usize < op->min_size)
+		return -(int)ISTRESS_ERRNO(ANY, EINVAL);
+	if (usize > max)
+		return -(int)ISTRESS_ERRNO(ANY, E2BIG);
+	for (size_t i = op->size; i < usize; i++)
+		if (((const uint8_t *)uarg)[i])
+			return -(int)ISTRESS_ERRNO(ANY, E2BIG);
+	memset(karg, 0, sizeof(*karg));
+	memcpy(karg, uarg, usize < op->size ? usize : op->size);
+	return (int)usize;
+}
+
+/* The answer back, up to the caller's size. */
+static void arg_out(const struct fake_op *op, void *uarg, union fake_arg *karg,
+		    uint32_t usize)
+{
+	karg->size = usize;
+	memcpy(uarg, karg, usize < op->size ? usize : op->size);
+}
+
+/*
+ * BATCH: each op through its table entry as its own ioctl, in order, up
+ * to the first that fails. No signals here: it never stops between ops.
+ */
+static int do_batch(struct iommu_stress_batch *b)
+{
+	const size_t arg_off = offsetof(struct iommu_stress_batch_op, map);
+	uint32_t dma_bytes = 0;
+	int ret = 0;
+
+	b->done = 0;
+	b->ns = 0;
+	if (b->flags)
+		return ISTRESS_ERRNO(BATCH, EOPNOTSUPP);
+	if (b->__reserved || !b->nops ||
+	    b->op_size < sizeof(struct iommu_stress_batch_op) || b->op_size % 8)
+		return ISTRESS_ERRNO(BATCH, EINVAL);
+	if (b->nops > IOMMU_STRESS_BATCH_MAX_OPS || b->op_size > PAGE)
+		return ISTRESS_ERRNO(BATCH, E2BIG);
+	for (; b->done < b->nops; b->done++) {
+		struct iommu_stress_batch_op *e;
+		const struct fake_op *op;
+		union fake_arg karg;
+		int usize;
+
+		if (!b->ops)
+			return ISTRESS_ERRNO(BATCH, EFAULT);
+		e = (void *)((uint8_t *)(uintptr_t)b->ops +
+			     (size_t)b->done * b->op_size);
+		op = find_op(e->op);
+		usize = op && op->in_batch ?
+			arg_in(op, (uint8_t *)e + arg_off, b->op_size - arg_off, &karg) :
+			-(int)ISTRESS_ERRNO(BATCH, EINVAL);
+		ret = usize < 0 ? -usize : 0;
+		if (!ret && e->op == IOMMU_STRESS_DMA) {
+			if (karg.dma.length > IOMMU_STRESS_BATCH_MAX_DMA_BYTES - dma_bytes)
+				ret = ISTRESS_ERRNO(BATCH, E2BIG);
+			else
+				dma_bytes += (uint32_t)karg.dma.length;
+		}
+		if (!ret)
+			ret = op->fn(&karg);
+		if (!ret)
+			arg_out(op, (uint8_t *)e + arg_off, &karg, (uint32_t)usize);
+		e->result = -ret;
+		e->start_ns = b->ns;
+		e->ns = 2000;
+		b->ns += e->ns;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int do_batch_op(void *arg)
+{
+	return do_batch(arg);
+}
+
+/*
+ * The module's dispatcher: the argument in, its handler, and the answer
+ * copied back up to the caller's size (for BATCH, when it fails too).
  */
 static int dispatch(unsigned long cmd, void *uarg)
 {
 	const struct fake_op *op = find_op(cmd);
-	union {
-		struct iommu_stress_info info;
-		struct iommu_stress_buf_alloc alloc;
-		struct iommu_stress_domain_create create;
-		struct iommu_stress_target_query query;
-		struct iommu_stress_dma dma;
-		uint32_t size;
-	} karg;
-	uint32_t usize;
-	size_t n;
-	int ret;
+	union fake_arg karg;
+	int usize, ret;
 
 	if (!op)
 		return ISTRESS_ERRNO(ANY, ENOTTY);
-	if (!uarg)
-		return ISTRESS_ERRNO(ANY, EFAULT);
-	memcpy(&usize, uarg, sizeof(usize));
-	if (usize < op->min_size)
-		return ISTRESS_ERRNO(ANY, EINVAL);
-	if (usize > PAGE)
-		return ISTRESS_ERRNO(ANY, E2BIG);
-	for (size_t i = op->size; i < usize; i++)
-		if (((const uint8_t *)uarg)[i])
-			return ISTRESS_ERRNO(ANY, E2BIG);
-	n = usize < op->size ? usize : op->size;
-	memset(&karg, 0, sizeof(karg));
-	memcpy(&karg, uarg, n);
+	usize = arg_in(op, uarg, PAGE, &karg);
+	if (usize < 0)
+		return -usize;
 	ret = op->fn(&karg);
-	if (ret)
-		return ret;
-	karg.size = usize;
-	memcpy(uarg, &karg, n);
-	return 0;
+	if (!ret || op->partial)
+		arg_out(op, uarg, &karg, (uint32_t)usize);
+	return ret;
 }
 
 static int fake_ioctl(int fd, unsigned long cmd, void *arg)

@@ -58,6 +58,8 @@ struct fake_host {
 	 * IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP and UNMAP refuses SKIP_SYNC.
 	 */
 	int sync_in_unmap;
+	/* A module from before BATCH: no such ioctl, no IOMMU_STRESS_FEAT_BATCH. */
+	int no_batch;
 };
 
 /* What the model saw of the session's maps, for the tests to judge. */
