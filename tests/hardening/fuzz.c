@@ -2,7 +2,8 @@
 /*
  * Random and mutated ioctl sequences from several threads, racing on two
  * shared sessions: valid calls in random order (so ids, mappings and DMA
- * interleave), valid calls with one field broken, and raw garbage. The
+ * interleave), valid calls with one field broken, BATCH vectors of such
+ * ops (their header or an op broken too), and raw garbage. The
  * module must answer every one with a result or an errno; the VM harness
  * then requires a guest log without WARN, BUG, oops or poison reports,
  * and a fresh session must still read correct data afterwards.
@@ -98,8 +99,93 @@ static void count(int err)
 	pthread_mutex_unlock(&count_lock);
 }
 
+/* The ops a BATCH may hold: the union of the entry. */
+union batchable {
+	struct iommu_stress_map map;
+	struct iommu_stress_unmap unmap;
+	struct iommu_stress_iova_to_phys i2p;
+	struct iommu_stress_dma dma;
+};
+
+/*
+ * A random MAP, UNMAP, IOVA_TO_PHYS or DMA (@kind 0 to 5) in @a, its size
+ * set; the ioctl, or 0 to send nothing (DMA is kept rare).
+ */
+static unsigned long batchable_op(struct rng *r, unsigned int kind,
+				  const struct iommu_stress_domain_create *dom,
+				  union batchable *a)
+{
+	switch (kind) {
+	case 0: case 1:
+		a->map.size = sizeof(a->map);
+		a->map.domain_id = some_id(r);
+		a->map.buf_id = some_id(r);
+		a->map.iova = some_iova(r, dom);
+		a->map.length = some_len(r);
+		a->map.offset = pick(r, 4) * SZ_4K;
+		a->map.prot = 1 + (uint32_t)pick(r, 3);
+		a->map.flags = pick(r, 8) ? 0 : IOMMU_STRESS_MAP_OVERLAP;
+		return IOMMU_STRESS_MAP;
+	case 2: case 3:
+		a->unmap.size = sizeof(a->unmap);
+		a->unmap.domain_id = some_id(r);
+		a->unmap.iova = some_iova(r, dom);
+		a->unmap.length = some_len(r);
+		a->unmap.flags = pick(r, 2) ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0;
+		return IOMMU_STRESS_UNMAP;
+	case 4:
+		a->i2p.size = sizeof(a->i2p);
+		a->i2p.domain_id = some_id(r);
+		a->i2p.iova = some_iova(r, dom);
+		return IOMMU_STRESS_IOVA_TO_PHYS;
+	default:
+		/* DMA costs 200 ms of guest time on edu: keep it rare. */
+		if (pick(r, 8))
+			return 0;
+		a->dma.size = sizeof(a->dma);
+		a->dma.domain_id = some_id(r);
+		a->dma.buf_id = some_id(r);
+		a->dma.dir = (uint32_t)pick(r, 4);
+		a->dma.iova = some_iova(r, dom);
+		a->dma.length = pick(r, 2) ? 1 + pick(r, 4095) : pick(r, 1 << 20);
+		a->dma.buf_offset = pick(r, 2) ? 0 : pick(r, 8192);
+		return IOMMU_STRESS_DMA;
+	}
+}
+
+/*
+ * A BATCH of up to 8 such ops, each sometimes broken, sometimes not one
+ * a batch takes; its header sometimes broken too (the mutation of the
+ * caller), or the vector's address wild.
+ */
+static unsigned long batch(struct rng *r, const struct iommu_stress_domain_create *dom,
+			   struct iommu_stress_batch *b,
+			   struct iommu_stress_batch_op *ops, unsigned int max)
+{
+	unsigned int n = 1 + (unsigned int)pick(r, max);
+
+	for (unsigned int i = 0; i < n; i++) {
+		union batchable a;
+		unsigned long cmd;
+
+		memset(&a, 0, sizeof(a));
+		memset(&ops[i], 0, sizeof(ops[i]));
+		cmd = batchable_op(r, (unsigned int)pick(r, 6), dom, &a);
+		if (!cmd || !pick(r, 16))
+			cmd = pick(r, 2) ? _IO(IOMMU_STRESS_TYPE, pick(r, 16)) : rnd(r);
+		ops[i].op = (uint32_t)cmd;
+		memcpy(&ops[i].map, &a, sizeof(a));
+		mutate(r, &ops[i].map, sizeof(ops[i].__space));
+	}
+	b->ops = pick(r, 32) ? (uint64_t)(uintptr_t)ops : rnd(r);
+	b->nops = n;
+	b->op_size = sizeof(ops[0]);
+	return IOMMU_STRESS_BATCH;
+}
+
 static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom)
 {
+	struct iommu_stress_batch_op ops[8];
 	union {
 		struct iommu_stress_info info;
 		struct iommu_stress_buf_alloc alloc;
@@ -111,13 +197,15 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		struct iommu_stress_iova_to_phys i2p;
 		struct iommu_stress_dma dma;
 		struct iommu_stress_target_query query;
+		struct iommu_stress_batch batch;
+		union batchable op;
 		unsigned char raw[8192];
 	} a;
 	unsigned long cmd;
 	size_t len;
 
 	memset(&a, 0, sizeof(a));
-	switch (pick(r, 13)) {
+	switch (pick(r, 14)) {
 	case 0:
 		cmd = IOMMU_STRESS_INFO;
 		len = sizeof(a.info);
@@ -149,48 +237,20 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		len = sizeof(a.destroy);
 		a.destroy.domain_id = some_id(r);
 		break;
-	case 5: case 6:
-		cmd = IOMMU_STRESS_MAP;
-		len = sizeof(a.map);
-		a.map.domain_id = some_id(r);
-		a.map.buf_id = some_id(r);
-		a.map.iova = some_iova(r, dom);
-		a.map.length = some_len(r);
-		a.map.offset = pick(r, 4) * SZ_4K;
-		a.map.prot = 1 + (uint32_t)pick(r, 3);
-		a.map.flags = pick(r, 8) ? 0 : IOMMU_STRESS_MAP_OVERLAP;
-		break;
-	case 7: case 8:
-		cmd = IOMMU_STRESS_UNMAP;
-		len = sizeof(a.unmap);
-		a.unmap.domain_id = some_id(r);
-		a.unmap.iova = some_iova(r, dom);
-		a.unmap.length = some_len(r);
-		a.unmap.flags = pick(r, 2) ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0;
-		break;
-	case 9:
-		cmd = IOMMU_STRESS_IOVA_TO_PHYS;
-		len = sizeof(a.i2p);
-		a.i2p.domain_id = some_id(r);
-		a.i2p.iova = some_iova(r, dom);
-		break;
-	case 10:
-		/* DMA costs 200 ms of guest time on edu: keep it rare. */
-		if (pick(r, 8))
+	case 5: case 6: case 7: case 8: case 9: case 10:
+		cmd = batchable_op(r, (unsigned int)pick(r, 6), dom, &a.op);
+		if (!cmd)
 			return;
-		cmd = IOMMU_STRESS_DMA;
-		len = sizeof(a.dma);
-		a.dma.domain_id = some_id(r);
-		a.dma.buf_id = some_id(r);
-		a.dma.dir = (uint32_t)pick(r, 4);
-		a.dma.iova = some_iova(r, dom);
-		a.dma.length = pick(r, 2) ? 1 + pick(r, 4095) : pick(r, 1 << 20);
-		a.dma.buf_offset = pick(r, 2) ? 0 : pick(r, 8192);
+		len = a.info.size;
 		break;
 	case 11:
 		cmd = IOMMU_STRESS_TARGET_QUERY;
 		len = sizeof(a.query);
 		strcpy(a.query.name, pick(r, 2) ? target : "dma:garbage");
+		break;
+	case 12:
+		len = sizeof(a.batch);
+		cmd = batch(r, dom, &a.batch, ops, sizeof(ops) / sizeof(ops[0]));
 		break;
 	default:
 		/* Garbage: a random number of ours or not, random bytes. */
