@@ -5,7 +5,7 @@
  * maps over live ranges, finds "unmap of nothing", and keeps every mapped
  * buffer pinned until the driver has really let go of it.
  *
- * Every function here that takes a domain runs under its lock
+ * Every istress_maps_* function runs under the domain's lock
  * (istress_domain.lock) and asserts so.
  */
 #include <linux/interval_tree_generic.h>
@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 
 #include "istress.h"
+#include "levels.h"
 
 #define map_start(m) ((m)->start)
 #define map_last(m) ((m)->last)
@@ -181,35 +182,22 @@ bool istress_maps_busy(struct istress_domain *d, u64 start, u64 last)
 	return false;
 }
 
-/*
- * What one entry of the top table level covers: 4K << 9k for the fewest
- * levels that span the aperture (512G with 48 bits, 1G with 39).
- */
+/* What one entry of the domain's top table level covers. */
 static u64 top_level(struct istress_domain *d)
 {
-	unsigned int bits = fls64(d->desc.aperture_end);
-	u64 size = PAGE_SIZE;
-
-	while (ilog2(size) + 9 < bits && size < (1ULL << 57))
-		size <<= 9;
-	return size;
+	return istress_top_level(d->desc.aperture_end);
 }
 
 /*
  * The middle page size of istress_maps_reach(): the smallest table level
- * above the page (4K << 9k) that the domain has a page size for, 2M on
- * Intel and AMD. Not the second smallest size advertised: Intel's driver
- * in 5.10 and AMD's before the generic page table advertise every power
- * of two from 4K, which made it 8K.
+ * above the page that the domain has a page size for, 2M on Intel and
+ * AMD. Not the second smallest size advertised: Intel's driver in 5.10
+ * and AMD's before the generic page table advertise every power of two
+ * from 4K, which made it 8K.
  */
 static u64 mid_size(struct istress_domain *d)
 {
-	u64 size, top = top_level(d);
-
-	for (size = PAGE_SIZE << 9; size <= top; size <<= 9)
-		if (d->desc.pgsize_bitmap & size)
-			return size;
-	return PAGE_SIZE;
+	return istress_mid_size(d->desc.pgsize_bitmap, d->desc.aperture_end);
 }
 
 /*
