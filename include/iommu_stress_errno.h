@@ -45,6 +45,7 @@
 #define ISTRESS_ERRNO_CMD_IOVA_TO_PHYS	IOMMU_STRESS_IOVA_TO_PHYS
 #define ISTRESS_ERRNO_CMD_DMA		IOMMU_STRESS_DMA
 #define ISTRESS_ERRNO_CMD_BATCH		IOMMU_STRESS_BATCH
+#define ISTRESS_ERRNO_CMD_BENCH		IOMMU_STRESS_BENCH
 
 #define ISTRESS_ERRNOS(X, q)						\
 	X(q, ANY, ENOTTY, "unknown ioctl (module and tool ABI differ?)")	\
@@ -135,6 +136,22 @@
 	X(q, BATCH, EACCES, "an op's DMA reaches an IOVA the session has not mapped (shared domain)") \
 	X(q, BATCH, EIO, "an op's device was retired after a DMA that did not finish") \
 	X(q, BATCH, ENOMEM, "out of memory")				\
+	X(q, BENCH, EOPNOTSUPP, "unknown flags, or (through MAP) refused so by MAP or UNMAP") \
+	X(q, BENCH, EINVAL, "invalid argument: a zero count or rounds, a page size the domain does not map, an IOVA or offset not aligned to it, a range past the buffer, a page not physically contiguous and aligned in the buffer, or a reserved field") \
+	X(q, BENCH, E2BIG, "more pages per round than IOMMU_STRESS_BENCH_MAX_COUNT, or more maps and unmaps than IOMMU_STRESS_BENCH_MAX_OPS") \
+	X(q, BENCH, EPERM, "1G pages: the module builds no 1G leaves unless loaded with allow_1g_leaves=1 (unsafe on a real host)") \
+	X(q, BENCH, EOVERFLOW, "IOVA + length wraps around")		\
+	X(q, BENCH, ERANGE, "the range lies outside the aperture or the test's IOVA range") \
+	X(q, BENCH, EADDRNOTAVAIL, "the range meets a reserved region or the module's DMA window") \
+	X(q, BENCH, EEXIST, "the session has something mapped in the range") \
+	X(q, BENCH, EBUSY, "in use: a MAP, UNMAP or DMA is at work in the range") \
+	X(q, BENCH, EADDRINUSE, "the range meets a mapping the channel's driver made in its DMA-API domain") \
+	X(q, BENCH, ENOENT, "no such buffer or domain id in this session") \
+	X(q, BENCH, ENODEV, "the domain's device has gone")		\
+	X(q, BENCH, EINTR, "a signal: the loop stopped between rounds, all unmapped") \
+	X(q, BENCH, EIO, "the driver did not finish an unmap: that page stays pinned until the domain goes") \
+	X(q, BENCH, EFAULT, "the latency array cannot be written") \
+	X(q, BENCH, ENOMEM, "out of memory")				\
 	X(q, DMA_STATUS, EIO, "the device reported a failed transfer (a DMA engine fails a read it cannot translate)") \
 	X(q, DMA_STATUS, ETIMEDOUT, "the device did not finish in time; the module retired it until it is re-probed") \
 	X(q, DMA_STATUS, EINVAL, "the DMA engine cannot do a transfer of that length or alignment")

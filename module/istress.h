@@ -249,6 +249,9 @@ int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
 int istress_domain_check_span(struct istress_domain *d, u64 start, u64 last);
 bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last);
 int istress_domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys);
+int istress_domain_claim(struct istress_domain *d, u64 start, u64 last,
+			 void **claim);
+void istress_domain_unclaim(struct istress_domain *d, void *claim);
 int istress_domain_enter(struct istress_domain *d);
 void istress_domain_exit(struct istress_domain *d);
 void istress_domain_sync_deferred(struct istress_domain *d);
@@ -327,6 +330,10 @@ void istress_maps_drain(struct istress_domain *d, struct list_head *out);
 /* ---- DMA (dma.c) ---- */
 int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 		struct iommu_stress_dma *arg);
+
+/* ---- BENCH (bench.c) ---- */
+int istress_bench(struct istress_domain *d, struct istress_buf *buf,
+		  struct iommu_stress_bench *arg);
 
 /* ---- edu backend (edu.c) ---- */
 int istress_edu_init(void);

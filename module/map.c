@@ -99,6 +99,45 @@ static void span_end(struct istress_domain *d, struct op_span *sp)
 	wake_up_all(&d->op_wq);
 }
 
+/*
+ * BENCH's bare driver calls (bench.c) take [start, last] as an UNMAP in
+ * the driver holds its reach: MAPs there and UNMAPs reaching there get
+ * -EBUSY and walks wait, until istress_domain_unclaim(). Refused where
+ * the session has anything mapped (-EEXIST) or a MAP or UNMAP is at work
+ * (-EBUSY).
+ */
+int istress_domain_claim(struct istress_domain *d, u64 start, u64 last,
+			 void **claim)
+{
+	struct op_span *sp = kmalloc(sizeof(*sp), GFP_KERNEL);
+	int ret = 0;
+
+	if (!sp)
+		return -ENOMEM;
+	mutex_lock(&d->lock);
+	if (istress_maps_overlap(d, start, last))
+		ret = -EEXIST;
+	else if (meets_span(d, start, last, true))
+		ret = -EBUSY;
+	else
+		span_begin(d, sp, start, last, true);
+	mutex_unlock(&d->lock);
+	if (ret) {
+		kfree(sp);
+		return ret;
+	}
+	*claim = sp;
+	return 0;
+}
+
+void istress_domain_unclaim(struct istress_domain *d, void *claim)
+{
+	mutex_lock(&d->lock);
+	span_end(d, claim);
+	mutex_unlock(&d->lock);
+	kfree(claim);
+}
+
 /* Alignment, size and placement checks shared by MAP and UNMAP. */
 static int check_iova(struct istress_domain *d, u64 iova, u64 len)
 {

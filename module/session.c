@@ -81,7 +81,7 @@ static int do_info(struct istress_session *s, void *p)
 		arg->features |= IOMMU_STRESS_FEAT_1G_LEAVES;
 	if (IS_ENABLED(CONFIG_DMA_ENGINE))
 		arg->features |= IOMMU_STRESS_FEAT_DMAENGINE;
-	arg->features |= IOMMU_STRESS_FEAT_BATCH;
+	arg->features |= IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH;
 	strscpy(arg->module_version, ISTRESS_VERSION,
 		sizeof(arg->module_version));
 	strscpy(arg->kernel_release, init_utsname()->release,
@@ -360,6 +360,21 @@ static int do_dma(struct istress_session *s, void *p)
 	return ret;
 }
 
+static int do_bench(struct istress_session *s, void *p)
+{
+	struct iommu_stress_bench *arg = p;
+	struct istress_domain *d;
+	struct istress_buf *buf;
+	int ret;
+
+	ret = get_domain_and_buf(s, arg->domain_id, arg->buf_id, &d, &buf);
+	if (ret)
+		return ret;
+	ret = istress_bench(d, buf, arg);
+	put_domain_and_buf(d, buf);
+	return ret;
+}
+
 static int do_batch(struct istress_session *s, void *p);
 
 /*
@@ -409,6 +424,8 @@ static const struct istress_ioctl_op istress_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_STRESS_TARGET_QUERY, do_target_query,
 		 iommu_stress_target_query, driver),
 	IOCTL_OP_PARTIAL(IOMMU_STRESS_BATCH, do_batch, iommu_stress_batch, ns),
+	IOCTL_OP_PARTIAL(IOMMU_STRESS_BENCH, do_bench, iommu_stress_bench,
+			 __reserved),
 };
 
 /* Its ops run through the same table entries as their single ioctls. */

@@ -57,6 +57,7 @@
  */
 #define IOMMU_STRESS_FEAT_1G_LEAVES	(1ULL << 4)
 #define IOMMU_STRESS_FEAT_BATCH		(1ULL << 5)	/* IOMMU_STRESS_BATCH */
+#define IOMMU_STRESS_FEAT_BENCH		(1ULL << 6)	/* IOMMU_STRESS_BENCH */
 
 #define IOMMU_STRESS_NAME_LEN		64
 #define IOMMU_STRESS_MAX_TARGETS	16
@@ -504,6 +505,77 @@ struct iommu_stress_batch {
 	__u64 ns;				/* out: the batch's time */
 };
 
+/*
+ * BENCH flag: each map and unmap of the loop as MAP and UNMAP run them
+ * (the module's record, checks and locks, UNMAP's check that the driver
+ * let go), not the bare driver calls.
+ */
+#define IOMMU_STRESS_BENCH_THROUGH_MAP	(1U << 0)
+
+/* BENCH bounds: pages per round, and maps plus unmaps per call. */
+#define IOMMU_STRESS_BENCH_MAX_COUNT	4096
+#define IOMMU_STRESS_BENCH_MAX_OPS	(1U << 21)
+
+/*
+ * IOMMU_STRESS_BENCH: the module's own loop of @rounds rounds, each
+ * mapping @count pages of @page_size one call each (buffer @buf_id from
+ * @offset at @iova, page i at @iova + i * @page_size) and then unmapping
+ * them in the same order, one call each: what a caller's MAP and UNMAP
+ * ioctls of the same pages cost without the calls themselves.
+ *
+ * By default the loop makes only the driver calls (iommu_map(), and
+ * iommu_unmap() with its IOTLB sync), in a range it takes for itself as
+ * a MAP does (nothing of the session's may be mapped there; meanwhile
+ * MAPs there and UNMAPs reaching there get -EBUSY, walks wait); with
+ * BENCH_THROUGH_MAP each map and unmap runs as a MAP and an UNMAP of the
+ * session would. 1G pages only where the module builds 1G leaves
+ * (IOMMU_STRESS_FEAT_1G_LEAVES). Each page must be physically contiguous
+ * and aligned to @page_size in the buffer.
+ *
+ * @map_ns and @unmap_ns add up the time in each map and unmap call (the
+ * driver's, or the MAP's or UNMAP's handler with THROUGH_MAP), @ns the
+ * whole loop. With @lat_ns, the address of rounds * count * 2 __u32, each
+ * round's map times (page order) then its unmap times are written there,
+ * in ns (saturated at 2^32 - 1), once the round is done.
+ *
+ * The loop stops between rounds, everything of the round unmapped, on a
+ * signal (-EINTR) or when the device goes (-ENODEV); the answer is
+ * written back when it fails too, @ops saying how many maps and unmaps
+ * were done. An unmap the driver did not finish stops it with -EIO; that
+ * page stays pinned until the domain goes.
+ *
+ * Errors: -EOPNOTSUPP unknown flags; -EINVAL a reserved field, a zero
+ * @count or @rounds, a page size the domain does not map or below the
+ * CPU's, an IOVA or offset not aligned to it, a range past the buffer,
+ * or a page not contiguous and aligned in it; -E2BIG @count past
+ * IOMMU_STRESS_BENCH_MAX_COUNT or more ops than IOMMU_STRESS_BENCH_MAX_OPS;
+ * -EPERM 1G pages without FEAT_1G_LEAVES; -EOVERFLOW the range wraps;
+ * -ERANGE outside the aperture or a shared domain's range; -EADDRNOTAVAIL
+ * the module's window or a reserved region; -EEXIST the session has
+ * something mapped in the range; -EBUSY a MAP, UNMAP or DMA at work
+ * there; -EADDRINUSE (shared) something else translates there; -ENOENT
+ * no such domain or buffer; -ENODEV the device has gone; -EINTR a
+ * signal; -EIO an unmap the driver did not finish; -EFAULT @lat_ns
+ * cannot be written; -ENOMEM; with THROUGH_MAP also MAP's and UNMAP's.
+ */
+struct iommu_stress_bench {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 buf_id;
+	__u64 iova;
+	__u64 offset;				/* in the buffer */
+	__u64 page_size;
+	__u32 count;				/* pages per round */
+	__u32 rounds;
+	__u64 lat_ns;				/* in: an address, or 0 */
+	__u64 map_ns;				/* out */
+	__u64 unmap_ns;				/* out */
+	__u64 ns;				/* out: the whole loop */
+	__u32 ops;				/* out: maps and unmaps done */
+	__u32 __reserved;
+};
+
 #define IOMMU_STRESS_TYPE	0xd9	/* private to this driver */
 
 #define IOMMU_STRESS_INFO		_IO(IOMMU_STRESS_TYPE, 0x00)
@@ -517,5 +589,6 @@ struct iommu_stress_batch {
 #define IOMMU_STRESS_DMA		_IO(IOMMU_STRESS_TYPE, 0x08)
 #define IOMMU_STRESS_TARGET_QUERY	_IO(IOMMU_STRESS_TYPE, 0x09)
 #define IOMMU_STRESS_BATCH		_IO(IOMMU_STRESS_TYPE, 0x0a)
+#define IOMMU_STRESS_BENCH		_IO(IOMMU_STRESS_TYPE, 0x0b)
 
 #endif /* _UAPI_LINUX_IOMMU_STRESS_H */

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BENCH: the module's own loop of maps and unmaps, so that the cost of a
+ * caller's MAP and UNMAP ioctls can be set beside what the same calls
+ * cost without them: the bare driver calls in a range taken for the
+ * loop, or (THROUGH_MAP) the module's own MAP and UNMAP paths.
+ *
+ * The loop stops only between rounds, when everything it mapped is
+ * unmapped again: nothing of it outlives the call, except a page the
+ * driver would not let go of, which is kept pinned like any other.
+ */
+/* Messages of the module itself name it. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "istress.h"
+#include "compat.h"
+
+struct bench_run {
+	struct istress_domain *d;
+	struct istress_buf *buf;
+	struct iommu_stress_bench *arg;
+	bool through_map;
+	u32 *lat;		/* one round's op times, or NULL */
+};
+
+/* Whether the buffer's page at @off is contiguous and aligned to @size. */
+static bool page_contiguous(struct istress_buf *buf, u64 off, u64 size)
+{
+	u64 chunk = PAGE_SIZE << buf->chunk_order;
+	phys_addr_t pa = istress_buf_phys(buf, off);
+	u64 k;
+
+	if (pa & (size - 1))
+		return false;
+	for (k = chunk; k < size; k += chunk)
+		if (istress_buf_phys(buf, off + k) != pa + k)
+			return false;
+	return true;
+}
+
+static int bench_check(struct istress_domain *d, struct istress_buf *buf,
+		       const struct iommu_stress_bench *arg)
+{
+	u64 pg = arg->page_size, len;
+	u32 i;
+
+	if (arg->flags & ~IOMMU_STRESS_BENCH_THROUGH_MAP)
+		return -EOPNOTSUPP;
+	if (arg->__reserved || !arg->count || !arg->rounds)
+		return -EINVAL;
+	if (arg->count > IOMMU_STRESS_BENCH_MAX_COUNT ||
+	    (u64)arg->count * arg->rounds * 2 > IOMMU_STRESS_BENCH_MAX_OPS)
+		return -E2BIG;
+	if (pg < PAGE_SIZE || !is_power_of_2(pg) ||
+	    !(d->desc.pgsize_bitmap & pg))
+		return -EINVAL;
+	/* MAP builds no 1G leaf without it either (map.c). */
+	if (pg >= SZ_1G && !istress_allow_1g_leaves)
+		return -EPERM;
+	len = pg * arg->count;
+	if ((arg->iova | arg->offset) & (pg - 1))
+		return -EINVAL;
+	if (arg->iova + len < arg->iova || arg->iova + len - 1 > ULONG_MAX)
+		return -EOVERFLOW;
+	if (arg->offset > buf->length || len > buf->length - arg->offset)
+		return -EINVAL;
+	for (i = 0; i < arg->count; i++) {
+		if (!page_contiguous(buf, arg->offset + i * pg, pg))
+			return -EINVAL;
+		cond_resched();
+	}
+	return istress_domain_check_range(d, arg->iova, len);
+}
+
+/*
+ * Keeps a page the driver did not let go of pinned until the domain goes,
+ * as UNMAP does (the domain's teardown tries again); without memory for
+ * the record, for good.
+ */
+static void keep_page(struct bench_run *b, u64 iova, u64 off)
+{
+	struct istress_domain *d = b->d;
+	struct istress_mapping *m = kzalloc(sizeof(*m), GFP_KERNEL);
+
+	istress_buf_get(b->buf);
+	if (!m) {
+		pr_warn("IOVA %#llx still translates after a BENCH unmap; keeping its buffer for good\n",
+			iova);
+		return;
+	}
+	m->start = iova;
+	m->last = iova + b->arg->page_size - 1;
+	m->offset = off;
+	m->buf = b->buf;
+	mutex_lock(&d->lock);
+	list_add_tail(&m->dnode, &d->retired);
+	d->leaves_unknown = true;
+	mutex_unlock(&d->lock);
+}
+
+/* Page @i mapped: its time, or -errno. */
+static s64 map_page(struct bench_run *b, u32 i)
+{
+	const struct iommu_stress_bench *arg = b->arg;
+	u64 iova = arg->iova + i * arg->page_size;
+	u64 off = arg->offset + i * arg->page_size;
+	u64 t0;
+	int ret;
+
+	if (b->through_map) {
+		struct iommu_stress_map m = {
+			.domain_id = arg->domain_id, .buf_id = arg->buf_id,
+			.iova = iova, .offset = off, .length = arg->page_size,
+			.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+		};
+
+		t0 = ktime_get_ns();
+		ret = istress_domain_map(b->d, b->buf, &m);
+	} else {
+		t0 = ktime_get_ns();
+		ret = istress_iommu_map(b->d->domain, iova,
+					istress_buf_phys(b->buf, off),
+					arg->page_size, IOMMU_READ | IOMMU_WRITE);
+	}
+	return ret ?: (s64)(ktime_get_ns() - t0);
+}
+
+/* Page @i unmapped: its time, or -errno. */
+static s64 unmap_page(struct bench_run *b, u32 i)
+{
+	const struct iommu_stress_bench *arg = b->arg;
+	u64 iova = arg->iova + i * arg->page_size;
+	u64 t0, t;
+	size_t done;
+	int ret;
+
+	if (b->through_map) {
+		struct iommu_stress_unmap u = {
+			.domain_id = arg->domain_id, .iova = iova,
+			.length = arg->page_size,
+		};
+
+		t0 = ktime_get_ns();
+		ret = istress_domain_unmap(b->d, &u);
+		t = ktime_get_ns() - t0;
+		if (!ret && u.out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED)
+			ret = -EIO;
+		return ret ?: (s64)t;
+	}
+	t0 = ktime_get_ns();
+	done = iommu_unmap(b->d->domain, iova, arg->page_size);
+	t = ktime_get_ns() - t0;
+	if (done == arg->page_size && !iommu_iova_to_phys(b->d->domain, iova))
+		return t;
+	keep_page(b, iova, arg->offset + i * arg->page_size);
+	return -EIO;
+}
+
+static void add_time(struct bench_run *b, u64 *sum, u32 idx, s64 t)
+{
+	*sum += t;
+	b->arg->ops++;
+	if (b->lat)
+		b->lat[idx] = min_t(u64, t, U32_MAX);
+}
+
+/*
+ * One round: every page mapped, then every page unmapped. On an error,
+ * what the round mapped is unmapped before it returns.
+ */
+static int bench_round(struct bench_run *b, u32 round)
+{
+	struct iommu_stress_bench *arg = b->arg;
+	u32 n = arg->count, i, mapped;
+	int ret = 0;
+	s64 t;
+
+	for (mapped = 0; mapped < n; mapped++) {
+		t = map_page(b, mapped);
+		if (t < 0) {
+			ret = t;
+			break;
+		}
+		add_time(b, &arg->map_ns, mapped, t);
+	}
+	for (i = 0; i < mapped; i++) {
+		t = unmap_page(b, i);
+		if (t < 0) {
+			/* The rest still goes; the first error is the answer. */
+			ret = ret ?: t;
+			continue;
+		}
+		add_time(b, &arg->unmap_ns, n + i, t);
+	}
+	if (ret || !b->lat)
+		return ret;
+	if (copy_to_user(u64_to_user_ptr(arg->lat_ns) +
+			 (u64)round * n * 2 * sizeof(u32), b->lat,
+			 n * 2 * sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
+
+static int bench_loop(struct bench_run *b)
+{
+	struct iommu_stress_bench *arg = b->arg;
+	u32 r;
+	int ret = 0;
+
+	for (r = 0; r < arg->rounds && !ret; r++) {
+		if (r && signal_pending(current))
+			return -EINTR;
+		/* The device is going: its unbind waits for this loop. */
+		if (r && READ_ONCE(b->d->target->gone))
+			return -ENODEV;
+		ret = bench_round(b, r);
+		cond_resched();
+	}
+	return ret;
+}
+
+/* The bare driver calls, in a range the loop takes for itself. */
+static int bench_bare(struct bench_run *b)
+{
+	struct iommu_stress_bench *arg = b->arg;
+	struct istress_domain *d = b->d;
+	u64 len = arg->page_size * arg->count;
+	void *claim;
+	int ret;
+
+	ret = istress_domain_enter(d);
+	if (ret)
+		return ret;
+	ret = istress_domain_claim(d, arg->iova, arg->iova + len - 1, &claim);
+	if (ret)
+		goto out_exit;
+	/* Never over a mapping the device's own driver made. */
+	if (d->ops->check_free)
+		ret = d->ops->check_free(d, arg->iova, len);
+	if (!ret)
+		ret = bench_loop(b);
+	istress_domain_unclaim(d, claim);
+out_exit:
+	istress_domain_exit(d);
+	return ret;
+}
+
+int istress_bench(struct istress_domain *d, struct istress_buf *buf,
+		  struct iommu_stress_bench *arg)
+{
+	struct bench_run b = {
+		.d = d, .buf = buf, .arg = arg,
+		.through_map = arg->flags & IOMMU_STRESS_BENCH_THROUGH_MAP,
+	};
+	u64 t0;
+	int ret;
+
+	arg->map_ns = 0;
+	arg->unmap_ns = 0;
+	arg->ns = 0;
+	arg->ops = 0;
+	ret = bench_check(d, buf, arg);
+	if (ret)
+		return ret;
+	if (arg->lat_ns) {
+		b.lat = kvmalloc_array(arg->count * 2, sizeof(u32), GFP_KERNEL);
+		if (!b.lat)
+			return -ENOMEM;
+	}
+	t0 = ktime_get_ns();
+	ret = b.through_map ? bench_loop(&b) : bench_bare(&b);
+	arg->ns = ktime_get_ns() - t0;
+	kvfree(b.lat);
+	return ret;
+}
