@@ -845,6 +845,174 @@ TEST_F(abi, batch_skip_sync, "BATCH: MAP then UNMAP with SKIP_SYNC")
 	}
 }
 
+/* BENCH: 4 pages of 4K at the free IOVA, 2 rounds. */
+static struct iommu_stress_bench base_bench(const struct ktest_self_abi *f)
+{
+	return (struct iommu_stress_bench){
+		.size = sizeof(struct iommu_stress_bench),
+		.domain_id = f->dom.domain_id, .buf_id = f->big.buf_id,
+		.iova = f->free, .offset = 0, .page_size = SZ_4K,
+		.count = 4, .rounds = 2,
+	};
+}
+
+/* BENCH with one thing broken. */
+#define BENCH_CASE(name, desc, err_edu, err_channel, stmt)		\
+	TEST_F(abi, name, desc)						\
+	{								\
+		struct iommu_stress_bench a = base_bench(self);		\
+									\
+		stmt;							\
+		EXPECT_REFUSED_BY_KIND(BENCH, err_edu, err_channel, &a); \
+		EXPECT_EQ(0u, a.ops);					\
+	}
+
+BENCH_CASE(bench_unknown_flag, "BENCH: unknown flag", EOPNOTSUPP, EOPNOTSUPP,
+	   a.flags = 1u << 7)
+BENCH_CASE(bench_reserved, "BENCH: reserved field", EINVAL, EINVAL, a.__reserved = 1)
+BENCH_CASE(bench_zero_count, "BENCH: no pages", EINVAL, EINVAL, a.count = 0)
+BENCH_CASE(bench_zero_rounds, "BENCH: no rounds", EINVAL, EINVAL, a.rounds = 0)
+BENCH_CASE(bench_count_huge, "BENCH: more pages than IOMMU_STRESS_BENCH_MAX_COUNT",
+	   E2BIG, E2BIG, a.count = IOMMU_STRESS_BENCH_MAX_COUNT + 1)
+BENCH_CASE(bench_ops_huge, "BENCH: more ops than IOMMU_STRESS_BENCH_MAX_OPS",
+	   E2BIG, E2BIG, a.rounds = IOMMU_STRESS_BENCH_MAX_OPS / 8 + 1)
+BENCH_CASE(bench_page_8k, "BENCH: a page size the domain does not map", EINVAL, EINVAL,
+	   a.page_size = 0x2000)
+BENCH_CASE(bench_page_odd, "BENCH: a page size not a power of two", EINVAL, EINVAL,
+	   a.page_size = 0x3000)
+BENCH_CASE(bench_unaligned_iova, "BENCH: IOVA not aligned to the page size", EINVAL,
+	   EINVAL, a.iova += SZ_4K; a.page_size = SZ_2M; a.count = 1)
+BENCH_CASE(bench_unaligned_offset, "BENCH: offset not aligned to the page size",
+	   EINVAL, EINVAL, a.offset = SZ_4K; a.page_size = SZ_2M; a.count = 1)
+BENCH_CASE(bench_past_buffer, "BENCH: a range past the buffer", EINVAL, EINVAL,
+	   a.page_size = SZ_2M; a.count = 3)
+BENCH_CASE(bench_wraps, "BENCH: IOVA + length wraps", EOVERFLOW, EOVERFLOW,
+	   a.iova = ~0ull & ~(SZ_4K - 1))
+BENCH_CASE(bench_beyond_aperture, "BENCH: beyond the aperture", ERANGE, ERANGE,
+	   a.iova = (self->dom.aperture_end + 1) & ~(SZ_2M - 1))
+BENCH_CASE(bench_window, "BENCH: the module's window", EADDRNOTAVAIL, ERANGE,
+	   a.iova = self->dom.window_iova & ~(SZ_4K - 1); a.count = 1)
+BENCH_CASE(bench_over_live, "BENCH: over a live mapping", EEXIST, EEXIST,
+	   a.iova = self->live)
+BENCH_CASE(bench_unknown_buf, "BENCH: unknown buffer", ENOENT, ENOENT, a.buf_id = 4242)
+BENCH_CASE(bench_unknown_domain, "BENCH: unknown domain", ENOENT, ENOENT,
+	   a.domain_id = 4242)
+
+/* The module loads without allow_1g_leaves: no 1G leaf, even for BENCH. */
+TEST_F(abi, bench_1g, "BENCH: 1G pages without allow_1g_leaves")
+{
+	struct iommu_stress_bench a = base_bench(self);
+
+	a.page_size = 1ull << 30;
+	a.iova = 0;
+	a.count = 1;
+	if (self->dom.pgsize_bitmap & a.page_size)
+		EXPECT_REFUSED(BENCH, EPERM, &a);
+	else
+		EXPECT_REFUSED(BENCH, EINVAL, &a);
+}
+
+TEST_F(abi, bench_size_short, "BENCH: struct size too small")
+{
+	struct iommu_stress_bench a = base_bench(self);
+
+	a.size = 8;
+	EXPECT_ERRNO(ISTRESS_ERRNO(ANY, EINVAL), call(self->fd, IOMMU_STRESS_BENCH, &a));
+}
+
+/* Nothing the loop mapped is left; the range maps as before. */
+static void bench_left_nothing(struct ktest_meta *_ktest,
+			       struct ktest_self_abi *self, uint64_t iova,
+			       uint64_t len)
+{
+	struct iommu_stress_iova_to_phys p = base_i2p(self);
+	struct iommu_stress_map m = base_map(self);
+	struct iommu_stress_unmap u = base_unmap(self);
+
+	for (uint64_t off = 0; off < len; off += SZ_4K) {
+		p.iova = iova + off;
+		EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_IOVA_TO_PHYS, &p));
+		EXPECT_EQ(0u, p.out_flags);
+	}
+	m.iova = u.iova = iova;
+	m.length = u.length = len;
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_MAP, &m));
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_UNMAP, &u));
+}
+
+/* Both ways: every op done and timed, each round's times written. */
+static void bench_runs(struct ktest_meta *_ktest, struct ktest_self_abi *self,
+		       uint32_t flags)
+{
+	struct iommu_stress_bench a = base_bench(self);
+	uint32_t lat[2 * 4 * 2];
+	uint64_t map_sum = 0, unmap_sum = 0;
+
+	memset(lat, 0, sizeof(lat));
+	a.flags = flags;
+	a.lat_ns = (uint64_t)(uintptr_t)lat;
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_BENCH, &a));
+	EXPECT_EQ(16u, a.ops);
+	for (int r = 0; r < 2; r++)
+		for (int i = 0; i < 4; i++) {
+			EXPECT_LT(0u, lat[r * 8 + i]);
+			EXPECT_LT(0u, lat[r * 8 + 4 + i]);
+			map_sum += lat[r * 8 + i];
+			unmap_sum += lat[r * 8 + 4 + i];
+		}
+	EXPECT_EQ(map_sum, a.map_ns);
+	EXPECT_EQ(unmap_sum, a.unmap_ns);
+	EXPECT_LE(a.map_ns + a.unmap_ns, a.ns);
+	bench_left_nothing(_ktest, self, a.iova, 4 * SZ_4K);
+}
+
+TEST_F(abi, bench_ok_control, "BENCH: the valid base argument, bare driver calls")
+{
+	bench_runs(_ktest, self, 0);
+}
+
+TEST_F(abi, bench_through_map, "BENCH: through MAP and UNMAP")
+{
+	bench_runs(_ktest, self, IOMMU_STRESS_BENCH_THROUGH_MAP);
+}
+
+/* 2M pages, one round each way, from the buffer of 2M chunks. */
+TEST_F(abi, bench_2m, "BENCH: 2M pages")
+{
+	struct iommu_stress_bench a = base_bench(self);
+
+	if (!(self->dom.pgsize_bitmap & SZ_2M))
+		SKIP(return, "the domain maps no 2M pages");
+	a.page_size = SZ_2M;
+	a.count = 2;
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_BENCH, &a));
+	EXPECT_EQ(8u, a.ops);
+	bench_left_nothing(_ktest, self, a.iova, 2 * SZ_2M);
+}
+
+/* Through MAP, the loop stops at the live page, having unmapped its own. */
+TEST_F(abi, bench_through_map_stops, "BENCH: through MAP, up to a live mapping, answered")
+{
+	struct iommu_stress_bench a = base_bench(self);
+
+	a.flags = IOMMU_STRESS_BENCH_THROUGH_MAP;
+	a.iova = self->live - 2 * SZ_4K;
+	EXPECT_REFUSED(BENCH, EEXIST, &a);
+	EXPECT_EQ(4u, a.ops);
+	bench_left_nothing(_ktest, self, a.iova, 2 * SZ_4K);
+}
+
+TEST_F(abi, bench_lat_unwritable, "BENCH: a latency array that cannot be written")
+{
+	struct iommu_stress_bench a = base_bench(self);
+
+	if (ON_FAKE_MODULE)
+		SKIP(return, "the model writes where it is told");
+	a.lat_ns = 8;
+	EXPECT_REFUSED(BENCH, EFAULT, &a);
+	bench_left_nothing(_ktest, self, a.iova, 4 * SZ_4K);
+}
+
 /* mmap() of the session fd at @off: its errno, or 0. */
 static int mmap_errno(int fd, off_t off, size_t len, int flags)
 {

@@ -111,7 +111,8 @@ static int do_info(struct iommu_stress_info *in)
 		       (fk.host.driver_warns ? IOMMU_STRESS_FEAT_MAP_OVERLAP : 0) |
 		       (fk.host.allow_1g_leaves ? IOMMU_STRESS_FEAT_1G_LEAVES : 0) |
 		       (fk.host.legacy ? 0 : IOMMU_STRESS_FEAT_DMAENGINE) |
-		       (fk.host.no_batch ? 0 : IOMMU_STRESS_FEAT_BATCH);
+		       (fk.host.no_batch ? 0 : IOMMU_STRESS_FEAT_BATCH |
+			IOMMU_STRESS_FEAT_BENCH);
 	strcpy(in->module_version, "fake");
 	strcpy(in->kernel_release, "6.1.0-fake");
 	in->ntargets = 0;
@@ -633,6 +634,118 @@ static int do_i2p(struct iommu_stress_iova_to_phys *p)
 	return 0;
 }
 
+/* The times the model's BENCH gives each bare map and unmap (ns). */
+#define FAKE_BENCH_MAP_NS	500
+#define FAKE_BENCH_UNMAP_NS	1200
+
+/* One map or unmap of BENCH's loop: 0 or the errno; @ns its time. */
+static int bench_op(const struct iommu_stress_bench *a, uint32_t i, int unmap,
+		    uint64_t *ns)
+{
+	uint64_t iova = a->iova + i * a->page_size;
+	int ret;
+
+	if (!(a->flags & IOMMU_STRESS_BENCH_THROUGH_MAP)) {
+		if (unmap)
+			flush(iova, iova + a->page_size - 1);
+		*ns = unmap ? FAKE_BENCH_UNMAP_NS : FAKE_BENCH_MAP_NS;
+		return 0;
+	}
+	if (unmap) {
+		struct iommu_stress_unmap u = {
+			.domain_id = a->domain_id, .iova = iova, .length = a->page_size,
+		};
+
+		ret = do_unmap(&u);
+		*ns = u.ns + 800;
+	} else {
+		struct iommu_stress_map m = {
+			.domain_id = a->domain_id, .buf_id = a->buf_id, .iova = iova,
+			.offset = a->offset + i * a->page_size, .length = a->page_size,
+			.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+		};
+
+		ret = do_map(&m);
+		*ns = m.ns + 400;
+	}
+	return ret;
+}
+
+/*
+ * BENCH: the checks in the module's order, then the loop, each op a
+ * fixed time (through MAP: the model's MAP and UNMAP). Pages are not
+ * checked for physical contiguity, and no signal stops it.
+ */
+static int do_bench(struct iommu_stress_bench *a)
+{
+	struct fbuf *b = find_buf(a->buf_id);
+	uint64_t pg = a->page_size, len, last, ns;
+	uint32_t *lat = (uint32_t *)(uintptr_t)a->lat_ns;
+	int ret = 0;
+
+	a->map_ns = a->unmap_ns = a->ns = 0;
+	a->ops = 0;
+	if (!domain_is(a->domain_id) || !b)
+		return ISTRESS_ERRNO(BENCH, ENOENT);
+	if (a->flags & ~IOMMU_STRESS_BENCH_THROUGH_MAP)
+		return ISTRESS_ERRNO(BENCH, EOPNOTSUPP);
+	if (a->__reserved || !a->count || !a->rounds)
+		return ISTRESS_ERRNO(BENCH, EINVAL);
+	if (a->count > IOMMU_STRESS_BENCH_MAX_COUNT ||
+	    (uint64_t)a->count * a->rounds * 2 > IOMMU_STRESS_BENCH_MAX_OPS)
+		return ISTRESS_ERRNO(BENCH, E2BIG);
+	if (pg < PAGE || pg & (pg - 1) || !(fk.dom.pgsize_bitmap & pg))
+		return ISTRESS_ERRNO(BENCH, EINVAL);
+	if (pg >= (1ull << 30) && !fk.host.allow_1g_leaves)
+		return ISTRESS_ERRNO(BENCH, EPERM);
+	len = pg * a->count;
+	last = a->iova + len - 1;
+	if ((a->iova | a->offset) & (pg - 1))
+		return ISTRESS_ERRNO(BENCH, EINVAL);
+	if (a->iova + len < a->iova)
+		return ISTRESS_ERRNO(BENCH, EOVERFLOW);
+	if (a->offset > b->len || len > b->len - a->offset)
+		return ISTRESS_ERRNO(BENCH, EINVAL);
+	ret = RANGE_ERRNO(BENCH, range_fault(a->iova, last));
+	if (ret)
+		return ret;
+	if (!(a->flags & IOMMU_STRESS_BENCH_THROUGH_MAP)) {
+		for (unsigned int i = 0; i < fk.nmaps; i++)
+			if (meets(a->iova, last, fk.maps[i].iova,
+				  fk.maps[i].iova + fk.maps[i].len - 1))
+				return ISTRESS_ERRNO(BENCH, EEXIST);
+		if (shared() && meets(a->iova, last, 0xffe00000, 0xffffffff))
+			return ISTRESS_ERRNO(BENCH, EADDRINUSE);
+	}
+	for (uint32_t r = 0; r < a->rounds && !ret; r++) {
+		uint32_t mapped = 0;
+
+		for (; mapped < a->count; mapped++) {
+			ret = bench_op(a, mapped, 0, &ns);
+			if (ret)
+				break;
+			a->map_ns += ns;
+			a->ops++;
+			if (lat)
+				lat[(uint64_t)r * a->count * 2 + mapped] = (uint32_t)ns;
+		}
+		for (uint32_t i = 0; i < mapped; i++) {
+			int err = bench_op(a, i, 1, &ns);
+
+			if (err) {
+				ret = ret ? ret : err;
+				continue;
+			}
+			a->unmap_ns += ns;
+			a->ops++;
+			if (lat)
+				lat[(uint64_t)r * a->count * 2 + a->count + i] = (uint32_t)ns;
+		}
+	}
+	a->ns = a->map_ns + a->unmap_ns + 100 * (uint64_t)a->ops;
+	return ret;
+}
+
 #define offsetofend(type, member) \
 	(offsetof(type, member) + sizeof(((type *)0)->member))
 
@@ -652,6 +765,7 @@ FAKE_OP_FN(do_unmap)
 FAKE_OP_FN(do_i2p)
 FAKE_OP_FN(do_dma)
 FAKE_OP_FN(do_query)
+FAKE_OP_FN(do_bench)
 static int do_batch_op(void *arg);
 
 /*
@@ -683,6 +797,8 @@ static const struct fake_op {
 	OP(TARGET_QUERY, do_query, iommu_stress_target_query, driver),
 	{ IOMMU_STRESS_BATCH, sizeof(struct iommu_stress_batch),
 	  offsetofend(struct iommu_stress_batch, ns), do_batch_op, 0, 1 },
+	{ IOMMU_STRESS_BENCH, sizeof(struct iommu_stress_bench),
+	  offsetofend(struct iommu_stress_bench, __reserved), do_bench_op, 0, 1 },
 #undef OP
 #undef OP_IN_BATCH
 };
@@ -692,7 +808,8 @@ static const struct fake_op *find_op(unsigned long cmd)
 	/* A module from before TARGET_QUERY does not know it. */
 	if (fk.host.legacy && cmd == IOMMU_STRESS_TARGET_QUERY)
 		return NULL;
-	if (fk.host.no_batch && cmd == IOMMU_STRESS_BATCH)
+	if (fk.host.no_batch &&
+	    (cmd == IOMMU_STRESS_BATCH || cmd == IOMMU_STRESS_BENCH))
 		return NULL;
 	for (size_t i = 0; i < sizeof(fake_ops) / sizeof(fake_ops[0]); i++)
 		if (fake_ops[i].cmd == cmd)
@@ -708,6 +825,7 @@ union fake_arg {
 	struct iommu_stress_target_query query;
 	struct iommu_stress_dma dma;
 	struct iommu_stress_batch batch;
+	struct iommu_stress_bench bench;
 	uint32_t size;
 };
 

@@ -15,7 +15,8 @@
  * Not modelled: several domains in one session, UNMAP's reach past its
  * range, waits for work in flight (EBUSY), devices going away (ENODEV),
  * DMA timeouts, open()'s capability check and the window's placement
- * (ENOSPC).
+ * (ENOSPC), signals (BATCH and BENCH never stop for one), physical
+ * contiguity (BENCH takes every page).
  */
 #ifndef IOMMU_STRESS_FAKE_MODULE_H
 #define IOMMU_STRESS_FAKE_MODULE_H
@@ -58,7 +59,7 @@ struct fake_host {
 	 * IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP and UNMAP refuses SKIP_SYNC.
 	 */
 	int sync_in_unmap;
-	/* A module from before BATCH: no such ioctl, no IOMMU_STRESS_FEAT_BATCH. */
+	/* A module from before BATCH and BENCH: neither ioctl nor feature. */
 	int no_batch;
 };
 
