@@ -19,7 +19,7 @@
 #   make test-seed        the 2021 bug itself: QEMU with a paging-structure
 #                         cache, 6.12 with and without the fix (qemu/, kernels/)
 #   make man              doc/iommu-stress.1 from its scdoc source
-#   make install          the module into /lib/modules/<KDIR's release>/updates
+#   make install          the module into /lib/modules/<KDIR's release>/updates/module
 #                         (modules_install, then depmod), the tool, its man
 #                         page and the record's schema under PREFIX
 #                         (/usr/local); DESTDIR honoured (no depmod then).
@@ -33,8 +33,9 @@ CFLAGS ?= -O2 -g
 # The tool's layers, each using only those below it: lib/ (the module's
 # ioctls, JSON, statistics, signatures), core/ (options, targets, NUMA
 # placement, sessions, the engine and its workers, the pattern registry),
-# patterns/ and report/; main.c and info.c on top.
-TOOL_DIRS := tool tool/lib tool/core tool/report
+# patterns/ and report/; bench/ (the bench command) on those; main.c and
+# info.c on top.
+TOOL_DIRS := tool tool/lib tool/core tool/report tool/bench
 TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	       -Iinclude/uapi -Iinclude $(addprefix -I,$(TOOL_DIRS)) $(CFLAGS)
 # libnuma for --node/--cpus; its static archive comes with libnuma-dev.
@@ -144,7 +145,7 @@ KRELEASE = $(shell cat "$(KDIR)/include/config/kernel.release" 2>/dev/null)
 MODULES := iommu_stress istress_edu_dma
 # What DKMS needs to build the module: the sources, their probes and the
 # top-level Makefile's probes target (dkms.conf says how).
-DKMS_SRCS := Makefile Kbuild module/Kbuild $(wildcard module/*.[ch]) \
+DKMS_SRCS := Makefile Kbuild module/Kbuild $(filter-out %.mod.c,$(wildcard module/*.[ch])) \
 	     module/probes/Kbuild module/probes/exports module/probes/run \
 	     $(wildcard module/probes/*.c include/*.h include/uapi/linux/*.h)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf 2>/dev/null)
@@ -172,10 +173,12 @@ install-dkms-src:
 
 uninstall: uninstall-module uninstall-tool
 
+# modules_install keeps the module's folder in the tree: updates/module/.
 uninstall-module:
 	@[ -n "$(KRELEASE)" ] || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
-	rm -f $(foreach m,$(MODULES),"$(DESTDIR)/lib/modules/$(KRELEASE)/updates/$(m).ko"*)
-	rmdir "$(DESTDIR)/lib/modules/$(KRELEASE)/updates" 2>/dev/null || true
+	rm -f $(foreach m,$(MODULES),"$(DESTDIR)/lib/modules/$(KRELEASE)/updates/module/$(m).ko"*)
+	rmdir "$(DESTDIR)/lib/modules/$(KRELEASE)/updates/module" \
+		"$(DESTDIR)/lib/modules/$(KRELEASE)/updates" 2>/dev/null || true
 	[ -n "$(DESTDIR)" ] || depmod -a "$(KRELEASE)"
 
 uninstall-tool:
