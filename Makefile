@@ -18,9 +18,10 @@
 #                         MATRIX_ARGS; results/runs/DATE-ID)
 #   make test-seed        the 2021 bug itself: QEMU with a paging-structure
 #                         cache, 6.12 with and without the fix (qemu/, kernels/)
-#   make man              doc/iommu-stress.1 from its scdoc source
+#   make man              the man pages in doc/ from their scdoc sources
 #   make install          the module into /lib/modules/<KDIR's release>/updates/module
-#                         (modules_install, then depmod), the tool, its man
+#                         (modules_install, then depmod), the tool,
+#                         scripts/host-run as iommu-stress-host-run, the man
 #                         page and the record's schema under PREFIX
 #                         (/usr/local); DESTDIR honoured (no depmod then).
 #                         install-module and install-tool do each half.
@@ -129,8 +130,9 @@ tests/hardening/hardening-%: tests/hardening/%.c $(wildcard tests/hardening/*.h)
 		$(KTEST) include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
 	$(CC) $(TOOL_CFLAGS) -Itests/lib -static -pthread -o $@ $< tests/lib/ktest.c
 
-man: doc/iommu-stress.1
-doc/iommu-stress.1: doc/iommu-stress.1.scd
+MANPAGES := doc/iommu-stress.1 doc/iommu-stress-host-run.1
+man: $(MANPAGES)
+doc/%.1: doc/%.1.scd
 	@command -v scdoc >/dev/null || { echo "scdoc is missing (Debian: apt-get install scdoc)" >&2; exit 1; }
 	scdoc <$< >$@.tmp && mv $@.tmp $@
 
@@ -160,7 +162,8 @@ install-module: module
 
 install-tool: tool man
 	install -D -m 755 tool/iommu-stress "$(DESTDIR)$(BINDIR)/iommu-stress"
-	install -D -m 644 doc/iommu-stress.1 "$(DESTDIR)$(MANDIR)/man1/iommu-stress.1"
+	install -D -m 755 scripts/host-run "$(DESTDIR)$(BINDIR)/iommu-stress-host-run"
+	install -D -m 644 -t "$(DESTDIR)$(MANDIR)/man1" $(MANPAGES)
 	install -D -m 644 results/schema.json "$(DESTDIR)$(DATADIR)/schema.json"
 
 # The module's sources as DKMS takes them: /usr/src/iommu-stress-VERSION.
@@ -182,7 +185,8 @@ uninstall-module:
 	[ -n "$(DESTDIR)" ] || depmod -a "$(KRELEASE)"
 
 uninstall-tool:
-	rm -f "$(DESTDIR)$(BINDIR)/iommu-stress" "$(DESTDIR)$(MANDIR)/man1/iommu-stress.1" \
+	rm -f "$(DESTDIR)$(BINDIR)/iommu-stress" "$(DESTDIR)$(BINDIR)/iommu-stress-host-run" \
+		$(foreach m,$(MANPAGES),"$(DESTDIR)$(MANDIR)/man1/$(notdir $(m))") \
 		"$(DESTDIR)$(DATADIR)/schema.json"
 	rmdir "$(DESTDIR)$(DATADIR)" 2>/dev/null || true
 
@@ -190,4 +194,4 @@ clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean
 	rm -rf module/generated module/probes/*.o module/probes/probes.log
 	rm -f tool/iommu-stress tool/iommu-stress.static tests/unit/run-unit \
-		tests/lib/ktest-selftest $(HARDENING) doc/iommu-stress.1
+		tests/lib/ktest-selftest $(HARDENING) $(MANPAGES)
