@@ -138,11 +138,13 @@ int info_print(FILE *f)
 	}
 	fprintf(f, "module %s, ABI %u, kernel %s\n", info.module_version,
 		info.abi_version, info.kernel_release);
-	fprintf(f, "features:%s%s%s%s%s\n",
+	fprintf(f, "features:%s%s%s%s%s%s%s\n",
 		info.features & IOMMU_STRESS_FEAT_SKIP_SYNC ? " skip-sync" : "",
 		info.features & IOMMU_STRESS_FEAT_EDU ? " edu" : "",
 		info.features & IOMMU_STRESS_FEAT_MAP_OVERLAP ? " map-overlap" : "",
 		info.features & IOMMU_STRESS_FEAT_DMAENGINE ? " dmaengine" : "",
+		info.features & IOMMU_STRESS_FEAT_BATCH ? " batch" : "",
+		info.features & IOMMU_STRESS_FEAT_BENCH ? " bench" : "",
 		info.features & IOMMU_STRESS_FEAT_1G_LEAVES ?
 		" 1g-leaves (allow_1g_leaves=1: unsafe on a real host)" : "");
 	targets(f, fd, &info);

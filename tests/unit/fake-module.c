@@ -111,8 +111,8 @@ static int do_info(struct iommu_stress_info *in)
 		       (fk.host.driver_warns ? IOMMU_STRESS_FEAT_MAP_OVERLAP : 0) |
 		       (fk.host.allow_1g_leaves ? IOMMU_STRESS_FEAT_1G_LEAVES : 0) |
 		       (fk.host.legacy ? 0 : IOMMU_STRESS_FEAT_DMAENGINE) |
-		       (fk.host.no_batch ? 0 : IOMMU_STRESS_FEAT_BATCH |
-			IOMMU_STRESS_FEAT_BENCH);
+		       (fk.host.no_batch || fk.host.legacy ? 0 :
+			IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH);
 	strcpy(in->module_version, "fake");
 	strcpy(in->kernel_release, "6.1.0-fake");
 	in->ntargets = 0;
@@ -808,7 +808,7 @@ static const struct fake_op *find_op(unsigned long cmd)
 	/* A module from before TARGET_QUERY does not know it. */
 	if (fk.host.legacy && cmd == IOMMU_STRESS_TARGET_QUERY)
 		return NULL;
-	if (fk.host.no_batch &&
+	if ((fk.host.no_batch || fk.host.legacy) &&
 	    (cmd == IOMMU_STRESS_BATCH || cmd == IOMMU_STRESS_BENCH))
 		return NULL;
 	for (size_t i = 0; i < sizeof(fake_ops) / sizeof(fake_ops[0]); i++)

@@ -40,7 +40,10 @@ struct fake_target {
 struct fake_host {
 	unsigned int ntargets;
 	struct fake_target targets[FAKE_MAX_TARGETS];
-	/* A module from before dmaengine targets: no TARGET_QUERY, no range out. */
+	/*
+	 * A module from before dmaengine targets: no TARGET_QUERY, no range
+	 * out, no BATCH or BENCH.
+	 */
 	int legacy;
 	/*
 	 * Loaded with dma_unmapped_reads=1: shared domains say

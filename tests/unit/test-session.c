@@ -120,7 +120,7 @@ TEST(info_shows_every_target, "session: info shows every target, its device, gro
 
 	EXPECT_TRUE(!strcmp(out,
 "module fake, ABI 1, kernel 6.1.0-fake\n"
-"features: skip-sync edu map-overlap dmaengine\n"
+"features: skip-sync edu map-overlap dmaengine batch bench\n"
 "targets: 5\n"
 "  edu:0000:00:03.0  edu        0000:00:03.0 (iommu_stress_edu)  group 3  DMA       max DMA 4095 bytes\n"
 "    iommu intel-iommu (dmar0), pgsize_bitmap 0x40201000, aperture [0, 0x7fffffffff]\n"

@@ -48,6 +48,15 @@ static const struct dev_hint {
 #undef DEV_HINT
 };
 
+/* Whether the contract has a row of ioctl @cmd's own for @err. */
+static bool has_row(unsigned long cmd, int err)
+{
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (hints[i].cmd == cmd && hints[i].err == err)
+			return true;
+	return false;
+}
+
 const char *dev_errno_hint(unsigned long cmd, int err)
 {
 	const struct dev_hint *any = NULL;
@@ -78,6 +87,8 @@ static const char *ioctl_name(unsigned long cmd)
 	case IOMMU_STRESS_IOVA_TO_PHYS: return "IOVA_TO_PHYS";
 	case IOMMU_STRESS_DMA: return "DMA";
 	case IOMMU_STRESS_TARGET_QUERY: return "TARGET_QUERY";
+	case IOMMU_STRESS_BATCH: return "BATCH";
+	case IOMMU_STRESS_BENCH: return "BENCH";
 	default: return "ioctl";
 	}
 }
@@ -354,6 +365,61 @@ int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
 		if (ns)
 			*ns = d.ns;
 	}
+	return ret;
+}
+
+/*
+ * A batch stopped at op @i: in the words of that op's own row where its
+ * ioctl has one (it failed as that ioctl would), else BATCH's.
+ */
+static void say_op_refused(const struct iommu_stress_batch_op *op, uint32_t i,
+			   uint32_t n, int err)
+{
+	unsigned long cmd = op->op;
+
+	if (!has_row(cmd, err))
+		cmd = IOMMU_STRESS_BATCH;
+	fprintf(stderr, "iommu-stress: BATCH op %u of %u (%s): %s (%s)\n", i, n,
+		ioctl_name(op->op), dev_errno_hint(cmd, err), strerror(err));
+}
+
+int dev_batch(int fd, struct iommu_stress_batch_op *ops, uint32_t n,
+	      uint32_t *done, uint64_t *ns)
+{
+	struct iommu_stress_batch b = {
+		.size = sizeof(b), .ops = (uint64_t)(uintptr_t)ops, .nops = n,
+		.op_size = sizeof(*ops),
+	};
+	int ret = ioctl_as(fd, IOMMU_STRESS_BATCH, &b, "", false);
+
+	if (done)
+		*done = b.done;
+	if (ns)
+		*ns = b.ns;
+	if (!ret || ret == -ENOTTY)
+		return ret;
+	/* Its own arguments refused: no op ran. */
+	if (b.done >= n || (ret != -EINTR && ops[b.done].result != ret))
+		say_refused(IOMMU_STRESS_BATCH, "", -ret);
+	else if (ret == -EINTR && ops[b.done].result != ret)
+		fprintf(stderr, "iommu-stress: BATCH stopped by a signal before op %u of %u\n",
+			b.done, n);
+	else
+		say_op_refused(&ops[b.done], b.done, n, -ret);
+	return ret;
+}
+
+int dev_bench(int fd, struct iommu_stress_bench *b)
+{
+	char what[96];
+
+	b->size = sizeof(*b);
+	snprintf(what, sizeof(what), "of %u x %llu-byte pages at %#llx", b->count,
+		 (unsigned long long)b->page_size, (unsigned long long)b->iova);
+	int ret = ioctl_as(fd, IOMMU_STRESS_BENCH, b, what, false);
+
+	if (ret && ret != -ENOTTY)
+		say_refused(IOMMU_STRESS_BENCH, what, -ret);
 	return ret;
 }
 

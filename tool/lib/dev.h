@@ -73,6 +73,22 @@ int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
 int dev_iova_to_phys(int fd, uint32_t domain_id, uint64_t iova,
 		     struct iommu_stress_iova_to_phys *out);
 /*
+ * BATCH of the @n ops at @ops (each op's ioctl and struct set by the
+ * caller). 0 when every op succeeded; else the -errno of the op it
+ * stopped at (or -EINTR between ops) and @done (may be NULL) the ops that
+ * succeeded, said on stderr with that op's index and ioctl. @ns (may be
+ * NULL): the batch's time in the module. A module that predates BATCH
+ * answers -ENOTTY, returned without a word.
+ */
+int dev_batch(int fd, struct iommu_stress_batch_op *ops, uint32_t n,
+	      uint32_t *done, uint64_t *ns);
+/*
+ * BENCH as @b asks (its size set here). 0, or -errno said on stderr;
+ * @b's answer is there either way. -ENOTTY (a module before BENCH)
+ * without a word.
+ */
+int dev_bench(int fd, struct iommu_stress_bench *b);
+/*
  * What @err means for ioctl @cmd, or, with DEV_DMA_STATUS, what a DMA's
  * non-zero status means.
  */
