@@ -89,6 +89,7 @@ check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
 	tests/lib/ktest-check
 	tests/unit/run-unit
 	tests/unit/json-check
+	tests/unit/bench-check
 	tests/unit/ktap-check
 	tests/unit/errno-contract-check
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "engine.h"
 #include "info.h"
 #include "opts.h"
@@ -30,6 +31,8 @@ static void usage(FILE *f)
 "  run PATTERN [OPTIONS] run a pattern (see 'run PATTERN --help')\n"
 "  repro PATTERN ...     the same as run (kept for 'repro longpeng')\n"
 "  replay FILE [OPTIONS] replay an op log a run saved on corruption\n"
+"  bench [OPTIONS]       map and unmap throughput and latency: single ioctls,\n"
+"                        BATCH and the module's own loop (see 'bench --help')\n"
 "\n", f);
 	opts_usage(f, NULL);
 }
@@ -244,6 +247,8 @@ int main(int argc, char **argv)
 		ret = cmd_run(argc - 1, argv + 1, command);
 	else if (!strcmp(argv[1], "replay"))
 		ret = cmd_replay(argc - 1, argv + 1, command);
+	else if (!strcmp(argv[1], "bench"))
+		ret = bench_main(argc - 1, argv + 1, command);
 	else {
 		fprintf(stderr, "iommu-stress: unknown command '%s' (see --help)\n", argv[1]);
 		ret = EXIT_ERROR;

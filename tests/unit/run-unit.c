@@ -30,5 +30,8 @@ int main(int argc, char **argv)
 	 */
 	if (argc > 2 && !strcmp(argv[1], "--ktap-sample"))
 		return ktap_sample(stdout, atoi(argv[2]));
+	/* For tests/unit/bench-check: a bench record in the file named. */
+	if (argc > 2 && !strcmp(argv[1], "--bench-sample"))
+		return bench_sample(argv[2]);
 	return ktest_main(argc, argv);
 }

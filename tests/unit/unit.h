@@ -18,6 +18,8 @@ enum unit_sample {
 	SAMPLE_CHANNEL_NO_READS,	/* the same, without unmapped reads */
 };
 int json_sample(FILE *f, enum unit_sample which);
+/* A bench record of a run on the model, written to @path; its exit code. */
+int bench_sample(const char *path);
 int ktap_sample(FILE *f, int which);
 
 #endif

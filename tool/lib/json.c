@@ -106,6 +106,15 @@ void json_double(struct json *j, const char *key, double val)
 		fputs("null", j->f);
 }
 
+void json_fixed(struct json *j, const char *key, double val, int decimals)
+{
+	member(j, key);
+	if (isfinite(val))
+		fprintf(j->f, "%.*f", decimals, val);
+	else
+		fputs("null", j->f);
+}
+
 void json_bool(struct json *j, const char *key, int val)
 {
 	member(j, key);

@@ -25,6 +25,8 @@ void json_u64(struct json *j, const char *key, uint64_t val);
 void json_int(struct json *j, const char *key, int64_t val);
 void json_hex(struct json *j, const char *key, uint64_t val);
 void json_double(struct json *j, const char *key, double val);
+/* @val with @decimals digits after the point (json_double gives one). */
+void json_fixed(struct json *j, const char *key, double val, int decimals);
 void json_bool(struct json *j, const char *key, int val);
 void json_null(struct json *j, const char *key);
 /* An id, node or group number; null when negative (there is none). */

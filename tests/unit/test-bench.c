@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 'iommu-stress bench' on the model of the module: every way makes the
+ * same maps and unmaps, each way's latencies are the ones it says (the
+ * model gives BENCH's bare calls and BATCH's ops fixed times), ways the
+ * module lacks are "not here" rather than failures, 1G only where the
+ * module builds 1G leaves, and the bench record.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "fake-module.h"
+#include "unit.h"
+
+static FILE *real_stdout, *real_stderr;
+static char *out, *err;
+static size_t out_len, err_len;
+
+static void hush(void)
+{
+	free(out);
+	free(err);
+	out = err = NULL;
+	real_stdout = stdout;
+	real_stderr = stderr;
+	stdout = open_memstream(&out, &out_len);
+	stderr = open_memstream(&err, &err_len);
+}
+
+static void unhush(void)
+{
+	fclose(stdout);
+	fclose(stderr);
+	stdout = real_stdout;
+	stderr = real_stderr;
+}
+
+/* The model's groups moved away from the host's own (sysfs reads). */
+static struct fake_host host(void)
+{
+	struct fake_host h = fake_host_default();
+
+	for (unsigned int i = 0; i < h.ntargets; i++)
+		h.targets[i].group += 9000;
+	return h;
+}
+
+/* 'iommu-stress bench LINE' on @h: its exit code; output in out, err. */
+static int bench_on(const struct fake_host *h, const char *line)
+{
+	char buf[512], *argv[32], *save = NULL;
+	int argc = 0, code;
+
+	snprintf(buf, sizeof(buf), "bench %s", line);
+	for (char *t = strtok_r(buf, " ", &save); t && argc < 31;
+	     t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	fake_install(h);
+	hush();
+	code = bench_main(argc, argv, "iommu-stress bench");
+	unhush();
+	fake_remove();
+	return code;
+}
+
+/* The cell of @page_size and @threads in @r's measured run, or NULL. */
+static const struct bench_cell *cell(const struct bench_result *r,
+				     uint64_t page_size, unsigned int threads)
+{
+	for (unsigned int i = 0; i < r->ncells; i++)
+		if (r->cells[i].page_size == page_size && r->cells[i].threads == threads)
+			return &r->cells[i];
+	return NULL;
+}
+
+/*
+ * bench_run() itself on @h with @line's options, for its numbers; run
+ * twice in one session, so a way that left anything mapped fails the
+ * second time (MAP and BENCH refuse a range with something mapped).
+ */
+static int measure(const struct fake_host *h, const char *line,
+		   struct bench_result *r)
+{
+	static struct run_result rr;
+	static struct session s;
+	struct run_opts ro = { .node = -1 };
+	struct bench_opts o;
+	char buf[256], *argv[16], *save = NULL;
+	int argc = 0, ret;
+
+	snprintf(buf, sizeof(buf), "bench %s", line);
+	for (char *t = strtok_r(buf, " ", &save); t && argc < 15;
+	     t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	if (bench_parse(argc, argv, &o))
+		return -EINVAL;
+	fake_install(h);
+	hush();
+	memset(&rr, 0, sizeof(rr));
+	ret = session_open(&s, &ro, &rr, 1);
+	if (!ret)
+		ret = bench_run(&s, &o, r);
+	for (unsigned int i = 0; !ret && i < r->ncells; i++)
+		for (unsigned int w = 0; w < WAY_NR; w++)
+			ret = ret ? ret : r->cells[i].way[w].err;
+	if (!ret) {
+		bench_result_free(r);
+		ret = bench_run(&s, &o, r);
+	}
+	session_close(&s);
+	unhush();
+	fake_remove();
+	return ret;
+}
+
+TEST(bench_every_way, "bench: every way makes the same maps and unmaps, timed as it says")
+{
+	struct fake_host h = host();
+	struct bench_result r;
+	const struct bench_cell *c;
+
+	ASSERT_EQ(0, measure(&h, "--ops 256 --threads 1,2 --sizes 4K,2M", &r));
+	ASSERT_EQ(4u, r.ncells);
+	for (unsigned int i = 0; i < r.ncells; i++) {
+		c = &r.cells[i];
+		for (unsigned int w = 0; w < WAY_NR; w++) {
+			const struct bench_way_result *x = &c->way[w];
+
+			EXPECT_EQ(0, x->err);
+			EXPECT_EQ(256ull * c->threads, x->ops);
+			EXPECT_EQ(128ull * c->threads, x->map.n);
+			EXPECT_EQ(128ull * c->threads, x->unmap.n);
+			EXPECT_LT(0.0, bench_rate(x));
+		}
+	}
+	c = cell(&r, SZ_4K, 1);
+	ASSERT_TRUE(c != NULL);
+	EXPECT_EQ(64u, c->count);
+	EXPECT_EQ(2u, c->rounds);
+	/* The model's bare calls: 500 ns a map, 1200 an unmap, never mixed up. */
+	EXPECT_EQ(500u, c->way[WAY_KERNEL].map.min);
+	EXPECT_EQ(500u, c->way[WAY_KERNEL].map.max);
+	EXPECT_EQ(1200u, c->way[WAY_KERNEL].unmap.min);
+	EXPECT_EQ(1200u, c->way[WAY_KERNEL].unmap.max);
+	EXPECT_EQ(128ull * 1700, c->way[WAY_KERNEL].call_ns);
+	/* Through MAP: the model's MAP (100 + 400) and UNMAP answers. */
+	EXPECT_EQ(500u, c->way[WAY_KERNEL_MAP].map.min);
+	/* A BATCH op: the model's 2000 ns each. */
+	EXPECT_EQ(2000u, c->way[WAY_BATCH].map.max);
+	EXPECT_EQ(2000u, c->way[WAY_BATCH].unmap.min);
+	c = cell(&r, SZ_2M, 2);
+	ASSERT_TRUE(c != NULL);
+	EXPECT_EQ(8u, c->count);
+	EXPECT_EQ(16u, c->rounds);
+	bench_result_free(&r);
+}
+
+TEST(bench_table, "bench: the table, its ratios and what its times are")
+{
+	struct fake_host h = host();
+
+	EXPECT_EQ(0, bench_on(&h, "--ops 64 --threads 1 --sizes 4K"));
+	EXPECT_TRUE(strstr(out, "4K     1  kernel") != NULL);
+	EXPECT_TRUE(strstr(out, "Ratios of ops/s:") != NULL);
+	EXPECT_TRUE(strstr(out, "batch/kernel") != NULL);
+	EXPECT_TRUE(strstr(out, "the bare driver call") != NULL);
+	/* The model is no VM: the clock line says which clock it is. */
+	EXPECT_TRUE(strstr(out, "CLOCK_MONOTONIC") != NULL || strstr(out, "-icount") != NULL);
+}
+
+TEST(bench_old_module, "bench: a module without BATCH and BENCH: those ways are not here")
+{
+	struct fake_host h = host();
+
+	h.no_batch = 1;
+	EXPECT_EQ(0, bench_on(&h, "--ops 64 --threads 1 --sizes 4K"));
+	EXPECT_TRUE(strstr(out, "batch      not here: the module has no BATCH ioctl") != NULL);
+	EXPECT_TRUE(strstr(out, "kernel     not here: the module has no BENCH ioctl") != NULL);
+	/* No ratio without its ways. */
+	EXPECT_TRUE(strstr(out, "4K     1                  -                 -                 -") != NULL);
+	EXPECT_EQ(4, bench_on(&h, "--ops 64 --threads 1 --sizes 4K --ways batch,kernel"));
+}
+
+TEST(bench_1g_where_allowed, "bench: 1G pages only where the module builds 1G leaves")
+{
+	struct fake_host h = host();
+	struct bench_result r;
+
+	ASSERT_EQ(0, measure(&h, "--ops 64 --threads 1", &r));
+	EXPECT_EQ(2u, r.ncells);
+	EXPECT_TRUE(cell(&r, SZ_1G, 1) == NULL);
+	bench_result_free(&r);
+	EXPECT_EQ(4, bench_on(&h, "--ops 64 --threads 1 --sizes 1G"));
+	EXPECT_TRUE(strstr(out, "allow_1g_leaves=1") != NULL);
+}
+
+TEST(bench_options, "bench: --help, and bad options refused with a reason")
+{
+	struct fake_host h = host();
+
+	EXPECT_EQ(0, bench_on(&h, "--help"));
+	EXPECT_TRUE(strstr(out, "Usage: iommu-stress bench") != NULL);
+	EXPECT_TRUE(strstr(out, "not hardware") != NULL);
+	EXPECT_EQ(2, bench_on(&h, "--sizes 8K"));
+	EXPECT_TRUE(strstr(err, "--sizes '8K'") != NULL);
+	EXPECT_EQ(2, bench_on(&h, "--ops 3"));
+	EXPECT_EQ(2, bench_on(&h, "--batch 257"));
+	EXPECT_EQ(2, bench_on(&h, "--threads 0"));
+	EXPECT_EQ(2, bench_on(&h, "--ways fast"));
+	EXPECT_EQ(2, bench_on(&h, "extra"));
+	EXPECT_EQ(2, bench_on(&h, "--target edu:9999:00:00.0 --ops 64"));
+}
+
+/* A bench record on the model, for tests/unit/bench-check to validate. */
+int bench_sample(const char *path)
+{
+	struct fake_host h = host();
+	char line[320];
+
+	snprintf(line, sizeof(line), "--ops 64 --threads 1 --sizes 4K,2M --json %s", path);
+	return bench_on(&h, line);
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A bench run for people (the table, the ratios, what the times are) and
+ * for machines (the bench record of results/schema.json).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "bench.h"
+#include "environment.h"
+#include "json.h"
+
+/* What each way's latency is, for the table's readers and the record. */
+static const char *const way_latency[WAY_NR] = {
+	[WAY_SINGLE] = "the MAP or UNMAP ioctl as the tool sees it, system call included",
+	[WAY_BATCH] = "each op in the module, copy-in to answer; the BATCH call's own cost is in ops/s only",
+	[WAY_KERNEL] = "the bare driver call (iommu_map(), or iommu_unmap() with its IOTLB sync)",
+	[WAY_KERNEL_MAP] = "the module's MAP or UNMAP handler, called from its own loop",
+};
+
+/* Ratios of ops/s the table shows: numerator and denominator ways. */
+static const struct ratio {
+	const char *name;
+	enum bench_way num, den;
+} ratios[] = {
+	{ "batch/kernel", WAY_BATCH, WAY_KERNEL },
+	{ "single/kernel", WAY_SINGLE, WAY_KERNEL },
+	{ "single/batch", WAY_SINGLE, WAY_BATCH },
+	{ "kernel-map/kernel", WAY_KERNEL_MAP, WAY_KERNEL },
+};
+#define NRATIOS (sizeof(ratios) / sizeof(ratios[0]))
+
+static const char *const clock_vm =
+	"This ran in a virtual machine: the times are the guest's clock. Under QEMU's "
+	"-icount the guest clock counts guest instructions (1 ns each), so these "
+	"figures repeat run to run but are instruction counts, not hardware "
+	"latencies; only the ratios say something, and only of this guest.";
+static const char *const clock_host =
+	"Times are this host's CLOCK_MONOTONIC, on CPUs shared with whatever else runs.";
+
+static const char *size_name(uint64_t size)
+{
+	return size == SZ_4K ? "4K" : size == SZ_2M ? "2M" : size == SZ_1G ? "1G" : "?";
+}
+
+/* The ratio, or a negative value when either way was not measured. */
+static double ratio_of(const struct bench_cell *c, const struct ratio *q)
+{
+	double num = bench_rate(&c->way[q->num]), den = bench_rate(&c->way[q->den]);
+
+	return num > 0 && den > 0 ? num / den : -1.0;
+}
+
+static int way_asked(const struct bench_opts *o, enum bench_way w)
+{
+	return !!(o->ways & 1u << w);
+}
+
+void bench_report_text(FILE *f, const struct session *s,
+		       const struct bench_opts *o, const struct bench_result *r)
+{
+	fprintf(f, "iommu-stress bench on %s: %s %s, kernel %s, %u CPU%s online\n",
+		s->dom.target, s->dom.iommu_driver, s->dom.iommu_name,
+		s->info.kernel_release, r->cpus, r->cpus == 1 ? "" : "s");
+	fprintf(f, "%llu maps and unmaps per way and thread; %u ops per BATCH call\n\n",
+		(unsigned long long)o->ops, o->batch);
+	fprintf(f, "%-4s %3s  %-10s %12s %10s %10s %10s %10s\n", "page", "thr", "way",
+		"ops/s", "map p50", "map p99", "unmap p50", "unmap p99");
+	for (unsigned int i = 0; i < r->ncells; i++) {
+		const struct bench_cell *c = &r->cells[i];
+
+		for (unsigned int w = 0; w < WAY_NR; w++) {
+			const struct bench_way_result *x = &c->way[w];
+
+			if (!way_asked(o, w))
+				continue;
+			fprintf(f, "%-4s %3u  %-10s ", size_name(c->page_size), c->threads,
+				bench_way_name(w));
+			if (x->err) {
+				fprintf(f, "%s: %s\n", x->err == -EOPNOTSUPP ?
+					"not here" : "failed", x->why);
+				continue;
+			}
+			fprintf(f, "%12.0f %10llu %10llu %10llu %10llu\n", bench_rate(x),
+				(unsigned long long)lat_percentile(&x->map, 50.0),
+				(unsigned long long)lat_percentile(&x->map, 99.0),
+				(unsigned long long)lat_percentile(&x->unmap, 50.0),
+				(unsigned long long)lat_percentile(&x->unmap, 99.0));
+		}
+	}
+	fprintf(f, "\nRatios of ops/s:\n%-4s %3s ", "page", "thr");
+	for (unsigned int q = 0; q < NRATIOS; q++)
+		fprintf(f, " %17s", ratios[q].name);
+	fputc('\n', f);
+	for (unsigned int i = 0; i < r->ncells; i++) {
+		const struct bench_cell *c = &r->cells[i];
+
+		fprintf(f, "%-4s %3u ", size_name(c->page_size), c->threads);
+		for (unsigned int q = 0; q < NRATIOS; q++) {
+			double v = ratio_of(c, &ratios[q]);
+
+			if (v < 0)
+				fprintf(f, " %17s", "-");
+			else
+				fprintf(f, " %17.3f", v);
+		}
+		fputc('\n', f);
+	}
+	fputs("\nLatency (ns) of each way:\n", f);
+	for (unsigned int w = 0; w < WAY_NR; w++)
+		if (way_asked(o, w))
+			fprintf(f, "  %-10s %s\n", bench_way_name(w), way_latency[w]);
+	fputs("ops/s: all threads' maps and unmaps over the wall time from the first\n"
+	      "one's start to the last one's end. kernel's loop also walks each page it\n"
+	      "unmapped (the module's check that the driver let go), outside the\n"
+	      "driver-call times but inside its ops/s.\n", f);
+	fprintf(f, "\n%s\n", r->in_vm ? clock_vm : clock_host);
+}
+
+/* fio's shape, as the run record has it. */
+static void json_lat(struct json *j, const char *key, const struct lat_stats *l)
+{
+	char name[32];
+
+	json_object_begin(j, key);
+	json_u64(j, "min", l->min);
+	json_u64(j, "max", l->max);
+	json_double(j, "mean", lat_mean(l));
+	json_double(j, "stddev", lat_stddev(l));
+	json_u64(j, "N", l->n);
+	json_object_begin(j, "percentile");
+	for (unsigned int i = 0; i < lat_npercentiles; i++) {
+		snprintf(name, sizeof(name), "%f", lat_percentiles[i]);
+		json_u64(j, name, lat_percentile(l, lat_percentiles[i]));
+	}
+	json_object_end(j);
+	json_object_end(j);
+}
+
+static void json_way(struct json *j, enum bench_way w,
+		     const struct bench_way_result *x)
+{
+	json_object_begin(j, bench_way_name(w));
+	if (x->err) {
+		json_string(j, "status", x->err == -EOPNOTSUPP ? "unsupported" : "error");
+		json_string(j, "reason", x->why);
+		json_object_end(j);
+		return;
+	}
+	json_string(j, "status", "measured");
+	json_u64(j, "ops", x->ops);
+	json_u64(j, "elapsed_ns", x->elapsed_ns);
+	json_double(j, "ops_per_s", bench_rate(x));
+	json_lat(j, "map_ns", &x->map);
+	json_lat(j, "unmap_ns", &x->unmap);
+	if (w == WAY_KERNEL || w == WAY_KERNEL_MAP) {
+		json_u64(j, "loop_ns", x->loop_ns);
+		json_u64(j, "call_ns", x->call_ns);
+	}
+	json_object_end(j);
+}
+
+static void json_cell(struct json *j, const struct bench_opts *o,
+		      const struct bench_cell *c)
+{
+	json_object_begin(j, NULL);
+	json_u64(j, "page_size", c->page_size);
+	json_u64(j, "threads", c->threads);
+	json_u64(j, "pages_per_round", c->count);
+	json_u64(j, "rounds", c->rounds);
+	json_object_begin(j, "ways");
+	for (unsigned int w = 0; w < WAY_NR; w++)
+		if (way_asked(o, w))
+			json_way(j, w, &c->way[w]);
+	json_object_end(j);
+	json_object_begin(j, "ratios");
+	for (unsigned int q = 0; q < NRATIOS; q++) {
+		double v = ratio_of(c, &ratios[q]);
+
+		if (v < 0)
+			json_null(j, ratios[q].name);
+		else
+			json_fixed(j, ratios[q].name, v, 6);
+	}
+	json_object_end(j);
+	json_object_end(j);
+}
+
+int bench_report_json(const char *path, const struct session *s,
+		      const struct bench_opts *o, const struct bench_result *r,
+		      int exit_code)
+{
+	FILE *f = fopen(path, "w");
+	struct json j;
+
+	if (!f) {
+		fprintf(stderr, "iommu-stress: cannot write %s: %s\n", path,
+			strerror(errno));
+		return -errno;
+	}
+	json_init(&j, f);
+	json_object_begin(&j, NULL);
+	json_string(&j, "record", "bench");
+	json_u64(&j, "schema_version", 2);
+	report_json_environment(&j, s);
+	json_string(&j, "command", o->command ? o->command : "");
+	json_object_begin(&j, "options");
+	json_u64(&j, "ops", o->ops);
+	json_u64(&j, "batch", o->batch);
+	json_object_end(&j);
+	json_object_begin(&j, "clock");
+	json_bool(&j, "in_vm", r->in_vm);
+	json_string(&j, "note", r->in_vm ? clock_vm : clock_host);
+	json_object_end(&j);
+	json_object_begin(&j, "latency_is");
+	for (unsigned int w = 0; w < WAY_NR; w++)
+		if (way_asked(o, w))
+			json_string(&j, bench_way_name(w), way_latency[w]);
+	json_object_end(&j);
+	json_array_begin(&j, "cells");
+	for (unsigned int i = 0; i < r->ncells; i++)
+		json_cell(&j, o, &r->cells[i]);
+	json_array_end(&j);
+	json_string(&j, "status", exit_code == EXIT_CLEAN ? "done" :
+		    exit_code == EXIT_UNSUPPORTED ? "unsupported" : "error");
+	json_u64(&j, "exit_code", (uint64_t)exit_code);
+	json_object_end(&j);
+	fputc('\n', f);
+	if (fclose(f)) {
+		fprintf(stderr, "iommu-stress: cannot write %s: %s\n", path,
+			strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
