@@ -252,7 +252,7 @@ static struct worker *new_workers(struct session *s, unsigned int n)
 		ws[i].s = s;
 		ws[i].id = i;
 		ws[i].nthreads = s->opts->threads;
-		ws[i].rb_off = (uint64_t)i * SIG_PAGE_SIZE;
+		ws[i].rb_off = (uint64_t)i * RUN_RB_PAGES * SIG_PAGE_SIZE;
 		/* Distinct, reproducible streams per thread. */
 		rng_init(&ws[i].rng, s->opts->seed, RNG_WORKER, i);
 	}

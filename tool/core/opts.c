@@ -89,6 +89,10 @@ void opts_usage(FILE *f, const struct pattern *p)
 "  --json FILE           write one JSON record (results/schema.json) to FILE\n"
 "  --ktap                KTAP output (one test line per check) on stdout\n"
 "  --replay-out FILE     where a pattern saves its op log on corruption\n"
+"  --no-batch            every MAP and DMA check its own ioctl, even where\n"
+"                        the module has BATCH (by default a pattern that\n"
+"                        checks right after a MAP sends both in one BATCH:\n"
+"                        the device reads with no return to user space)\n"
 "\n", f);
 	if (p && p->opts && p->opts[0].name) {
 		fprintf(f, "Options of %s:\n", p->name);
@@ -116,7 +120,7 @@ void opts_usage(FILE *f, const struct pattern *p)
 enum {
 	O_SIZE = 256, O_ITER, O_TIME, O_TARGET, O_SAMPLES, O_SEED, O_INJECT,
 	O_JSON, O_KTAP, O_THREADS, O_DMA_THREADS, O_NODE, O_CPUS, O_REPLAY_OUT,
-	O_IOVA_RANGE, O_HELP, O_PATTERN = 1000,
+	O_IOVA_RANGE, O_NO_BATCH, O_HELP, O_PATTERN = 1000,
 };
 
 static const struct option common[] = {
@@ -135,6 +139,7 @@ static const struct option common[] = {
 	{ "cpus", required_argument, NULL, O_CPUS },
 	{ "replay-out", required_argument, NULL, O_REPLAY_OUT },
 	{ "iova-range", required_argument, NULL, O_IOVA_RANGE },
+	{ "no-batch", no_argument, NULL, O_NO_BATCH },
 	{ "help", no_argument, NULL, O_HELP },
 };
 #define NCOMMON (sizeof(common) / sizeof(common[0]))
@@ -230,6 +235,9 @@ static int parse_common(int c, struct run_opts *o, int *iter_set)
 		return 0;
 	case O_REPLAY_OUT:
 		o->replay_out = optarg;
+		return 0;
+	case O_NO_BATCH:
+		o->no_batch = 1;
 		return 0;
 	case O_IOVA_RANGE:
 		if (!opts_parse_iova_range(optarg, &o->iova_range_start, &o->iova_range_len))

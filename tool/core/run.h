@@ -39,6 +39,11 @@ enum {
 #define RUN_PATH_MAX		256	/* a replay log's path */
 #define RUN_MAX_BUFS		(4 * RUN_MAX_THREADS)
 #define PATTERN_MAX_OPTS	8
+/*
+ * Readback pages per thread: a BATCH of checks reads each into a page of
+ * its own (a BATCH's DMA budget is 64 pages).
+ */
+#define RUN_RB_PAGES		64
 
 #define SZ_4K	(1ull << 12)
 #define SZ_2M	(1ull << 21)
@@ -72,6 +77,7 @@ struct run_opts {
 	int node;		/* -1: no NUMA placement asked */
 	const char *cpus;	/* CPU list threads are pinned to, or NULL */
 	const char *replay_out;	/* where churn writes its op log */
+	int no_batch;		/* --no-batch: MAP and its checks one by one */
 	uint64_t popt[PATTERN_MAX_OPTS];	/* the pattern's own options */
 	const char *command;	/* the command line, for the record */
 };

@@ -238,39 +238,32 @@ static int skip_unmapped(struct worker *w)
 	return WK_UNCHECKED;
 }
 
-/* wk_check, and in @got (may be NULL) the page read, as wk_check_got. */
-static int check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
-		 uint64_t offset, const char *phase, struct sig_id *got)
+/* The signature page @offset of @buf must read as (@buf NULL: none). */
+static const struct sig_id *expected_of(const struct dev_buf *buf,
+					uint64_t offset, struct sig_id *id)
+{
+	if (!buf)
+		return NULL;
+	*id = (struct sig_id){
+		.buf = buf->id, .page = offset / SIG_PAGE_SIZE, .gen = 1,
+	};
+	return id;
+}
+
+/*
+ * What a DMA read of @iova into @data brought (its @status and time @ns):
+ * counted, classified, recorded when wrong. The class, or -errno.
+ */
+static int judge(struct worker *w, uint64_t iova, const struct sig_id *expected,
+		 const unsigned char *data, uint32_t status, uint64_t ns,
+		 const char *phase, struct sig_id *got)
 {
 	struct session *s = w->s;
-	struct sig_id id, *expected = NULL;
-	unsigned char *data = s->readback.mem + w->rb_off;
-	uint64_t ns, t;
-	uint32_t status = 0;
 	struct sig_result sr;
-	int ret;
 
-	if (!buf && !session_unmapped_reads(s))
-		return skip_unmapped(w);
-	if (buf) {
-		id = (struct sig_id){
-			.buf = buf->id, .page = offset / SIG_PAGE_SIZE, .gen = 1,
-		};
-		expected = &id;
-	}
-	memset(data, 0, SIG_PAGE_SIZE);
-	t = now_ns();
-	if (w->map_done_ns) {
-		lat_add(&w->st.map_to_dma, t - w->map_done_ns);
-		w->map_done_ns = 0;
-	}
-	ret = dev_dma_read(s->fd, s->dom.domain_id, iova, s->max_dma,
-			   &s->readback, w->rb_off, &status, &ns);
-	if (ret)
-		return ret;
 	count_op(w);
 	if (status)
-		return dma_failed(w, iova, !buf, status);
+		return dma_failed(w, iova, !expected, status);
 	lat_add(&w->st.dma, ns);
 	sr = sig_classify(data, s->max_dma, expected);
 	if (got && (sr.class == SIG_OK || sr.class == SIG_STALE))
@@ -284,6 +277,33 @@ static int check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 	return sr.class;
 }
 
+/* wk_check, and in @got (may be NULL) the page read, as wk_check_got. */
+static int check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
+		 uint64_t offset, const char *phase, struct sig_id *got)
+{
+	struct session *s = w->s;
+	struct sig_id id;
+	const struct sig_id *expected = expected_of(buf, offset, &id);
+	unsigned char *data = s->readback.mem + w->rb_off;
+	uint64_t ns, t;
+	uint32_t status = 0;
+	int ret;
+
+	if (!buf && !session_unmapped_reads(s))
+		return skip_unmapped(w);
+	memset(data, 0, SIG_PAGE_SIZE);
+	t = now_ns();
+	if (w->map_done_ns) {
+		lat_add(&w->st.map_to_dma, t - w->map_done_ns);
+		w->map_done_ns = 0;
+	}
+	ret = dev_dma_read(s->fd, s->dom.domain_id, iova, s->max_dma,
+			   &s->readback, w->rb_off, &status, &ns);
+	if (ret)
+		return ret;
+	return judge(w, iova, expected, data, status, ns, phase, got);
+}
+
 int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 	     uint64_t offset, const char *phase)
 {
@@ -295,6 +315,130 @@ int wk_check_got(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 {
 	*got = (struct sig_id){ 0 };
 	return check(w, iova, buf, offset, phase, got);
+}
+
+/* The ops of one BATCH of wk_map_check: an optional MAP, then DMA reads. */
+struct map_check {
+	struct iommu_stress_batch_op ops[RUN_RB_PAGES + 1];
+	unsigned int spec[RUN_RB_PAGES + 1];	/* a DMA op's check */
+	unsigned int n;
+};
+
+static void add_map(struct worker *w, struct map_check *b,
+		    const struct dev_buf *buf, uint64_t iova, uint64_t offset,
+		    uint64_t len)
+{
+	struct iommu_stress_batch_op *e = &b->ops[b->n++];
+
+	memset(e, 0, sizeof(*e));
+	e->op = IOMMU_STRESS_MAP;
+	e->map = (struct iommu_stress_map){
+		.size = sizeof(e->map), .domain_id = w->s->dom.domain_id,
+		.buf_id = buf->id, .iova = iova, .offset = offset, .length = len,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+}
+
+/* A DMA read of check @i's IOVA into readback page @page of the thread. */
+static void add_read(struct worker *w, struct map_check *b,
+		     const struct wk_check_spec *c, unsigned int i,
+		     unsigned int page)
+{
+	struct session *s = w->s;
+	struct iommu_stress_batch_op *e = &b->ops[b->n];
+
+	memset(e, 0, sizeof(*e));
+	memset(s->readback.mem + w->rb_off + (uint64_t)page * SIG_PAGE_SIZE, 0,
+	       SIG_PAGE_SIZE);
+	e->op = IOMMU_STRESS_DMA;
+	e->dma = (struct iommu_stress_dma){
+		.size = sizeof(e->dma), .domain_id = s->dom.domain_id,
+		.dir = IOMMU_STRESS_DMA_READ, .iova = c[i].iova,
+		.length = s->max_dma, .buf_id = s->readback.id,
+		.buf_offset = w->rb_off + (uint64_t)page * SIG_PAGE_SIZE,
+	};
+	b->spec[b->n++] = i;
+}
+
+/*
+ * Runs batch @b and counts what it did as wk_map and wk_check count; its
+ * first DMA after a MAP gives the map>dma window as the module saw it
+ * (the MAP's end to the DMA's start). 0, or -errno (printed).
+ */
+static int run_map_check(struct worker *w, struct map_check *b,
+			 const struct wk_check_spec *c, const char *phase)
+{
+	const struct iommu_stress_batch_op *map = NULL;
+	uint32_t done = 0;
+	unsigned int page = 0;
+	struct sig_id id;
+	int ret, class;
+
+	ret = dev_batch(w->s->fd, b->ops, b->n, &done, NULL);
+	for (unsigned int k = 0; k < done; k++) {
+		const struct iommu_stress_batch_op *e = &b->ops[k];
+
+		if (e->op == IOMMU_STRESS_MAP) {
+			lat_add(&w->st.map, e->map.ns);
+			w->st.maps++;
+			count_op(w);
+			map = e;
+			continue;
+		}
+		if (map) {
+			lat_add(&w->st.map_to_dma,
+				e->start_ns - (map->start_ns + map->ns));
+			map = NULL;
+		}
+		class = judge(w, e->dma.iova,
+			      expected_of(c[b->spec[k]].buf, c[b->spec[k]].offset, &id),
+			      w->s->readback.mem + w->rb_off +
+			      (uint64_t)page++ * SIG_PAGE_SIZE,
+			      e->dma.status, e->dma.ns, phase, NULL);
+		if (class < 0)
+			return class;
+	}
+	w->map_done_ns = map ? now_ns() : 0;
+	return ret;
+}
+
+/* Whether MAPs and their checks go in one BATCH in this run. */
+static bool batch_checks(const struct session *s)
+{
+	return s->info.features & IOMMU_STRESS_FEAT_BATCH && !s->opts->no_batch;
+}
+
+int wk_map_check(struct worker *w, const struct dev_buf *buf, uint64_t iova,
+		 uint64_t offset, uint64_t len, const struct wk_check_spec *c,
+		 unsigned int n, const char *phase)
+{
+	struct session *s = w->s;
+	struct map_check b;
+	unsigned int i = 0;
+	int ret;
+
+	if (!batch_checks(s)) {
+		ret = wk_map(w, buf, iova, offset, len);
+		for (; !ret && i < n; i++) {
+			ret = wk_check(w, c[i].iova, c[i].buf, c[i].offset, phase);
+			ret = ret < 0 ? ret : 0;
+		}
+		return ret;
+	}
+	b.n = 0;
+	add_map(w, &b, buf, iova, offset, len);
+	do {
+		/* One readback page per read: RUN_RB_PAGES reads a batch. */
+		for (unsigned int page = 0; page < RUN_RB_PAGES && i < n; i++) {
+			if (!c[i].buf && !session_unmapped_reads(s))
+				skip_unmapped(w);
+			else
+				add_read(w, &b, c, i, page++);
+		}
+		ret = b.n ? run_map_check(w, &b, c, phase) : 0;
+		b.n = 0;
+	} while (!ret && i < n);
+	return ret;
 }
 
 void wk_case(struct worker *w, unsigned int c)

@@ -145,6 +145,25 @@ int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
  */
 int wk_check_got(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 		 uint64_t offset, const char *phase, struct sig_id *got);
+/*
+ * A DMA check, as wk_check takes it: the page at @iova must be page
+ * @offset of @buf, or, with @buf NULL, nothing.
+ */
+struct wk_check_spec {
+	uint64_t iova;
+	const struct dev_buf *buf;
+	uint64_t offset;
+};
+/*
+ * wk_map, then wk_check of each of the @n checks: in one BATCH where the
+ * module has it (and not --no-batch), so the device reads within the
+ * module's own time of the MAP's end, with no return to user space in
+ * between (batches of RUN_RB_PAGES reads after that); else one ioctl
+ * each. Counted as wk_map and wk_check count; 0 or -errno (printed).
+ */
+int wk_map_check(struct worker *w, const struct dev_buf *buf, uint64_t iova,
+		 uint64_t offset, uint64_t len, const struct wk_check_spec *c,
+		 unsigned int n, const char *phase);
 /* The driver's own walk of @iova: 1 mapped, 0 not, or -errno. */
 int wk_walk(struct worker *w, uint64_t iova);
 /*

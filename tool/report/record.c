@@ -59,6 +59,7 @@ static void json_options(struct json *j, const struct session *s)
 	json_u64(j, "dma_threads", o->dma_threads);
 	json_index(j, "node", o->node);
 	json_string_or_null(j, "cpus", o->cpus);
+	json_bool(j, "no_batch", o->no_batch);
 	if (o->iova_range_len) {
 		char win[48];
 
