@@ -144,7 +144,8 @@ int bench_parse(int argc, char **argv, struct bench_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->ops = 8192;
 	o->batch = 64;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets where a previous parse stopped. */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
