@@ -22,6 +22,9 @@ from . import guest, index, klog, plan
 # The matrix's tests put a stand-in here (tests/report/fake-vm-run).
 VM_RUN = os.environ.get("IOMMU_STRESS_VM_RUN") or os.path.join(plan.ROOT, "scripts", "vm-run")
 GUEST_SCRIPT = "istress-matrix"
+# scripts/vm-run's exit statuses (its --help): it refused the combination
+# (a vIOMMU the kernel has no driver for), a harness error, a timeout.
+REFUSED = 4
 HARNESS_ERROR = 125
 TIMEOUT = 124
 # Building, booting and bringing results back may take this long (a chroot
@@ -250,13 +253,12 @@ class Runner:
                 boot["logs"][name] = os.path.relpath(path, self.run_dir)
         began, ended = watch.began, watch.ended
         if console is None:
-            # vm-run stopped before the VM ran. Before it started building
-            # it refused the combination (unsupported); a build that fails
-            # is the project's failure (error).
+            # vm-run stopped before the VM ran: it refused the combination
+            # (unsupported), or anything else went wrong (a build, a
+            # download, QEMU: error).
             reason = last_error(vm_text) or f"scripts/vm-run exited {rc}"
             boot["reason"] = reason
-            built = any(line.startswith("building ") for line in (vm_text or "").splitlines())
-            status = "unsupported" if rc == HARNESS_ERROR and not built else "error"
+            status = "unsupported" if rc == REFUSED else "error"
             self.update(boot=boot)
             for cell, entry in by_name.values():
                 self.finish(cell, entry, boot, status=status, reason=reason)
