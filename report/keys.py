@@ -1,7 +1,8 @@
-"""What a cell's result depends on: the kernel, the QEMU, the module's and
-the tool's sources and the cell's own command. Two runs of a cell with the
-same key give the same result (the guest runs under -icount), so a later
-matrix takes it over instead of booting again."""
+"""What a cell's result depends on: the kernel, the QEMU, the sources
+(scripts/lib/sources --cell: the module's and the tool's, the VM harness
+and the matrix's guest script and judgement) and the cell's own command.
+Two runs of a cell with the same key give the same result (the guest runs
+under -icount), so a later matrix takes it over instead of booting again."""
 import hashlib
 import json
 import os
@@ -11,8 +12,6 @@ import subprocess
 
 from . import plan
 
-# The sources a cell's build comes from (as scripts/vm-run copies them).
-SOURCES = ["Makefile", "Kbuild", "include", "module", "tool"]
 
 
 def sha256_file(path):
@@ -23,14 +22,19 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+def sources(root=plan.ROOT):
+    """The files a cell's result is made from, relative to root (the list
+    is scripts/lib/sources', which scripts/vm-run copies for its builds)."""
+    names = subprocess.run([os.path.join(root, "scripts", "lib", "sources"), "--cell"],
+                           check=True, capture_output=True).stdout
+    return sorted(set(n for n in names.decode().split("\0") if n))
+
+
 def sources_hash(root=plan.ROOT):
-    """sha256 over the path and contents of every tracked or untracked, not
-    ignored, file of the sources: uncommitted edits count."""
-    names = subprocess.run(
-        ["git", "-C", root, "ls-files", "-z", "-co", "--exclude-standard",
-         "--"] + SOURCES, check=True, capture_output=True).stdout
+    """sha256 over the path and contents of every file of the sources:
+    uncommitted edits count."""
     h = hashlib.sha256()
-    for name in sorted(set(n for n in names.decode().split("\0") if n)):
+    for name in sources(root):
         path = os.path.join(root, name)
         if not os.path.isfile(path):
             continue
