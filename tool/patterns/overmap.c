@@ -53,6 +53,7 @@ struct overmap {
 	int forward, reverse;
 	uint64_t fwd, rev;		/* the two blocks' IOVAs */
 	int accepted;			/* this round's overlap map went through */
+	unsigned int seen;		/* bit per sig_class of this case's bad reads */
 	unsigned int nsample;
 	uint64_t sample[OM_MAX_SAMPLES];	/* offsets in a 2M block */
 };
@@ -122,6 +123,8 @@ static int check(struct worker *w, uint64_t iova, const char *phase,
 			ret = wk_check(w, iova + p, out, out ? off_out + p : 0, phase);
 		if (ret < 0)
 			return ret;
+		if (ret > SIG_OK && ret < SIG_NR_CLASSES)
+			om->seen |= 1u << ret;
 	}
 	return 0;
 }
@@ -193,18 +196,37 @@ static int reverse(struct worker *w, unsigned int phase)
 	}
 }
 
-/* What the device saw after an accepted overlap, in one line. */
+/*
+ * What the device saw after an accepted overlap, in one line. Drivers that
+ * accept differ in what they got wrong: the old mapping kept (Intel's
+ * 4K map into a superpage; virtio-iommu, whose device refuses the map the
+ * driver accepted), or pages that should translate gone (amd's 4K map
+ * into a superpage replaces the leaf by a table holding only that page).
+ */
 static void observe(struct worker *w, const char *key, uint64_t bad_before,
 		    unsigned int c)
 {
+	static const char *const read_as[SIG_NR_CLASSES] = {
+		[SIG_STALE] = "still reads the old mapping",
+		[SIG_ZERO] = "reads nothing where a page should be mapped",
+		[SIG_FOREIGN] = "reads bytes of no page of ours",
+	};
 	struct overmap *om = w->priv;
+	char what[160] = "";
+	size_t n = 0;
 
 	if (!om->accepted)
 		return;
-	if (w->st.case_bad[c] == bad_before)
+	if (w->st.case_bad[c] == bad_before) {
 		wk_observe(w, key, "replaced: the device sees only the new mapping");
-	else
-		wk_observe(w, key, "accepted (map returned 0), but the device still reads the old mapping");
+		return;
+	}
+	for (unsigned int k = SIG_OK + 1; k < SIG_NR_CLASSES; k++)
+		if (om->seen & 1u << k && n < sizeof(what))
+			n += (size_t)snprintf(what + n, sizeof(what) - n, "%s%s",
+					      n ? " and " : "", read_as[k]);
+	wk_observe(w, key, "accepted (map returned 0), but the device %s",
+		   n ? what : "reads otherwise than mapped");
 }
 
 static int cleanup(struct worker *w, uint64_t iova)
@@ -234,12 +256,14 @@ static int overmap_phase(struct worker *w, unsigned int phase)
 	}
 	if (om->forward) {
 		bad = w->st.case_bad[OM_FORWARD];
+		om->seen = 0;
 		ret = forward(w, phase);
 		if (phase == 1)
 			observe(w, "overmap: 2M over live 4K", bad, OM_FORWARD);
 	}
 	if (!ret && om->reverse) {
 		bad = w->st.case_bad[OM_REVERSE];
+		om->seen = 0;
 		ret = reverse(w, phase);
 		if (phase == 1)
 			observe(w, "overmap: 4K over live 2M", bad, OM_REVERSE);
