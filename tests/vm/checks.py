@@ -86,6 +86,31 @@ def walk_names_expected(d):
     return True
 
 
+def walk_names_got(d):
+    """IOVA_TO_PHYS beside each wrong read names the page the device read,
+    another page of the buffer expected: the page table itself maps the
+    wrong page (tests/vm/wrong-page-control), no cache is stale."""
+    reported = field(d, 'reported')
+    must(len(reported) > 0, 'no reported corruptions')
+    for r in reported:
+        exp, got, pt = r['expected'], r.get('got'), r['page_table']
+        must(exp is not None and got is not None,
+             f'{r["iova"]}: class {r["class"]}, expected {exp}, got {got}')
+        must(got['buffer'] == exp['buffer'] and got['page'] != exp['page'],
+             f'{r["iova"]}: got {got}, expected {exp}')
+        must((pt['state'], pt.get('buffer'), pt.get('page')) ==
+             ('buffer', got['buffer'], got['page']),
+             f'{r["iova"]}: walk {pt}, the device read {got}')
+    return True
+
+
+def phase_is(d, *phase):
+    """Every reported corruption is in PHASE (several ARGs are one)."""
+    phase = ' '.join(phase)
+    seen = {r['phase'] for r in field(d, 'reported')}
+    return must(seen == {phase}, f'reported in phases {sorted(seen)}, not only {phase!r}')
+
+
 def words(args):
     """ARGs given one a word or several in one (from tests/vm/expect)."""
     return ' '.join(args).split()
@@ -159,6 +184,38 @@ def observed(d, key, prefix=''):
                 f'observations {key!r}: {values}, none starting {prefix!r}')
 
 
+def observed_is(d, key, value):
+    """An observation KEY whose value is exactly VALUE (from tests/vm/expect)."""
+    values = [o['value'] for o in field(d, 'observations') if o['key'] == key]
+    return must(value in values, f'observations {key!r}: {values}, not {value!r}')
+
+
+def corrupt_cases(d):
+    return [c['name'] for c in field(d, 'cases') if c.get('corruptions', 0) > 0]
+
+
+def corrupt_only_in(d, *prefix):
+    """Corruption, and all of it in cases whose name starts with PREFIX
+    (several ARGs are one prefix, spaces between)."""
+    prefix, bad = ' '.join(prefix), corrupt_cases(d)
+    must(bad, 'no case found corruption')
+    return must(all(n.startswith(prefix) for n in bad),
+                f'cases with corruption: {bad}, not only {prefix!r}')
+
+
+def corrupt_outside(d, *prefix):
+    """Corruption in a case whose name does not start with PREFIX (with no
+    PREFIX: in any case)."""
+    prefix, bad = ' '.join(prefix), corrupt_cases(d)
+    return must(any(not prefix or not n.startswith(prefix) for n in bad),
+                f'cases with corruption: {bad}, none but {prefix!r}')
+
+
+def case_failed(d, index):
+    c = field(d, f'cases.{index}')
+    return must(c['status'] == 'fail' and c['corruptions'] > 0, f'case {c}')
+
+
 def has_observations(d):
     return must(len(field(d, 'observations')) > 0, 'no observations')
 
@@ -195,10 +252,12 @@ def range_is(d, start, length):
 
 
 CLAIMS = {f.__name__: f for f in (
-    eq, gt, only_class, walk_names_expected, page_sizes, cap_bits,
+    eq, gt, only_class, walk_names_expected, walk_names_got, phase_is,
+    page_sizes, cap_bits,
     cases_accounted, timed, threads_seen, histograms_ordered, placed,
-    interrupted, observed, has_observations, still_mapped_agrees,
-    case_checked, on_channel, unmapped_unchecked, range_is)}
+    interrupted, observed, observed_is, has_observations, still_mapped_agrees,
+    case_checked, case_failed, corrupt_only_in, corrupt_outside, on_channel,
+    unmapped_unchecked, range_is)}
 
 
 def classes(d):
