@@ -15,6 +15,7 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -66,10 +67,11 @@ static int bench_check(struct istress_domain *d, struct istress_buf *buf,
 	/* MAP builds no 1G leaf without it either (map.c). */
 	if (pg >= SZ_1G && !istress_allow_1g_leaves)
 		return -EPERM;
-	len = pg * arg->count;
 	if ((arg->iova | arg->offset) & (pg - 1))
 		return -EINVAL;
-	if (arg->iova + len < arg->iova || arg->iova + len - 1 > ULONG_MAX)
+	/* Drivers may list sizes far past any buffer (5.10: every power of 2). */
+	if (check_mul_overflow(pg, (u64)arg->count, &len) ||
+	    arg->iova + len < arg->iova || arg->iova + len - 1 > ULONG_MAX)
 		return -EOVERFLOW;
 	if (arg->offset > buf->length || len > buf->length - arg->offset)
 		return -EINVAL;
