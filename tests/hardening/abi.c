@@ -14,8 +14,10 @@
  *	hardening-abi			the edu variant, on the first free edu
  *	hardening-abi --target NAME	the variant of NAME's kind, on NAME
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
@@ -1011,6 +1013,77 @@ TEST_F(abi, bench_lat_unwritable, "BENCH: a latency array that cannot be written
 	a.lat_ns = 8;
 	EXPECT_REFUSED(BENCH, EFAULT, &a);
 	bench_left_nothing(_ktest, self, a.iova, 4 * SZ_4K);
+}
+
+/* A signal that interrupts (no SA_RESTART), @ms from now, once. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void alarm_in(unsigned int ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { .tv_sec = ms / 1000,
+					      .tv_usec = (ms % 1000) * 1000 } };
+
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void alarm_off(void)
+{
+	struct itimerval it = { 0 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+	signal(SIGALRM, SIG_DFL);
+}
+
+/*
+ * A signal between two ops stops a batch: the ops before it done, the
+ * rest untouched. 64 DMAs take 6.4 s of guest time on edu (100 ms each).
+ */
+TEST_F(abi, batch_interrupted, "BATCH: a signal between ops stops it, says how far it got")
+{
+	static struct iommu_stress_batch_op ops[64];
+	struct iommu_stress_batch a = base_batch(ops, 64);
+	struct iommu_stress_dma d = base_dma(self);
+	int err;
+
+	if (ON_FAKE_MODULE)
+		SKIP(return, "the model takes no signals");
+	for (int i = 0; i < 64; i++)
+		batch_entry(&ops[i], IOMMU_STRESS_DMA, &d, sizeof(d));
+	alarm_in(350);
+	err = call(self->fd, IOMMU_STRESS_BATCH, &a);
+	alarm_off();
+	TH_LOG("BATCH of 64 DMAs, a signal: errno %d, %u ops done", err, a.done);
+	EXPECT_ERRNO(ISTRESS_ERRNO(BATCH, EINTR), err);
+	EXPECT_LT(0u, a.done);
+	EXPECT_GT(64u, a.done);
+	EXPECT_EQ(0, ops[a.done - 1].result);
+	EXPECT_EQ(NOT_RUN, ops[a.done].result);
+}
+
+/* BENCH stops between rounds for a signal, everything unmapped. */
+TEST_F(abi, bench_interrupted, "BENCH: a signal stops it between rounds, all unmapped")
+{
+	struct iommu_stress_bench a = base_bench(self);
+	int err;
+
+	if (ON_FAKE_MODULE)
+		SKIP(return, "the model takes no signals");
+	a.count = 1;
+	a.rounds = IOMMU_STRESS_BENCH_MAX_OPS / 2;
+	alarm_in(100);
+	err = call(self->fd, IOMMU_STRESS_BENCH, &a);
+	alarm_off();
+	TH_LOG("BENCH of %u rounds, a signal: errno %d, %u ops done", a.rounds, err, a.ops);
+	EXPECT_ERRNO(ISTRESS_ERRNO(BENCH, EINTR), err);
+	EXPECT_LT(0u, a.ops);
+	EXPECT_GT(IOMMU_STRESS_BENCH_MAX_OPS, a.ops);
+	EXPECT_EQ(0u, a.ops % 2);
+	bench_left_nothing(_ktest, self, a.iova, SZ_4K);
 }
 
 /* mmap() of the session fd at @off: its errno, or 0. */
