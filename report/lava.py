@@ -5,7 +5,7 @@ locally with lava-run, and the case results read back from its output."""
 import re
 import shlex
 
-from . import plan
+from . import pattern_runs, plan
 
 PROMPT = "istress-lava# "
 
@@ -181,5 +181,5 @@ def case_name(ktap_name):
 def cell(kernel, iommu, pattern, inject, args=None):
     variant = plan.CONTROL if inject else plan.STOCK
     if args is None:
-        args = plan.pattern_args().get(pattern, plan.DEFAULT_ARGS)
+        args = plan.args_for(pattern, pattern_runs.pattern_args())
     return plan.Cell(kernel, iommu, pattern, variant, args)

@@ -31,13 +31,13 @@ STOCK = "stock"
 CONTROL = "skip-flush"
 VARIANTS = [STOCK, CONTROL]
 
-# Patterns that record what the driver does rather than hunt a bug: run
-# once per boot, last (they may provoke a WARN), with no negative control.
+# The pattern that records what the driver does rather than hunt a bug:
+# run once per boot, last (it may provoke a WARN), with no negative
+# control (variants()).
 BEHAVIOUR = "behaviour"
 
-# The per-pattern arguments of the VM tests, when that list exists; a
-# pattern it does not name runs with DEFAULT_ARGS.
-PATTERN_RUNS = os.path.join(ROOT, "tests", "vm", "pattern-runs")
+# A pattern without a run in tests/vm/pattern-runs runs with DEFAULT_ARGS
+# (behaviour with none: it records rather than hunts).
 DEFAULT_ARGS = ["--iterations", "2"]
 NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -55,23 +55,16 @@ def tool_patterns(tool):
     return names
 
 
-def pattern_args(path=PATTERN_RUNS):
-    """{pattern: [arguments after the pattern name]} from the list of the VM
-    tests: rows whose name is the pattern itself and that run on edu."""
-    args = {}
-    try:
-        with open(path) as f:
-            lines = f.read().splitlines()
-    except FileNotFoundError:
-        return args
-    for line in lines:
-        line = line.split("#", 1)[0].split()
-        if len(line) < 3 or "edu" not in line[1].split(","):
-            continue
-        name, rest = line[0], line[2:]
-        if rest[0] == name and name not in args:
-            args[name] = rest[1:]
-    return args
+def args_for(pattern, table):
+    """The arguments a cell of pattern runs with; table is
+    pattern_runs.pattern_args() (tests/vm/pattern-runs)."""
+    return table.get(pattern, [] if pattern == BEHAVIOUR else DEFAULT_ARGS)
+
+
+def variants(pattern):
+    """The variants a pattern runs in: behaviour on the stock kernel only
+    (it records what the driver does; there is no bug to inject)."""
+    return [STOCK] if pattern == BEHAVIOUR else VARIANTS
 
 
 class Cell:
@@ -122,14 +115,12 @@ def cells(kernels, iommus, patterns, args_of):
     """Every cell, grouped so that one boot's cells are together and the
     behaviour pattern comes last in its boot."""
     out = []
-    ordered = [p for p in patterns if p != BEHAVIOUR]
+    ordered = [p for p in patterns if p != BEHAVIOUR] + \
+        [p for p in patterns if p == BEHAVIOUR]
     for kernel in kernels:
         for iommu in iommus:
             for pattern in ordered:
-                args = args_of.get(pattern, DEFAULT_ARGS)
-                for variant in VARIANTS:
-                    out.append(Cell(kernel, iommu, pattern, variant, args))
-            if BEHAVIOUR in patterns:
-                out.append(Cell(kernel, iommu, BEHAVIOUR, STOCK,
-                                args_of.get(BEHAVIOUR, [])))
+                for variant in variants(pattern):
+                    out.append(Cell(kernel, iommu, pattern, variant,
+                                    args_for(pattern, args_of)))
     return out
