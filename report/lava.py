@@ -9,26 +9,57 @@ from . import pattern_runs, plan
 
 PROMPT = "istress-lava# "
 
-# The devices scripts/vm-run gives QEMU for each vIOMMU (its iommu_setup);
-# LAVA starts QEMU itself, so the job names them in context.extra_options.
-IOMMU_DEVICES = {
-    "intel": "-device intel-iommu,intremap=on",
-    "amd": "-device amd-iommu,dma-remap=on,intremap=off",
-    "virtio": "-device virtio-iommu-pci",
-    "intel-pscache": "-device intel-iommu,intremap=on,x-pscache=on",
-}
-MACHINE = [
-    "-machine q35",
-    "-accel tcg",
-    "-icount shift=0,sleep=off",
-    "-smp 1",
-]
-EDU = "-device edu,dma_mask=0xffffffffffffffff"
+# scripts/vm-run writes the QEMU command it ran to qemu-command.txt; the
+# job starts the same machine. LAVA gives QEMU these itself: the images
+# (the deploy's image_arg), the memory (context.memory), and the console,
+# display, monitor and network (the device type's options).
+LAVA_GIVES = {"-kernel", "-initrd", "-append", "-m"}
+LAVA_REPLACES = {"-serial", "-display", "-monitor", "-nic"}
 # The vm-run initramfs sends its results over a second serial port
 # (ttyS1) and stops if it cannot open it; under LAVA nobody reads it. Both
 # ports are named: an isa-serial device alone would take ttyS0 from the
 # console.
 SERIAL_PORTS = "-serial mon:stdio -serial null"
+
+
+class VmRunCommand:
+    """The QEMU command of one scripts/vm-run boot, as LAVA needs it."""
+
+    def __init__(self, lines):
+        self.qemu = lines[0]
+        self.extra_options = []
+        given = {}
+        args, i = lines[1:], 0
+        while i < len(args):
+            flag = args[i]
+            value = None
+            if i + 1 < len(args) and not args[i + 1].startswith("-"):
+                value = args[i + 1]
+            i += 1 if value is None else 2
+            if flag in LAVA_GIVES:
+                given[flag] = value
+            elif flag not in LAVA_REPLACES:
+                self.extra_options.append(
+                    flag if value is None else f"{flag} {shlex.quote(value)}")
+        self.extra_options.append(SERIAL_PORTS)
+        missing = LAVA_GIVES - set(given)
+        if missing:
+            raise ValueError(f"no {', '.join(sorted(missing))} in vm-run's QEMU command")
+        self.memory = int(given["-m"])
+        self.kernel = given["-kernel"]
+        self.initrd = given["-initrd"]
+        self.append = given["-append"]
+
+    @property
+    def cmdline(self):
+        """The kernel command line for LAVA, which waits for the kernel's
+        "Linux version" banner: quiet would hide it."""
+        return " ".join(w for w in self.append.split() if w != "quiet")
+
+    @classmethod
+    def read(cls, path):
+        with open(path) as f:
+            return cls(f.read().splitlines())
 
 # The command the initramfs runs (as vm-run's COMMAND): under vm-run, which
 # builds and checks the initramfs, it returns at once; booted by LAVA, whose
@@ -49,10 +80,6 @@ KTAP_TO_CASES = (
     " sub(/_+$/, \"\", n);"
     " print \"lava-test-case \" substr(n, 1, 100) \" --result \" r }'"
 )
-
-
-def extra_options(iommu):
-    return MACHINE + [IOMMU_DEVICES[iommu], EDU, SERIAL_PORTS, "-no-reboot"]
 
 
 def definition(cell):
@@ -80,7 +107,8 @@ def definition(cell):
     }
 
 
-def job(cell, kernel_url, ramdisk_url, cmdline, timeout_min=30):
+def job(cell, vm, kernel_url, ramdisk_url, timeout_min=30):
+    """The job of cell, starting the machine of vm (a VmRunCommand)."""
     return {
         "device_type": "qemu",
         "job_name": f"iommu-stress {cell.id}",
@@ -89,14 +117,14 @@ def job(cell, kernel_url, ramdisk_url, cmdline, timeout_min=30):
                      "connection": {"minutes": 2}},
         "priority": "medium",
         "visibility": "public",
-        "context": {"arch": "x86_64", "memory": 1024,
-                    "extra_options": extra_options(cell.iommu)},
+        "context": {"arch": "x86_64", "memory": vm.memory,
+                    "extra_options": list(vm.extra_options)},
         "actions": [
             {"deploy": {
                 "to": "tmpfs",
                 "timeout": {"minutes": 5},
                 "images": {
-                    "kernel": {"image_arg": f"-kernel {{kernel}} -append \"{cmdline}\"",
+                    "kernel": {"image_arg": f"-kernel {{kernel}} -append \"{vm.cmdline}\"",
                                "url": kernel_url},
                     "ramdisk": {"image_arg": "-initrd {ramdisk}",
                                 "url": ramdisk_url,
