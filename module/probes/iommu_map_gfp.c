@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* iommu_map() takes a gfp_t since v6.3 (iommu_map_atomic() went away). */
+/* absent: too many arguments to function .iommu_map. */
 #include <linux/iommu.h>
 
 int probe(struct iommu_domain *d);

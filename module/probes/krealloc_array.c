@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* krealloc_array() (v5.12): krealloc() of n elements, overflow-checked. */
+/* absent: implicit declaration of function .krealloc_array. */
 #include <linux/slab.h>
 
 void *probe(void *p, size_t n);

@@ -8,13 +8,16 @@
 #     (as when a newer compiler warns about a kernel header) stops the
 #     build: it must not answer "no";
 #   - so does a probe including a header that _baseline.c does not;
-#   - a probe whose first error is in its own file answers 0, with that
-#     error written above it;
+#   - a probe whose first error is in its own file and is the one its
+#     "absent" line names answers 0, with that error written above it;
+#     any other first error in its own file (an unused variable under
+#     -Werror) stops the build;
 #   - `make W=1 probes` does not hand W=1 to the probes: a header that
 #     warns only under W=1 (a direct W=1 build shows that it does) still
 #     answers 1;
 #   - the answers are reused while nothing changes, and asked again when
-#     the compiler's --version does.
+#     the --version of the compiler kbuild uses does; a CC in the
+#     environment, which kbuild does not use, changes nothing.
 #
 #   probe_controls PKG KDIR SRC    SRC: the copy of the tree module-checks
 #                                  built, on the kbuild place kbuild_setup
@@ -105,6 +108,7 @@ EOF
 	echo '#include "planted.h"' >>"$d/module/probes/_baseline.c"
 	plant "$d" planted_header.c <<'EOF'
 // SPDX-License-Identifier: GPL-2.0
+/* absent: implicit declaration of function .PLANTED_VALUE. */
 #include "planted.h"
 
 int probe(void);
@@ -118,7 +122,7 @@ EOF
 	sed -n 's/^probes: /# /p' "$d.log"
 	check "$pkg: probes: a first error in a shared header stops the build, no answer" \
 		stopped "$rc" "$d" "$d.log" \
-		"planted_header.c did not build, and not for its own code: planted.h:2:"
+		"planted_header.c did not build, and not for the API's absence: planted.h:2:"
 
 	d=$base/include
 	probe_copy "$d" "$src"
@@ -147,6 +151,7 @@ EOF
 	echo '#include "planted_w1.h"' >>"$d/module/probes/_baseline.c"
 	plant "$d" planted_w1.c <<'EOF'
 // SPDX-License-Identifier: GPL-2.0
+/* absent: implicit declaration of function .planted_w1. */
 #include "planted_w1.h"
 
 int probe(void);
@@ -157,6 +162,7 @@ int probe(void)
 EOF
 	plant "$d" planted_own.c <<'EOF'
 // SPDX-License-Identifier: GPL-2.0
+/* absent: implicit declaration of function .istress_planted_undeclared. */
 int probe(void);
 int probe(void)
 {
@@ -174,7 +180,28 @@ EOF
 		answered "$d" "$rc" ISTRESS_HAVE_PLANTED_W1 1
 	check "$pkg: probes: a first error in its own file answers 0, under that error" \
 		answered "$d" "$rc" ISTRESS_HAVE_PLANTED_OWN 0 \
-		"planted_own.c:5:16: error: implicit declaration of function 'istress_planted_undeclared'"
+		"planted_own.c:6:16: error: implicit declaration of function 'istress_planted_undeclared'"
+
+	# Its own file, but not the absent API's error.
+	d=$base/unused
+	probe_copy "$d" "$src"
+	plant "$d" planted_unused.c <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+/* absent: implicit declaration of function .istress_planted_undeclared. */
+int probe(void);
+int probe(void)
+{
+	int planted_unused;
+
+	return 0;
+}
+EOF
+	probe_make "$kdir" "$d" "$d.log"
+	rc=$?
+	sed -n 's/^probes: /# /p' "$d.log"
+	check "$pkg: probes: another error in its own file stops the build, no answer" \
+		stopped "$rc" "$d" "$d.log" \
+		"planted_unused.c did not build, and not for the API's absence: planted_unused.c:6:"
 
 	# On a copy of their own, so that they depend on no control above.
 	d=$base/stamp
@@ -192,4 +219,10 @@ EOF
 	rc=$?
 	check "$pkg: probes: a compiler with another --version asks again" \
 		rebuilt "$rc" "$d/module/probes/probes.log" "$before"
+	before=$(mtime "$d/module/probes/probes.log")
+	(export CC=/nonexistent/istress-env-cc
+	 probe_make "$kdir" "$d" "$d.env.log" CC="$work/bin/cc-relabelled")
+	rc=$?
+	check "$pkg: probes: a CC only in the environment changes nothing" \
+		reused "$rc" "$d/module/probes/probes.log" "$before"
 }
