@@ -47,7 +47,7 @@ def compare(run, base):
                 (old.get("counts") or {}).get("corruptions"):
             changes.append(Change("changed", cid, describe(old), describe(new),
                                   "corruption counts changed"))
-    new_obs, old_obs = run.observations(), base.observations()
+    new_obs, old_obs = run.observations, base.observations
     for key in sorted(set(new_obs) | set(old_obs)):
         for col in run.columns:
             a = model.observation_text(old_obs.get(key, {}).get(col, []))
@@ -66,7 +66,7 @@ def changed_observations(run, base):
     if base is None:
         return set()
     out = set()
-    new_obs, old_obs = run.observations(), base.observations()
+    new_obs, old_obs = run.observations, base.observations
     for key, row in new_obs.items():
         for col in row:
             if col in base.columns and model.observation_text(row[col]) != \

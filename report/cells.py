@@ -19,6 +19,14 @@ MEANING = {
     "error": "the run failed (tool error, guest died, timeout)",
     "pending": "not run yet",
 }
+# What a run of the tool that finished, with a clean kernel log, is, by
+# variant and exit code (results/validate checks the index against it).
+VERDICTS = {
+    (plan.STOCK, 0): "clean",
+    (plan.STOCK, 1): "corrupt",
+    (plan.CONTROL, 0): "missed",
+    (plan.CONTROL, 1): "caught",
+}
 FAILURES = {"corrupt", "missed", "warn", "error"}
 # Results a later matrix may take over when the key is the same. A harness
 # refusal is not one: vm-run may support the combination by then.
@@ -36,10 +44,8 @@ def status(variant, exit_code, record, warnings):
                          f"{record.get('exit_code')}")
     if exit_code == 4:
         return "unsupported", record.get("unsupported") or "unsupported"
-    if exit_code == 1:
-        return ("caught" if variant == plan.CONTROL else "corrupt"), None
-    if exit_code == 0:
-        return ("missed" if variant == plan.CONTROL else "clean"), None
+    if (variant, exit_code) in VERDICTS:
+        return VERDICTS[(variant, exit_code)], None
     return "error", f"iommu-stress exited {exit_code}"
 
 

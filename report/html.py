@@ -66,7 +66,7 @@ def badge(run, cell, variant):
 def grid(run):
     out = ['<table class="grid" id="grid"><thead><tr><th rowspan="2">pattern</th>']
     for k in run.kernels:
-        rel = run.releases().get(k)
+        rel = run.releases.get(k)
         out.append(f'<th colspan="{len(run.iommus)}">{escape(k)}'
                    f'{"<br><small>" + escape(rel) + "</small>" if rel else ""}</th>')
     out.append("</tr><tr>")
@@ -78,7 +78,7 @@ def grid(run):
         out.append(f'<tr><th>{escape(p)}</th>')
         for (k, i) in run.columns:
             out.append('<td>')
-            for v in run.variants(p):
+            for v in plan.variants(p):
                 out.append(badge(run, run.cell(k, i, p, v), v))
             out.append('</td>')
         out.append("</tr>")
@@ -114,7 +114,7 @@ def changes(changes_list, base_id):
 
 
 def behaviour(run, changed):
-    table = run.observations()
+    table = run.observations
     if not table:
         return ("<h2>Driver behaviour</h2><p>No observations recorded in "
                 "this run.</p>")
@@ -169,16 +169,11 @@ def latency(run, drawn):
 
 
 def reasons(run):
-    seen = {}
-    for c in run.index["cells"]:
-        if c["status"] in ("unsupported", "error", "warn") and c.get("reason"):
-            seen.setdefault((c["status"], c["reason"]), []).append(c["id"])
-    if not seen:
+    if not run.reasons:
         return ""
     out = ['<h2>Why cells did not run clean</h2><table id="reasons">'
            "<tr><th>status</th><th>reason</th><th>cells</th></tr>"]
-    for (s, r), ids in sorted(seen.items()):
-        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+    for s, r, shown in run.reasons:
         out.append(f'<tr><td><span class="st st-{s} inline">{s}</span></td>'
                    f"<td>{escape(r)}</td><td>{escape(shown)}</td></tr>")
     out.append("</table>")
@@ -188,7 +183,7 @@ def reasons(run):
 def environment(run):
     out = ["<h2>Environment</h2><table><tr><th>vIOMMU</th><th>what</th>"
            "<th>QEMU</th></tr>"]
-    qemus = run.qemus()
+    qemus = run.qemus
     for i in run.iommus:
         out.append(f"<tr><td>{escape(i)}</td><td>{escape(run.index['iommus'].get(i, ''))}"
                    f"</td><td>{escape(qemus.get(i, 'unknown'))}</td></tr>")
@@ -204,15 +199,7 @@ def environment(run):
 
 
 def render(run, drawn, changes_list=None, base=None, changed=frozenset()):
-    r = run.index["run"]
-    src = r.get("source", {})
-    meta = (f'<p class="meta">{len(run.index["cells"])} cells on '
-            f"{len(run.kernels)} kernels x {len(run.iommus)} vIOMMUs x "
-            f"{len(run.patterns)} patterns; started {escape(r['started'])}, "
-            f"{r.get('duration_s') or '?'} s of host time with -j {r['jobs']}"
-            f"{'' if r['complete'] else ' (incomplete)'}; sources "
-            f"{escape(src.get('commit', '')[:12])}{' (modified)' if src.get('dirty') else ''}"
-            "</p>")
+    meta = f'<p class="meta">{escape(run.summary)}</p>'
     body = [f"<h1>iommu-stress matrix {escape(run.id)}</h1>", meta,
             legend(run), grid(run), reasons(run)]
     if base is not None:

@@ -78,7 +78,7 @@ def export(run, origin=DEFAULT_ORIGIN):
     checkouts, builds, tests = [], [], []
     for k in run.kernels:
         checkout_id, build_rest, key = ids[k]
-        release = run.releases().get(k)
+        release = run.releases.get(k)
         co = {"id": checkout_id, "origin": origin, "tree_name": "debian",
               "start_time": r["started"], "misc": {"kernel_spec": k}}
         if key:

@@ -26,7 +26,7 @@ def esc(text):
 def grid(run):
     out = []
     for k in run.kernels:
-        rel = run.releases().get(k)
+        rel = run.releases.get(k)
         out.append(f"### Kernel {k}" + (f" ({rel})" if rel else ""))
         out.append("")
         out.append("| pattern | " + " | ".join(run.iommus) + " |")
@@ -35,21 +35,15 @@ def grid(run):
             row = [p]
             for i in run.iommus:
                 row.append(" / ".join(cell_text(run.cell(k, i, p, v), v)
-                                      for v in run.variants(p)))
+                                      for v in plan.variants(p)))
             out.append("| " + " | ".join(row) + " |")
         out.append("")
     return out
 
 
 def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozenset()):
-    r = run.index["run"]
     counts = run.status_counts()
-    out = [f"# iommu-stress matrix {run.id}", "",
-           f"{len(run.index['cells'])} cells on {len(run.kernels)} kernels x "
-           f"{len(run.iommus)} vIOMMUs x {len(run.patterns)} patterns; "
-           f"started {r['started']}, {r.get('duration_s') or '?'} s of host "
-           f"time with -j {r['jobs']}{'' if r['complete'] else ' (incomplete)'}.",
-           "",
+    out = [f"# iommu-stress matrix {run.id}", "", run.summary + ".", "",
            "Status counts: " + ", ".join(f"{s} {n}" for s, n in counts.items() if n)
            + ". Each grid cell is the stock kernel, then the negative control "
            "(ctrl: --inject skip-flush); a link opens the cell's kernel log "
@@ -67,7 +61,7 @@ def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozense
             out.append("None.")
         out.append("")
     out += ["## Driver behaviour", ""]
-    table = run.observations()
+    table = run.observations
     if table:
         out += ["Observations of every cell's record, by key. Rows whose "
                 "columns disagree are marked **differs**; a value that changed "
@@ -98,17 +92,12 @@ def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozense
                 "|---|---|---|---:|---:|---:|"]
         out += [f"| {p} | {m} | {col[0]}/{col[1]} | {p50} | {p99} | {n} |"
                 for p, m, col, p50, p99, n in rows]
-    seen = {}
-    for c in run.index["cells"]:
-        if c["status"] in ("unsupported", "error", "warn") and c.get("reason"):
-            seen.setdefault((c["status"], c["reason"]), []).append(c["id"])
-    if seen:
+    if run.reasons:
         out += ["", "## Why cells did not run clean", "",
                 "| status | reason | cells |", "|---|---|---|"]
-        for (s, reason), ids in sorted(seen.items()):
-            shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
-            out.append(f"| {s} | {esc(reason)} | {esc(shown)} |")
-    qemus = run.qemus()
+        out += [f"| {s} | {esc(reason)} | {esc(shown)} |"
+                for s, reason, shown in run.reasons]
+    qemus = run.qemus
     out += ["", "## Environment", "", "| vIOMMU | what | QEMU |", "|---|---|---|"]
     out += [f"| {i} | {esc(run.index['iommus'].get(i, ''))} | {esc(qemus.get(i, 'unknown'))} |"
             for i in run.iommus]

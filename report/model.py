@@ -1,5 +1,6 @@
 """A run as the report shows it: the grid of cells, the driver behaviour
 table and the latency figures, read from matrix.json and the records."""
+import functools
 import json
 import os
 
@@ -42,15 +43,13 @@ class Run:
                 self._records[cell["id"]] = None
         return self._records[cell["id"]]
 
-    def variants(self, pattern):
-        return [plan.STOCK] if pattern == plan.BEHAVIOUR else plan.VARIANTS
-
     def status_counts(self):
         counts = {s: 0 for s in cellmod.STATUSES}
         for c in self.index["cells"]:
             counts[c["status"]] = counts.get(c["status"], 0) + 1
         return counts
 
+    @functools.cached_property
     def releases(self):
         """{kernel spec: the release the guests ran, as uname -r says}."""
         out = {}
@@ -59,6 +58,7 @@ class Run:
                 out.setdefault(c["kernel"], c["release"])
         return out
 
+    @functools.cached_property
     def qemus(self):
         """{vIOMMU: the QEMU version line its cells' keys name}."""
         out = {}
@@ -67,6 +67,30 @@ class Run:
                 out.setdefault(c["iommu"], c["key"]["qemu"])
         return out
 
+    @functools.cached_property
+    def summary(self):
+        """The report's line under its title: what ran, when, how long."""
+        r = self.index["run"]
+        src = r.get("source", {})
+        return (f"{len(self.index['cells'])} cells on {len(self.kernels)} kernels x "
+                f"{len(self.iommus)} vIOMMUs x {len(self.patterns)} patterns; "
+                f"started {r['started']}, {r.get('duration_s') or '?'} s of host "
+                f"time with -j {r['jobs']}{'' if r['complete'] else ' (incomplete)'}; "
+                f"sources {src.get('commit', '')[:12]}"
+                f"{' (modified)' if src.get('dirty') else ''}")
+
+    @functools.cached_property
+    def reasons(self):
+        """[(status, reason, 'the cells it holds for')] of every unsupported,
+        WARN and error cell, by status and reason."""
+        seen = {}
+        for c in self.index["cells"]:
+            if c["status"] in ("unsupported", "error", "warn") and c.get("reason"):
+                seen.setdefault((c["status"], c["reason"]), []).append(c["id"])
+        return [(s, r, ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else ""))
+                for (s, r), ids in sorted(seen.items())]
+
+    @functools.cached_property
     def observations(self):
         """{key: {(kernel, iommu): [observation, with its pattern]}} from
         every cell's record (negative controls included: what a driver does
@@ -74,7 +98,7 @@ class Run:
         table = {}
         for (k, i) in self.columns:
             for p in self.patterns:
-                for v in self.variants(p):
+                for v in plan.variants(p):
                     rec = self.record(self.cell(k, i, p, v))
                     for o in (rec or {}).get("observations", []):
                         entry = dict(o, pattern=p, variant=v)

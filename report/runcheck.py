@@ -6,15 +6,9 @@ import gzip
 import json
 import os
 
+from . import cells as cellmod
 from . import ktap, plan
 
-# status -> (variant it needs or None, exit codes it needs)
-STATUS_RULES = {
-    "clean": (plan.STOCK, {0}),
-    "corrupt": (plan.STOCK, {1}),
-    "caught": (plan.CONTROL, {1}),
-    "missed": (plan.CONTROL, {0}),
-}
 INDEX_SCHEMA = "matrix-schema.json"
 RECORD_SCHEMA = "schema.json"
 
@@ -34,8 +28,8 @@ def expected_ids(axes):
     for k in axes["kernels"]:
         for i in axes["iommus"]:
             for p in axes["patterns"]:
-                variants = [plan.STOCK] if p == plan.BEHAVIOUR else axes["variants"]
-                ids += [f"{k}/{i}/{p}/{v}" for v in variants]
+                ids += [f"{k}/{i}/{p}/{v}" for v in plan.variants(p)
+                        if v in axes["variants"]]
     return ids
 
 
@@ -67,13 +61,12 @@ def check_cell(run_dir, cell, boots, record_schema, schema_check, errors):
         err("no log.txt")
     if cell["boot"] is not None and cell["boot"] not in boots:
         err(f"boot {cell['boot']} is not in the index")
-    ran = status in STATUS_RULES or status == "warn" or (
+    verdict = status in cellmod.VERDICTS.values()
+    ran = verdict or status == "warn" or (
         status == "unsupported" and cell["exit_code"] == 4)
-    if status in STATUS_RULES:
-        variant, codes = STATUS_RULES[status]
-        if cell["variant"] != variant or cell["exit_code"] not in codes:
-            err(f"status {status} with variant {cell['variant']} and exit "
-                f"{cell['exit_code']}")
+    if verdict and cellmod.VERDICTS.get((cell["variant"], cell["exit_code"])) != status:
+        err(f"status {status} with variant {cell['variant']} and exit "
+            f"{cell['exit_code']}")
     if status == "warn" and not (cell.get("log") or {}).get("warnings"):
         err("status warn but no warning lines counted")
     if status in ("unsupported", "error", "warn") and not cell["reason"]:
