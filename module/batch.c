@@ -12,6 +12,7 @@
 #include <linux/build_bug.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/stddef.h>
@@ -63,12 +64,16 @@ static const struct istress_ioctl_op *batch_op(const struct batch_run *b,
 	return &b->table[nr];
 }
 
-/* A DMA op that would take the batch past its budget is not run. */
+/*
+ * A DMA op that would take the batch past its budget is not run. One
+ * longer than a page is left to the DMA's own check (-EMSGSIZE), as the
+ * single ioctl answers it.
+ */
 static int admit(struct batch_run *b, u32 cmd)
 {
 	const struct iommu_stress_dma *dma = (const void *)b->karg;
 
-	if (cmd != IOMMU_STRESS_DMA)
+	if (cmd != IOMMU_STRESS_DMA || dma->length > PAGE_SIZE)
 		return 0;
 	if (dma->length > IOMMU_STRESS_BATCH_MAX_DMA_BYTES - b->dma_bytes)
 		return -E2BIG;

@@ -788,6 +788,17 @@ TEST_F(abi, batch_op_dirty_tail, "BATCH: an op's larger struct, non-zero tail")
 	batch_bad_second(_ktest, self, raw, IOMMU_STRESS_MAP, ISTRESS_ERRNO(BATCH, E2BIG));
 }
 
+/* A DMA op's own refusal comes before the batch's budget. */
+TEST_F(abi, batch_op_dma_huge, "BATCH: a 1 TiB DMA op, refused as the single ioctl refuses it")
+{
+	struct iommu_stress_dma d = base_dma(self);
+	unsigned char raw[104] = { 0 };
+
+	d.length = 1ull << 40;
+	memcpy(raw, &d, sizeof(d));
+	batch_bad_second(_ktest, self, raw, IOMMU_STRESS_DMA, ISTRESS_ERRNO(DMA, EMSGSIZE));
+}
+
 /* A larger struct with a zero tail is taken, as by the single ioctl. */
 TEST_F(abi, batch_op_zero_tail, "BATCH: an op's larger struct, zero tail")
 {

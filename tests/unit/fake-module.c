@@ -874,6 +874,7 @@ static int do_batch(struct iommu_stress_batch *b)
 
 	b->done = 0;
 	b->ns = 0;
+	fk.seen.batches++;
 	if (b->flags)
 		return ISTRESS_ERRNO(BATCH, EOPNOTSUPP);
 	if (b->__reserved || !b->nops ||
@@ -896,7 +897,7 @@ static int do_batch(struct iommu_stress_batch *b)
 			arg_in(op, (uint8_t *)e + arg_off, b->op_size - arg_off, &karg) :
 			-(int)ISTRESS_ERRNO(BATCH, EINVAL);
 		ret = usize < 0 ? -usize : 0;
-		if (!ret && e->op == IOMMU_STRESS_DMA) {
+		if (!ret && e->op == IOMMU_STRESS_DMA && karg.dma.length <= PAGE) {
 			if (karg.dma.length > IOMMU_STRESS_BATCH_MAX_DMA_BYTES - dma_bytes)
 				ret = ISTRESS_ERRNO(BATCH, E2BIG);
 			else

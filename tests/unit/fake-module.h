@@ -76,6 +76,7 @@ struct fake_seen {
 	/* DMA reads of IOVAs the session had not mapped, refused or not */
 	uint64_t unmapped_reads;
 	uint64_t refused_reads;		/* of those, refused with EACCES */
+	uint64_t batches;		/* BATCH calls */
 };
 
 /* Stands the model in for the module, on @host (copied). */
