@@ -224,3 +224,43 @@ int bench_sample(const char *path)
 	snprintf(line, sizeof(line), "--ops 64 --threads 1 --sizes 4K,2M --json %s", path);
 	return bench_on(&h, line);
 }
+
+/* A batch that stops at an op says which, in that op's own words. */
+TEST(batch_says_which_op, "bench: dev_batch names the op a batch stopped at, in its own words")
+{
+	struct fake_host h = host();
+	struct iommu_stress_domain_create dom;
+	struct iommu_stress_batch_op ops[2];
+	uint32_t done = 99;
+	int fd, ret;
+
+	fake_install(&h);
+	fd = dev_open(IOMMU_STRESS_DEVICE);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, dev_domain_create(fd, "edu:0000:00:03.0", 0, 0, &dom));
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = IOMMU_STRESS_IOVA_TO_PHYS;
+	ops[0].iova_to_phys = (struct iommu_stress_iova_to_phys){
+		.size = sizeof(ops[0].iova_to_phys), .domain_id = dom.domain_id,
+		.iova = 1ull << 30,
+	};
+	ops[1].op = IOMMU_STRESS_MAP;
+	ops[1].map = (struct iommu_stress_map){
+		.size = sizeof(ops[1].map), .domain_id = dom.domain_id,
+		.iova = 1ull << 30, .length = 4096,
+	};
+	hush();
+	ret = dev_batch(fd, ops, 2, &done, NULL);
+	unhush();
+	EXPECT_EQ(-ENOENT, ret);
+	EXPECT_EQ(1u, done);
+	EXPECT_TRUE(strstr(err, "BATCH op 1 of 2 (MAP): no such buffer or domain id in this session") != NULL);
+	/* The batch's own refusal, in BATCH's words. */
+	hush();
+	ret = dev_batch(fd, ops, IOMMU_STRESS_BATCH_MAX_OPS + 1, &done, NULL);
+	unhush();
+	EXPECT_EQ(-E2BIG, ret);
+	EXPECT_TRUE(strstr(err, "BATCH : more ops than IOMMU_STRESS_BATCH_MAX_OPS") != NULL);
+	dev_close(fd);
+	fake_remove();
+}
