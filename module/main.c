@@ -12,6 +12,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 
 #include "istress.h"
 #include "session.h"
@@ -54,6 +55,16 @@ MODULE_PARM_DESC(dma_unmapped_reads, "Let dmaengine channels read IOVAs a sessio
 bool istress_driver_warns;
 module_param_named(driver_warns, istress_driver_warns, bool, 0644);
 MODULE_PARM_DESC(driver_warns, "Allow MAP_OVERLAP, which can make the IOMMU driver WARN (never with panic_on_warn)");
+
+/*
+ * Off unless an administrator asks: see map_call_max() in map.c. Setting
+ * it taints the kernel (module_param_unsafe). Read-only once loaded:
+ * what mapping.c reasons about the leaves of every mapping a domain
+ * holds depends on it.
+ */
+bool istress_allow_1g_leaves __ro_after_init;
+module_param_named_unsafe(allow_1g_leaves, istress_allow_1g_leaves, bool, 0444);
+MODULE_PARM_DESC(allow_1g_leaves, "UNSAFE: let the IOMMU driver build 1G leaves; on affected drivers (Intel up to 6.18) an UNMAP that partly covers one corrupts host memory");
 
 static struct miscdevice istress_misc = {
 	.minor = MISC_DYNAMIC_MINOR,

@@ -35,15 +35,6 @@ MODULE_PARM_DESC(unsafe_free_unsynced, "TEST BUILD: free pages of SKIP_SYNC unma
 #define unsafe_free_unsynced false
 #endif
 
-/*
- * Off unless an administrator asks: see map_call_max(). Read-only once
- * loaded: what mapping.c reasons about the leaves of every mapping a
- * domain holds depends on it.
- */
-bool istress_allow_1g_leaves;
-module_param_named(allow_1g_leaves, istress_allow_1g_leaves, bool, 0444);
-MODULE_PARM_DESC(allow_1g_leaves, "UNSAFE: let the IOMMU driver build 1G leaves; on affected drivers (Intel up to 6.18) an UNMAP that partly covers one corrupts host memory");
-
 /* Parked unsynced unmaps per domain before they are flushed anyway. */
 #define ISTRESS_MAX_DEFERRED	4096
 
@@ -157,8 +148,8 @@ static int check_iova(struct istress_domain *d, u64 iova, u64 len)
  * allow_1g_leaves=1: a driver builds a leaf only inside one map call,
  * over an IOVA block and memory both aligned to its size, so this is what
  * keeps 1G leaves out of every domain. Each call stops at the end of the
- * 1G block it starts in, and one that would be that whole block is made
- * two (2M leaves still form).
+ * 1G block it starts in, and one that starts a block holds half of it at
+ * most (2M leaves still form).
  *
  * Why: Intel's driver up to 6.18 unmaps a range that only partly covers
  * a superpage by walking down from the leaf (dma_pte_clear_level() does
@@ -177,12 +168,17 @@ static int check_iova(struct istress_domain *d, u64 iova, u64 len)
  */
 static u64 map_call_max(u64 iova, u64 len)
 {
+	u64 left = SZ_1G - (iova & (SZ_1G - 1));
+
 	if (istress_allow_1g_leaves)
 		return len;
-	return min(len, SZ_1G - (iova & (SZ_1G - 1)));
+	return min(len, left == SZ_1G ? SZ_1G / 2 : left);
 }
 
-/* Maps physically contiguous runs of the buffer with one call each. */
+/*
+ * Maps physically contiguous runs of the buffer with one call each, cut
+ * where map_call_max() says.
+ */
 static int map_runs(struct istress_domain *d, struct istress_buf *buf,
 		    u64 iova, u64 offset, u64 len, int prot)
 {
@@ -198,10 +194,6 @@ static int map_runs(struct istress_domain *d, struct istress_buf *buf,
 		while (run < most &&
 		       istress_buf_phys(buf, offset + done + run) == pa + run)
 			run += min(most - run, chunk);
-		/* A whole 1G block (run is 1G only then) over 1G-aligned memory. */
-		if (!istress_allow_1g_leaves && run == SZ_1G &&
-		    !(pa & (SZ_1G - 1)))
-			run = SZ_1G / 2;
 		ret = istress_iommu_map(d->domain, iova + done, pa, run, prot);
 		if (ret)
 			goto err_unmap;
