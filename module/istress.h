@@ -33,7 +33,7 @@ extern unsigned long istress_max_buffer_bytes;
 extern bool istress_dma_unmapped_reads;
 extern bool istress_idxd_channels;
 extern bool istress_driver_warns;
-/* map.c: whether a map call may hold a whole 1G block (1G leaves). */
+/* Whether a map call may hold a whole 1G block (1G leaves): map.c. */
 extern bool istress_allow_1g_leaves;
 
 /* ---- buffers (buffer.c) ---- */

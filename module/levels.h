@@ -54,4 +54,4 @@ static inline u64 istress_mid_size(u64 pgsize_bitmap, u64 aperture_end)
 	return BIT_ULL(ISTRESS_LEVEL_SHIFT);
 }
 
-#endif
+#endif /* ISTRESS_LEVELS_H */
