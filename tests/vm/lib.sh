@@ -195,18 +195,11 @@ json_print() {
 }
 
 # expect KEY: the value tests/vm/expect gives KEY for this IOMMU and the
-# guest's kernel; status 1 when no row gives one.
+# guest's kernel, by the file's one parser (the matrix judges its cells by
+# it too); status 1 when no row gives one, 2 (and why, on stderr) when the
+# file is missing or malformed.
 expect() {
-	local i k key value
-	while read -r i k key value; do
-		case $i in '' | '#'*) continue ;; esac
-		# shellcheck disable=SC2053 # the table's columns are globs
-		if [ "$key" = "$1" ] && [[ $iommu == $i && ${release:-unknown} == $k ]]; then
-			echo "$value"
-			return 0
-		fi
-	done <"$top/tests/vm/expect"
-	return 1
+	python3 "$top/report/expect.py" "$iommu" "${release:-unknown}" "$1"
 }
 
 # run_key NAME KEY: KEY.NAME where tests/vm/expect has a row of it for this
