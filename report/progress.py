@@ -5,6 +5,7 @@ import threading
 import time
 
 from . import cells as cellmod
+from . import expectations
 
 
 def duration(seconds):
@@ -14,6 +15,21 @@ def duration(seconds):
     if seconds < 3600:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def describe(entry):
+    """'caught (stale 5)', 'expected: corrupt in ... (corrupt, stale 18)',
+    'corrupt (zero 3; unexpected: ...)': a cell in a line."""
+    shown, status = expectations.shown(entry), entry["status"]
+    exp = entry.get("expectation") or {}
+    detail = cellmod.classes(entry) or entry.get("reason") or ""
+    if shown == "expected":
+        return f"expected: {exp['reason']} ({status}{', ' + detail if detail else ''})"
+    if shown != status:
+        detail = f"{status}{', ' + detail if detail else ''}; {exp.get('reason')}"
+    elif exp.get("outcome") in ("unexpected", "no expectation"):
+        detail = f"{detail + '; ' if detail else ''}{exp['outcome']}: {exp.get('reason')}"
+    return f"{shown}{' (' + detail + ')' if detail else ''}"
 
 
 class Progress:
@@ -76,17 +92,15 @@ class Progress:
     def finished(self, entry, seconds=None, reused=False):
         with self.lock:
             self.done += 1
-            if entry["status"] in cellmod.FAILURES:
+            if expectations.failed(entry):
                 self.failures += 1
             if entry["status"] == "unsupported":
                 self.unsupported += 1
             if not self.tty and not reused:
-                detail = cellmod.classes(entry) or entry.get("reason") or ""
                 took = f" {seconds:.0f} s" if seconds is not None else ""
                 self.stream.write(
                     f"matrix: [{self.done}/{self.total}] {entry['id']}: "
-                    f"{entry['status']}{' (' + detail + ')' if detail else ''}"
-                    f"{took}\n")
+                    f"{describe(entry)}{took}\n")
                 self.stream.flush()
             self._show()
 

@@ -33,6 +33,36 @@ def expected_ids(axes):
     return ids
 
 
+# The statuses each outcome of tests/vm/expect's judgement can go with.
+OUTCOME_STATUSES = {
+    "as expected": {"clean", "caught"},
+    "expected": {"corrupt", "missed", "warn", "unsupported"},
+    "unexpected": {"clean", "caught", "corrupt", "missed", "warn", "unsupported"},
+    "no expectation": {"clean", "caught", "corrupt", "missed", "warn", "unsupported"},
+}
+
+
+def check_expectation(cell, ran, err):
+    """A cell that ran is judged against tests/vm/expect, one that did not
+    is not; the outcome fits the status and says why."""
+    if "expectation" not in cell:
+        return      # a run made before the judgement
+    exp = cell["expectation"]
+    if exp is None:
+        if ran:
+            err("a cell that ran without its judgement against tests/vm/expect")
+        return
+    if not ran:
+        err(f"judged against tests/vm/expect ({exp['outcome']}), but it did not run")
+        return
+    if cell["status"] not in OUTCOME_STATUSES[exp["outcome"]]:
+        err(f"status {cell['status']} cannot be '{exp['outcome']}'")
+    if not exp["reason"]:
+        err(f"'{exp['outcome']}' without a reason")
+    if exp["outcome"] != "no expectation" and not exp["value"]:
+        err(f"'{exp['outcome']}' without the table's value")
+
+
 def check_cell(run_dir, cell, boots, record_schema, schema_check, errors):
     where = cell["id"]
 
@@ -71,6 +101,7 @@ def check_cell(run_dir, cell, boots, record_schema, schema_check, errors):
         err("status warn but no warning lines counted")
     if status in ("unsupported", "error", "warn") and not cell["reason"]:
         err(f"status {status} without a reason")
+    check_expectation(cell, ran, err)
     if not ran:
         return
     if "record" not in files or "ktap" not in files:

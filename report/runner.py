@@ -17,7 +17,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from . import cells as cellmod
-from . import guest, index, klog, plan
+from . import expectations, guest, index, klog, plan
 
 # The matrix's tests put a stand-in here (tests/report/fake-vm-run).
 VM_RUN = os.environ.get("IOMMU_STRESS_VM_RUN") or os.path.join(plan.ROOT, "scripts", "vm-run")
@@ -69,7 +69,7 @@ class Watch:
 
 class Runner:
     def __init__(self, run_dir, run_id, idx, progress, jobs, cell_timeout,
-                 cache, max_timeouts=2):
+                 cache, max_timeouts=2, expect_rows=()):
         self.run_dir = run_dir
         self.run_id = run_id
         self.index = idx
@@ -78,6 +78,7 @@ class Runner:
         self.cell_timeout = cell_timeout
         self.max_timeouts = max_timeouts
         self.cache = cache
+        self.expect_rows = expect_rows   # tests/vm/expect, for the judgement
         self.lock = threading.Lock()
         self.procs = set()
         self.stopping = False
@@ -366,6 +367,7 @@ class Runner:
                      duration_s=round(seconds, 1) if seconds is not None else None,
                      log={"warnings": warnings, "faults": faults},
                      paths=paths)
+        entry["expectation"] = expectations.judge(entry, record, self.expect_rows)
         self.update(entry=entry)
         if cellmod.reusable(entry) and entry.get("key_hash") and self.cache:
             self.cache.put(self.run_dir, entry, boot)
