@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -30,6 +31,9 @@ TIMEOUT = 124
 # Building, booting and bringing results back may take this long (a chroot
 # for sid's kbuild is made on first use); a cell has --cell-timeout.
 BOOT_LIMIT = 1800
+# A VM stopped with TERM that is still there this much later gets KILL: a
+# hung guest must not hold the matrix past its timeout.
+KILL_AFTER = 30
 
 
 def now_iso():
@@ -122,32 +126,36 @@ class Runner:
                 pass
 
     def run_group(self, kernel, iommu, todo):
-        attempt = timeouts = 0
+        attempt = 0
+        hung = []    # the cells that did not end within the cell timeout
         while todo and not self.stopping:
             attempt += 1
             boot_id = f"{self.run_id}-{kernel}-{iommu}-{attempt}"
             try:
-                todo, timed_out = self.boot(boot_id, kernel, iommu, todo)
+                todo, stopped_in = self.boot(boot_id, kernel, iommu, todo)
             except Exception as e:  # noqa: BLE001 - one pair's trouble stops only that pair
                 self.progress.note(f"matrix: {kernel}/{iommu}: {traceback.format_exc()}")
                 for cell, entry in todo:
                     self.finish(cell, entry, None, status="error",
                                 reason=f"the matrix failed: {e!r}")
                 return
-            timeouts += timed_out
-            if todo and timeouts >= self.max_timeouts:
+            if stopped_in:
+                hung.append(stopped_in)
+            if todo and len(hung) >= self.max_timeouts:
                 # A pair whose cells hang one after the other (seen: QEMU
                 # 10.2's amd-iommu on 5.10 and 6.1) would cost a timeout
                 # and a boot per cell; the rest are left for a later run.
                 for cell, entry in todo:
                     self.finish(cell, entry, None, status="error",
-                                reason=f"not run: {timeouts} cells of {kernel}/{iommu} "
-                                       f"did not end within {self.cell_timeout} s")
+                                reason=f"not run: the guest hung in {len(hung)} cells of "
+                                       f"{kernel}/{iommu} ({', '.join(hung)}: no end within "
+                                       f"{self.cell_timeout} s), the pair's other cells "
+                                       "are left for a later run")
                 return
 
     def boot(self, boot_id, kernel, iommu, todo):
         """One VM boot running the cells of todo; returns those to run again
-        and whether a cell of it timed out."""
+        and the cell that did not end within the cell timeout, or None."""
         work = os.path.join(self.run_dir, ".work", boot_id)
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(os.path.join(work, "in"))
@@ -192,7 +200,7 @@ class Runner:
         requeue = self.collect(boot, boot_dir, out, by_name, watch, rc)
         shutil.rmtree(work, ignore_errors=True)
         self.progress.boot_finished(len(by_name) - len(requeue), boot["duration_s"])
-        return requeue, bool(watch.stopped and watch.stopped[0])
+        return requeue, (watch.stopped or (None,))[0]
 
     def watch(self, proc, boot_id, pair, by_name):
         """Follow the console vm-run streams: the cells' markers, and a cell
@@ -209,6 +217,7 @@ class Runner:
 
         threading.Thread(target=pump, daemon=True).start()
         since = time.monotonic()
+        stopped_at, killed = None, False
         while True:
             try:
                 line = lines.get(timeout=1)
@@ -232,11 +241,19 @@ class Runner:
             limit = self.cell_timeout if w.current else BOOT_LIMIT
             if w.stopped is None and not self.stopping and time.monotonic() - since > limit:
                 w.stopped = (w.current, limit)
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+                stopped_at = time.monotonic()
+                self.signal(proc, signal.SIGTERM)
+            elif w.stopped and not killed and time.monotonic() - stopped_at > KILL_AFTER:
+                killed = True
+                self.signal(proc, signal.SIGKILL)
         return w
+
+    @staticmethod
+    def signal(proc, sig):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
 
     def collect(self, boot, boot_dir, out, by_name, watch, rc):
         vm_text = read(os.path.join(boot_dir, "vm-run.txt"))
@@ -268,6 +285,9 @@ class Runner:
             name, limit = watch.stopped
             why = (f"timeout: no end within {limit} s, the matrix stopped the VM"
                    if name else f"timeout: no cell began within {limit} s")
+            last = self.last_console_line(watch.console)
+            if last:
+                why += f"; the console's last line: {last}"
         elif rc == TIMEOUT:
             why = "timeout: scripts/vm-run killed the VM"
         elif rc == HARNESS_ERROR:
@@ -300,6 +320,15 @@ class Runner:
                 self.finish(cell, entry, boot, status="error",
                             reason=why or "the cell did not run")
         return requeue
+
+    @staticmethod
+    def last_console_line(console):
+        """What the guest said last, without its time stamp: where it hung."""
+        for line in reversed(console):
+            line = line.strip()
+            if line and not guest.CONSOLE.search(line):
+                return re.sub(r"^\[\s*[0-9.]+\]\s*", "", line)[:200]
+        return None
 
     @staticmethod
     def console_section(console, name):
