@@ -488,6 +488,37 @@ TEST(skip_flush_is_caught_through_remaps, "session: skip-flush is caught through
 }
 
 /*
+ * longpeng sends each MAP and its checks in one BATCH where the module
+ * has it: the window to the first read is the module's own (the model's
+ * ops follow each other with no time between), the checks and their
+ * findings the same as one ioctl each (--no-batch, or a module without
+ * BATCH), where the window is the tool's.
+ */
+TEST(map_and_checks_batched, "session: longpeng maps and checks in one BATCH, the same checks as without")
+{
+	struct fake_host h = host(0), old = host(0);
+	uint64_t checks, stale;
+
+	old.no_batch = 1;
+	EXPECT_TRUE(run_on(&h, "longpeng", "--size 8M --iterations 3") == EXIT_CLEAN);
+	checks = res.st.dma_checks;
+	EXPECT_TRUE(fake_seen()->batches == 6 && checks > 0);
+	/* Setup's map and checks go one by one; each iteration's two batched. */
+	EXPECT_TRUE(res.st.map_to_dma.n == 7 && res.st.map_to_dma.hist[0] == 6);
+	EXPECT_TRUE(run_on(&h, "longpeng", "--size 8M --iterations 3 --no-batch") == EXIT_CLEAN);
+	EXPECT_TRUE(!fake_seen()->batches && res.st.dma_checks == checks);
+	EXPECT_TRUE(res.st.map_to_dma.n == 7 && res.st.map_to_dma.hist[0] < 6);
+	EXPECT_TRUE(run_on(&old, "longpeng", "--size 8M --iterations 3") == EXIT_CLEAN);
+	EXPECT_TRUE(!fake_seen()->batches && res.st.dma_checks == checks);
+	/* The negative control is caught either way, as often. */
+	EXPECT_TRUE(run_on(&h, "longpeng", "--size 8M --iterations 3 --inject skip-flush") == EXIT_CORRUPTION);
+	stale = res.st.counts[SIG_STALE];
+	EXPECT_TRUE(fake_seen()->batches == 6 && stale > 0);
+	EXPECT_TRUE(run_on(&h, "longpeng", "--size 8M --iterations 3 --inject skip-flush --no-batch") == EXIT_CORRUPTION);
+	EXPECT_TRUE(res.st.counts[SIG_STALE] == stale);
+}
+
+/*
  * A window of 1G from 64G: room for all but boundaries' 512G case and
  * grow's second slot; what does not fit says so and exits 4.
  */

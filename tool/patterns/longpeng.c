@@ -157,6 +157,35 @@ static int verify_unmapped(struct longpeng *lp, const char *phase)
 	return 0;
 }
 
+/*
+ * MAP of [iova, iova + len) in the live generation, then verify: in one
+ * BATCH where the module has it, so the device reads right after the
+ * MAP's driver call, as soon as a stale translation could show.
+ */
+static int map_verify(struct longpeng *lp, uint64_t iova, uint64_t len,
+		      const char *phase, int gap_mapped)
+{
+	struct wk_check_spec *c = calloc(lp->nsample, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < lp->nsample; i++) {
+		uint64_t at = lp->sample[i];
+
+		c[i] = (struct wk_check_spec){
+			.iova = lp->base + at,
+			.buf = in_gap(at) && !gap_mapped ? NULL : &lp->buf,
+			.offset = at + shift_of(lp->gen),
+		};
+	}
+	wk_case(lp->w, gap_mapped ? LP_MERGED : LP_SPLIT);
+	ret = wk_map_check(lp->w, &lp->buf, lp->base + iova,
+			   iova + shift_of(lp->gen), len, c, lp->nsample, phase);
+	free(c);
+	return ret;
+}
+
 static int longpeng_validate(const struct run_opts *o)
 {
 	if (o->size < LP_MIN_SIZE || o->size % LP_2M) {
@@ -228,9 +257,7 @@ static int longpeng_phase(struct worker *w, unsigned int phase)
 	if (ret)
 		return ret;
 	lp->gen++;
-	ret = map_at(lp, 0, lp->end);
-	if (!ret)
-		ret = verify(lp, "merged", 1);
+	ret = map_verify(lp, 0, lp->end, "merged", 1);
 	if (!ret)
 		ret = wk_unmap(w, lp->base, lp->end, NULL);
 	if (!ret)
@@ -238,8 +265,9 @@ static int longpeng_phase(struct worker *w, unsigned int phase)
 	if (ret)
 		return ret;
 	lp->gen++;
-	ret = map_split(lp);
-	return ret ? ret : verify(lp, "split", 0);
+	ret = map_at(lp, 0, LP_LOW_END);
+	return ret ? ret : map_verify(lp, LP_HIGH_START, lp->end - LP_HIGH_START,
+				      "split", 0);
 }
 
 /* Still mapped: closing the session unmaps, flushes, frees. */
