@@ -1,7 +1,8 @@
 """What changed between a baseline run and this one, cell by cell and
-observation by observation; new failures first."""
-from . import cells as cellmod
-from . import model
+observation by observation; new failures first. Cells compare by what they
+are shown as (expectations.shown): a result tests/vm/expect expects is no
+failure in either run."""
+from . import expectations, model
 
 
 class Change:
@@ -20,29 +21,38 @@ def describe(cell):
     return model.cell_label(cell) if cell else "absent"
 
 
+def note(cell):
+    """Why the cell is as it is now: the harness's or the log's reason, and
+    what tests/vm/expect says where it is not the ordinary result."""
+    parts = [cell.get("reason") or ""]
+    exp = cell.get("expectation") or {}
+    if exp and exp["outcome"] != "as expected":
+        parts.append(f"tests/vm/expect: {exp['outcome']}, {exp['reason']}")
+    return "; ".join(p for p in parts if p)
+
+
 def compare(run, base):
     changes = []
     for cid in sorted(set(run.cells) | set(base.cells)):
         new, old = run.cells.get(cid), base.cells.get(cid)
         if old is None:
-            kind = "new failure" if new["status"] in cellmod.FAILURES else "added"
-            changes.append(Change(kind, cid, "absent", describe(new),
-                                  new.get("reason") or ""))
+            kind = "new failure" if expectations.failed(new) else "added"
+            changes.append(Change(kind, cid, "absent", describe(new), note(new)))
             continue
         if new is None:
             changes.append(Change("removed", cid, describe(old), "absent"))
             continue
-        failing_now = new["status"] in cellmod.FAILURES
-        failed_before = old["status"] in cellmod.FAILURES
-        if new["status"] != old["status"]:
+        failing_now = expectations.failed(new)
+        failed_before = expectations.failed(old)
+        if expectations.shown(new) != expectations.shown(old) or \
+                new["status"] != old["status"]:
             if failing_now:
                 kind = "new failure"
             elif failed_before:
                 kind = "fixed"
             else:
                 kind = "changed"
-            changes.append(Change(kind, cid, describe(old), describe(new),
-                                  new.get("reason") or ""))
+            changes.append(Change(kind, cid, describe(old), describe(new), note(new)))
         elif (new.get("counts") or {}).get("corruptions") != \
                 (old.get("counts") or {}).get("corruptions"):
             changes.append(Change("changed", cid, describe(old), describe(new),

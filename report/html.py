@@ -4,14 +4,17 @@ latency charts and the reasons behind unsupported and failed cells."""
 import os
 from html import escape
 
-from . import cells as cellmod
-from . import charts, model, plan
+from . import charts, expectations, model, plan
 
-# Badge colours by status; the report's test looks for these in the
-# rendered page, so a badge is a solid box of its colour.
+# Badge colours by what a cell is shown as (expectations.SHOWN); the
+# report's test looks for these in the rendered page, so a badge is a solid
+# box of its colour.
 COLOURS = {
     "clean": ("#2e7d32", "#ffffff"),
     "caught": ("#1565c0", "#ffffff"),
+    "expected": ("#00838f", "#ffffff"),
+    "no expectation": ("#fbc02d", "#000000"),
+    "unexpected": ("#ad1457", "#ffffff"),
     "corrupt": ("#c62828", "#ffffff"),
     "missed": ("#e65100", "#ffffff"),
     "warn": ("#6a1b9a", "#ffffff"),
@@ -43,8 +46,14 @@ ul.legend li { margin: 2px 0; }
 .charts svg { display: block; margin: 8px 0; max-width: 100%%; height: auto; }
 .note { color: #444; font-size: 13px; }
 """ % DIFFERS
+
+
+def css_class(shown):
+    return "st-" + shown.replace(" ", "-")
+
+
 for _s, (_bg, _fg) in COLOURS.items():
-    CSS += f".st-{_s} {{ background: {_bg}; color: {_fg}; }}\n"
+    CSS += f".{css_class(_s)} {{ background: {_bg}; color: {_fg}; }}\n"
 CSS += ".st-pending { outline: 1px dashed #000; }\n"
 
 
@@ -53,10 +62,12 @@ def badge(run, cell, variant):
     if cell is None:
         return '<span class="st st-pending">-</span>'
     href = cell["paths"].get("log") or cell["paths"].get("record")
-    cls = f"st st-{cell['status']}"
+    shown = expectations.shown(cell)
+    cls = f"st {css_class(shown)}"
     tag = "CTRL " if variant == plan.CONTROL else ""
     attrs = (f'class="{cls}" data-cell="{escape(cell["id"])}" '
-             f'data-status="{cell["status"]}" title="{escape(model.cell_title(cell))}"')
+             f'data-status="{cell["status"]}" data-shown="{shown}" '
+             f'title="{escape(model.cell_title(cell))}"')
     text = f"<small>{tag}</small>{escape(label)}" if tag else escape(label)
     if href:
         return f'<a {attrs} href="{escape(href)}">{text}</a>'
@@ -89,15 +100,18 @@ def grid(run):
 def legend(run):
     counts = run.status_counts()
     items = []
-    for s in cellmod.STATUSES:
+    for s in expectations.SHOWN:
         if counts.get(s):
-            items.append(f'<li><span class="st st-{s} inline">{s}</span> '
-                         f'{counts[s]}: {escape(cellmod.MEANING[s])}</li>')
+            items.append(f'<li><span class="st {css_class(s)} inline">{s}</span> '
+                         f'{counts[s]}: {escape(expectations.meaning(s))}</li>')
     return ('<ul class="legend" id="legend">' + "".join(items) + "</ul>"
             '<p class="note">Each grid cell: the stock kernel above, the '
             'negative control (CTRL, --inject skip-flush) below; a badge '
             'links to the cell\'s kernel log lines (warnings, IOMMU faults, '
-            'the module\'s lines), its tooltip says more.</p>')
+            'the module\'s lines), its tooltip says more. Each result that '
+            'ran is judged against tests/vm/expect, what the VM tests know '
+            'of each kernel and vIOMMU: corrupt, missed, warn, unexpected and '
+            'error are failures, a result the table expects is not.</p>')
 
 
 def changes(changes_list, base_id):
@@ -172,10 +186,10 @@ def reasons(run):
     if not run.reasons:
         return ""
     out = ['<h2>Why cells did not run clean</h2><table id="reasons">'
-           "<tr><th>status</th><th>reason</th><th>cells</th></tr>"]
-    for s, r, shown in run.reasons:
-        out.append(f'<tr><td><span class="st st-{s} inline">{s}</span></td>'
-                   f"<td>{escape(r)}</td><td>{escape(shown)}</td></tr>")
+           "<tr><th>shown as</th><th>reason</th><th>cells</th></tr>"]
+    for s, r, cells in run.reasons:
+        out.append(f'<tr><td><span class="st {css_class(s)} inline">{s}</span></td>'
+                   f"<td>{escape(r)}</td><td>{escape(cells)}</td></tr>")
     out.append("</table>")
     return "".join(out)
 

@@ -3,11 +3,19 @@ checkout per kernel (the Debian kernel as booted), one build per kernel
 (the module and the tool built against it), one test per check case of
 each stock run, one per run as a whole and one per negative control.
 results/kcidb-schema.json describes what this writes; submitting it is a
-POST with a token the submitter holds, not done here."""
+POST with a token the submitter holds, not done here.
+
+A result tests/vm/expect expects of the kernel and vIOMMU (report/
+expectations.py) is no failure: PASS, with the table's key, value and
+reason in misc.expectation (so are its failing check cases); a negative
+control the table says cannot be seen there (refused, "-", or run clean,
+"missed") is SKIP with the same misc. KCIDB has no status for "known
+behaviour", and a FAIL would flag a regression that is none. A result the
+table does not expect is FAIL, even a clean one."""
 import re
 
 from . import cells as cellmod
-from . import plan
+from . import expectations, plan
 
 VERSION = {"major": 5, "minor": 0}
 DEFAULT_ORIGIN = "iommu_stress_placeholder"
@@ -57,6 +65,11 @@ def log_excerpt(run_dir, cell):
 def run_status(cell):
     """The KCIDB status of a cell as a whole."""
     s = cell["status"]
+    shown = expectations.shown(cell)
+    if shown == "expected":
+        return "SKIP" if expectations.not_observable(cell["expectation"]) else "PASS"
+    if shown == "unexpected":
+        return "FAIL"
     if s == "warn":
         return "FAIL"
     if s == "unsupported":
@@ -122,6 +135,10 @@ def export(run, origin=DEFAULT_ORIGIN):
             misc["reused_from"] = cell["reused_from"]
         if (cell.get("counts") or {}).get("corruptions"):
             misc["corruptions"] = cell["counts"]["corruptions"]
+        exp = cell.get("expectation")
+        if exp:
+            misc["expectation"] = {k: exp[k] for k in ("outcome", "key", "value", "reason")
+                                   if exp.get(k) is not None}
         misc = {k: v for k, v in misc.items() if v is not None}
         whole = dict(common, id=base, status=run_status(cell), misc=misc)
         if cell.get("duration_s") is not None:
@@ -135,6 +152,8 @@ def export(run, origin=DEFAULT_ORIGIN):
             whole["comment"] = cellmod.MEANING[cell["status"]]
         if cell.get("reason"):
             whole["comment"] += f" ({cell['reason']})"
+        if exp and exp["outcome"] != "as expected":
+            whole["comment"] += f"; tests/vm/expect: {exp['outcome']}, {exp['reason']}"
         if whole["status"] in ("FAIL", "ERROR"):
             excerpt = log_excerpt(run.dir, cell)
             if excerpt:
@@ -149,13 +168,19 @@ def export(run, origin=DEFAULT_ORIGIN):
             if name in seen:
                 name = f"{name}_{n}"
             seen.add(name)
+            status = CASE_STATUS.get(case["status"], "ERROR")
+            case_misc = {"run": run.id, "checks": case["checks"],
+                         "corruptions": case["corruptions"]}
+            if status == "FAIL" and expectations.shown(cell) == "expected" and \
+                    expectations.expected_case(cell["expectation"], case["name"]):
+                status = "PASS"
+                case_misc["expectation"] = misc["expectation"]
             t = dict(common, id=f"{base}:{n}",
                      path=f"{SUITE}.{cell['pattern']}.{name}",
-                     status=CASE_STATUS.get(case["status"], "ERROR"),
+                     status=status,
                      comment=case["name"] + (f" (skipped: {case['skip_reason']})"
                                              if case.get("skip_reason") else ""),
-                     misc={"run": run.id, "checks": case["checks"],
-                           "corruptions": case["corruptions"]})
+                     misc=case_misc)
             tests.append(t)
     return {"version": dict(VERSION), "checkouts": checkouts, "builds": builds,
             "tests": tests}

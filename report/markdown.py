@@ -3,8 +3,7 @@ a code host: one grid table per kernel, the changes, the behaviour table,
 the charts as image links and the reasons."""
 import os
 
-from . import cells as cellmod
-from . import charts, model, plan
+from . import charts, expectations, model, plan
 
 
 def cell_text(cell, variant):
@@ -13,7 +12,7 @@ def cell_text(cell, variant):
     label = model.cell_label(cell).replace("|", "/")
     if variant == plan.CONTROL:
         label = "ctrl " + label
-    if cell["status"] in cellmod.FAILURES:
+    if expectations.failed(cell):
         label = f"**{label}**"
     href = cell["paths"].get("log")
     return f"[{label}]({href})" if href else label
@@ -47,10 +46,11 @@ def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozense
            "Status counts: " + ", ".join(f"{s} {n}" for s, n in counts.items() if n)
            + ". Each grid cell is the stock kernel, then the negative control "
            "(ctrl: --inject skip-flush); a link opens the cell's kernel log "
-           "lines. Failures are in bold.", "", "## Grid", ""]
+           "lines. Each result that ran is judged against tests/vm/expect; "
+           "failures are in bold.", "", "## Grid", ""]
     out += grid(run)
-    out += ["Statuses: " + "; ".join(f"{s}: {cellmod.MEANING[s]}"
-                                     for s in cellmod.STATUSES if counts.get(s)), ""]
+    out += ["Shown as: " + "; ".join(f"{s}: {expectations.meaning(s)}"
+                                     for s in expectations.SHOWN if counts.get(s)), ""]
     if base is not None:
         out += [f"## Changes since {base.id}", ""]
         if changes_list:
@@ -94,7 +94,7 @@ def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozense
                 for p, m, col, p50, p99, n in rows]
     if run.reasons:
         out += ["", "## Why cells did not run clean", "",
-                "| status | reason | cells |", "|---|---|---|"]
+                "| shown as | reason | cells |", "|---|---|---|"]
         out += [f"| {s} | {esc(reason)} | {esc(shown)} |"
                 for s, reason, shown in run.reasons]
     qemus = run.qemus

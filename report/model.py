@@ -5,7 +5,7 @@ import json
 import os
 
 from . import cells as cellmod
-from . import plan
+from . import expectations, plan
 
 METRICS = [("map", "map"), ("unmap", "unmap"), ("dma", "DMA"),
            ("map_to_dma", "map to first DMA")]
@@ -25,8 +25,16 @@ class Run:
         self.iommus = axes["iommus"]
         self.patterns = axes["patterns"]
         self.columns = [(k, i) for k in self.kernels for i in self.iommus]
-        self.cells = {c["id"]: c for c in self.index["cells"]}
         self._records = {}
+        # A run made before its cells were judged against tests/vm/expect
+        # is judged now, by the table as it is.
+        self.judged_now = any("expectation" not in c for c in self.index["cells"])
+        if self.judged_now:
+            rows = expectations.table()
+            self.index["cells"] = [c if "expectation" in c else
+                                   expectations.judge_entry(run_dir, c, rows)
+                                   for c in self.index["cells"]]
+        self.cells = {c["id"]: c for c in self.index["cells"]}
 
     def cell(self, kernel, iommu, pattern, variant):
         return self.cells.get(f"{kernel}/{iommu}/{pattern}/{variant}")
@@ -44,9 +52,11 @@ class Run:
         return self._records[cell["id"]]
 
     def status_counts(self):
-        counts = {s: 0 for s in cellmod.STATUSES}
+        """{what a cell is shown as: how many} (expectations.SHOWN)."""
+        counts = {s: 0 for s in expectations.SHOWN}
         for c in self.index["cells"]:
-            counts[c["status"]] = counts.get(c["status"], 0) + 1
+            shown = expectations.shown(c)
+            counts[shown] = counts.get(shown, 0) + 1
         return counts
 
     @functools.cached_property
@@ -77,16 +87,21 @@ class Run:
                 f"started {r['started']}, {r.get('duration_s') or '?'} s of host "
                 f"time with -j {r['jobs']}{'' if r['complete'] else ' (incomplete)'}; "
                 f"sources {src.get('commit', '')[:12]}"
-                f"{' (modified)' if src.get('dirty') else ''}")
+                f"{' (modified)' if src.get('dirty') else ''}"
+                f"{'; judged now against tests/vm/expect' if self.judged_now else ''}")
 
     @functools.cached_property
     def reasons(self):
-        """[(status, reason, 'the cells it holds for')] of every unsupported,
-        WARN and error cell, by status and reason."""
+        """[(shown, reason, 'the cells it holds for')]: every unsupported,
+        WARN and error cell by its reason, and every cell tests/vm/expect
+        expects, finds unexpected or has no row for, by what the table says
+        (reason_of)."""
         seen = {}
         for c in self.index["cells"]:
-            if c["status"] in ("unsupported", "error", "warn") and c.get("reason"):
-                seen.setdefault((c["status"], c["reason"]), []).append(c["id"])
+            shown = expectations.shown(c)
+            text = reason_of(c)
+            if text:
+                seen.setdefault((shown, text), []).append(c["id"])
         return [(s, r, ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else ""))
                 for (s, r), ids in sorted(seen.items())]
 
@@ -121,6 +136,23 @@ class Run:
                         rows.append((p, metric, (k, i), pct.get(P50), pct.get(P99),
                                      lat["N"]))
         return rows
+
+
+REASON_SHOWN = ("unsupported", "error", "warn")
+
+
+def reason_of(cell):
+    """The text of a cell's row in the reasons table, or None: the harness's
+    or the log's reason, or what tests/vm/expect says of it."""
+    shown = expectations.shown(cell)
+    exp = cell.get("expectation") or {}
+    if shown in REASON_SHOWN:
+        return cell.get("reason") or None
+    if shown not in expectations.MEANING:
+        return None
+    said = f"tests/vm/expect {exp['key']}" + (f" {exp['value']}" if exp.get("value") else "")
+    text = f"{exp['reason']} ({said})"
+    return text + (f": {exp['note']}" if exp.get("note") else "")
 
 
 def compact(value):
@@ -165,14 +197,20 @@ def values_differ(row):
 
 
 def cell_label(cell):
-    """The short text of a grid badge."""
+    """The short text of a grid badge: what the cell is shown as, with the
+    classes of what it caught or found."""
     if cell is None:
         return "-"
-    s = cell["status"]
+    s = expectations.shown(cell)
+    if s == "expected":
+        return f"expected: {cell['expectation']['reason']}"
+    if s in ("unexpected", "no expectation"):
+        return f"{s}: {cell['status']}"
     detail = cellmod.classes(cell)
-    if s in ("caught", "corrupt") and detail:
-        return f"{s}: {detail}"
-    return s
+    label = f"{s}: {detail}" if s in ("caught", "corrupt") and detail else s
+    if (cell.get("expectation") or {}).get("outcome") == "no expectation":
+        label += " (no expectation)"
+    return label
 
 
 def cell_title(cell):
@@ -182,6 +220,13 @@ def cell_title(cell):
     parts = [cell["id"], cellmod.MEANING.get(cell["status"], cell["status"])]
     if cell.get("reason"):
         parts.append(cell["reason"])
+    exp = cell.get("expectation")
+    if exp:
+        said = f"{exp['key']} {exp['value'] or ''}".strip()
+        parts.append(f"tests/vm/expect ({said}): {exp['outcome']}, {exp['reason']}")
+    detail = cellmod.classes(cell)
+    if detail and expectations.shown(cell) not in ("caught", "corrupt"):
+        parts.append(detail)
     if cell.get("exit_code") is not None:
         parts.append(f"exit {cell['exit_code']}")
     counts = cell.get("counts") or {}
