@@ -6,6 +6,7 @@ on; guest: the script one VM boot runs; klog: the guest kernel log cut
 into cells; cells: a cell's status from its outcome; runner and progress:
 VM boots in parallel; index: matrix.json and the run folder; runcheck:
 validation of a whole run; model, html, markdown, charts, baseline: the
-report; kcidb: the run as KCIDB v5; lava: LAVA jobs; yaml: the little
+report; expect: the parser of tests/vm/expect; expectations: each cell
+judged against it; kcidb: the run as KCIDB v5; lava: LAVA jobs; yaml: the little
 YAML LAVA needs; ktap: the project's KTAP parser. Standard library only.
 """
