@@ -162,9 +162,10 @@ static void walk(struct worker *w, uint64_t iova, struct corruption *c)
 	}
 }
 
+/* A wrong read; @at: when the read ended (now_ns()'s clock). */
 static void record(struct worker *w, uint64_t iova, const char *phase,
 		   const struct sig_id *expected, const struct sig_result *sr,
-		   const unsigned char *data)
+		   const unsigned char *data, uint64_t at)
 {
 	struct session *s = w->s;
 	struct run_result *r = s->res;
@@ -172,7 +173,7 @@ static void record(struct worker *w, uint64_t iova, const char *phase,
 		.iteration = w->iteration, .thread = w->id, .phase = phase,
 		.case_name = pattern_case_name(s->pattern, w->cur_case),
 		.iova = iova, .class = sr->class, .expect_unmapped = !expected,
-		.got = sr->got, .ns_since_start = now_ns() - s->t0,
+		.got = sr->got, .ns_since_start = at - s->t0,
 	};
 
 	if (expected)
@@ -251,12 +252,13 @@ static const struct sig_id *expected_of(const struct dev_buf *buf,
 }
 
 /*
- * What a DMA read of @iova into @data brought (its @status and time @ns):
- * counted, classified, recorded when wrong. The class, or -errno.
+ * What a DMA read of @iova into @data brought (its @status and time @ns,
+ * ended at @at): counted, classified, recorded when wrong. The class, or
+ * -errno.
  */
 static int judge(struct worker *w, uint64_t iova, const struct sig_id *expected,
 		 const unsigned char *data, uint32_t status, uint64_t ns,
-		 const char *phase, struct sig_id *got)
+		 uint64_t at, const char *phase, struct sig_id *got)
 {
 	struct session *s = w->s;
 	struct sig_result sr;
@@ -272,7 +274,7 @@ static int judge(struct worker *w, uint64_t iova, const struct sig_id *expected,
 	if (sr.class != SIG_OK) {
 		w->st.case_bad[w->cur_case]++;
 		atomic_fetch_add_explicit(&s->prog_bad, 1, memory_order_relaxed);
-		record(w, iova, phase, expected, &sr, data);
+		record(w, iova, phase, expected, &sr, data, at);
 	}
 	return sr.class;
 }
@@ -301,7 +303,7 @@ static int check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
 			   &s->readback, w->rb_off, &status, &ns);
 	if (ret)
 		return ret;
-	return judge(w, iova, expected, data, status, ns, phase, got);
+	return judge(w, iova, expected, data, status, ns, now_ns(), phase, got);
 }
 
 int wk_check(struct worker *w, uint64_t iova, const struct dev_buf *buf,
@@ -363,7 +365,10 @@ static void add_read(struct worker *w, struct map_check *b,
 /*
  * Runs batch @b and counts what it did as wk_map and wk_check count; its
  * first DMA after a MAP gives the map>dma window as the module saw it
- * (the MAP's end to the DMA's start). 0, or -errno (printed).
+ * (the MAP's end to the DMA's start). A wrong read is timed at its end as
+ * the module timed it (from the call; both clocks are CLOCK_MONOTONIC),
+ * not when the batch came back, so the time to the first corruption is
+ * the device's, as with one ioctl each. 0, or -errno (printed).
  */
 static int run_map_check(struct worker *w, struct map_check *b,
 			 const struct wk_check_spec *c, const char *phase)
@@ -373,6 +378,8 @@ static int run_map_check(struct worker *w, struct map_check *b,
 	unsigned int page = 0;
 	struct sig_id id;
 	int ret, class;
+
+	uint64_t t0 = now_ns();
 
 	ret = dev_batch(w->s->fd, b->ops, b->n, &done, NULL);
 	for (unsigned int k = 0; k < done; k++) {
@@ -394,7 +401,8 @@ static int run_map_check(struct worker *w, struct map_check *b,
 			      expected_of(c[b->spec[k]].buf, c[b->spec[k]].offset, &id),
 			      w->s->readback.mem + w->rb_off +
 			      (uint64_t)page++ * SIG_PAGE_SIZE,
-			      e->dma.status, e->dma.ns, phase, NULL);
+			      e->dma.status, e->dma.ns,
+			      t0 + e->start_ns + e->ns, phase, NULL);
 		if (class < 0)
 			return class;
 	}
