@@ -154,6 +154,16 @@ static unsigned long batchable_op(struct rng *r, unsigned int kind,
 }
 
 /*
+ * Where a thread's BATCH vectors live: room for the most ops at the
+ * largest stride the module takes, so a broken count or stride reads and
+ * writes only here (zeros, or what earlier batches left: ops all the
+ * same), never the thread's stack.
+ */
+#define VECTOR_BYTES	((size_t)IOMMU_STRESS_BATCH_MAX_OPS * 4096)
+/* A vector address nothing can map: the kernel's half. */
+#define WILD_VECTOR	0xffff888000000000ull
+
+/*
  * A BATCH of up to 8 such ops, each sometimes broken, sometimes not one
  * a batch takes; its header sometimes broken too (the mutation of the
  * caller), or the vector's address wild.
@@ -177,15 +187,15 @@ static unsigned long batch(struct rng *r, const struct iommu_stress_domain_creat
 		memcpy(&ops[i].map, &a, sizeof(a));
 		mutate(r, &ops[i].map, sizeof(ops[i].__space));
 	}
-	b->ops = pick(r, 32) ? (uint64_t)(uintptr_t)ops : rnd(r);
+	b->ops = pick(r, 32) ? (uint64_t)(uintptr_t)ops : pick(r, 2) ? 0 : WILD_VECTOR;
 	b->nops = n;
 	b->op_size = sizeof(ops[0]);
 	return IOMMU_STRESS_BATCH;
 }
 
-static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom)
+static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom,
+		   struct iommu_stress_batch_op *vector)
 {
-	struct iommu_stress_batch_op ops[8];
 	union {
 		struct iommu_stress_info info;
 		struct iommu_stress_buf_alloc alloc;
@@ -250,7 +260,7 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		break;
 	case 12:
 		len = sizeof(a.batch);
-		cmd = batch(r, dom, &a.batch, ops, sizeof(ops) / sizeof(ops[0]));
+		cmd = batch(r, dom, &a.batch, vector, 8);
 		break;
 	default:
 		/* Garbage: a random number of ours or not, random bytes. */
@@ -264,6 +274,10 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 	}
 	a.info.size = (uint32_t)len;
 	mutate(r, &a, len);
+	/* A vector address one byte off may be the thread's own memory. */
+	if (cmd == IOMMU_STRESS_BATCH && a.batch.ops &&
+	    a.batch.ops != (uint64_t)(uintptr_t)vector)
+		a.batch.ops = WILD_VECTOR;
 	count(call(fd, cmd, &a));
 }
 
@@ -309,6 +323,14 @@ static void *fuzz_thread(void *p)
 	struct rng r = { .s = t->seed * 0x9e3779b97f4a7c15ull + (uint64_t)t->id + 1 };
 	struct iommu_stress_domain_create dom = { 0 };
 	int fd = fds[t->id % 2];
+	struct iommu_stress_batch_op *vector;
+
+	vector = mmap(NULL, VECTOR_BYTES, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vector == MAP_FAILED) {
+		perror("hardening-fuzz: mmap of a BATCH vector");
+		abort();
+	}
 
 	/* Where the module puts its window on a 39-bit IOMMU (QEMU's default). */
 	dom.size = sizeof(dom);
@@ -319,8 +341,9 @@ static void *fuzz_thread(void *p)
 		if (pick(&r, 64) == 0)
 			one_mmap(&r, fd);
 		else
-			one_op(&r, fd, &dom);
+			one_op(&r, fd, &dom, vector);
 	}
+	munmap(vector, VECTOR_BYTES);
 	return NULL;
 }
 
