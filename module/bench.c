@@ -266,10 +266,6 @@ int istress_bench(struct istress_domain *d, struct istress_buf *buf,
 	u64 t0;
 	int ret;
 
-	arg->map_ns = 0;
-	arg->unmap_ns = 0;
-	arg->ns = 0;
-	arg->ops = 0;
 	ret = bench_check(d, buf, arg);
 	if (ret)
 		return ret;

@@ -367,6 +367,11 @@ static int do_bench(struct istress_session *s, void *p)
 	struct istress_buf *buf;
 	int ret;
 
+	/* The answer goes back on every failure: none of the caller's own. */
+	arg->map_ns = 0;
+	arg->unmap_ns = 0;
+	arg->ns = 0;
+	arg->ops = 0;
 	ret = get_domain_and_buf(s, arg->domain_id, arg->buf_id, &d, &buf);
 	if (ret)
 		return ret;
