@@ -134,8 +134,7 @@ int istress_batch(struct istress_session *s, struct iommu_stress_batch *arg,
 	int ret = 0;
 
 	BUILD_BUG_ON(OP_MIN_SIZE % sizeof(u64));
-	arg->done = 0;
-	arg->ns = 0;
+	/* Errors of the batch's own argument leave its answer as it was. */
 	if (arg->flags)
 		return -EOPNOTSUPP;
 	if (arg->__reserved || !arg->nops || arg->op_size < OP_MIN_SIZE ||
@@ -144,6 +143,8 @@ int istress_batch(struct istress_session *s, struct iommu_stress_batch *arg,
 	if (arg->nops > IOMMU_STRESS_BATCH_MAX_OPS || arg->op_size > PAGE_SIZE)
 		return -E2BIG;
 
+	arg->done = 0;
+	arg->ns = 0;
 	b.slot = arg->op_size - ARG_OFFSET;
 	b.t0 = ktime_get_ns();
 	for (i = 0; i < arg->nops; i++) {

@@ -629,6 +629,8 @@ static struct iommu_stress_batch base_batch(struct iommu_stress_batch_op *ops,
 		stmt;							\
 		EXPECT_REFUSED(BATCH, err, &a);				\
 		EXPECT_EQ(NOT_RUN, ops[0].result);			\
+		/* No answer for the batch's own argument errors. */	\
+		EXPECT_EQ(NOT_RUN, a.done);				\
 	}
 
 BATCH_CASE(batch_unknown_flag, "BATCH: unknown flag", EOPNOTSUPP, a.flags = 1)

@@ -872,8 +872,6 @@ static int do_batch(struct iommu_stress_batch *b)
 	uint32_t dma_bytes = 0;
 	int ret = 0;
 
-	b->done = 0;
-	b->ns = 0;
 	fk.seen.batches++;
 	if (b->flags)
 		return ISTRESS_ERRNO(BATCH, EOPNOTSUPP);
@@ -882,6 +880,8 @@ static int do_batch(struct iommu_stress_batch *b)
 		return ISTRESS_ERRNO(BATCH, EINVAL);
 	if (b->nops > IOMMU_STRESS_BATCH_MAX_OPS || b->op_size > PAGE)
 		return ISTRESS_ERRNO(BATCH, E2BIG);
+	b->done = 0;
+	b->ns = 0;
 	for (; b->done < b->nops; b->done++) {
 		struct iommu_stress_batch_op *e;
 		const struct fake_op *op;
