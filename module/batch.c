@@ -65,19 +65,17 @@ static const struct istress_ioctl_op *batch_op(const struct batch_run *b,
 }
 
 /*
- * A DMA op that would take the batch past its budget is not run. One
- * longer than a page is left to the DMA's own check (-EMSGSIZE), as the
- * single ioctl answers it.
+ * A DMA op that would take the batch past its budget is not run. The
+ * DMA asks only once its own checks passed, so an op it refuses gets
+ * the single ioctl's answer however much of the budget is spent.
  */
-static int admit(struct batch_run *b, u32 cmd)
+static int charge_dma(void *ctx, u64 length)
 {
-	const struct iommu_stress_dma *dma = (const void *)b->karg;
+	struct batch_run *b = ctx;
 
-	if (cmd != IOMMU_STRESS_DMA || dma->length > PAGE_SIZE)
-		return 0;
-	if (dma->length > IOMMU_STRESS_BATCH_MAX_DMA_BYTES - b->dma_bytes)
+	if (length > IOMMU_STRESS_BATCH_MAX_DMA_BYTES - b->dma_bytes)
 		return -E2BIG;
-	b->dma_bytes += dma->length;
+	b->dma_bytes += length;
 	return 0;
 }
 
@@ -93,8 +91,10 @@ static int run_op(struct batch_run *b, const struct op_head *head,
 	usize = istress_arg_in(op, b->karg, uarg, b->slot);
 	if (usize < 0)
 		return usize;
-	ret = admit(b, head->op);
-	if (!ret)
+	/* DMA's own handler, with the batch's budget to charge. */
+	if (head->op == IOMMU_STRESS_DMA)
+		ret = istress_session_dma(b->s, (void *)b->karg, charge_dma, b);
+	else
 		ret = op->fn(b->s, b->karg);
 	if (!ret)
 		ret = istress_arg_out(op, uarg, b->karg, usize);

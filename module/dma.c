@@ -56,7 +56,8 @@ static void unpin_shared(struct istress_domain *d, u64 iova, u64 len)
 }
 
 int istress_dma(struct istress_domain *d, struct istress_buf *buf,
-		struct iommu_stress_dma *arg)
+		struct iommu_stress_dma *arg, istress_dma_admit_t admit,
+		void *ctx)
 {
 	struct istress_target *t = d->target;
 	u64 window = d->desc.window_iova;
@@ -100,6 +101,13 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 		ret = pin_shared(d, arg->iova, arg->length);
 		if (ret)
 			goto out_unlock;
+	}
+	/* A batch's budget, charged only for a DMA that would run. */
+	ret = admit ? admit(ctx, arg->length) : 0;
+	if (ret) {
+		if (pinned)
+			unpin_shared(d, arg->iova, arg->length);
+		goto out_unlock;
 	}
 	bounce = d->bounce_va;
 	if (read)

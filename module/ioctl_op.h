@@ -34,6 +34,11 @@ int istress_arg_in(const struct istress_ioctl_op *op, void *karg,
 int istress_arg_out(const struct istress_ioctl_op *op, void __user *up,
 		    void *karg, u32 usize);
 
+/* DMA's handler, @admit asked once the DMA's own checks passed. */
+int istress_session_dma(struct istress_session *s,
+			struct iommu_stress_dma *arg,
+			int (*admit)(void *ctx, u64 length), void *ctx);
+
 int istress_batch(struct istress_session *s, struct iommu_stress_batch *arg,
 		  const struct istress_ioctl_op *table, unsigned int ntable);
 

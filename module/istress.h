@@ -328,8 +328,14 @@ void istress_maps_free_list(struct list_head *list);
 void istress_maps_drain(struct istress_domain *d, struct list_head *out);
 
 /* ---- DMA (dma.c) ---- */
+/*
+ * Asked by a DMA once its argument has passed every check of its own,
+ * just before the transfer: 0 lets it run, else the DMA's answer.
+ */
+typedef int (*istress_dma_admit_t)(void *ctx, u64 length);
 int istress_dma(struct istress_domain *d, struct istress_buf *buf,
-		struct iommu_stress_dma *arg);
+		struct iommu_stress_dma *arg, istress_dma_admit_t admit,
+		void *ctx);
 
 /* ---- BENCH (bench.c) ---- */
 int istress_bench(struct istress_domain *d, struct istress_buf *buf,

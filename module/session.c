@@ -345,9 +345,10 @@ out:
 	return ret;
 }
 
-static int do_dma(struct istress_session *s, void *p)
+int istress_session_dma(struct istress_session *s,
+			struct iommu_stress_dma *arg,
+			int (*admit)(void *ctx, u64 length), void *ctx)
 {
-	struct iommu_stress_dma *arg = p;
 	struct istress_domain *d;
 	struct istress_buf *buf;
 	int ret;
@@ -355,9 +356,14 @@ static int do_dma(struct istress_session *s, void *p)
 	ret = get_domain_and_buf(s, arg->domain_id, arg->buf_id, &d, &buf);
 	if (ret)
 		return ret;
-	ret = istress_dma(d, buf, arg);
+	ret = istress_dma(d, buf, arg, admit, ctx);
 	put_domain_and_buf(d, buf);
 	return ret;
+}
+
+static int do_dma(struct istress_session *s, void *p)
+{
+	return istress_session_dma(s, p, NULL, NULL);
 }
 
 static int do_bench(struct istress_session *s, void *p)

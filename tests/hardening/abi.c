@@ -836,6 +836,41 @@ TEST_F(abi, batch_dma_budget, "BATCH: DMA ops past IOMMU_STRESS_BATCH_MAX_DMA_BY
 	EXPECT_EQ(-ISTRESS_ERRNO(BATCH, E2BIG), ops[n - 1].result);
 }
 
+/*
+ * The budget spent, a DMA op the single ioctl refuses gets its answer,
+ * not the budget's: @bad's errno @err as op n - 1 of the batch above.
+ */
+static void batch_dma_spent(struct ktest_meta *_ktest,
+			    struct ktest_self_abi *self,
+			    const struct iommu_stress_dma *bad, int err)
+{
+	const uint32_t n = IOMMU_STRESS_BATCH_MAX_DMA_BYTES / 4095 + 1;
+	static struct iommu_stress_batch_op ops[IOMMU_STRESS_BATCH_MAX_OPS];
+	struct iommu_stress_batch a = base_batch(ops, n);
+	struct iommu_stress_dma d = base_dma(self);
+
+	for (uint32_t i = 0; i < n - 1; i++)
+		batch_entry(&ops[i], IOMMU_STRESS_DMA, &d, sizeof(d));
+	batch_entry(&ops[n - 1], IOMMU_STRESS_DMA, bad, sizeof(*bad));
+	EXPECT_ERRNO(err, call(self->fd, IOMMU_STRESS_BATCH, &a));
+	EXPECT_EQ(n - 1, a.done);
+	EXPECT_EQ(-err, ops[n - 1].result);
+}
+
+TEST_F(abi, batch_dma_spent_refused, "BATCH: DMA budget spent, an op's own refusal first")
+{
+	struct iommu_stress_dma d = base_dma(self);
+
+	d.flags = 1u << 7;
+	batch_dma_spent(_ktest, self, &d, ISTRESS_ERRNO(DMA, EOPNOTSUPP));
+	d = base_dma(self);
+	d.dir = 7;
+	batch_dma_spent(_ktest, self, &d, ISTRESS_ERRNO(DMA, EINVAL));
+	d = base_dma(self);
+	d.iova = ~0ull - 8;
+	batch_dma_spent(_ktest, self, &d, ISTRESS_ERRNO(DMA, EINVAL));
+}
+
 /* SKIP_SYNC in a batch, refused exactly where the domain says so. */
 TEST_F(abi, batch_skip_sync, "BATCH: MAP then UNMAP with SKIP_SYNC")
 {

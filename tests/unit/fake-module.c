@@ -581,6 +581,9 @@ static void transfer(struct iommu_stress_dma *d, struct fbuf *buf)
 		fk.seen.faults++;
 }
 
+/* A running batch's DMA budget (bytes left), charged by a valid DMA. */
+static uint32_t *batch_dma_left;
+
 static int do_dma(struct iommu_stress_dma *d)
 {
 	struct fbuf *buf = find_buf(d->buf_id);
@@ -604,6 +607,11 @@ static int do_dma(struct iommu_stress_dma *d)
 		return RANGE_ERRNO(DMA, fault);
 	if (refused(d->iova, d->length, read))
 		return ISTRESS_ERRNO(DMA, EACCES);
+	if (batch_dma_left) {
+		if (d->length > *batch_dma_left)
+			return ISTRESS_ERRNO(BATCH, E2BIG);
+		*batch_dma_left -= (uint32_t)d->length;
+	}
 	d->ns = 1000;
 	d->status = 0;
 	transfer(d, buf);
@@ -869,7 +877,7 @@ static void arg_out(const struct fake_op *op, void *uarg, union fake_arg *karg,
 static int do_batch(struct iommu_stress_batch *b)
 {
 	const size_t arg_off = offsetof(struct iommu_stress_batch_op, map);
-	uint32_t dma_bytes = 0;
+	uint32_t dma_left = IOMMU_STRESS_BATCH_MAX_DMA_BYTES;
 	int ret = 0;
 
 	fk.seen.batches++;
@@ -897,14 +905,11 @@ static int do_batch(struct iommu_stress_batch *b)
 			arg_in(op, (uint8_t *)e + arg_off, b->op_size - arg_off, &karg) :
 			-(int)ISTRESS_ERRNO(BATCH, EINVAL);
 		ret = usize < 0 ? -usize : 0;
-		if (!ret && e->op == IOMMU_STRESS_DMA && karg.dma.length <= PAGE) {
-			if (karg.dma.length > IOMMU_STRESS_BATCH_MAX_DMA_BYTES - dma_bytes)
-				ret = ISTRESS_ERRNO(BATCH, E2BIG);
-			else
-				dma_bytes += (uint32_t)karg.dma.length;
-		}
-		if (!ret)
+		if (!ret) {
+			batch_dma_left = &dma_left;
 			ret = op->fn(&karg);
+			batch_dma_left = NULL;
+		}
 		if (!ret)
 			arg_out(op, (uint8_t *)e + arg_off, &karg, (uint32_t)usize);
 		e->result = -ret;
