@@ -117,26 +117,6 @@ void bench_report_text(FILE *f, const struct session *s,
 	fprintf(f, "\n%s\n", r->in_vm ? clock_vm : clock_host);
 }
 
-/* fio's shape, as the run record has it. */
-static void json_lat(struct json *j, const char *key, const struct lat_stats *l)
-{
-	char name[32];
-
-	json_object_begin(j, key);
-	json_u64(j, "min", l->min);
-	json_u64(j, "max", l->max);
-	json_double(j, "mean", lat_mean(l));
-	json_double(j, "stddev", lat_stddev(l));
-	json_u64(j, "N", l->n);
-	json_object_begin(j, "percentile");
-	for (unsigned int i = 0; i < lat_npercentiles; i++) {
-		snprintf(name, sizeof(name), "%f", lat_percentiles[i]);
-		json_u64(j, name, lat_percentile(l, lat_percentiles[i]));
-	}
-	json_object_end(j);
-	json_object_end(j);
-}
-
 static void json_way(struct json *j, enum bench_way w,
 		     const struct bench_way_result *x)
 {
@@ -151,8 +131,8 @@ static void json_way(struct json *j, enum bench_way w,
 	json_u64(j, "ops", x->ops);
 	json_u64(j, "elapsed_ns", x->elapsed_ns);
 	json_double(j, "ops_per_s", bench_rate(x));
-	json_lat(j, "map_ns", &x->map);
-	json_lat(j, "unmap_ns", &x->unmap);
+	lat_json(j, "map_ns", &x->map);
+	lat_json(j, "unmap_ns", &x->unmap);
 	if (w == WAY_KERNEL || w == WAY_KERNEL_MAP) {
 		json_u64(j, "loop_ns", x->loop_ns);
 		json_u64(j, "call_ns", x->call_ns);

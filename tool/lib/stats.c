@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "stats.h"
 
 const double lat_percentiles[] = {
@@ -116,4 +118,24 @@ uint64_t lat_percentile(const struct lat_stats *s, double pct)
 		return mid;
 	}
 	return s->max;
+}
+
+/* As fio's JSON has a latency: the run record's and bench's shape. */
+void lat_json(struct json *j, const char *key, const struct lat_stats *l)
+{
+	char name[32];
+
+	json_object_begin(j, key);
+	json_u64(j, "min", l->min);
+	json_u64(j, "max", l->max);
+	json_double(j, "mean", lat_mean(l));
+	json_double(j, "stddev", lat_stddev(l));
+	json_u64(j, "N", l->n);
+	json_object_begin(j, "percentile");
+	for (unsigned int i = 0; i < lat_npercentiles; i++) {
+		snprintf(name, sizeof(name), "%f", lat_percentiles[i]);
+		json_u64(j, name, lat_percentile(l, lat_percentiles[i]));
+	}
+	json_object_end(j);
+	json_object_end(j);
 }

@@ -37,6 +37,10 @@ double lat_stddev(const struct lat_stats *s);
 /* The value below which @pct percent of the samples fall (0 when empty). */
 uint64_t lat_percentile(const struct lat_stats *s, double pct);
 
+struct json;
+/* @l as the object @key: min, max, mean, stddev, N, percentile. */
+void lat_json(struct json *j, const char *key, const struct lat_stats *l);
+
 unsigned int hist_index(uint64_t v);
 /* Bucket @idx holds the values [hist_lower(idx), hist_upper(idx)). */
 uint64_t hist_lower(unsigned int idx);

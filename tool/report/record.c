@@ -15,25 +15,6 @@ static const char *const walk_names[] = {
 	[WALK_ELSEWHERE] = "elsewhere", [WALK_FAILED] = "failed",
 };
 
-static void json_lat(struct json *j, const char *key, const struct lat_stats *l)
-{
-	char name[32];
-
-	json_object_begin(j, key);
-	json_u64(j, "min", l->min);
-	json_u64(j, "max", l->max);
-	json_double(j, "mean", lat_mean(l));
-	json_double(j, "stddev", lat_stddev(l));
-	json_u64(j, "N", l->n);
-	json_object_begin(j, "percentile");
-	for (unsigned int i = 0; i < lat_npercentiles; i++) {
-		snprintf(name, sizeof(name), "%f", lat_percentiles[i]);
-		json_u64(j, name, lat_percentile(l, lat_percentiles[i]));
-	}
-	json_object_end(j);
-	json_object_end(j);
-}
-
 static void json_id(struct json *j, const char *key, const struct sig_id *id)
 {
 	json_object_begin(j, key);
@@ -268,10 +249,10 @@ void report_json_record(FILE *f, const struct session *s,
 		json_null(&j, "replay");
 	json_reported(&j, r);
 	json_object_begin(&j, "lat_ns");
-	json_lat(&j, "map", &r->st.map);
-	json_lat(&j, "unmap", &r->st.unmap);
-	json_lat(&j, "dma", &r->st.dma);
-	json_lat(&j, "map_to_dma", &r->st.map_to_dma);
+	lat_json(&j, "map", &r->st.map);
+	lat_json(&j, "unmap", &r->st.unmap);
+	lat_json(&j, "dma", &r->st.dma);
+	lat_json(&j, "map_to_dma", &r->st.map_to_dma);
 	json_object_end(&j);
 	json_object_end(&j);
 }
