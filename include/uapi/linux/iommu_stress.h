@@ -473,7 +473,8 @@ struct iommu_stress_batch_op {
  * the errno of the op it stopped at (that op's @result), or -EINTR when
  * a signal came between two ops (the next op was not run, its entry is
  * untouched). Either way the answer (@done, @ns) is written back: ops
- * [0, @done) succeeded and took effect, op @done failed or never ran,
+ * [0, @done) succeeded and took effect, op @done failed or never ran
+ * (with -EFAULT it may have taken effect, its answer not written back),
  * and ops after it were not run. The answer is not written for the
  * batch's own argument errors (flags, @nops, @op_size), which run
  * nothing. An op's effect is not undone when a later op fails.
