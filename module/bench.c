@@ -7,7 +7,9 @@
  *
  * The loop stops only between rounds, when everything it mapped is
  * unmapped again: nothing of it outlives the call, except a page the
- * driver would not let go of, which is kept pinned like any other.
+ * driver would not let go of, which is kept pinned like any other, and
+ * with THROUGH_MAP a page whose UNMAP was refused (the task killed, the
+ * device gone), left a MAP of the session.
  */
 /* Messages of the module itself name it. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -151,9 +153,20 @@ static s64 unmap_page(struct bench_run *b, u32 i)
 			.length = arg->page_size,
 		};
 
-		t0 = ktime_get_ns();
-		ret = istress_domain_unmap(b->d, &u);
-		t = ktime_get_ns() - t0;
+		/*
+		 * Another thread's DMA, or a MAP or UNMAP near the page in a
+		 * shared domain, holds it for a moment: the page is the
+		 * loop's to unmap, so it waits, unless the task is dying
+		 * (closing the session unmaps it then).
+		 */
+		for (;;) {
+			t0 = ktime_get_ns();
+			ret = istress_domain_unmap(b->d, &u);
+			t = ktime_get_ns() - t0;
+			if (ret != -EBUSY || fatal_signal_pending(current))
+				break;
+			cond_resched();
+		}
 		if (!ret && u.out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED)
 			ret = -EIO;
 		return ret ?: (s64)t;

@@ -543,7 +543,11 @@ struct iommu_stress_batch {
  * signal (-EINTR) or when the device goes (-ENODEV); the answer is
  * written back when it fails too, @ops saying how many maps and unmaps
  * were done. An unmap the driver did not finish stops it with -EIO; that
- * page stays pinned until the domain goes.
+ * page stays pinned until the domain goes. With THROUGH_MAP an unmap
+ * another thread holds up (-EBUSY) is tried again until it goes through;
+ * one refused with -EINTR (the task killed) or -ENODEV leaves its page
+ * mapped as any MAP of the session, for UNMAP or the session's end, and
+ * -ENOENT may mean another thread's UNMAP took the page first.
  *
  * Errors: -EOPNOTSUPP unknown flags; -EINVAL a reserved field, a zero
  * @count or @rounds, a page size the domain does not map or below the
