@@ -8,6 +8,9 @@
  * is parked on d->deferred and synced before detach, before teardown, or
  * when too many are parked.
  */
+/* Messages of the module itself name it. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/gfp.h>
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
@@ -216,11 +219,13 @@ err_unmap:
  * Each IOVA gets the next page of the range it asked for and the last one
  * the first; a one-page MAP gets its neighbour in the buffer. Only pages
  * of the buffer the mapping pins, unmapped and flushed as usual. MAPs of
- * one-page buffers have no wrong page to take and are not counted.
+ * one-page buffers, or at an offset not aligned to the smallest page,
+ * have no wrong page to take and are not counted. BENCH THROUGH_MAP's
+ * maps are MAPs and count too.
  */
 static unsigned int unsafe_wrong_page_map;
 module_param(unsafe_wrong_page_map, uint, 0644);
-MODULE_PARM_DESC(unsafe_wrong_page_map, "TEST BUILD: the Nth MAP from now maps its IOVAs one page off, inside its buffer (0: none)");
+MODULE_PARM_DESC(unsafe_wrong_page_map, "TEST BUILD: the Nth MAP from now (BENCH THROUGH_MAP's maps count too) maps its IOVAs one page off, inside its buffer (0: none)");
 
 /* Whether this MAP is the one selected; counts the selection down. */
 static bool wrong_page_selected(void)
@@ -242,7 +247,8 @@ static u64 wrong_offset(struct istress_buf *buf, u64 offset, u64 len, u64 pos,
 			u64 step)
 {
 	if (len == step)
-		return offset + step < buf->length ? offset + step : offset - step;
+		return offset + 2 * step <= buf->length ? offset + step :
+							  offset - step;
 	return pos + step < len ? offset + pos + step : offset;
 }
 
@@ -285,9 +291,14 @@ static int map_buffer(struct istress_domain *d, struct istress_buf *buf,
 {
 	u64 step = max_t(u64, 1ULL << __ffs(d->desc.pgsize_bitmap), PAGE_SIZE);
 
-	if (buf->length < 2 * step || !wrong_page_selected())
+	/*
+	 * A page of @step whole in the buffer on either side: neither an
+	 * offset between pages nor a neighbour past the buffer's end.
+	 */
+	if (buf->length < 2 * step || !IS_ALIGNED(offset, step) ||
+	    !wrong_page_selected())
 		return map_runs(d, buf, iova, offset, len, prot);
-	pr_notice(KBUILD_MODNAME ": test build: MAP of %#llx bytes at IOVA %#llx mapped one page off\n",
+	pr_notice("test build: MAP of %#llx bytes at IOVA %#llx mapped one page off\n",
 		  len, iova);
 	return map_wrong_pages(d, buf, iova, offset, len, step, prot);
 }
