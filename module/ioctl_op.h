@@ -8,6 +8,7 @@
 #define ISTRESS_IOCTL_OP_H
 
 #include <linux/compiler.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 #include <linux/iommu_stress.h>
 
@@ -27,7 +28,7 @@ struct istress_ioctl_op {
 
 /* The largest struct an op of a batch may have: its slot's room. */
 #define ISTRESS_BATCH_ARG_MAX \
-	sizeof(((struct iommu_stress_batch_op *)NULL)->__space)
+	sizeof_field(struct iommu_stress_batch_op, __space)
 
 int istress_arg_in(const struct istress_ioctl_op *op, void *karg,
 		   void __user *up, u32 max);
