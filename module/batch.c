@@ -45,6 +45,8 @@ struct batch_run {
 	struct istress_session *s;
 	const struct istress_ioctl_op *table;
 	unsigned int ntable;
+	int (*dma)(struct istress_session *s, struct iommu_stress_dma *arg,
+		   int (*admit)(void *ctx, u64 length), void *ctx);
 	u32 slot;		/* room for an op's struct in its entry */
 	u64 t0;
 	u32 dma_bytes;		/* moved by the batch's DMA ops so far */
@@ -93,7 +95,7 @@ static int run_op(struct batch_run *b, const struct op_head *head,
 		return usize;
 	/* DMA's own handler, with the batch's budget to charge. */
 	if (head->op == IOMMU_STRESS_DMA)
-		ret = istress_session_dma(b->s, (void *)b->karg, charge_dma, b);
+		ret = b->dma(b->s, (void *)b->karg, charge_dma, b);
 	else
 		ret = op->fn(b->s, b->karg);
 	if (!ret)
@@ -126,10 +128,15 @@ static int run_entry(struct batch_run *b,
 }
 
 int istress_batch(struct istress_session *s, struct iommu_stress_batch *arg,
-		  const struct istress_ioctl_op *table, unsigned int ntable)
+		  const struct istress_ioctl_op *table, unsigned int ntable,
+		  int (*dma)(struct istress_session *s,
+			     struct iommu_stress_dma *arg,
+			     int (*admit)(void *ctx, u64 length), void *ctx))
 {
 	struct iommu_stress_batch_op __user *ops = u64_to_user_ptr(arg->ops);
-	struct batch_run b = { .s = s, .table = table, .ntable = ntable };
+	struct batch_run b = {
+		.s = s, .table = table, .ntable = ntable, .dma = dma,
+	};
 	u32 i;
 	int ret = 0;
 

@@ -35,12 +35,16 @@ int istress_arg_in(const struct istress_ioctl_op *op, void *karg,
 int istress_arg_out(const struct istress_ioctl_op *op, void __user *up,
 		    void *karg, u32 usize);
 
-/* DMA's handler, @admit asked once the DMA's own checks passed. */
-int istress_session_dma(struct istress_session *s,
-			struct iommu_stress_dma *arg,
-			int (*admit)(void *ctx, u64 length), void *ctx);
-
+/*
+ * BATCH: its ops through the ioctl @table's entries, except DMA, which
+ * goes to @dma (the session's DMA handler, given by session.c so that
+ * batch.c does not call back into it) with the batch's budget for
+ * @admit to charge once the DMA's own checks passed.
+ */
 int istress_batch(struct istress_session *s, struct iommu_stress_batch *arg,
-		  const struct istress_ioctl_op *table, unsigned int ntable);
+		  const struct istress_ioctl_op *table, unsigned int ntable,
+		  int (*dma)(struct istress_session *s,
+			     struct iommu_stress_dma *arg,
+			     int (*admit)(void *ctx, u64 length), void *ctx));
 
 #endif /* ISTRESS_IOCTL_OP_H */

@@ -345,9 +345,10 @@ out:
 	return ret;
 }
 
-int istress_session_dma(struct istress_session *s,
-			struct iommu_stress_dma *arg,
-			int (*admit)(void *ctx, u64 length), void *ctx)
+/* DMA's handler, @admit asked once the DMA's own checks passed. */
+static int session_dma(struct istress_session *s,
+		       struct iommu_stress_dma *arg,
+		       int (*admit)(void *ctx, u64 length), void *ctx)
 {
 	struct istress_domain *d;
 	struct istress_buf *buf;
@@ -363,7 +364,7 @@ int istress_session_dma(struct istress_session *s,
 
 static int do_dma(struct istress_session *s, void *p)
 {
-	return istress_session_dma(s, p, NULL, NULL);
+	return session_dma(s, p, NULL, NULL);
 }
 
 static int do_bench(struct istress_session *s, void *p)
@@ -443,7 +444,7 @@ static const struct istress_ioctl_op istress_ioctl_ops[] = {
 static int do_batch(struct istress_session *s, void *p)
 {
 	return istress_batch(s, p, istress_ioctl_ops,
-			     ARRAY_SIZE(istress_ioctl_ops));
+			     ARRAY_SIZE(istress_ioctl_ops), session_dma);
 }
 
 static long istress_ioctl(struct file *filp, unsigned int cmd,
