@@ -40,6 +40,8 @@
  * Usage: hardening-stateful [--threads N] [--ops N] [--seed N]
  *          [--target NAME] [--churn-target NAME] [--collide NAME]
  *          [--dma-every N] [--recreate-every N] [--mutate-percent N]
+ * --ops N         the workers' ioctls: the run ends there (the lifecycle,
+ *                 sniper and collider threads' come on top)
  * --target        the target of the workers' domain (default: the first)
  * --churn-target  a second free target the churn session makes domains on
  * --collide       a dmaengine channel of the target's IOMMU group: a
@@ -50,6 +52,7 @@
  *                 every N calls (0: never)
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -132,11 +135,14 @@ static struct {
 	uint64_t base;			/* the first region */
 	uint32_t max_dma;
 	int shared, overlap, skip_sync;
-	_Atomic unsigned long ops;
+	_Atomic unsigned long ops;		/* every thread's calls */
+	_Atomic unsigned long worker_ops;	/* the workers' */
 	unsigned long target_ops;
 	_Atomic int stop;
 	struct iommu_stress_buf_alloc keep;	/* the odd slots' first pages */
 	_Atomic uint32_t next_token;
+	/* Odd while a churn CREATE or BUF_ALLOC is under way. */
+	_Atomic int churn_busy;
 } g;
 
 static unsigned long nworkers = 4, nops = 1000000, seed = 1;
@@ -166,12 +172,16 @@ static void report(unsigned long *counter, const char *what, const char *fmt, ..
 	pthread_mutex_unlock(&report_lock);
 }
 
+/* The calling thread's ioctls so far. */
+static _Thread_local unsigned long thread_calls;
+
 /* One ioctl, tallied and held to the contract. */
 static int io(struct contract_tally *t, int fd, unsigned long cmd, void *arg)
 {
 	int err = call(fd, cmd, arg);
 	int row = contract_index(cmd);
 
+	thread_calls++;
 	contract_count(t, row, err);
 	atomic_fetch_add_explicit(&g.ops, 1, memory_order_relaxed);
 	if (!contract_allows(cmd, err))
@@ -980,8 +990,12 @@ static void *worker_main(void *p)
 	struct worker *w = p;
 
 	while (!atomic_load_explicit(&g.stop, memory_order_relaxed)) {
+		unsigned long before = thread_calls;
+
 		worker_step(w);
-		if (atomic_load_explicit(&g.ops, memory_order_relaxed) >= g.target_ops)
+		/* The count that ends the run is the workers' own calls. */
+		if (atomic_fetch_add_explicit(&g.worker_ops, thread_calls - before,
+					      memory_order_relaxed) >= g.target_ops)
 			atomic_store(&g.stop, 1);
 	}
 	return NULL;
@@ -1129,7 +1143,9 @@ static void churn_step(struct helper *h)
 
 	if (pick(&h->r, 16) == 0)
 		churn_reopen();
+	atomic_fetch_add(&g.churn_busy, 1);
 	err = create(t, CHURN_FD, g.churn_target, &d);
+	atomic_fetch_add(&g.churn_busy, 1);
 	if (!err) {
 		check_answer(&d, &churn_first);
 		a.alloc = (struct iommu_stress_buf_alloc){
@@ -1137,7 +1153,10 @@ static void churn_step(struct helper *h)
 			.chunk_size = pick(&h->r, 2) ? IOMMU_STRESS_CHUNK_2M : IOMMU_STRESS_CHUNK_4K,
 			.node = IOMMU_STRESS_NODE_ANY,
 		};
-		if (!io(t, CHURN_FD, IOMMU_STRESS_BUF_ALLOC, &a)) {
+		atomic_fetch_add(&g.churn_busy, 1);
+		err = io(t, CHURN_FD, IOMMU_STRESS_BUF_ALLOC, &a);
+		atomic_fetch_add(&g.churn_busy, 1);
+		if (!err) {
 			uint32_t buf = a.alloc.buf_id;
 
 			check_alloc(&a.alloc);
@@ -1170,7 +1189,10 @@ static void churn_step(struct helper *h)
 		.size = sizeof(a.alloc), .length = SZ_4K,
 		.chunk_size = IOMMU_STRESS_CHUNK_4K, .node = IOMMU_STRESS_NODE_ANY,
 	};
-	if (!io(t, CHURN_FD, IOMMU_STRESS_BUF_ALLOC, &a)) {
+	atomic_fetch_add(&g.churn_busy, 1);
+	err = io(t, CHURN_FD, IOMMU_STRESS_BUF_ALLOC, &a);
+	atomic_fetch_add(&g.churn_busy, 1);
+	if (!err) {
 		check_alloc(&a.alloc);
 		a.bfree = (struct iommu_stress_buf_free){
 			.size = sizeof(a.bfree), .buf_id = a.alloc.buf_id,
@@ -1198,14 +1220,30 @@ static void *lifecycle_main(void *p)
 	return NULL;
 }
 
-/* Destroys and frees the ids the churn session hands out next. */
+/*
+ * Destroys and frees the ids the churn session hands out next, while a
+ * DOMAIN_CREATE or BUF_ALLOC of it is under way (and only then: calls
+ * that meet nothing would only pad the count).
+ */
 static void *sniper_main(void *p)
 {
 	struct helper *h = p;
 	union arg a = { 0 };
 
+	int fired = 0, busy, last = 0;
+
 	while (!atomic_load(&g.stop)) {
 		uint32_t id = (uint32_t)pick(&h->r, 3);
+
+		/* A few shots at each call under way. */
+		busy = atomic_load(&g.churn_busy);
+		if (busy != last)
+			fired = 0;
+		last = busy;
+		if (!(busy & 1) || fired++ >= 4) {
+			sched_yield();
+			continue;
+		}
 
 		switch (pick(&h->r, 4)) {
 		case 0:
@@ -1423,6 +1461,17 @@ out:
 	return err;
 }
 
+/* Calls in a tally (the DMA status row counts DMAs a second time). */
+static unsigned long tally_total(const struct contract_tally *t)
+{
+	unsigned long n = 0;
+
+	for (int r = 0; r < CONTRACT_ROWS; r++)
+		for (int e = 0; e <= CONTRACT_MAX_ERRNO; e++)
+			n += r == CONTRACT_ROW_STATUS ? 0 : t->n[r][e];
+	return n;
+}
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -1433,7 +1482,7 @@ static double seconds_since(const struct timespec *t0)
 
 TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' records say, a fresh session reads right after")
 {
-	static struct contract_tally sum, setup;
+	static struct contract_tally sum, setup, workers_sum;
 	struct iommu_stress_info info = { .size = sizeof(info) };
 	struct tbuf keep;
 	struct timespec t0;
@@ -1482,7 +1531,7 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	       g.churn_target ? g.churn_target : "none",
 	       g.collide ? g.collide : "none");
 
-	g.target_ops = atomic_load(&g.ops) + nops;
+	g.target_ops = nops;
 	lifecycle.r.s = seed * 31 + 7;
 	sniper.r.s = seed * 37 + 11;
 	collider.r.s = seed * 41 + 13;
@@ -1510,6 +1559,7 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 		lost += clobbered(&w->home[HB_LEAF], 0) + clobbered(&w->home[HB_SMALL], 0);
 		foreign += clobbered(&w->cont[CB_LEAF], 1) + clobbered(&w->cont[CB_SMALL], 1);
 		contract_add(&sum, &w->tally);
+		contract_add(&workers_sum, &w->tally);
 		buf_unmap(&w->home[HB_LEAF]);
 		buf_unmap(&w->home[HB_SMALL]);
 		buf_unmap(&w->cont[CB_LEAF]);
@@ -1532,6 +1582,9 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	TH_LOG("stateful: %lu ioctls in %.1f s (%.0f/s), %lu workers, seed %lu, %u distinct outcomes",
 	       (unsigned long)atomic_load(&g.ops), secs, atomic_load(&g.ops) / secs,
 	       nworkers, seed, contract_distinct(&sum));
+	TH_LOG("ioctls by the workers %lu, the lifecycle thread %lu, the sniper %lu, the collider %lu",
+	       tally_total(&workers_sum), tally_total(&lifecycle.tally),
+	       tally_total(&sniper.tally), tally_total(&collider.tally));
 	TH_LOG("domain replaced %lu times; MAP_OVERLAP %lu mapped, %lu refused",
 	       atomic_load(&g.epoch) / 2, atomic_load(&overlaps_mapped),
 	       atomic_load(&overlaps_refused));
