@@ -93,6 +93,7 @@ check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
 	tests/unit/bench-check
 	tests/unit/ktap-check
 	tests/unit/errno-contract-check
+	tests/unit/log-problems-check
 
 test:
 	tests/run-all

@@ -16,9 +16,9 @@ REPORT_END = re.compile(r"---\[ end trace")
 MAX_LINES = 300
 
 
-def bad_log_pattern(vm_run=os.path.join(plan.ROOT, "scripts", "vm-run")):
-    """The lines that fail a vm-run (its BAD_LOG): the matrix judges them by
-    the same rule, per cell."""
+def bad_log_pattern(vm_run=os.path.join(plan.ROOT, "scripts", "lib", "log-problems.sh")):
+    """The lines that fail a vm-run (the BAD_LOG it reads): the matrix judges
+    them by the same rule, per cell."""
     with open(vm_run) as f:
         for line in f:
             m = re.match(r"^BAD_LOG='(.*)'$", line.rstrip("\n"))
