@@ -45,8 +45,10 @@ TOOL_LDLIBS := -lnuma -lpthread -lm
 TOOL_SRCS := $(filter-out tool/main.c,$(wildcard $(addsuffix /*.c,$(TOOL_DIRS)) tool/patterns/*.c))
 TOOL_HDRS := $(wildcard $(addsuffix /*.h,$(TOOL_DIRS)) tool/patterns/*.h) \
 	     include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
-# The test harness of the unit tests and of the hardening programs.
+# The test harness of the unit tests and of the hardening programs, with
+# what they take from the tool: errno names and the random-number generator.
 KTEST := tests/lib/ktest.c tests/lib/ktest.h
+KTEST_TOOL := tool/lib/errname.c tool/lib/errname.h tool/lib/rng.c tool/lib/rng.h
 # The hardening programs' ABI table runs in the unit tests too, against the
 # fake module (tests/unit/fake-module.c) instead of the kernel's.
 UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/ktest.c tests/hardening/abi.c
@@ -83,8 +85,8 @@ tests/unit/run-unit: $(UNIT_SRCS) $(UNIT_HDRS) $(TOOL_SRCS) $(TOOL_HDRS)
 		-DHARDENING_ON_FAKE_MODULE -o $@ $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_LDLIBS)
 
 # The harness's tests of itself, most of them failing on purpose.
-tests/lib/ktest-selftest: tests/lib/ktest-selftest.c $(KTEST)
-	$(CC) $(TOOL_CFLAGS) -Itests/lib $(SANITIZE) -o $@ $< tests/lib/ktest.c
+tests/lib/ktest-selftest: tests/lib/ktest-selftest.c $(KTEST) $(KTEST_TOOL)
+	$(CC) $(TOOL_CFLAGS) -Itests/lib $(SANITIZE) -o $@ $< $(filter %.c,$(KTEST) $(KTEST_TOOL))
 
 check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
 	tests/lib/ktest-check
@@ -130,8 +132,8 @@ HARDENING := $(patsubst tests/hardening/%.c,tests/hardening/hardening-%,\
 	       $(wildcard tests/hardening/*.c))
 hardening: $(HARDENING)
 tests/hardening/hardening-%: tests/hardening/%.c $(wildcard tests/hardening/*.h) \
-		$(KTEST) include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
-	$(CC) $(TOOL_CFLAGS) -Itests/lib -static -pthread -o $@ $< tests/lib/ktest.c
+		$(KTEST) $(KTEST_TOOL) include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
+	$(CC) $(TOOL_CFLAGS) -Itests/lib -static -pthread -o $@ $< $(filter %.c,$(KTEST) $(KTEST_TOOL))
 
 MANPAGES := doc/iommu-stress.1 doc/iommu-stress-host-run.1
 man: $(MANPAGES)

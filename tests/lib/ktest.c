@@ -99,16 +99,6 @@ void ktest_bail(struct ktest_meta *m)
 	longjmp(m->env, 1);
 }
 
-const char *ktest_errname(int err)
-{
-	const char *name;
-
-	if (!err)
-		return "success";
-	name = err > 0 ? strerrorname_np(err) : NULL;
-	return name ? name : strerror(err);
-}
-
 /* Setup, the test unless setup failed or skipped, then teardown if due. */
 void ktest_run_fixture(struct ktest_meta *m, void *self, const void *variant,
 		       ktest_fixture_fn setup, ktest_fixture_fn body,

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "errname.h"
+
 /* The test running in this process, as the EXPECT and ASSERT macros see it. */
 struct ktest_meta {
 	jmp_buf env;		/* where a failed ASSERT goes */
@@ -93,8 +95,9 @@ void ktest_skip(struct ktest_meta *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void ktest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ktest_bail(struct ktest_meta *m) __attribute__((noreturn));
-/* "ENOENT" for ENOENT, "success" for 0. */
-const char *ktest_errname(int err);
+/* "ENOENT" for ENOENT, "success" for 0: the tool's errno_name(), for a
+ * message's arguments (the text lasts to the end of the statement). */
+#define ktest_errname(err)	(errno_name(err).s)
 
 #define KTEST_MAIN							\
 	int main(int argc, char **argv)					\

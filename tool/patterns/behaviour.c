@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errname.h"
 #include "kmsg.h"
 #include "pattern.h"
 
@@ -375,13 +376,6 @@ static int clean(struct worker *w, unsigned int c, const struct bh_range *r)
 	return 0;
 }
 
-static const char *errno_name(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "an unknown errno";
-}
-
 /* The observation's one line: the answer, the points, the WARNINGs. */
 static void observe(struct worker *w, unsigned int c, const struct obs_probe *ob)
 {
@@ -396,7 +390,7 @@ static void observe(struct worker *w, unsigned int c, const struct obs_probe *ob
 				      obs_page_name(p->walk), obs_page_name(p->dma));
 	}
 	if (ob->err)
-		snprintf(line, sizeof(line), "refused: %s", errno_name(ob->err));
+		snprintf(line, sizeof(line), "refused: %s", errno_name(ob->err).s);
 	else if (specs[c].map)
 		snprintf(line, sizeof(line), "mapped");
 	else

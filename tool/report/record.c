@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "environment.h"
+#include "errname.h"
 #include "inject.h"
 #include "json.h"
 #include "outcome.h"
@@ -134,18 +135,10 @@ static void json_reported(struct json *j, const struct run_result *r)
 /* An errno by its name ("EEXIST"), which unlike its number is portable. */
 static void json_errno(struct json *j, const char *key, int err)
 {
-	const char *name = err ? strerrorname_np(err) : NULL;
-	char num[16];
-
-	if (!err) {
+	if (err)
+		json_string(j, key, errno_name(err).s);
+	else
 		json_null(j, key);
-		return;
-	}
-	if (!name) {
-		snprintf(num, sizeof(num), "E%d", err);
-		name = num;
-	}
-	json_string(j, key, name);
 }
 
 /* A probe's fields, beside its observation's key, value and count. */
