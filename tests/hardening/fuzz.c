@@ -10,12 +10,15 @@
  *
  * Usage: hardening-fuzz [--threads N] [--ops N] [--seed N] [--target NAME]
  * --target fuzzes that target (e.g. a dmaengine channel, whose domain is
- * shared) instead of the first one the module lists.
+ * shared) instead of the first one the module lists. --seed N: each thread
+ * draws from its own stream of the tool's generator (tool/lib/rng.c) for
+ * N, so a seed and thread count give every thread the same draws again.
  */
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "common.h"
+#include "rng.h"
 
 #define SZ_4K		0x1000ull
 #define SZ_2M		0x200000ull
@@ -29,23 +32,6 @@ static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long outcome[MAX_ERRNO];
 static unsigned long total;
 
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)
-{
-	r->s ^= r->s << 13;
-	r->s ^= r->s >> 7;
-	r->s ^= r->s << 17;
-	return r->s;
-}
-
-static uint64_t pick(struct rng *r, uint64_t n)
-{
-	return n ? rnd(r) % n : 0;
-}
-
 /* IOVAs where things happen: low pages, 2M/1G edges, MSI, window, top. */
 static uint64_t some_iova(struct rng *r, const struct iommu_stress_domain_create *d)
 {
@@ -54,41 +40,41 @@ static uint64_t some_iova(struct rng *r, const struct iommu_stress_domain_create
 		d->aperture_end & ~(SZ_2M - 1), 1ull << 39, ~0ull & ~0xfffull,
 		range_start, range_start + (1ull << 30), range_start + SZ_2M,
 	};
-	uint64_t base = spots[pick(r, sizeof(spots) / sizeof(spots[0]))];
+	uint64_t base = spots[rng_below(r, sizeof(spots) / sizeof(spots[0]))];
 
-	switch (pick(r, 4)) {
+	switch (rng_below(r, 4)) {
 	case 0: return base;
-	case 1: return base + pick(r, 16) * SZ_4K;
-	case 2: return base - pick(r, 16) * SZ_4K;
-	default: return rnd(r) & ~0xfffull;
+	case 1: return base + rng_below(r, 16) * SZ_4K;
+	case 2: return base - rng_below(r, 16) * SZ_4K;
+	default: return rng_next(r) & ~0xfffull;
 	}
 }
 
 static uint64_t some_len(struct rng *r)
 {
-	switch (pick(r, 5)) {
-	case 0: return SZ_4K * (1 + pick(r, 8));
-	case 1: return SZ_2M * (1 + pick(r, 2));
+	switch (rng_below(r, 5)) {
+	case 0: return SZ_4K * (1 + rng_below(r, 8));
+	case 1: return SZ_2M * (1 + rng_below(r, 2));
 	case 2: return 0;
-	case 3: return rnd(r);
+	case 3: return rng_next(r);
 	default: return SZ_4K;
 	}
 }
 
 static uint32_t some_id(struct rng *r)
 {
-	return pick(r, 8) ? (uint32_t)pick(r, 6) : (uint32_t)rnd(r);
+	return rng_below(r, 8) ? (uint32_t)rng_below(r, 6) : (uint32_t)rng_next(r);
 }
 
 /* One field of the argument broken at random, sometimes. */
 static void mutate(struct rng *r, void *arg, size_t len)
 {
-	if (pick(r, 4))
+	if (rng_below(r, 4))
 		return;
-	if (pick(r, 2))
-		((unsigned char *)arg)[pick(r, len)] = (unsigned char)rnd(r);
+	if (rng_below(r, 2))
+		((unsigned char *)arg)[rng_below(r, len)] = (unsigned char)rng_next(r);
 	else
-		*(uint32_t *)arg = (uint32_t)pick(r, 2 * len + 16);
+		*(uint32_t *)arg = (uint32_t)rng_below(r, 2 * len + 16);
 }
 
 static void count(int err)
@@ -122,16 +108,16 @@ static unsigned long batchable_op(struct rng *r, unsigned int kind,
 		a->map.buf_id = some_id(r);
 		a->map.iova = some_iova(r, dom);
 		a->map.length = some_len(r);
-		a->map.offset = pick(r, 4) * SZ_4K;
-		a->map.prot = 1 + (uint32_t)pick(r, 3);
-		a->map.flags = pick(r, 8) ? 0 : IOMMU_STRESS_MAP_OVERLAP;
+		a->map.offset = rng_below(r, 4) * SZ_4K;
+		a->map.prot = 1 + (uint32_t)rng_below(r, 3);
+		a->map.flags = rng_below(r, 8) ? 0 : IOMMU_STRESS_MAP_OVERLAP;
 		return IOMMU_STRESS_MAP;
 	case 2: case 3:
 		a->unmap.size = sizeof(a->unmap);
 		a->unmap.domain_id = some_id(r);
 		a->unmap.iova = some_iova(r, dom);
 		a->unmap.length = some_len(r);
-		a->unmap.flags = pick(r, 2) ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0;
+		a->unmap.flags = rng_below(r, 2) ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0;
 		return IOMMU_STRESS_UNMAP;
 	case 4:
 		a->i2p.size = sizeof(a->i2p);
@@ -140,15 +126,15 @@ static unsigned long batchable_op(struct rng *r, unsigned int kind,
 		return IOMMU_STRESS_IOVA_TO_PHYS;
 	default:
 		/* DMA costs 200 ms of guest time on edu: keep it rare. */
-		if (pick(r, 8))
+		if (rng_below(r, 8))
 			return 0;
 		a->dma.size = sizeof(a->dma);
 		a->dma.domain_id = some_id(r);
 		a->dma.buf_id = some_id(r);
-		a->dma.dir = (uint32_t)pick(r, 4);
+		a->dma.dir = (uint32_t)rng_below(r, 4);
 		a->dma.iova = some_iova(r, dom);
-		a->dma.length = pick(r, 2) ? 1 + pick(r, 4095) : pick(r, 1 << 20);
-		a->dma.buf_offset = pick(r, 2) ? 0 : pick(r, 8192);
+		a->dma.length = rng_below(r, 2) ? 1 + rng_below(r, 4095) : rng_below(r, 1 << 20);
+		a->dma.buf_offset = rng_below(r, 2) ? 0 : rng_below(r, 8192);
 		return IOMMU_STRESS_DMA;
 	}
 }
@@ -172,7 +158,7 @@ static unsigned long batch(struct rng *r, const struct iommu_stress_domain_creat
 			   struct iommu_stress_batch *b,
 			   struct iommu_stress_batch_op *ops, unsigned int max)
 {
-	unsigned int n = 1 + (unsigned int)pick(r, max);
+	unsigned int n = 1 + (unsigned int)rng_below(r, max);
 
 	for (unsigned int i = 0; i < n; i++) {
 		union batchable a;
@@ -180,14 +166,14 @@ static unsigned long batch(struct rng *r, const struct iommu_stress_domain_creat
 
 		memset(&a, 0, sizeof(a));
 		memset(&ops[i], 0, sizeof(ops[i]));
-		cmd = batchable_op(r, (unsigned int)pick(r, 6), dom, &a);
-		if (!cmd || !pick(r, 16))
-			cmd = pick(r, 2) ? _IO(IOMMU_STRESS_TYPE, pick(r, 16)) : rnd(r);
+		cmd = batchable_op(r, (unsigned int)rng_below(r, 6), dom, &a);
+		if (!cmd || !rng_below(r, 16))
+			cmd = rng_below(r, 2) ? _IO(IOMMU_STRESS_TYPE, rng_below(r, 16)) : rng_next(r);
 		ops[i].op = (uint32_t)cmd;
 		memcpy(&ops[i].map, &a, sizeof(a));
 		mutate(r, &ops[i].map, sizeof(ops[i].__space));
 	}
-	b->ops = pick(r, 32) ? (uint64_t)(uintptr_t)ops : pick(r, 2) ? 0 : WILD_VECTOR;
+	b->ops = rng_below(r, 32) ? (uint64_t)(uintptr_t)ops : rng_below(r, 2) ? 0 : WILD_VECTOR;
 	b->nops = n;
 	b->op_size = sizeof(ops[0]);
 	return IOMMU_STRESS_BATCH;
@@ -215,7 +201,7 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 	size_t len;
 
 	memset(&a, 0, sizeof(a));
-	switch (pick(r, 14)) {
+	switch (rng_below(r, 14)) {
 	case 0:
 		cmd = IOMMU_STRESS_INFO;
 		len = sizeof(a.info);
@@ -223,9 +209,9 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 	case 1:
 		cmd = IOMMU_STRESS_BUF_ALLOC;
 		len = sizeof(a.alloc);
-		a.alloc.chunk_size = pick(r, 2) ? IOMMU_STRESS_CHUNK_4K : IOMMU_STRESS_CHUNK_2M;
-		a.alloc.length = a.alloc.chunk_size * (1 + pick(r, 2));
-		a.alloc.node = pick(r, 4) ? IOMMU_STRESS_NODE_ANY : (int)pick(r, 3);
+		a.alloc.chunk_size = rng_below(r, 2) ? IOMMU_STRESS_CHUNK_4K : IOMMU_STRESS_CHUNK_2M;
+		a.alloc.length = a.alloc.chunk_size * (1 + rng_below(r, 2));
+		a.alloc.node = rng_below(r, 4) ? IOMMU_STRESS_NODE_ANY : (int)rng_below(r, 3);
 		break;
 	case 2:
 		cmd = IOMMU_STRESS_BUF_FREE;
@@ -235,9 +221,9 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 	case 3:
 		cmd = IOMMU_STRESS_DOMAIN_CREATE;
 		len = sizeof(a.create);
-		strcpy(a.create.target, pick(r, 4) ? target : "edu:garbage");
+		strcpy(a.create.target, rng_below(r, 4) ? target : "edu:garbage");
 		/* A shared domain's range: default, near its spots, or wild. */
-		if (range_start && pick(r, 2)) {
+		if (range_start && rng_below(r, 2)) {
 			a.create.range_start = some_iova(r, dom);
 			a.create.range_last = a.create.range_start + some_len(r) - 1;
 		}
@@ -248,7 +234,7 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		a.destroy.domain_id = some_id(r);
 		break;
 	case 5: case 6: case 7: case 8: case 9: case 10:
-		cmd = batchable_op(r, (unsigned int)pick(r, 6), dom, &a.op);
+		cmd = batchable_op(r, (unsigned int)rng_below(r, 6), dom, &a.op);
 		if (!cmd)
 			return;
 		len = a.info.size;
@@ -256,7 +242,7 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 	case 11:
 		cmd = IOMMU_STRESS_TARGET_QUERY;
 		len = sizeof(a.query);
-		strcpy(a.query.name, pick(r, 2) ? target : "dma:garbage");
+		strcpy(a.query.name, rng_below(r, 2) ? target : "dma:garbage");
 		break;
 	case 12:
 		len = sizeof(a.batch);
@@ -264,10 +250,10 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		break;
 	default:
 		/* Garbage: a random number of ours or not, random bytes. */
-		cmd = pick(r, 2) ? _IO(IOMMU_STRESS_TYPE, pick(r, 16)) : (unsigned long)rnd(r);
-		len = pick(r, 512);
+		cmd = rng_below(r, 2) ? _IO(IOMMU_STRESS_TYPE, rng_below(r, 16)) : (unsigned long)rng_next(r);
+		len = rng_below(r, 512);
 		for (size_t i = 0; i < len; i++)
-			a.raw[i] = (unsigned char)rnd(r);
+			a.raw[i] = (unsigned char)rng_next(r);
 		a.info.size = (uint32_t)len;
 		count(call(fd, cmd, &a));
 		return;
@@ -284,13 +270,13 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 /* mmap/munmap at random offsets of the session. */
 static void one_mmap(struct rng *r, int fd)
 {
-	size_t len = SZ_4K * (1 + pick(r, 4));
+	size_t len = SZ_4K * (1 + rng_below(r, 4));
 	void *p = mod_mmap(len, PROT_READ | PROT_WRITE,
-			   pick(r, 8) ? MAP_SHARED : MAP_PRIVATE, fd,
-			   (off_t)(pick(r, 64) * SZ_4K));
+			   rng_below(r, 8) ? MAP_SHARED : MAP_PRIVATE, fd,
+			   (off_t)(rng_below(r, 64) * SZ_4K));
 
 	if (p != MAP_FAILED) {
-		((volatile unsigned char *)p)[pick(r, len)] = 1;
+		((volatile unsigned char *)p)[rng_below(r, len)] = 1;
 		mod_munmap(p, len);
 	}
 }
@@ -320,11 +306,12 @@ struct thread_arg {
 static void *fuzz_thread(void *p)
 {
 	struct thread_arg *t = p;
-	struct rng r = { .s = t->seed * 0x9e3779b97f4a7c15ull + (uint64_t)t->id + 1 };
+	struct rng r;
 	struct iommu_stress_domain_create dom = { 0 };
 	int fd = fds[t->id % 2];
 	struct iommu_stress_batch_op *vector;
 
+	rng_init(&r, t->seed, RNG_OPS, (unsigned int)t->id);
 	vector = mmap(NULL, VECTOR_BYTES, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (vector == MAP_FAILED) {
@@ -338,7 +325,7 @@ static void *fuzz_thread(void *p)
 	dom.aperture_end = (1ull << 39) - 1;
 	dom.window_iova = (1ull << 39) - SZ_2M;
 	for (unsigned long i = 0; i < t->ops; i++) {
-		if (pick(&r, 64) == 0)
+		if (rng_below(&r, 64) == 0)
 			one_mmap(&r, fd);
 		else
 			one_op(&r, fd, &dom, vector);

@@ -40,6 +40,10 @@
  * Usage: hardening-stateful [--threads N] [--ops N] [--seed N]
  *          [--target NAME] [--churn-target NAME] [--collide NAME]
  *          [--dma-every N] [--recreate-every N] [--mutate-percent N]
+ * --seed N        each thread draws from its own stream of the tool's
+ *                 generator (tool/lib/rng.c) for N: a seed and thread
+ *                 count give every thread the same draws again (what the
+ *                 calls meet still depends on how the threads interleave)
  * --ops N         the workers' ioctls: the run ends there (the lifecycle,
  *                 sniper and collider threads' come on top)
  * --target        the target of the workers' domain (default: the first)
@@ -59,6 +63,7 @@
 #include <time.h>
 
 #include "contract.h"
+#include "rng.h"
 
 #define SZ_4K		0x1000ull
 #define SZ_2M		0x200000ull
@@ -104,23 +109,6 @@ union arg {
 	struct iommu_stress_target_query query;
 	unsigned char raw[8192];
 };
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)
-{
-	r->s ^= r->s << 13;
-	r->s ^= r->s >> 7;
-	r->s ^= r->s << 17;
-	return r->s;
-}
-
-static uint64_t pick(struct rng *r, uint64_t n)
-{
-	return n ? rnd(r) % n : 0;
-}
 
 /* ---- what every thread shares ---- */
 
@@ -443,22 +431,22 @@ static int judged(struct worker *w, unsigned long e)
 static int mutate(struct rng *r, union arg *a, size_t len,
 		  void (*field)(struct rng *r, union arg *a))
 {
-	if (pick(r, 100) >= mutate_percent)
+	if (rng_below(r, 100) >= mutate_percent)
 		return 0;
-	switch (pick(r, 6)) {
+	switch (rng_below(r, 6)) {
 	case 0:
-		a->map.flags |= 1u << (8 + pick(r, 24));
+		a->map.flags |= 1u << (8 + rng_below(r, 24));
 		break;
 	case 1:
-		a->map.size = (uint32_t)pick(r, 8);
+		a->map.size = (uint32_t)rng_below(r, 8);
 		break;
 	case 2:
-		a->map.size = 4096 + 1 + (uint32_t)pick(r, 4000);
+		a->map.size = 4096 + 1 + (uint32_t)rng_below(r, 4000);
 		break;
 	case 3:
 		/* A newer caller's struct: a zero tail is fine, any other not. */
 		a->map.size = (uint32_t)(len + 8);
-		a->raw[len + pick(r, 8)] = pick(r, 2) ? 0 : 1 + (unsigned char)pick(r, 255);
+		a->raw[len + rng_below(r, 8)] = rng_below(r, 2) ? 0 : 1 + (unsigned char)rng_below(r, 255);
 		break;
 	default:
 		field(r, a);
@@ -469,14 +457,14 @@ static int mutate(struct rng *r, union arg *a, size_t len,
 
 static void break_map(struct rng *r, union arg *a)
 {
-	switch (pick(r, 9)) {
-	case 0: a->map.iova += 1 + pick(r, 4095); break;
+	switch (rng_below(r, 9)) {
+	case 0: a->map.iova += 1 + rng_below(r, 4095); break;
 	case 1: a->map.length = 0; break;
-	case 2: a->map.length += 1 + pick(r, 4095); break;
-	case 3: a->map.offset += 1 + pick(r, 4095); break;
+	case 2: a->map.length += 1 + rng_below(r, 4095); break;
+	case 3: a->map.offset += 1 + rng_below(r, 4095); break;
 	case 4: a->map.offset = 1ull << 40; break;
-	case 5: a->map.prot = pick(r, 2) ? 0 : a->map.prot | 4; break;
-	case 6: a->map.buf_id = NO_ID + (uint32_t)pick(r, 1000); break;
+	case 5: a->map.prot = rng_below(r, 2) ? 0 : a->map.prot | 4; break;
+	case 6: a->map.buf_id = NO_ID + (uint32_t)rng_below(r, 1000); break;
 	case 7: a->map.__reserved = 1; break;
 	default: a->map.iova = ~0ull << 12; break;
 	}
@@ -484,10 +472,10 @@ static void break_map(struct rng *r, union arg *a)
 
 static void break_unmap(struct rng *r, union arg *a)
 {
-	switch (pick(r, 6)) {
-	case 0: a->unmap.iova += 1 + pick(r, 4095); break;
-	case 1: a->unmap.length = pick(r, 2) ? 0 : a->unmap.length + 1 + pick(r, 4095); break;
-	case 2: a->unmap.domain_id = NO_ID + (uint32_t)pick(r, 1000); break;
+	switch (rng_below(r, 6)) {
+	case 0: a->unmap.iova += 1 + rng_below(r, 4095); break;
+	case 1: a->unmap.length = rng_below(r, 2) ? 0 : a->unmap.length + 1 + rng_below(r, 4095); break;
+	case 2: a->unmap.domain_id = NO_ID + (uint32_t)rng_below(r, 1000); break;
 	case 3: a->unmap.__reserved2 = 1; break;
 	case 4: a->unmap.iova = g.dom.window_iova; break;
 	default: a->unmap.length = ~0ull << 12; break;
@@ -496,19 +484,19 @@ static void break_unmap(struct rng *r, union arg *a)
 
 static void break_dma(struct rng *r, union arg *a)
 {
-	switch (pick(r, 6)) {
-	case 0: a->dma.dir = 3 + (uint32_t)pick(r, 100); break;
-	case 1: a->dma.length = pick(r, 2) ? 0 : 4097 + pick(r, 1 << 20); break;
+	switch (rng_below(r, 6)) {
+	case 0: a->dma.dir = 3 + (uint32_t)rng_below(r, 100); break;
+	case 1: a->dma.length = rng_below(r, 2) ? 0 : 4097 + rng_below(r, 1 << 20); break;
 	case 2: a->dma.buf_offset = SZ_4K; break;
 	case 3: a->dma.buf_id = NO_ID; break;
 	case 4: a->dma.iova = g.dom.window_iova; break;
-	default: a->dma.iova = ~0ull - pick(r, 16); break;
+	default: a->dma.iova = ~0ull - rng_below(r, 16); break;
 	}
 }
 
 static void break_i2p(struct rng *r, union arg *a)
 {
-	if (pick(r, 2))
+	if (rng_below(r, 2))
 		a->i2p.__reserved = 1;
 	else
 		a->i2p.domain_id = NO_ID;
@@ -518,7 +506,7 @@ static void break_i2p(struct rng *r, union arg *a)
 
 static void home_map(struct worker *w)
 {
-	unsigned int s = (unsigned int)pick(&w->r, SLOTS);
+	unsigned int s = (unsigned int)rng_below(&w->r, SLOTS);
 	uint64_t iova = w->region + s * SZ_2M, len, off;
 	union arg a = { 0 };
 	int b, mutated, expect, err;
@@ -528,14 +516,14 @@ static void home_map(struct worker *w)
 	if (s % 2 == 0) {
 		b = HB_LEAF;
 		len = SZ_2M;
-		off = pick(&w->r, w->home[b].len / SZ_2M) * SZ_2M;
+		off = rng_below(&w->r, w->home[b].len / SZ_2M) * SZ_2M;
 	} else {
-		unsigned int n = 1 + (unsigned int)pick(&w->r, MAX_PAGES);
+		unsigned int n = 1 + (unsigned int)rng_below(&w->r, MAX_PAGES);
 
-		b = w->home[HB_TEMP].id != NO_ID && pick(&w->r, 3) == 0 ? HB_TEMP : HB_SMALL;
+		b = w->home[HB_TEMP].id != NO_ID && rng_below(&w->r, 3) == 0 ? HB_TEMP : HB_SMALL;
 		len = n * SZ_4K;
-		iova += (1 + pick(&w->r, SLOT_PAGES - n)) * SZ_4K;
-		off = pick(&w->r, w->home[b].len / SZ_4K - n + 1) * SZ_4K;
+		iova += (1 + rng_below(&w->r, SLOT_PAGES - n)) * SZ_4K;
+		off = rng_below(&w->r, w->home[b].len / SZ_4K - n + 1) * SZ_4K;
 	}
 	e = begin(w, &dom);
 	a.map = (struct iommu_stress_map){
@@ -561,7 +549,7 @@ static void home_map(struct worker *w)
 
 static void home_unmap(struct worker *w)
 {
-	unsigned int s = (unsigned int)pick(&w->r, SLOTS);
+	unsigned int s = (unsigned int)rng_below(&w->r, SLOTS);
 	uint64_t iova = w->region + s * SZ_2M, len, end;
 	union arg a = { 0 };
 	int mutated, expect, err;
@@ -570,21 +558,21 @@ static void home_unmap(struct worker *w)
 
 	if (s % 2 == 0) {
 		/* From a leaf slot's start, not past it: the whole leaf goes. */
-		len = pick(&w->r, 2) ? SZ_2M : (1 + pick(&w->r, MAX_PAGES)) * SZ_4K;
+		len = rng_below(&w->r, 2) ? SZ_2M : (1 + rng_below(&w->r, MAX_PAGES)) * SZ_4K;
 	} else {
 		/*
 		 * From inside an odd slot, to a page of it, or over all of the
 		 * next slot: a driver call that starts before a leaf and ends
 		 * inside it walks the leaf's page as a page table.
 		 */
-		iova += (1 + pick(&w->r, SLOT_PAGES - 1)) * SZ_4K;
+		iova += (1 + rng_below(&w->r, SLOT_PAGES - 1)) * SZ_4K;
 		end = w->region + (s + 1) * SZ_2M;
-		if (s + 1 < SLOTS && pick(&w->r, 3) == 0)
+		if (s + 1 < SLOTS && rng_below(&w->r, 3) == 0)
 			len = end + SZ_2M - iova;
-		else if (pick(&w->r, 2))
-			len = (1 + pick(&w->r, MAX_PAGES)) * SZ_4K;
+		else if (rng_below(&w->r, 2))
+			len = (1 + rng_below(&w->r, MAX_PAGES)) * SZ_4K;
 		else
-			len = (1 + pick(&w->r, (end - iova) / SZ_4K)) * SZ_4K;
+			len = (1 + rng_below(&w->r, (end - iova) / SZ_4K)) * SZ_4K;
 		if (iova + len > end && len != end + SZ_2M - iova)
 			len = end - iova;
 	}
@@ -615,7 +603,7 @@ static void home_unmap(struct worker *w)
 
 static void home_i2p(struct worker *w)
 {
-	uint64_t pg = pick(&w->r, RPAGES), iova = w->region + pg * SZ_4K;
+	uint64_t pg = rng_below(&w->r, RPAGES), iova = w->region + pg * SZ_4K;
 	struct page_rec rec;
 	union arg a = { 0 };
 	int mutated, err, mapped;
@@ -663,9 +651,9 @@ static int unmapped_reads(void)
  */
 static void home_dma(struct worker *w, int unmapped)
 {
-	uint64_t pg = pick(&w->r, RPAGES), iova;
+	uint64_t pg = rng_below(&w->r, RPAGES), iova;
 	unsigned char want[SZ_4K];
-	int write = (int)pick(&w->r, 3) == 0, mutated, err;
+	int write = (int)rng_below(&w->r, 3) == 0, mutated, err;
 	struct page_rec rec;
 	union arg a = { 0 };
 	unsigned long e;
@@ -674,7 +662,7 @@ static void home_dma(struct worker *w, int unmapped)
 	e = begin(w, &dom);
 	/* @unmapped: a page nothing is mapped at, if one is found soon. */
 	for (int tries = 0; unmapped && w->rec[pg].buf != PG_FREE && tries < 8; tries++)
-		pg = pick(&w->r, RPAGES);
+		pg = rng_below(&w->r, RPAGES);
 	iova = w->region + pg * SZ_4K;
 	rec = w->rec[pg];
 	if (unmapped && (rec.buf != PG_FREE || (!write && unmapped_reads())))
@@ -734,7 +722,7 @@ static void home_temp(struct worker *w)
 		return;
 	}
 	/* Leave it mapped a while before trying to free it. */
-	if (t->mapped && pick(&w->r, 4))
+	if (t->mapped && rng_below(&w->r, 4))
 		return;
 	a.bfree = (struct iommu_stress_buf_free){ .size = sizeof(a.bfree), .buf_id = t->id };
 	expect = t->mapped ? EBUSY : 0;
@@ -763,9 +751,9 @@ static uint64_t table_zone(void)
 /* A 2M leaf at a slot of the leaf zone, MAP_OVERLAP half the time. */
 static void leaf_map(struct worker *w)
 {
-	uint64_t iova = leaf_zone() + pick(&w->r, CSLOTS) * SZ_2M;
-	uint64_t off = pick(&w->r, w->cont[CB_LEAF].len / SZ_2M) * SZ_2M;
-	uint32_t dom, flags = g.overlap && pick(&w->r, 2) ? IOMMU_STRESS_MAP_OVERLAP : 0;
+	uint64_t iova = leaf_zone() + rng_below(&w->r, CSLOTS) * SZ_2M;
+	uint64_t off = rng_below(&w->r, w->cont[CB_LEAF].len / SZ_2M) * SZ_2M;
+	uint32_t dom, flags = g.overlap && rng_below(&w->r, 2) ? IOMMU_STRESS_MAP_OVERLAP : 0;
 	union arg a = { 0 };
 	int mutated, err;
 
@@ -791,15 +779,15 @@ static void leaf_map(struct worker *w)
 static void table_map(struct worker *w)
 {
 	unsigned int per = TZ_STRIPES / (unsigned int)nworkers;
-	unsigned int c = w->id + (unsigned int)nworkers * (unsigned int)pick(&w->r, per);
-	unsigned int n = 1 + (unsigned int)pick(&w->r, STRIPE);
-	uint64_t iova = table_zone() + ((uint64_t)c * STRIPE + pick(&w->r, STRIPE - n + 1)) * SZ_4K;
-	uint64_t off = pick(&w->r, w->cont[CB_SMALL].len / SZ_4K - n + 1) * SZ_4K;
+	unsigned int c = w->id + (unsigned int)nworkers * (unsigned int)rng_below(&w->r, per);
+	unsigned int n = 1 + (unsigned int)rng_below(&w->r, STRIPE);
+	uint64_t iova = table_zone() + ((uint64_t)c * STRIPE + rng_below(&w->r, STRIPE - n + 1)) * SZ_4K;
+	uint64_t off = rng_below(&w->r, w->cont[CB_SMALL].len / SZ_4K - n + 1) * SZ_4K;
 	uint32_t dom, flags = 0;
 	int was_empty = !w->stripe[c], mutated, err;
 	union arg a = { 0 };
 
-	if (was_empty && g.overlap && pick(&w->r, 2))
+	if (was_empty && g.overlap && rng_below(&w->r, 2))
 		flags = IOMMU_STRESS_MAP_OVERLAP;
 	begin(w, &dom);
 	a.map = (struct iommu_stress_map){
@@ -815,7 +803,7 @@ static void table_map(struct worker *w)
 	if (flags && !mutated)
 		atomic_fetch_add_explicit(err ? &overlaps_refused : &overlaps_mapped, 1,
 					  memory_order_relaxed);
-	if (err || mutated || pick(&w->r, 3))
+	if (err || mutated || rng_below(&w->r, 3))
 		return;
 	/*
 	 * Unmapped at once: the page table stays, empty, for UNMAPs that
@@ -849,23 +837,23 @@ static void stripes_empty(struct worker *w, uint64_t iova, uint64_t len)
  */
 static void cont_unmap(struct worker *w)
 {
-	int leaf = pick(&w->r, 3) == 0, mutated, err;
+	int leaf = rng_below(&w->r, 3) == 0, mutated, err;
 	uint64_t zone = leaf ? leaf_zone() : table_zone(), iova, len;
 	union arg a = { 0 };
 	uint32_t dom;
 
-	iova = zone + pick(&w->r, CSLOTS) * SZ_2M;
-	if (!leaf && pick(&w->r, 2))
-		iova += pick(&w->r, SLOT_PAGES) * SZ_4K;
-	len = pick(&w->r, 2) ? (1 + pick(&w->r, 2 * MAX_PAGES)) * SZ_4K :
-	      (1 + pick(&w->r, 3)) * SZ_2M;
+	iova = zone + rng_below(&w->r, CSLOTS) * SZ_2M;
+	if (!leaf && rng_below(&w->r, 2))
+		iova += rng_below(&w->r, SLOT_PAGES) * SZ_4K;
+	len = rng_below(&w->r, 2) ? (1 + rng_below(&w->r, 2 * MAX_PAGES)) * SZ_4K :
+	      (1 + rng_below(&w->r, 3)) * SZ_2M;
 	if (iova + len > zone + CSLOTS * SZ_2M)
 		len = zone + CSLOTS * SZ_2M - iova;
 	begin(w, &dom);
 	a.unmap = (struct iommu_stress_unmap){
 		.size = sizeof(a.unmap), .domain_id = dom, .iova = iova,
 		.length = len,
-		.flags = g.skip_sync && pick(&w->r, 4) == 0 ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0,
+		.flags = g.skip_sync && rng_below(&w->r, 4) == 0 ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0,
 	};
 	mutated = mutate(&w->r, &a, sizeof(a.unmap), break_unmap);
 	err = io(&w->tally, g.fd, IOMMU_STRESS_UNMAP, &a);
@@ -879,8 +867,8 @@ static void cont_unmap(struct worker *w)
 
 static uint64_t contested_page(struct worker *w)
 {
-	return (pick(&w->r, 2) ? leaf_zone() : table_zone()) +
-	       pick(&w->r, CPAGES) * SZ_4K;
+	return (rng_below(&w->r, 2) ? leaf_zone() : table_zone()) +
+	       rng_below(&w->r, CPAGES) * SZ_4K;
 }
 
 static void cont_i2p(struct worker *w)
@@ -901,14 +889,14 @@ static void cont_i2p(struct worker *w)
 static void cont_dma(struct worker *w)
 {
 	uint64_t iova = contested_page(w);
-	int write = (int)pick(&w->r, 3) == 0, mutated, err;
+	int write = (int)rng_below(&w->r, 3) == 0, mutated, err;
 	union arg a = { 0 };
 	uint32_t dom;
 
 	begin(w, &dom);
 	if (write)
 		sig_fill(w->rd.mem, sig_head(w->cont[CB_SMALL].token,
-					     (uint32_t)pick(&w->r, w->cont[CB_SMALL].len / SZ_4K)));
+					     (uint32_t)rng_below(&w->r, w->cont[CB_SMALL].len / SZ_4K)));
 	else
 		memset(w->rd.mem, 0xa5, SZ_4K);
 	a.dma = (struct iommu_stress_dma){
@@ -951,7 +939,7 @@ static void home_clear(struct worker *w)
 
 static void worker_step(struct worker *w)
 {
-	unsigned int k = (unsigned int)pick(&w->r, 100);
+	unsigned int k = (unsigned int)rng_below(&w->r, 100);
 	unsigned long e = atomic_load(&g.epoch);
 
 	if (e != w->model_epoch)
@@ -961,8 +949,8 @@ static void worker_step(struct worker *w)
 	} else if (g.shared && k < 5) {
 		/* Refused before any transfer: cheap, so often. */
 		home_dma(w, 1);
-	} else if (pick(&w->r, dma_every) == 0) {
-		if (pick(&w->r, 2))
+	} else if (rng_below(&w->r, dma_every) == 0) {
+		if (rng_below(&w->r, 2))
 			home_dma(w, 0);
 		else
 			cont_dma(w);
@@ -1007,7 +995,7 @@ static int worker_setup(struct worker *w)
 	int err;
 
 	w->region = region_of(w->id);
-	w->r.s = seed * 0x9e3779b97f4a7c15ull + (uint64_t)w->id + 1;
+	rng_init(&w->r, seed, RNG_OPS, (unsigned int)w->id);
 	err = buf_alloc(t, g.fd, &w->home[HB_LEAF], 4 * SZ_2M, IOMMU_STRESS_CHUNK_2M, 1);
 	if (!err)
 		err = buf_alloc(t, g.fd, &w->home[HB_SMALL], 64 * SZ_4K, IOMMU_STRESS_CHUNK_4K, 1);
@@ -1141,7 +1129,7 @@ static void churn_step(struct helper *h)
 	union arg a = { 0 };
 	int err;
 
-	if (pick(&h->r, 16) == 0)
+	if (rng_below(&h->r, 16) == 0)
 		churn_reopen();
 	atomic_fetch_add(&g.churn_busy, 1);
 	err = create(t, CHURN_FD, g.churn_target, &d);
@@ -1150,7 +1138,7 @@ static void churn_step(struct helper *h)
 		check_answer(&d, &churn_first);
 		a.alloc = (struct iommu_stress_buf_alloc){
 			.size = sizeof(a.alloc), .length = SZ_2M,
-			.chunk_size = pick(&h->r, 2) ? IOMMU_STRESS_CHUNK_2M : IOMMU_STRESS_CHUNK_4K,
+			.chunk_size = rng_below(&h->r, 2) ? IOMMU_STRESS_CHUNK_2M : IOMMU_STRESS_CHUNK_4K,
 			.node = IOMMU_STRESS_NODE_ANY,
 		};
 		atomic_fetch_add(&g.churn_busy, 1);
@@ -1167,7 +1155,7 @@ static void churn_step(struct helper *h)
 				.prot = IOMMU_STRESS_PROT_READ,
 			};
 			io(t, CHURN_FD, IOMMU_STRESS_MAP, &a);
-			if (pick(&h->r, dma_every / 16 + 1) == 0) {
+			if (rng_below(&h->r, dma_every / 16 + 1) == 0) {
 				a.dma = (struct iommu_stress_dma){
 					.size = sizeof(a.dma), .domain_id = d.domain_id,
 					.dir = IOMMU_STRESS_DMA_READ, .iova = SZ_4G,
@@ -1233,7 +1221,7 @@ static void *sniper_main(void *p)
 	int fired = 0, busy, last = 0;
 
 	while (!atomic_load(&g.stop)) {
-		uint32_t id = (uint32_t)pick(&h->r, 3);
+		uint32_t id = (uint32_t)rng_below(&h->r, 3);
 
 		/* A few shots at each call under way. */
 		busy = atomic_load(&g.churn_busy);
@@ -1245,7 +1233,7 @@ static void *sniper_main(void *p)
 			continue;
 		}
 
-		switch (pick(&h->r, 4)) {
+		switch (rng_below(&h->r, 4)) {
 		case 0:
 			a.destroy = (struct iommu_stress_domain_destroy){
 				.size = sizeof(a.destroy), .domain_id = id,
@@ -1261,7 +1249,7 @@ static void *sniper_main(void *p)
 		case 2:
 			a.i2p = (struct iommu_stress_iova_to_phys){
 				.size = sizeof(a.i2p), .domain_id = id,
-				.iova = SZ_4G + pick(&h->r, 512) * SZ_4K,
+				.iova = SZ_4G + rng_below(&h->r, 512) * SZ_4K,
 			};
 			io(&h->tally, CHURN_FD, IOMMU_STRESS_IOVA_TO_PHYS, &a);
 			break;
@@ -1293,7 +1281,7 @@ static void collider_step(struct helper *h)
 {
 	uint64_t win = g.dom.window_iova & ~(SZ_4K - 1);
 	uint64_t lo = collide_dom.range_start;
-	uint64_t iova = pick(&h->r, 4) ? win : lo + pick(&h->r, SZ_2M / SZ_4K) * SZ_4K;
+	uint64_t iova = rng_below(&h->r, 4) ? win : lo + rng_below(&h->r, SZ_2M / SZ_4K) * SZ_4K;
 	union arg a = { 0 };
 	int err;
 
@@ -1308,7 +1296,7 @@ static void collider_step(struct helper *h)
 		       (unsigned long long)win, ktest_errname(err));
 	a.dma = (struct iommu_stress_dma){
 		.size = sizeof(a.dma), .domain_id = collide_dom.domain_id,
-		.dir = pick(&h->r, 2) ? IOMMU_STRESS_DMA_WRITE : IOMMU_STRESS_DMA_READ,
+		.dir = rng_below(&h->r, 2) ? IOMMU_STRESS_DMA_WRITE : IOMMU_STRESS_DMA_READ,
 		.iova = win, .length = g.max_dma, .buf_id = collide_buf.buf_id,
 	};
 	/* Reads of what the session did not map are refused unless allowed. */
@@ -1532,9 +1520,10 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	       g.collide ? g.collide : "none");
 
 	g.target_ops = nops;
-	lifecycle.r.s = seed * 31 + 7;
-	sniper.r.s = seed * 37 + 11;
-	collider.r.s = seed * 41 + 13;
+	/* The helpers' streams are those of the threads after the workers. */
+	rng_init(&lifecycle.r, seed, RNG_OPS, (unsigned int)nworkers);
+	rng_init(&sniper.r, seed, RNG_OPS, (unsigned int)nworkers + 1);
+	rng_init(&collider.r, seed, RNG_OPS, (unsigned int)nworkers + 2);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned long i = 0; i < nworkers; i++)
 		pthread_create(&workers[i].th, NULL, worker_main, &workers[i]);
