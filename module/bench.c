@@ -26,6 +26,11 @@
 
 #include "istress.h"
 #include "compat.h"
+#include "race_window.h"
+
+/* Between a round's maps and its unmaps; at the copy of its times. */
+ISTRESS_RACE_WINDOW(bench_unmaps)
+ISTRESS_RACE_WINDOW(bench_copy)
 
 struct bench_run {
 	struct istress_domain *d;
@@ -207,6 +212,7 @@ static int bench_round(struct bench_run *b, u32 round)
 		}
 		add_time(b, &arg->map_ns, mapped, t);
 	}
+	race_window_bench_unmaps();
 	for (i = 0; i < mapped; i++) {
 		t = unmap_page(b, i);
 		if (t < 0) {
@@ -218,6 +224,7 @@ static int bench_round(struct bench_run *b, u32 round)
 	}
 	if (ret || !b->lat)
 		return ret;
+	race_window_bench_copy();
 	if (copy_to_user(u64_to_user_ptr(arg->lat_ns) +
 			 (u64)round * n * 2 * sizeof(u32), b->lat,
 			 n * 2 * sizeof(u32)))
