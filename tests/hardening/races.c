@@ -120,13 +120,15 @@ static int first_join(struct first_call *c)
 	return pthread_timedjoin_np(c->th, NULL, &ts);
 }
 
-/* The answer @got of the call @what names must be @want. */
+/* The answer @got of the call @what names must be @want (each read once). */
 #define EXPECT_ANSWER(what, want, got)					\
 	do {								\
-		if ((got) != (want))					\
+		int want_ = (want), got_ = (got);			\
+									\
+		if (got_ != want_)					\
 			TH_LOG("%s: %s, expected %s", what,		\
-			       ktest_errname(got), ktest_errname(want)); \
-		EXPECT_ERRNO(want, got);				\
+			       ktest_errname(got_), ktest_errname(want_)); \
+		EXPECT_ERRNO(want_, got_);				\
 	} while (0)
 
 /*
