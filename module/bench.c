@@ -197,7 +197,7 @@ static void add_time(struct bench_run *b, u64 *sum, u32 idx, s64 t)
  * One round: every page mapped, then every page unmapped. On an error,
  * what the round mapped is unmapped before it returns.
  */
-static int bench_round(struct bench_run *b, u32 round)
+static int bench_round(struct bench_run *b)
 {
 	struct iommu_stress_bench *arg = b->arg;
 	u32 n = arg->count, i, mapped;
@@ -222,36 +222,15 @@ static int bench_round(struct bench_run *b, u32 round)
 		}
 		add_time(b, &arg->unmap_ns, n + i, t);
 	}
-	if (ret || !b->lat)
-		return ret;
-	race_window_bench_copy();
-	if (copy_to_user(u64_to_user_ptr(arg->lat_ns) +
-			 (u64)round * n * 2 * sizeof(u32), b->lat,
-			 n * 2 * sizeof(u32)))
-		return -EFAULT;
-	return 0;
-}
-
-static int bench_loop(struct bench_run *b)
-{
-	struct iommu_stress_bench *arg = b->arg;
-	u32 r;
-	int ret = 0;
-
-	for (r = 0; r < arg->rounds && !ret; r++) {
-		if (r && signal_pending(current))
-			return -EINTR;
-		/* The device is going: its unbind waits for this loop. */
-		if (r && READ_ONCE(b->d->target->gone))
-			return -ENODEV;
-		ret = bench_round(b, r);
-		cond_resched();
-	}
 	return ret;
 }
 
-/* The bare driver calls, in a range the loop takes for itself. */
-static int bench_bare(struct bench_run *b)
+/*
+ * One round of the bare driver calls, in the range taken for that round
+ * alone: between rounds the domain's teardown and the session's MAPs and
+ * UNMAPs there go on, so the range is checked again each round.
+ */
+static int bare_round(struct bench_run *b)
 {
 	struct iommu_stress_bench *arg = b->arg;
 	struct istress_domain *d = b->d;
@@ -269,10 +248,48 @@ static int bench_bare(struct bench_run *b)
 	if (d->ops->check_free)
 		ret = d->ops->check_free(d, arg->iova, len);
 	if (!ret)
-		ret = bench_loop(b);
+		ret = bench_round(b);
 	istress_domain_unclaim(d, claim);
 out_exit:
 	istress_domain_exit(d);
+	return ret;
+}
+
+/*
+ * The round's times to user space, with no lock or claim of the domain
+ * held: the copy may fault and wait on user memory for as long as user
+ * space likes.
+ */
+static int copy_times(struct bench_run *b, u32 round)
+{
+	const struct iommu_stress_bench *arg = b->arg;
+	u32 n = arg->count;
+
+	race_window_bench_copy();
+	if (copy_to_user(u64_to_user_ptr(arg->lat_ns) +
+			 (u64)round * n * 2 * sizeof(u32), b->lat,
+			 n * 2 * sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
+
+static int bench_loop(struct bench_run *b)
+{
+	struct iommu_stress_bench *arg = b->arg;
+	u32 r;
+	int ret = 0;
+
+	for (r = 0; r < arg->rounds && !ret; r++) {
+		if (r && signal_pending(current))
+			return -EINTR;
+		/* The device is going: no new round for its unbind to wait on. */
+		if (r && READ_ONCE(b->d->target->gone))
+			return -ENODEV;
+		ret = b->through_map ? bench_round(b) : bare_round(b);
+		if (!ret && b->lat)
+			ret = copy_times(b, r);
+		cond_resched();
+	}
 	return ret;
 }
 
@@ -295,7 +312,7 @@ int istress_bench(struct istress_domain *d, struct istress_buf *buf,
 			return -ENOMEM;
 	}
 	t0 = ktime_get_ns();
-	ret = b.through_map ? bench_loop(&b) : bench_bare(&b);
+	ret = bench_loop(&b);
 	arg->ns = ktime_get_ns() - t0;
 	kvfree(b.lat);
 	return ret;

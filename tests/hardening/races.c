@@ -80,6 +80,9 @@ struct first_call {
 	struct sess *s;
 	uint64_t iova, len;
 	uint64_t unmapped;	/* what the driver said it unmapped */
+	uint64_t off;		/* BENCH's buffer offset */
+	uint32_t flags;		/* BENCH's */
+	uint32_t *lat;		/* BENCH's times */
 	int err;
 	int (*fn)(struct first_call *c);
 };
@@ -148,6 +151,7 @@ FIXTURE_TEARDOWN(race)
 {
 	static const char *const points[] = {
 		"map", "unmap", "create", "buf_alloc", "chan_take",
+		"bench_unmaps", "bench_copy",
 	};
 
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
@@ -362,6 +366,52 @@ TEST_F(race, unmap_split_reach, "a MAP where a split UNMAP's last step reaches (
 	EXPECT_ANSWER("MAP [3G, 3G + 2M) within its reach", ISTRESS_ERRNO(MAP, EBUSY), b);
 	EXPECT_ERRNO(0, map(s, 3 * SZ_1G, SZ_2M, SZ_2M, 0));
 	EXPECT_ERRNO(0, dma_check(s, 3 * SZ_1G + SZ_4K, SZ_2M + SZ_4K, NULL));
+}
+
+static struct iommu_stress_bench bench_arg(struct sess *s, uint64_t iova,
+					   uint64_t off, uint32_t flags,
+					   uint32_t *lat)
+{
+	return (struct iommu_stress_bench){
+		.size = sizeof(struct iommu_stress_bench), .flags = flags,
+		.domain_id = s->dom.domain_id, .buf_id = s->buf.buf_id,
+		.iova = iova, .offset = off, .page_size = SZ_4K,
+		.count = 1, .rounds = 1, .lat_ns = (uintptr_t)lat,
+	};
+}
+
+static int first_bench(struct first_call *c)
+{
+	struct iommu_stress_bench b = bench_arg(c->s, c->iova, c->off,
+						c->flags, c->lat);
+
+	return call(c->s->fd, IOMMU_STRESS_BENCH, &b);
+}
+
+/*
+ * BENCH writes its times to user space after each round, and the copy
+ * may wait on user memory as long as user space likes: by then the
+ * round's range is no longer taken, so a MAP there goes through.
+ */
+TEST_F(race, bench_copy, "BENCH holds no claim on its range while it copies its times out")
+{
+	uint32_t lat[2] = { 0, 0 };
+	struct sess *s = &self->s;
+	struct first_call a = { .fn = first_bench, .iova = 8 * SZ_2M,
+				.off = 2 * SZ_2M, .lat = lat };
+	int b;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	a.s = s;
+	window("bench_copy", WINDOW_MS);
+	first_start(&a);
+	b = map(s, 8 * SZ_2M, SZ_2M, SZ_4K, 0);
+	ASSERT_ERRNO(0, first_join(&a));
+	window("bench_copy", 0);
+	EXPECT_ANSWER("BENCH of one page at 16M", 0, a.err);
+	EXPECT_ANSWER("MAP at 16M while BENCH copies its times", 0, b);
+	EXPECT_TRUE(lat[0] && lat[1]);
+	EXPECT_ERRNO(0, dma_check(s, 8 * SZ_2M, SZ_2M, NULL));
 }
 
 static int first_create(struct first_call *c)

@@ -525,9 +525,10 @@ struct iommu_stress_batch {
  * ioctls of the same pages cost without the calls themselves.
  *
  * By default the loop makes only the driver calls (iommu_map(), and
- * iommu_unmap() with its IOTLB sync), in a range it takes for itself as
- * a MAP does (nothing of the session's may be mapped there; meanwhile
- * MAPs there and UNMAPs reaching there get -EBUSY, walks wait); with
+ * iommu_unmap() with its IOTLB sync), in a range it takes for itself
+ * each round as a MAP does (nothing of the session's may be mapped there;
+ * during the round MAPs there and UNMAPs reaching there get -EBUSY, walks
+ * wait; between rounds, while @lat_ns is written, they go on); with
  * BENCH_THROUGH_MAP each map and unmap runs as a MAP and an UNMAP of the
  * session would. 1G pages only where the module builds 1G leaves
  * (IOMMU_STRESS_FEAT_1G_LEAVES). Each page must be physically contiguous
