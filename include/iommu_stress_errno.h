@@ -86,7 +86,7 @@
 	X(q, MAP, EOVERFLOW, "IOVA + length wraps around")			\
 	X(q, MAP, ERANGE, "IOVA outside the domain's aperture, or outside the test's IOVA range of a shared domain") \
 	X(q, MAP, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window") \
-	X(q, MAP, EEXIST, "the range overlaps a live mapping")		\
+	X(q, MAP, EEXIST, "the range overlaps a live mapping, or pages the driver still translates after it said they were unmapped (UNMAP's STILL_MAPPED)") \
 	X(q, MAP, EBUSY, "in use: another thread works on that range (an UNMAP in flight may reach into it)") \
 	X(q, MAP, EADDRINUSE, "the range meets a mapping the channel's driver made in its DMA-API domain (never overwritten)") \
 	X(q, MAP, ENOENT, "no such buffer or domain id in this session")	\
@@ -143,7 +143,7 @@
 	X(q, BENCH, EOVERFLOW, "IOVA + length wraps around")		\
 	X(q, BENCH, ERANGE, "the range lies outside the aperture or the test's IOVA range") \
 	X(q, BENCH, EADDRNOTAVAIL, "the range meets a reserved region or the module's DMA window") \
-	X(q, BENCH, EEXIST, "the session has something mapped in the range") \
+	X(q, BENCH, EEXIST, "the session has something mapped in the range, pages the driver kept after an UNMAP included") \
 	X(q, BENCH, EBUSY, "in use: a MAP, UNMAP or DMA is at work in the range") \
 	X(q, BENCH, EADDRINUSE, "the range meets a mapping the channel's driver made in its DMA-API domain") \
 	X(q, BENCH, ENOENT, "no such buffer or domain id in this session; with THROUGH_MAP, also another thread unmapped one of the loop's pages first") \

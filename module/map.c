@@ -94,11 +94,61 @@ static void span_end(struct istress_domain *d, struct op_span *sp)
 }
 
 /*
+ * Whether the driver translates any page of [start, last]. Leftovers of
+ * an unmap appear at superpage edges, so every page of the first and last
+ * 2M is probed, and every 2M step between (which finds any superpage left
+ * behind). Only where no MAP or UNMAP is in the driver: the walk takes no
+ * lock of the driver's.
+ */
+static bool range_translates(struct istress_domain *d, u64 start, u64 last)
+{
+	u64 iova = start;
+
+	for (;;) {
+		u64 step = iova - start < SZ_2M || last - iova < SZ_2M ?
+			   PAGE_SIZE : SZ_2M;
+
+		if (iommu_iova_to_phys(d->domain, iova))
+			return true;
+		if (last - iova < step)
+			return false;
+		iova += step;
+	}
+}
+
+/* Whether the driver still translates part of a piece it said it unmapped. */
+static bool still_translates(struct istress_domain *d,
+			     const struct istress_mapping *m)
+{
+	return range_translates(d, m->start, m->last);
+}
+
+/*
+ * Whether a retired piece the driver still translates lies in [start,
+ * last]: no record covers it, but a map call there would meet its live
+ * entries (Intel's driver WARNs "PTE already set", or walks a superpage's
+ * data page as a table and writes a PTE into it). Probed inside [start,
+ * last] only, which the caller has made sure no MAP or UNMAP is in.
+ */
+static bool meets_retired(struct istress_domain *d, u64 start, u64 last)
+{
+	struct istress_mapping *r;
+
+	lockdep_assert_held(&d->lock);
+	list_for_each_entry(r, &d->retired, dnode)
+		if (istress_ranges_meet(r->start, r->last, start, last) &&
+		    range_translates(d, max(r->start, start),
+				     min(r->last, last)))
+			return true;
+	return false;
+}
+
+/*
  * BENCH's bare driver calls (bench.c) take [start, last] as an UNMAP in
  * the driver holds its reach: MAPs there and UNMAPs reaching there get
  * -EBUSY and walks wait, until istress_domain_unclaim(). Refused where
- * the session has anything mapped (-EEXIST) or a MAP or UNMAP is at work
- * (-EBUSY).
+ * the session has anything mapped, a retired piece included (-EEXIST), or
+ * a MAP or UNMAP is at work (-EBUSY).
  */
 int istress_domain_claim(struct istress_domain *d, u64 start, u64 last,
 			 void **claim)
@@ -113,6 +163,8 @@ int istress_domain_claim(struct istress_domain *d, u64 start, u64 last,
 		ret = -EEXIST;
 	else if (meets_span(d, start, last, true))
 		ret = -EBUSY;
+	else if (meets_retired(d, start, last))
+		ret = -EEXIST;
 	else
 		span_begin(d, sp, start, last, true);
 	mutex_unlock(&d->lock);
@@ -362,6 +414,8 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 		ret = -EBUSY;
 	else if (overlap)
 		ret = istress_maps_claim_overlap(d, m->start, m->last, m);
+	else if (meets_retired(d, m->start, m->last))
+		ret = -EEXIST;
 	if (!ret) {
 		istress_maps_insert(d, m);
 		span_begin(d, &span, m->start, m->last, false);
@@ -409,29 +463,6 @@ out_free:
 	kfree(spare[0]);
 	kfree(spare[1]);
 	return ret;
-}
-
-/*
- * Whether the driver still translates part of a piece it said it
- * unmapped. Leftovers appear at superpage edges, so every page of the
- * first and last 2M is probed, and every 2M step between (which finds
- * any superpage left behind).
- */
-static bool still_translates(struct istress_domain *d,
-			     const struct istress_mapping *m)
-{
-	u64 iova = m->start;
-
-	for (;;) {
-		u64 step = iova - m->start < SZ_2M || m->last - iova < SZ_2M ?
-			   PAGE_SIZE : SZ_2M;
-
-		if (iommu_iova_to_phys(d->domain, iova))
-			return true;
-		if (m->last - iova < step)
-			return false;
-		iova += step;
-	}
 }
 
 /* Moves the pieces the driver still maps from @cut to d->retired. */

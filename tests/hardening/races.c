@@ -368,6 +368,42 @@ TEST_F(race, unmap_split_reach, "a MAP where a split UNMAP's last step reaches (
 	EXPECT_ERRNO(0, dma_check(s, 3 * SZ_1G + SZ_4K, SZ_2M + SZ_4K, NULL));
 }
 
+/* UNMAP with its answer: 0 or an errno, *out_flags what it said. */
+static int unmap_flags(struct sess *s, uint64_t iova, uint64_t len,
+		       uint32_t *out_flags)
+{
+	struct iommu_stress_unmap u = {
+		.size = sizeof(u), .domain_id = s->dom.domain_id,
+		.iova = iova, .length = len,
+	};
+	int err = call(s->fd, IOMMU_STRESS_UNMAP, &u);
+
+	TH_LOG("UNMAP [%#llx, +%#llx): %s, the driver unmapped %#llx bytes, out_flags %#x",
+	       (unsigned long long)iova, (unsigned long long)len,
+	       ktest_errname(err), (unsigned long long)u.unmapped, u.out_flags);
+	*out_flags = u.out_flags;
+	return err;
+}
+
+/*
+ * Leaves [4K, 2M) of a 2M leaf at 0 retired and still translated:
+ * Intel's driver, asked to unmap 4K inside the leaf, walks the leaf's
+ * data page as a table and reports 2M unmapped, and the leaf stays.
+ * 0 when UNMAP said so (STILL_MAPPED); ENOSYS where the driver let go.
+ */
+static int leave_leaf(struct sess *s)
+{
+	uint32_t flags = 0;
+	int err;
+
+	err = map(s, 0, 0, SZ_2M, 0);
+	if (!err)
+		err = unmap_flags(s, SZ_4K, SZ_4K, &flags);
+	if (err)
+		return err;
+	return flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED ? 0 : ENOSYS;
+}
+
 static struct iommu_stress_bench bench_arg(struct sess *s, uint64_t iova,
 					   uint64_t off, uint32_t flags,
 					   uint32_t *lat)
@@ -378,6 +414,44 @@ static struct iommu_stress_bench bench_arg(struct sess *s, uint64_t iova,
 		.iova = iova, .offset = off, .page_size = SZ_4K,
 		.count = 1, .rounds = 1, .lat_ns = (uintptr_t)lat,
 	};
+}
+
+/*
+ * A MAP into pages the driver still translates although an UNMAP said
+ * it unmapped them: no record covers them, but the driver's entry is
+ * live. The MAP must be refused (EEXIST), as over a live mapping, and so
+ * must BENCH there; once the driver has let go, MAP works there again.
+ */
+TEST_F(race, map_over_kept, "a MAP or BENCH where the driver still translates after an UNMAP: EEXIST")
+{
+	struct sess *s = &self->s;
+	struct iommu_stress_bench b;
+	int err;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	err = leave_leaf(s);
+	if (err == ENOSYS)
+		SKIP(return, "the driver let go of the whole leaf: nothing kept");
+	ASSERT_ERRNO(0, err);
+	TH_LOG("translated after it: 0 %d, 8K %d, 1M %d, 2M %d", walk(s, 0),
+	       walk(s, 2 * SZ_4K), walk(s, SZ_1M), walk(s, SZ_2M));
+	ASSERT_EQ(1, walk(s, SZ_1M));
+	EXPECT_ANSWER("MAP [1M, 1M + 4K) inside the kept leaf",
+		      ISTRESS_ERRNO(MAP, EEXIST), map(s, SZ_1M, 2 * SZ_2M, SZ_4K, 0));
+	b = bench_arg(s, SZ_1M, 2 * SZ_2M, 0, NULL);
+	EXPECT_ANSWER("BENCH at [1M, 1M + 4K) inside the kept leaf",
+		      ISTRESS_ERRNO(BENCH, EEXIST), call(s->fd, IOMMU_STRESS_BENCH, &b));
+	/*
+	 * The kept leaf still maps IOVA 1M to buffer offset 1M. (Had the
+	 * MAP reached the driver, Intel's would have walked the leaf's data
+	 * page as a table and written its entry there, answering 0.)
+	 */
+	EXPECT_ERRNO(0, dma_check(s, SZ_1M, SZ_1M, NULL));
+	/* Unmapping the first 4K makes the driver drop the whole leaf. */
+	EXPECT_ERRNO(0, unmap(s, 0, SZ_4K, 0));
+	EXPECT_EQ(0, walk(s, SZ_1M));
+	EXPECT_ERRNO(0, map(s, SZ_1M, 2 * SZ_2M, SZ_4K, 0));
+	EXPECT_ERRNO(0, dma_check(s, SZ_1M, 2 * SZ_2M, NULL));
 }
 
 static int first_bench(struct first_call *c)
