@@ -488,6 +488,42 @@ TEST_F(race, bench_copy, "BENCH holds no claim on its range while it copies its 
 	EXPECT_ERRNO(0, dma_check(s, 8 * SZ_2M, SZ_2M, NULL));
 }
 
+/*
+ * BENCH THROUGH_MAP unmaps what it mapped even when another thread's MAP
+ * holds the unmap up for a while (EBUSY): once leaves are unknown, an
+ * UNMAP of a 4K page may reach its whole 2M block, where a MAP is in
+ * the driver. BENCH must wait for it and leave nothing mapped.
+ */
+TEST_F(race, bench_retry, "BENCH THROUGH_MAP waits out an unmap held up (EBUSY) and leaves nothing mapped")
+{
+	struct sess *s = &self->s;
+	struct first_call a = { .fn = first_bench, .iova = 2 * SZ_2M,
+				.off = 2 * SZ_2M,
+				.flags = IOMMU_STRESS_BENCH_THROUGH_MAP };
+	int b, err;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	/* Leaves unknown from here on: any leaf may be anywhere. */
+	err = leave_leaf(s);
+	if (err == ENOSYS)
+		SKIP(return, "the driver let go of the whole leaf: leaves stay known");
+	ASSERT_ERRNO(0, err);
+	a.s = s;
+	window("bench_unmaps", WINDOW_MS);
+	first_start(&a);
+	/* BENCH has mapped its page; this MAP is in the driver when it unmaps. */
+	window("map", WINDOW_MS);
+	b = map(s, 2 * SZ_2M + 2 * SZ_4K, 3 * SZ_2M, SZ_4K, 0);
+	window("map", 0);
+	ASSERT_ERRNO(0, first_join(&a));
+	window("bench_unmaps", 0);
+	EXPECT_ANSWER("MAP [4M + 8K, 4M + 12K) near BENCH's page", 0, b);
+	EXPECT_ANSWER("BENCH THROUGH_MAP of one page at 4M", 0, a.err);
+	EXPECT_EQ(0, walk(s, 2 * SZ_2M));
+	EXPECT_ERRNO(ISTRESS_ERRNO(UNMAP, ENOENT), unmap(s, 2 * SZ_2M, SZ_4K, 0));
+	EXPECT_ERRNO(0, dma_check(s, 2 * SZ_2M + 2 * SZ_4K, 3 * SZ_2M, NULL));
+}
+
 static int first_create(struct first_call *c)
 {
 	char target[IOMMU_STRESS_NAME_LEN];
