@@ -19,12 +19,27 @@ as_root() {
 	fi
 }
 
+# apt_locked COMMAND...: COMMAND (an apt-get that changes this machine's
+# lists or packages) holding this machine's lock for them, so that test
+# suites run side by side take turns instead of failing on apt's own
+# locks, which apt-get does not wait for.
+apt_locked() {
+	local dir=/run/lock fd rc=0
+	[[ -d $dir && -w $dir ]] || dir=/tmp
+	[[ -e $dir/iommu-stress-apt.lock ]] || : >>"$dir/iommu-stress-apt.lock"
+	exec {fd}<"$dir/iommu-stress-apt.lock"
+	flock "$fd"
+	"$@" || rc=$?
+	exec {fd}<&-
+	return "$rc"
+}
+
 # Refresh the apt package lists; quiet unless it fails.
 apt_update() {
 	local logf
 	need_root apt-get update
 	logf=$(mktemp)
-	if ! as_root apt-get update -q >"$logf" 2>&1; then
+	if ! apt_locked as_root apt-get update -q >"$logf" 2>&1; then
 		cat "$logf" >&2
 		rm -f "$logf"
 		die "apt-get update failed"
