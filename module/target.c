@@ -6,7 +6,8 @@
  * (istress_target_gone), so the device's DMA never outlives its domain.
  * Targets a session takes by name (dmaengine channels) are registered
  * while it holds them, so that they show as busy; they leave with their
- * last reference. A target that is gone is no longer listed.
+ * last reference. A target that is gone is no longer listed, nor found
+ * by name.
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -74,13 +75,20 @@ void istress_target_unregister(struct istress_target *t)
 	istress_target_put(t);
 }
 
-/* Returns the target with a reference held, or NULL. */
+/*
+ * Returns the target with a reference held, or NULL. A gone target is not
+ * found: a session may still hold one whose channel's driver was unbound,
+ * and once the driver is bound again its new channel may have the same
+ * name, which the backend then takes afresh.
+ */
 struct istress_target *istress_target_find(const char *name)
 {
 	struct istress_target *t, *found = NULL;
 
 	mutex_lock(&istress_targets_lock);
 	list_for_each_entry(t, &istress_targets, node) {
+		if (READ_ONCE(t->gone))
+			continue;
 		if (!strcmp(t->name, name) && kref_get_unless_zero(&t->ref)) {
 			found = t;
 			break;

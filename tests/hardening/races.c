@@ -9,7 +9,8 @@
  *
  * Usage: hardening-races [CASE...]     all cases when none is given
  *        hardening-races chan-unbind CHANNEL PCI-ADDRESS
- *        (a channel of the istress_edu_dma provider and its edu device)
+ *        (a channel of the istress_edu_dma provider and its edu device:
+ *        the cases that unbind and rebind it)
  * CASE is a test's name (overlap-in-unmap, ...; hardening-races -l lists
  * them). chan-unbind, which needs its channel named, skips otherwise.
  */
@@ -632,14 +633,57 @@ TEST_F(race, chan_unbind, "the provider unbound while DOMAIN_CREATE takes its ch
 	EXPECT_ANSWER("DOMAIN_CREATE of its channel", ISTRESS_ERRNO(DOMAIN_CREATE, ENODEV), a.err);
 }
 
+#define PROVIDER	"/sys/bus/pci/drivers/istress_edu_dma"
+
+/* Whether the dmaengine channel @name exists now. */
+static int chan_exists(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/dma/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * A session still holds a channel whose provider was unbound; the
+ * provider is bound again and offers a channel of the same name. A new
+ * session must get that channel, not the dead one the first still holds
+ * (ENODEV).
+ */
+TEST_F(race, chan_rebind, "a channel back under its old name while a session holds the dead one")
+{
+	struct sess *s = &self->s;
+	struct sess old = { .fd = -1 };
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
+	if (!chan_exists(chan_name))
+		ASSERT_ERRNO(0, sysfs_write(PROVIDER "/bind", chan_pci));
+	ASSERT_TRUE(chan_exists(chan_name));
+	old.fd = mod_open();
+	ASSERT_LE(0, old.fd);
+	ASSERT_ERRNO(0, create(&old, chan_name));
+	ASSERT_ERRNO(0, sysfs_write(PROVIDER "/unbind", chan_pci));
+	ASSERT_ERRNO(0, sysfs_write(PROVIDER "/bind", chan_pci));
+	if (!chan_exists(chan_name)) {
+		mod_close(old.fd);
+		SKIP(return, "the provider's channel came back under another name");
+	}
+	s->fd = mod_open();
+	ASSERT_LE(0, s->fd);
+	EXPECT_ANSWER("DOMAIN_CREATE of the channel back under its name", 0,
+		      create(s, chan_name));
+	mod_close(old.fd);
+}
+
 int main(int argc, char **argv)
 {
-	char *sel[] = { "chan-unbind" };
+	char *sel[] = { "chan-unbind", "chan-rebind" };
 
 	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
 		chan_name = argv[2];
 		chan_pci = argv[3];
-		return ktest_run(1, sel);
+		return ktest_run(2, sel);
 	}
 	return ktest_main(argc, argv);
 }
