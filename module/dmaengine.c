@@ -193,9 +193,13 @@ static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
 		 * Not every driver can stop a descriptor (ioatdma and idxd
 		 * have no terminate_all). Unless it says it did, the copy may
 		 * still run and call back: retire the channel, and keep the
-		 * memory it may touch (see dmaengine_release()).
+		 * memory it may touch (see dmaengine_release()). Asked again
+		 * once the channel is idle, a driver that gave its device up
+		 * while the copy was ending (the edu provider's own timeout)
+		 * says so then.
 		 */
-		if (dmaengine_terminate_sync(c->chan) && !t->wedged) {
+		if ((dmaengine_terminate_sync(c->chan) ||
+		     dmaengine_terminate_async(c->chan)) && !t->wedged) {
 			t->wedged = true;
 			/* Its callback is our code: never unload under it. */
 			__module_get(THIS_MODULE);

@@ -470,21 +470,28 @@ static enum dma_status edu_dma_tx_status(struct dma_chan *chan,
  * worker ends its descriptor at the next transfer boundary, without a
  * callback, and device_synchronize waits for that. May be called in atomic
  * context and from a callback.
+ *
+ * -EIO once the device is retired: a transfer of it timed out and may
+ * still write, so the client must not take what it handed over as its
+ * own again. A client that asks again after device_synchronize hears of
+ * a timeout that came while it waited.
  */
 static int edu_dma_terminate_all(struct dma_chan *chan)
 {
 	struct edu_dma *ed = to_edu_dma(chan);
 	unsigned long flags;
 	LIST_HEAD(head);
+	bool dead;
 
 	spin_lock_irqsave(&ed->lock, flags);
 	list_splice_tail_init(&ed->submitted, &head);
 	list_splice_tail_init(&ed->issued, &head);
 	ed->term_seq++;
 	ed->term_cookie = chan->cookie;
+	dead = ed->dead;
 	spin_unlock_irqrestore(&ed->lock, flags);
 	edu_dma_free_list(&head);
-	return 0;
+	return dead ? -EIO : 0;
 }
 
 static bool edu_dma_caught_up(struct edu_dma *ed, unsigned long target)

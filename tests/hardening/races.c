@@ -10,7 +10,7 @@
  * Usage: hardening-races [CASE...]     all cases when none is given
  *        hardening-races chan-unbind CHANNEL PCI-ADDRESS
  *        (a channel of the istress_edu_dma provider and its edu device:
- *        the cases that unbind and rebind it)
+ *        the cases that unbind, rebind and retire it)
  * CASE is a test's name (overlap-in-unmap, ...; hardening-races -l lists
  * them). chan-unbind, which needs its channel named, skips otherwise.
  */
@@ -676,14 +676,64 @@ TEST_F(race, chan_rebind, "a channel back under its old name while a session hol
 	mod_close(old.fd);
 }
 
+/* A module parameter of @mod set to @val; 0 or an errno. */
+static int param(const char *mod, const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mod, name);
+	return sysfs_write(path, val);
+}
+
+/*
+ * A memcpy outlives the module's wait (20 ms), and while the module
+ * terminates it the provider's own timeout (30 ms) retires edu, whose
+ * transfer takes 100 ms. The module must hear of that when it asks
+ * the idle channel again, and retire the channel too: the next DMA is
+ * refused (EIO) and the first one's pages stay pinned, since edu may
+ * still write there.
+ */
+TEST_F(race, chan_retire, "the provider retires its device while the module terminates a memcpy")
+{
+	struct iommu_stress_dma d = { .size = sizeof(d), .dir = IOMMU_STRESS_DMA_READ,
+				      .length = SZ_4K };
+	struct iommu_stress_buf_alloc rd;
+	struct sess *s = &self->s;
+	int first, second;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
+	if (!chan_exists(chan_name))
+		ASSERT_ERRNO(0, sysfs_write(PROVIDER "/bind", chan_pci));
+	s->fd = mod_open();
+	ASSERT_LE(0, s->fd);
+	ASSERT_ERRNO(0, create(s, chan_name));
+	ASSERT_ERRNO(0, alloc(s, &s->buf, SZ_2M, IOMMU_STRESS_CHUNK_2M));
+	ASSERT_ERRNO(0, alloc(s, &rd, SZ_4K, IOMMU_STRESS_CHUNK_4K));
+	ASSERT_ERRNO(0, map(s, s->dom.range_start, 0, SZ_2M, 0));
+	d.domain_id = s->dom.domain_id;
+	d.iova = s->dom.range_start;
+	d.buf_id = rd.buf_id;
+	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
+	ASSERT_ERRNO(0, param("istress_edu_dma", "dma_timeout_ms", "30"));
+	first = call(s->fd, IOMMU_STRESS_DMA, &d);
+	TH_LOG("the first DMA: %s, status %s", ktest_errname(first),
+	       ktest_errname((int)d.status));
+	second = call(s->fd, IOMMU_STRESS_DMA, &d);
+	param("istress_edu_dma", "dma_timeout_ms", "5000");
+	param("iommu_stress", "dma_timeout_ms", "5000");
+	EXPECT_ANSWER("the first DMA", 0, first);
+	EXPECT_ANSWER("the next DMA on the retired channel", ISTRESS_ERRNO(DMA, EIO), second);
+}
+
 int main(int argc, char **argv)
 {
-	char *sel[] = { "chan-unbind", "chan-rebind" };
+	char *sel[] = { "chan-unbind", "chan-rebind", "chan-retire" };
 
 	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
 		chan_name = argv[2];
 		chan_pci = argv[3];
-		return ktest_run(2, sel);
+		return ktest_run(3, sel);
 	}
 	return ktest_main(argc, argv);
 }
