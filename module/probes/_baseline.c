@@ -8,6 +8,7 @@
  * a "no".
  */
 #include <linux/dmaengine.h>
+#include <linux/gfp.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/module.h>
