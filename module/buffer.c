@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module-owned DMA buffers: zeroed, physically contiguous chunks of 4K or
- * 2M on a chosen node. These are the only pages the module ever maps into
- * an IOMMU domain, so a stale translation can only reach them.
+ * Module-owned DMA buffers: zeroed, physically contiguous chunks of 4K,
+ * 2M or 1G on a chosen node. These are the only pages the module ever
+ * maps into an IOMMU domain, so a stale translation can only reach them.
+ * 4K and 2M chunks come from the buddy allocator, 1G ones from contig.c.
  */
 #include <linux/atomic.h>
 #include <linux/gfp.h>
@@ -27,24 +28,56 @@ static int chunk_order(u64 chunk_size, unsigned int *order)
 		*order = get_order(IOMMU_STRESS_CHUNK_2M);
 		return 0;
 	case IOMMU_STRESS_CHUNK_1G:
+		if (!istress_contig_supported())
+			return -EOPNOTSUPP;
 		/*
-		 * Beyond the buddy allocator's largest order, and the
-		 * contiguous allocator is not exported to modules.
+		 * Only a 1G leaf needs a 1G chunk, and taking one migrates
+		 * up to a gigabyte of other memory: not on a host that may
+		 * not build 1G leaves.
 		 */
-		return -EOPNOTSUPP;
+		if (!istress_allow_1g_leaves)
+			return -EPERM;
+		*order = get_order(IOMMU_STRESS_CHUNK_1G);
+		return 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+static bool buf_is_1g(const struct istress_buf *buf)
+{
+	return buf->chunk_order == get_order(IOMMU_STRESS_CHUNK_1G);
 }
 
 static void buf_free_chunks(struct istress_buf *buf)
 {
 	unsigned int i;
 
-	for (i = 0; i < buf->nchunks; i++)
-		if (buf->chunks[i])
+	for (i = 0; i < buf->nchunks; i++) {
+		if (!buf->chunks[i])
+			continue;
+		if (buf_is_1g(buf))
+			istress_contig_free(buf->chunks[i]);
+		else
 			__free_pages(buf->chunks[i], buf->chunk_order);
+	}
 	kvfree(buf->chunks);
+}
+
+/* Chunk @i of a buffer whose chunks before it are allocated. */
+static int buf_alloc_chunk(struct istress_buf *buf, unsigned int i, gfp_t gfp)
+{
+	unsigned long from = 0;
+
+	if (!buf_is_1g(buf)) {
+		buf->chunks[i] = alloc_pages_node(buf->node, gfp, buf->chunk_order);
+		return buf->chunks[i] ? 0 : -ENOMEM;
+	}
+	/* Ranges below the last chunk were tried for it already. */
+	if (i)
+		from = page_to_pfn(buf->chunks[i - 1]) +
+		       (IOMMU_STRESS_CHUNK_1G >> PAGE_SHIFT);
+	return istress_contig_alloc(buf->node, from, &buf->chunks[i]);
 }
 
 int istress_buf_alloc(u64 length, u64 chunk_size, int node,
@@ -52,7 +85,8 @@ int istress_buf_alloc(u64 length, u64 chunk_size, int node,
 {
 	/*
 	 * Fail rather than invoke the OOM killer on the host; charged to the
-	 * caller's memory cgroup like any memory it maps.
+	 * caller's memory cgroup like any memory it maps (4K and 2M chunks:
+	 * contig.c says why not 1G ones).
 	 */
 	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
 		    __GFP_RETRY_MAYFAIL;
@@ -100,8 +134,8 @@ int istress_buf_alloc(u64 length, u64 chunk_size, int node,
 			ret = -EINTR;
 			goto err_free_chunks;
 		}
-		buf->chunks[i] = alloc_pages_node(node, gfp, order);
-		if (!buf->chunks[i])
+		ret = buf_alloc_chunk(buf, i, gfp);
+		if (ret)
 			goto err_free_chunks;
 		cond_resched();
 	}
@@ -132,12 +166,16 @@ void istress_buf_put(struct istress_buf *buf)
 	kref_put(&buf->ref, buf_release);
 }
 
+/*
+ * By page frame number: a 1G chunk's struct pages need not be contiguous
+ * in memory (they are per memory section without SPARSEMEM_VMEMMAP).
+ */
 static struct page *buf_page(struct istress_buf *buf, u64 offset)
 {
 	unsigned int shift = PAGE_SHIFT + buf->chunk_order;
 
-	return buf->chunks[offset >> shift] +
-	       ((offset & ((1ULL << shift) - 1)) >> PAGE_SHIFT);
+	return pfn_to_page(page_to_pfn(buf->chunks[offset >> shift]) +
+			   ((offset & ((1ULL << shift) - 1)) >> PAGE_SHIFT));
 }
 
 /* Physical address of @offset; the caller has checked it is in range. */

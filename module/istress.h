@@ -63,6 +63,11 @@ void istress_buf_copy(struct istress_buf *buf, u64 offset, void *data,
 		      size_t len, bool to_buf);
 int istress_buf_mmap(struct istress_buf *buf, struct vm_area_struct *vma);
 
+/* ---- 1G chunks (contig.c) ---- */
+bool istress_contig_supported(void);
+int istress_contig_alloc(int node, unsigned long from_pfn, struct page **out);
+void istress_contig_free(struct page *page);
+
 /* ---- DMA targets (target.c) and their backends (edu.c, dmaengine.c) ---- */
 struct istress_domain;
 

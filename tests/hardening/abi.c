@@ -339,8 +339,22 @@ ALLOC_CASE(alloc_zero, "BUF_ALLOC: zero length", EINVAL, a.length = 0)
 ALLOC_CASE(alloc_not_chunk_multiple, "BUF_ALLOC: length not a chunk multiple",
 	   EINVAL, a.length = SZ_2M + SZ_4K)
 ALLOC_CASE(alloc_bad_chunk, "BUF_ALLOC: chunk size 8K", EINVAL, a.chunk_size = 0x2000)
-ALLOC_CASE(alloc_1g_chunk, "BUF_ALLOC: 1G chunks", EOPNOTSUPP,
-	   a.chunk_size = a.length = IOMMU_STRESS_CHUNK_1G)
+
+/* 1G chunks serve only 1G leaves: none while the module builds none. */
+TEST_F(abi, alloc_1g_chunk, "BUF_ALLOC: 1G chunks without allow_1g_leaves=1")
+{
+	struct iommu_stress_buf_alloc a = base_alloc();
+	struct iommu_stress_info i = { .size = sizeof(i) };
+
+	ASSERT_ERRNO(0, call(self->fd, IOMMU_STRESS_INFO, &i));
+	if (i.features & IOMMU_STRESS_FEAT_1G_LEAVES)
+		SKIP(return, "the module was loaded with allow_1g_leaves=1");
+	a.chunk_size = a.length = IOMMU_STRESS_CHUNK_1G;
+	EXPECT_REFUSED(BUF_ALLOC, EPERM, &a);
+	/* Refused before the length is looked at. */
+	a.length = 0;
+	EXPECT_REFUSED(BUF_ALLOC, EPERM, &a);
+}
 ALLOC_CASE(alloc_bad_node, "BUF_ALLOC: offline node", EINVAL, a.node = 999)
 ALLOC_CASE(alloc_negative_node, "BUF_ALLOC: node -2", EINVAL, a.node = -2)
 ALLOC_CASE(alloc_too_many_chunks, "BUF_ALLOC: more chunks than 2^32", E2BIG,

@@ -209,7 +209,9 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 	case 1:
 		cmd = IOMMU_STRESS_BUF_ALLOC;
 		len = sizeof(a.alloc);
-		a.alloc.chunk_size = rng_below(r, 2) ? IOMMU_STRESS_CHUNK_4K : IOMMU_STRESS_CHUNK_2M;
+		/* 1G now and then: EPERM unless allow_1g_leaves=1. */
+		a.alloc.chunk_size = !rng_below(r, 8) ? IOMMU_STRESS_CHUNK_1G :
+				     rng_below(r, 2) ? IOMMU_STRESS_CHUNK_4K : IOMMU_STRESS_CHUNK_2M;
 		a.alloc.length = a.alloc.chunk_size * (1 + rng_below(r, 2));
 		a.alloc.node = rng_below(r, 4) ? IOMMU_STRESS_NODE_ANY : (int)rng_below(r, 3);
 		break;

@@ -164,9 +164,13 @@ static int do_buf_alloc(struct iommu_stress_buf_alloc *a)
 		return ISTRESS_ERRNO(BUF_ALLOC, EOPNOTSUPP);
 	if (a->node < IOMMU_STRESS_NODE_ANY)
 		return ISTRESS_ERRNO(BUF_ALLOC, EINVAL);
-	/* 1G chunks are beyond what the module can allocate. */
+	/*
+	 * 1G chunks only where 1G leaves are allowed; the fake's memory has
+	 * no free, 1G-aligned gigabyte to give.
+	 */
 	if (a->chunk_size == IOMMU_STRESS_CHUNK_1G)
-		return ISTRESS_ERRNO(BUF_ALLOC, EOPNOTSUPP);
+		return fk.host.allow_1g_leaves ? ISTRESS_ERRNO(BUF_ALLOC, ENOMEM) :
+						 ISTRESS_ERRNO(BUF_ALLOC, EPERM);
 	if (a->chunk_size != IOMMU_STRESS_CHUNK_4K &&
 	    a->chunk_size != IOMMU_STRESS_CHUNK_2M)
 		return ISTRESS_ERRNO(BUF_ALLOC, EINVAL);

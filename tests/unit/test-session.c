@@ -544,7 +544,7 @@ TEST(small_windows, "session: small IOVA windows: cases skip, patterns exit 4")
 /*
  * 1G superpages need the module's unsafe allow_1g_leaves=1: without it
  * promote --to 1G exits 4 naming it; with it, the host's memory decides
- * (the model, like the module, has no 1G chunks).
+ * (the model has no free 1G-aligned gigabyte: BUF_ALLOC answers ENOMEM).
  */
 TEST(no_1g_leaves_by_default, "session: promote --to 1G exits 4 and names allow_1g_leaves while it is off")
 {

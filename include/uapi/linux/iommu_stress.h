@@ -142,12 +142,15 @@ struct iommu_stress_target_query {
  * @chunk_size chunks on NUMA node @node. mmap() the session fd at
  * @mmap_offset to read and write it.
  *
- * Errors: -EOPNOTSUPP unknown flags, or 1G chunks (beyond what the
- * module can allocate); -EINVAL a zero length or one not a multiple of
- * @chunk_size, a chunk size other than 4K, 2M or 1G, or a node that is
- * not online; -E2BIG more than 2^32 chunks; -ENOMEM out of memory, or
- * over the cap on all sessions' buffers (module parameter max_buffer_mb);
- * -EINTR killed while the buffer was allocated.
+ * Errors: -EOPNOTSUPP unknown flags, or 1G chunks where the kernel
+ * gives modules no contiguous allocator; -EPERM 1G chunks while the
+ * module builds no 1G leaves (loaded without allow_1g_leaves=1); -EINVAL
+ * a zero length or one not a multiple of @chunk_size, a chunk size other
+ * than 4K, 2M or 1G, or a node that is not online; -E2BIG more than 2^32
+ * chunks; -ENOMEM out of memory (1G: no free 1G-aligned gigabyte whose
+ * pages could all be moved away), or over the cap on all sessions'
+ * buffers (module parameter max_buffer_mb); -EINTR killed while the
+ * buffer was allocated.
  */
 struct iommu_stress_buf_alloc {
 	__u32 size;
