@@ -310,6 +310,7 @@ struct churn {
 	uint64_t first_bad_op;		/* UINT64_MAX: none yet */
 	struct churn_op recent[8];	/* the ops before the first bad one */
 	unsigned int nrecent;
+	uint64_t maps_1g;		/* 1G maps that succeeded */
 };
 
 /*
@@ -396,7 +397,10 @@ static int run_op(struct worker *w, struct churn *ch, const struct churn_op *op,
 
 	switch (op->type) {
 	case CH_MAP:
-		return wk_map(w, buf, op->iova, op->off, op->len);
+		ret = wk_map(w, buf, op->iova, op->off, op->len);
+		if (!ret && ch && op->len == SZ_1G)
+			ch->maps_1g++;
+		return ret;
 	case CH_UNMAP:
 		return wk_unmap(w, op->iova, op->len, NULL);
 	default:
@@ -501,6 +505,10 @@ static void churn_teardown(struct worker *w)
 
 	if (!ch)
 		return;
+	/* A 1G-capable run that never found a free 1G slot says so. */
+	if (ch->chunk == IOMMU_STRESS_CHUNK_1G)
+		wk_observe(w, "churn: 1G maps", "used: %" PRIu64 " by thread %u",
+			   ch->maps_1g, w->id);
 	/* KTAP output starts after the run: the summary names the log instead. */
 	if (ch->first_bad_op != UINT64_MAX && !wk_opts(w)->ktap) {
 		unsigned int n = ch->nrecent < 8 ? ch->nrecent : 8;
