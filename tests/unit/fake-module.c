@@ -181,7 +181,8 @@ static int do_buf_alloc(struct iommu_stress_buf_alloc *a)
 		return ISTRESS_ERRNO(BUF_ALLOC, EINVAL);
 	if (a->length / a->chunk_size > UINT32_MAX)
 		return ISTRESS_ERRNO(BUF_ALLOC, E2BIG);
-	if (a->length > FAKE_MAX_BUFFER - fk.buffer_bytes ||
+	if (a->length > (fk.host.max_buffer ? fk.host.max_buffer : FAKE_MAX_BUFFER) -
+			fk.buffer_bytes ||
 	    fk.nbufs >= FAKE_MAX_BUFS)
 		return ISTRESS_ERRNO(BUF_ALLOC, ENOMEM);
 	b = &fk.bufs[fk.nbufs];

@@ -64,6 +64,8 @@ struct fake_host {
 	int sync_in_unmap;
 	/* A module from before BATCH and BENCH: neither ioctl nor feature. */
 	int no_batch;
+	/* Loaded with max_buffer_mb= this many bytes; 0: 4 GiB. */
+	uint64_t max_buffer;
 };
 
 /* What the model saw of the session's maps, for the tests to judge. */

@@ -9,13 +9,15 @@
 
 #include "unit.h"
 
-/* --json-sample's argument: "dma", "dma-noreads", or none (edu). */
+/* --json-sample's argument: "dma", "dma-noreads", "guest", or none (edu). */
 static enum unit_sample sample_of(const char *arg)
 {
 	if (arg && !strcmp(arg, "dma"))
 		return SAMPLE_CHANNEL;
 	if (arg && !strcmp(arg, "dma-noreads"))
 		return SAMPLE_CHANNEL_NO_READS;
+	if (arg && !strcmp(arg, "guest"))
+		return SAMPLE_GUEST;
 	return SAMPLE_EDU;
 }
 
@@ -26,7 +28,7 @@ int main(int argc, char **argv)
 		return json_sample(stdout, sample_of(argc > 2 ? argv[2] : NULL));
 	/*
 	 * For tests/unit/ktap-check: 0 clean, 1 failed, 2 skipped, 3
-	 * unsupported, 4 on a channel without unmapped reads.
+	 * unsupported, 4 on a channel without unmapped reads, 5 'run all'.
 	 */
 	if (argc > 2 && !strcmp(argv[1], "--ktap-sample"))
 		return ktap_sample(stdout, atoi(argv[2]));

@@ -182,6 +182,28 @@ static void on_channel_without_unmapped_reads(void)
 }
 
 /* For tests/unit/json-check: a full result record on stdout. */
+/*
+ * The run in a VM under -icount that took 14 real seconds, with the IOMMU
+ * faults of its unmapped reads and one WARNING in the kernel log, and the
+ * default size of 3G scaled down to 480M of a 495M cap.
+ */
+static void in_a_guest(void)
+{
+	res.clock_virtual = 1;
+	res.real_elapsed_s = 14;
+	res.elapsed_ns = 644290000000ull;
+	res.klog.read = 1;
+	res.klog.faults = 96;
+	res.klog.suppressed = 12;
+	strcpy(res.klog.fault_source, "DMAR");
+	res.klog.other = 1;
+	res.klog.nkept = 1;
+	strcpy(res.klog.kept[0], "WARNING: CPU: 0 PID: 1 at planted.c:1 planted");
+	res.size_scaled_from = 3ull << 30;
+	res.size_available = 495ull << 20;
+	opts.size = 480ull << 20;
+}
+
 int json_sample(FILE *f, enum unit_sample which)
 {
 	/* Without unmapped reads, a clean run: its unmapped case skipped. */
@@ -190,6 +212,8 @@ int json_sample(FILE *f, enum unit_sample which)
 		on_channel();
 	else if (which == SAMPLE_CHANNEL_NO_READS)
 		on_channel_without_unmapped_reads();
+	else if (which == SAMPLE_GUEST)
+		in_a_guest();
 	report_json_record(f, &sess, &res);
 	return 0;
 }
@@ -197,6 +221,8 @@ int json_sample(FILE *f, enum unit_sample which)
 /* For tests/unit/ktap-check: KTAP output of a clean and a failed run. */
 int ktap_sample(FILE *f, int which)
 {
+	if (which == 5)
+		return run_all_sample(f);
 	sample(which == 1, which == 2);
 	if (which == 3)
 		strcpy(res.unsupported, "no 1G-contiguous memory");
@@ -229,6 +255,28 @@ TEST(summary_tells_the_verdict, "report: summary tells the verdict")
 	EXPECT_TRUE(bad && strstr(bad, "replay: iommu-stress replay churn-seed1.ops"));
 	free(clean);
 	free(bad);
+}
+
+TEST(summary_in_a_guest, "report: in a VM, guest time labelled, real time beside, kernel log and size in a line each")
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	sample(0, 0);
+	in_a_guest();
+	report_summary(f, "", &sess, &res);
+	fclose(f);
+	EXPECT_TRUE(strstr(buf, "  size: the default 3072 MiB does not fit (the module offers 495 MiB); scaled down to 480 MiB (--size sets it)\n"));
+	EXPECT_TRUE(strstr(buf, "  2 iterations, 32 DMA checks in 644.29 s of guest time (about 14 s real)\n"));
+	EXPECT_TRUE(strstr(buf, "; 10 maps, 8 unmaps, 0 ops/s of guest time\n"));
+	EXPECT_TRUE(strstr(buf, "  kernel log: 96 IOMMU fault reports (DMAR) (12 more left out by the kernel's rate limit), expected: the checks read IOVAs where nothing is mapped; the lines are in dmesg\n"));
+	EXPECT_TRUE(strstr(buf, "  kernel log: 1 unexpected error or warning line during the run:\n    WARNING: CPU: 0 PID: 1 at planted.c:1 planted\n"));
+	free(buf);
+	/* On a host: none of it. */
+	buf = capture(0);
+	EXPECT_TRUE(buf && !strstr(buf, "guest") && !strstr(buf, "kernel log") && !strstr(buf, "size:"));
+	free(buf);
 }
 
 TEST(summary_shows_target_and_range, "report: summary names the target, its domain and IOVA range")

@@ -55,9 +55,13 @@ void opts_usage(FILE *f, const struct pattern *p)
 	}
 	fputs(
 "Options of run, repro and replay:\n"
-"  --size BYTES          the pattern's extent per thread (K, M, G, T suffixes)\n"
+"  --size BYTES          the pattern's extent per thread (K, M, G, T suffixes).\n"
+"                        A default size the module's buffer memory cannot\n"
+"                        back is scaled down, and the report says so; a\n"
+"                        --size that does not fit is an error\n"
 "  --iterations N        iterations (0 with --time: until the time is up)\n"
-"  --time SECONDS        stop after this long (checked between iterations)\n"
+"  --time SECONDS        stop after this long (checked between iterations);\n"
+"                        with 'run all': the most each pattern runs (default 10)\n"
 "  --threads N           mapper threads, each on its own IOVA sub-range,\n"
 "                        sharing upper-level page tables (default 1, max 64)\n"
 "  --dma-threads M       checker threads DMA-reading live neighbour pages\n"
@@ -86,7 +90,8 @@ void opts_usage(FILE *f, const struct pattern *p)
 "                        checks that needs no cache. Test builds of the\n"
 "                        module only (ISTRESS_UNSAFE_TESTS=1); exit 4 on\n"
 "                        others\n"
-"  --json FILE           write one JSON record (results/schema.json) to FILE\n"
+"  --json FILE           write one JSON record (results/schema.json) to FILE;\n"
+"                        with 'run all': a directory, PATTERN.json in it\n"
 "  --ktap                KTAP output (one test line per check) on stdout\n"
 "  --replay-out FILE     where a pattern saves its op log on corruption\n"
 "  --no-batch            every MAP and DMA check its own ioctl, even where\n"
@@ -113,7 +118,9 @@ void opts_usage(FILE *f, const struct pattern *p)
 "  2  error (bad arguments, module missing, an ioctl failed)\n"
 "  4  unsupported here (e.g. no 1G-contiguous memory for a 1G superpage,\n"
 "     a dmaengine channel on a passthrough domain, no room in the IOVA\n"
-"     range, overmap on a shared domain)\n",
+"     range, overmap on a shared domain)\n"
+"'run all' exits with the worst of its patterns' statuses, in this order\n"
+"from worst: 1 (corruption), 2 (error), 4 (unsupported), 0 (clean).\n",
 	      f);
 }
 
@@ -188,6 +195,7 @@ static int parse_common(int c, struct run_opts *o, int *iter_set)
 
 	switch (c) {
 	case O_SIZE:
+		o->size_set = 1;
 		return opts_parse_u64(optarg, &o->size) ? bad("size", optarg) : 0;
 	case O_ITER:
 		*iter_set = 1;

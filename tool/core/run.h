@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "dev.h"
+#include "kernel_log.h"
 #include "rng.h"
 #include "signature.h"
 #include "stats.h"
@@ -63,6 +64,7 @@ struct run_opts {
 	/* --iova-range: a shared domain's test range; len 0: the module's */
 	uint64_t iova_range_start, iova_range_len;
 	uint64_t size;		/* pattern-specific extent per thread, bytes */
+	int size_set;		/* --size given: never scaled to fit */
 	uint64_t iterations;	/* 0: until --time runs out */
 	double time_s;		/* 0: no time limit */
 	int skip_flush;		/* --inject skip-flush */
@@ -218,6 +220,13 @@ struct run_result {
 	int buffer_node;		/* -1: any */
 	unsigned int nplace;
 	struct placement place[2 * RUN_MAX_THREADS];
+	/* Times are a guest's virtual ones (report/clock.h): label them so. */
+	int clock_virtual;
+	double real_elapsed_s;		/* beside a virtual clock; < 0 unknown */
+	struct klog_summary klog;	/* what the kernel logged meanwhile */
+	/* The pattern's default size did not fit: scaled down from this */
+	uint64_t size_scaled_from;
+	uint64_t size_available;	/* buffer memory the module offered */
 };
 
 struct resv_region {

@@ -73,6 +73,12 @@ static uint64_t shift_of(unsigned int gen)
 	return (gen % LP_NSHIFT) * LP_2M;
 }
 
+/* The range, and room for the last rotation offset past its end. */
+static uint64_t longpeng_buffer_bytes(uint64_t size)
+{
+	return size + (LP_NSHIFT - 1) * LP_2M;
+}
+
 static int in_gap(uint64_t iova)
 {
 	return iova >= LP_LOW_END && iova < LP_HIGH_START;
@@ -236,8 +242,7 @@ static int longpeng_setup(struct worker *w)
 	ret = pick_samples(lp, o->samples, o->seed);
 	if (ret)
 		return ret;
-	/* Room for the last rotation offset past END. */
-	ret = wk_buf_alloc(w, lp->end + (LP_NSHIFT - 1) * LP_2M,
+	ret = wk_buf_alloc(w, longpeng_buffer_bytes(lp->end),
 			   IOMMU_STRESS_CHUNK_2M, &lp->buf);
 	if (ret)
 		return ret;
@@ -294,5 +299,9 @@ static const struct pattern pattern_longpeng = {
 	.setup = longpeng_setup,
 	.phase = longpeng_phase,
 	.teardown = longpeng_teardown,
+	/* The published 3 GiB is more than a small machine or VM can back. */
+	.buffer_bytes = longpeng_buffer_bytes,
+	.min_size = LP_MIN_SIZE,
+	.size_align = LP_2M,
 };
 PATTERN_REGISTER(pattern_longpeng);

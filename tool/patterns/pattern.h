@@ -50,6 +50,14 @@ struct pattern {
 	void (*teardown)(struct worker *w);
 	/* Runs a saved op log (iommu-stress replay), for patterns that write one. */
 	int (*replay)(struct worker *w, FILE *f, const char *path);
+	/*
+	 * For a default size more than some machines can back: the bytes of
+	 * 2M-chunk buffers one thread allocates at @size. A default that does
+	 * not fit is then scaled down (core/fit.h), to a multiple of
+	 * size_align no less than min_size. NULL: the default always fits.
+	 */
+	uint64_t (*buffer_bytes)(uint64_t size);
+	uint64_t min_size, size_align;
 };
 
 #define PATTERN_REGISTER(p)						\

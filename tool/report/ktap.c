@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* KTAP: one test per check case, and one for the run itself. */
+/*
+ * KTAP: one test per check case, and one for the run itself. 'run all'
+ * puts every pattern's tests in one flat stream, numbered on.
+ */
+#include "engine.h"
 #include "outcome.h"
 #include "report.h"
 
@@ -10,36 +14,65 @@ void report_ktap_head(FILE *f, const struct session *s,
 	if (r->unsupported[0])
 		fprintf(f, "1..0 # SKIP %s\n", r->unsupported);
 	else
-		fprintf(f, "1..%u\n", report_ncases(s) + 1);
+		fprintf(f, "1..%u\n", report_ktap_count(s->pattern));
+}
+
+unsigned int report_ktap_count(const struct pattern *p)
+{
+	return pattern_ncases(p) + ENGINE_EXTRA_CASES + 1;
+}
+
+static void line(FILE *f, struct ktap_totals *t, enum case_state st,
+		 unsigned int no, const char *pattern, const char *name,
+		 const char *why)
+{
+	fprintf(f, "%sok %u %s: %s", st == CASE_FAIL ? "not " : "", no,
+		pattern, name);
+	if (st == CASE_SKIP)
+		fprintf(f, " # SKIP %s", why);
+	fputc('\n', f);
+	t->pass += st == CASE_PASS;
+	t->fail += st == CASE_FAIL;
+	t->skip += st == CASE_SKIP;
+}
+
+unsigned int report_ktap_results(FILE *f, const struct session *s,
+				 const struct run_result *r, unsigned int first,
+				 struct ktap_totals *t)
+{
+	unsigned int n = report_ncases(s);
+	const char *unsup = r->unsupported[0] ? r->unsupported : NULL;
+
+	for (unsigned int c = 0; c < n; c++) {
+		const char *why;
+		enum case_state st = report_case_state(s, r, c, &why);
+
+		if (unsup && st != CASE_FAIL) {
+			st = CASE_SKIP;
+			why = unsup;
+		}
+		line(f, t, st, first + c, r->pattern,
+		     pattern_case_name(s->pattern, c), why);
+	}
+	/* The run itself: every op the pattern asked for was carried out. */
+	line(f, t, unsup && !r->error ? CASE_SKIP : r->error ? CASE_FAIL : CASE_PASS,
+	     first + n, r->pattern, "ran to the end without errors", unsup);
+	return n + 1;
+}
+
+void report_ktap_totals(FILE *f, const struct ktap_totals *t)
+{
+	fprintf(f, "# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:0\n",
+		t->pass, t->fail, t->skip);
 }
 
 void report_ktap_body(FILE *f, const struct session *s,
 		      const struct run_result *r)
 {
-	unsigned int n = report_ncases(s), pass = 0, fail = 0, skip = 0;
+	struct ktap_totals t = { 0, 0, 0 };
 
-	if (r->unsupported[0]) {
-		fprintf(f, "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:0\n");
-		return;
-	}
-	for (unsigned int c = 0; c < n; c++) {
-		const char *why;
-		enum case_state st = report_case_state(s, r, c, &why);
-
-		fprintf(f, "%sok %u %s: %s", st == CASE_FAIL ? "not " : "", c + 1,
-			r->pattern, pattern_case_name(s->pattern, c));
-		if (st == CASE_SKIP)
-			fprintf(f, " # SKIP %s", why);
-		fputc('\n', f);
-		pass += st == CASE_PASS;
-		fail += st == CASE_FAIL;
-		skip += st == CASE_SKIP;
-	}
-	/* The run itself: every op the pattern asked for was carried out. */
-	fprintf(f, "%sok %u %s: ran to the end without errors\n",
-		r->error ? "not " : "", n + 1, r->pattern);
-	pass += !r->error;
-	fail += r->error;
-	fprintf(f, "# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:0\n",
-		pass, fail, skip);
+	/* Its plan was 1..0: no results. */
+	if (!r->unsupported[0])
+		report_ktap_results(f, s, r, 1, &t);
+	report_ktap_totals(f, &t);
 }

@@ -42,6 +42,11 @@ static void json_options(struct json *j, const struct session *s)
 	json_index(j, "node", o->node);
 	json_string_or_null(j, "cpus", o->cpus);
 	json_bool(j, "no_batch", o->no_batch);
+	/* A default size that did not fit (core/fit.h): what it was. */
+	if (s->res->size_scaled_from)
+		json_hex(j, "size_scaled_from", s->res->size_scaled_from);
+	else
+		json_null(j, "size_scaled_from");
 	if (o->iova_range_len) {
 		char win[48];
 
@@ -184,6 +189,38 @@ static void json_observations(struct json *j, const struct run_result *r)
 	json_array_end(j);
 }
 
+/*
+ * Which clock elapsed_ns, ops_per_s, lat_ns and first_corruption_ns are on
+ * (report/clock.h): "real", or "guest-virtual" with the real seconds the
+ * RTC saw beside them.
+ */
+static void json_clock(struct json *j, const struct run_result *r)
+{
+	json_object_begin(j, "clock");
+	json_string(j, "kind", r->clock_virtual ? "guest-virtual" : "real");
+	if (r->clock_virtual && r->real_elapsed_s >= 0)
+		json_double(j, "real_elapsed_s", r->real_elapsed_s);
+	else
+		json_null(j, "real_elapsed_s");
+	json_object_end(j);
+}
+
+/* What the kernel logged during the run, sorted (report/kernel_log.h). */
+static void json_kernel_log(struct json *j, const struct klog_summary *k)
+{
+	json_object_begin(j, "kernel_log");
+	json_bool(j, "read", k->read);
+	json_bool(j, "complete", k->read && !k->lost);
+	json_u64(j, "iommu_faults", k->faults);
+	json_u64(j, "suppressed", k->suppressed);
+	json_u64(j, "other", k->other);
+	json_array_begin(j, "other_lines");
+	for (unsigned int i = 0; i < k->nkept; i++)
+		json_string(j, NULL, k->kept[i]);
+	json_array_end(j);
+	json_object_end(j);
+}
+
 void report_json_record(FILE *f, const struct session *s,
 			const struct run_result *r)
 {
@@ -215,6 +252,7 @@ void report_json_record(FILE *f, const struct session *s,
 	json_u64(&j, "long_unmaps", r->st.long_unmaps);
 	json_u64(&j, "still_mapped_unmaps", r->st.still_mapped_unmaps);
 	json_u64(&j, "elapsed_ns", r->elapsed_ns);
+	json_clock(&j, r);
 	json_object_begin(&j, "ops_per_s");
 	json_double(&j, "map", report_per_s(r->st.maps, r->elapsed_ns));
 	json_double(&j, "unmap", report_per_s(r->st.unmaps, r->elapsed_ns));
@@ -241,6 +279,7 @@ void report_json_record(FILE *f, const struct session *s,
 	else
 		json_null(&j, "replay");
 	json_reported(&j, r);
+	json_kernel_log(&j, &r->klog);
 	json_object_begin(&j, "lat_ns");
 	lat_json(&j, "map", &r->st.map);
 	lat_json(&j, "unmap", &r->st.unmap);

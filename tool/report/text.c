@@ -103,9 +103,69 @@ static void summary_target(FILE *f, const char *pfx, const struct session *s,
 	fputc('\n', f);
 }
 
+/*
+ * How long the run took: on a guest's virtual clock its seconds are the
+ * guest's (report/clock.h), with the real ones beside them.
+ */
+static void summary_time(char *out, size_t n, const struct run_result *r)
+{
+	char real[48] = "real time unknown: no RTC";
+
+	if (!r->clock_virtual) {
+		snprintf(out, n, "%.2f s", r->elapsed_ns / 1e9);
+		return;
+	}
+	if (r->real_elapsed_s >= 0)
+		snprintf(real, sizeof(real), "about %.0f s real", r->real_elapsed_s);
+	snprintf(out, n, "%.2f s of guest time (%s)", r->elapsed_ns / 1e9, real);
+}
+
+/* The kernel's own lines during the run, sorted (report/kernel_log.h). */
+static void summary_klog(FILE *f, const char *pfx, const struct klog_summary *k)
+{
+	char more[96] = "";
+
+	if (k->suppressed)
+		snprintf(more, sizeof(more), " (%llu more left out by the kernel's rate limit)",
+			 (unsigned long long)k->suppressed);
+	if (k->faults || k->suppressed)
+		fprintf(f, "%s  kernel log: %llu IOMMU fault report%s (%s)%s, expected: the checks read IOVAs where nothing is mapped; the lines are in dmesg\n",
+			pfx, (unsigned long long)k->faults, k->faults == 1 ? "" : "s",
+			k->fault_source[0] ? k->fault_source : "rate-limited", more);
+	if (k->other)
+		fprintf(f, "%s  kernel log: %llu unexpected error or warning line%s during the run:\n",
+			pfx, (unsigned long long)k->other, k->other == 1 ? "" : "s");
+	for (unsigned int i = 0; i < k->nkept; i++)
+		fprintf(f, "%s    %s\n", pfx, k->kept[i]);
+	if (k->other > k->nkept)
+		fprintf(f, "%s    ... (%llu more in dmesg)\n", pfx,
+			(unsigned long long)(k->other - k->nkept));
+	if (k->lost)
+		fprintf(f, "%s  kernel log: records were overwritten before the tool read them; the counts above are short\n",
+			pfx);
+}
+
+/* A default size scaled down to what the module can back (core/fit.h). */
+static void summary_size(FILE *f, const char *pfx, const struct session *s,
+			 const struct run_result *r)
+{
+	char avail[64] = "the module refused larger buffers (ENOMEM)";
+
+	if (!r->size_scaled_from)
+		return;
+	if (r->size_available)
+		snprintf(avail, sizeof(avail), "the module offers %llu MiB",
+			 (unsigned long long)(r->size_available >> 20));
+	fprintf(f, "%s  size: the default %llu MiB does not fit (%s); scaled down to %llu MiB (--size sets it)\n",
+		pfx, (unsigned long long)(r->size_scaled_from >> 20), avail,
+		(unsigned long long)(s->opts->size >> 20));
+}
+
 void report_summary(FILE *f, const char *pfx, const struct session *s,
 		    const struct run_result *r)
 {
+	const char *guest = r->clock_virtual ? " of guest time" : "";
+	char took[96];
 	const struct run_opts *o = s->opts;
 	uint64_t bad = run_corruptions(r);
 	uint64_t ops = r->st.maps + r->st.unmaps + r->st.dma_checks;
@@ -113,16 +173,18 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 	int injected = strcmp(inject, "none");
 
 	summary_target(f, pfx, s, r);
-	fprintf(f, "%s  %llu iterations, %llu DMA checks in %.2f s%s%s%s\n", pfx,
+	summary_size(f, pfx, s, r);
+	summary_time(took, sizeof(took), r);
+	fprintf(f, "%s  %llu iterations, %llu DMA checks in %s%s%s%s\n", pfx,
 		(unsigned long long)r->iterations,
-		(unsigned long long)r->st.dma_checks, r->elapsed_ns / 1e9,
+		(unsigned long long)r->st.dma_checks, took,
 		injected ? ", injected: " : "", injected ? inject : "",
 		r->interrupted ? ", interrupted" : "");
-	fprintf(f, "%s  %u mapper thread%s, %u checker thread%s; %llu maps, %llu unmaps, %.0f ops/s\n",
+	fprintf(f, "%s  %u mapper thread%s, %u checker thread%s; %llu maps, %llu unmaps, %.0f ops/s%s\n",
 		pfx, o->threads, o->threads == 1 ? "" : "s", o->dma_threads,
 		o->dma_threads == 1 ? "" : "s",
 		(unsigned long long)r->st.maps, (unsigned long long)r->st.unmaps,
-		report_per_s(ops, r->elapsed_ns));
+		report_per_s(ops, r->elapsed_ns), guest);
 	if (r->buffer_node >= 0)
 		fprintf(f, "%s  buffers on node %d\n", pfx, r->buffer_node);
 	for (unsigned int i = 0; i < r->nplace; i++)
@@ -131,8 +193,9 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 				pfx, i, r->place[i].role, r->place[i].cpus,
 				r->place[i].cpu_seen, r->place[i].node_seen);
 	if (r->st.map.n || r->st.dma.n)
-		fprintf(f, "%s  %-8s %8s %10s %10s %10s %10s %10s  (ns)\n", pfx,
-			"latency", "N", "min", "p50", "p90", "p99", "max");
+		fprintf(f, "%s  %-8s %8s %10s %10s %10s %10s %10s  (ns%s)\n", pfx,
+			"latency", "N", "min", "p50", "p90", "p99", "max",
+			r->clock_virtual ? ", guest time" : "");
 	summary_lat(f, pfx, "map", &r->st.map);
 	summary_lat(f, pfx, "unmap", &r->st.unmap);
 	summary_lat(f, pfx, "dma", &r->st.dma);
@@ -153,6 +216,7 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 	if (r->st.unmapped_unchecked)
 		fprintf(f, "%s  %llu checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); stale translations are caught only where an IOVA is mapped again and read back\n",
 			pfx, (unsigned long long)r->st.unmapped_unchecked);
+	summary_klog(f, pfx, &r->klog);
 	for (unsigned int c = 0; c < report_ncases(s); c++) {
 		const char *why;
 		enum case_state st = report_case_state(s, r, c, &why);
@@ -178,14 +242,14 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 		return;
 	}
 	if (bad) {
-		fprintf(f, "%sRESULT corrupt: %llu corruptions (stale %llu, foreign %llu, zero %llu, clobbered %llu); first after %.3f s\n",
+		fprintf(f, "%sRESULT corrupt: %llu corruptions (stale %llu, foreign %llu, zero %llu, clobbered %llu); first after %.3f s%s\n",
 			pfx, (unsigned long long)bad,
 			(unsigned long long)r->st.counts[SIG_STALE],
 			(unsigned long long)r->st.counts[SIG_FOREIGN],
 			(unsigned long long)r->st.counts[SIG_ZERO],
 			(unsigned long long)r->clobbered,
 			r->first_ns == UINT64_MAX ? r->elapsed_ns / 1e9 :
-			r->first_ns / 1e9);
+			r->first_ns / 1e9, guest);
 		return;
 	}
 	if (r->error)
