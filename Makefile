@@ -7,10 +7,12 @@
 #   make check            unit tests of the tool and the test harness, the
 #                         ABI table on a model of the module, the errno
 #                         contract's checks (no kernel needed)
-#   make test             unit tests, then the reproducer tests in a QEMU VM
+#   make test             unit tests, module builds, the VM, report,
+#                         packaging and host-run suites, side by side on the
+#                         CPUs (TEST_JOBS=N: on N; tests/run-all)
 #   make test-debug       a KASAN/lockdep/kmemleak kernel (kernels/build
-#                         --debug), its negative controls, then the hardening
-#                         and race suites on it
+#                         --debug), its negative controls, then the hardening,
+#                         race, stateful-fuzzer, fail-nth and NUMA suites on it
 #   make repro            the published reproducer in a QEMU VM, and its
 #                         negative control (results in out/repro)
 #   make matrix           every pattern and its negative control on each
@@ -97,11 +99,13 @@ check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
 	tests/unit/errno-contract-check
 	tests/unit/log-problems-check
 
+# Empty: as many suites at a time as there are CPUs.
+TEST_JOBS ?=
 test:
-	tests/run-all
+	tests/run-all $(if $(TEST_JOBS),-j $(TEST_JOBS))
 
 test-debug:
-	tests/run-all --debug
+	tests/run-all --debug $(if $(TEST_JOBS),-j $(TEST_JOBS))
 
 test-seed:
 	scripts/setup
