@@ -39,13 +39,18 @@ static const char *const fault_companions[] = {
 	"DMAR: DRHD: handling fault status reg",
 };
 
-/* Always shown, whatever their level (vm-run's bad-log check's words). */
+/*
+ * Always shown, whatever their level: the words of the lines that fail a
+ * VM run (scripts/lib/log-problems.sh; tests/unit/log-problems-check
+ * holds this list to it). slub's "BUG <cache> (...)" needs no word: it
+ * comes at error level.
+ */
 static const char *const alarming[] = {
 	"WARNING:", "BUG:", "Oops", "general protection", "Call Trace",
 	"Kernel panic", "KASAN", "UBSAN:", "hung_task", "blocked for more than",
 	"Poison overwritten", "Redzone overwritten", "pagealloc: memory corruption",
-	"DEBUG_LOCKS_WARN_ON", "possible circular locking",
-	"new suspected memory leaks",
+	"DEBUG_LOCKS_WARN_ON", "locking correctness validator",
+	"possible circular locking", "new suspected memory leaks",
 };
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
