@@ -303,9 +303,9 @@ struct iommu_stress_domain_destroy {
  * length, or a range past the buffer's end; -EPERM MAP_OVERLAP without
  * driver_warns=1; -EOVERFLOW IOVA + length wraps; -ERANGE outside the
  * aperture, or a shared domain's range; -EADDRNOTAVAIL the module's window
- * or a reserved region; -EEXIST (without MAP_OVERLAP) the range overlaps a
- * live mapping, or pages the driver still translates although an UNMAP
- * said it unmapped them (UNMAP_OUT_STILL_MAPPED); -EBUSY an UNMAP in
+ * or a reserved region; -EEXIST the range overlaps a live mapping, or
+ * pages the driver still translates although an UNMAP said it unmapped
+ * them (UNMAP_OUT_STILL_MAPPED), without MAP_OVERLAP; -EBUSY an UNMAP in
  * flight may reach into the range, or a mapping MAP_OVERLAP would replace
  * is in use; -EADDRINUSE (shared) the range translates something the
  * session did not map; -ENODEV the domain's device has gone; -ENOMEM.
