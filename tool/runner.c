@@ -159,9 +159,10 @@ static void all_usage(FILE *f)
 "Every pattern in turn (see 'iommu-stress list'), each for at most --time\n"
 "seconds (default %d): its default iterations, or --iterations (0: until the\n"
 "time is up), cut short when the time is up. The options are those of run\n"
-"that all patterns share. One report per pattern,\n"
-"then a table; with --ktap one KTAP stream; with --json DIR one record per\n"
-"pattern, DIR/PATTERN.json.\n\n", RUN_ALL_DEFAULT_TIME);
+"that all patterns share. One report per pattern, then a table; with --ktap\n"
+"one KTAP stream; with --json DIR one record per pattern, DIR/PATTERN.json.\n"
+"The exit status is the worst of the patterns' (see below).\n\n",
+		RUN_ALL_DEFAULT_TIME);
 	opts_usage(f, NULL);
 }
 

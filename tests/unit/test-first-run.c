@@ -211,7 +211,13 @@ TEST(sizes_fit_the_module_cap, "fit: a default scaled to max_buffer_mb; an expli
 	fit_sysfs = dir;
 	s = command(&h, "run longpeng --iterations 2");
 	EXPECT_EQ(EXIT_CLEAN, s.code);
-	EXPECT_TRUE(s.out && strstr(s.out, "size: the default 3072 MiB does not fit (the module offers 64 MiB); scaled down to 48 MiB"));
+	/* The largest under the cap: 64M less the readback page, margin, rotation. */
+	EXPECT_TRUE(s.out && strstr(s.out, "size: the default 3072 MiB does not fit (the module offers 64 MiB); scaled down to 56 MiB"));
+	said_free(&s);
+	/* Two threads share it. */
+	s = command(&h, "run longpeng --threads 2 --iterations 2");
+	EXPECT_EQ(EXIT_CLEAN, s.code);
+	EXPECT_TRUE(s.out && strstr(s.out, "scaled down to 26 MiB"));
 	said_free(&s);
 	s = command(&h, "run longpeng --size 128M --iterations 2");
 	EXPECT_EQ(EXIT_ERROR, s.code);

@@ -46,12 +46,36 @@ static uint64_t need(const struct pattern *p, const struct run_opts *o,
 			IOMMU_STRESS_CHUNK_2M);
 }
 
-/* Half of @size, aligned down, no less than the pattern's smallest. */
+/* @size aligned down, no less than the pattern's smallest. */
+static uint64_t at_least_min(const struct pattern *p, uint64_t size)
+{
+	size &= ~(p->size_align - 1);
+	return size < p->min_size ? p->min_size : size;
+}
+
+/* Half of @size, for when BUF_ALLOC refuses it. */
 static uint64_t smaller(const struct pattern *p, uint64_t size)
 {
-	uint64_t half = size / 2 & ~(p->size_align - 1);
+	return at_least_min(p, size / 2);
+}
 
-	return half < p->min_size ? p->min_size : half;
+/*
+ * The largest size whose buffers fit under @cap beside what the session
+ * holds already (its readback pages): the pattern's bytes grow with the
+ * size one for one, past a fixed part (buffer_bytes(0)).
+ */
+static uint64_t largest_under(const struct session *s, const struct pattern *p,
+			      const struct run_opts *o, uint64_t cap)
+{
+	uint64_t fixed = FIT_MARGIN + s->readback.length;
+	uint64_t per_thread;
+
+	if (cap <= fixed)
+		return p->min_size;
+	per_thread = (cap - fixed) / o->threads;
+	if (per_thread <= p->buffer_bytes(0))
+		return p->min_size;
+	return at_least_min(p, per_thread - p->buffer_bytes(0));
 }
 
 /* 0 when the module backs @len bytes now (given back at once), or -errno. */
@@ -80,7 +104,8 @@ static int check_given(struct session *s, const struct pattern *p,
 	uint64_t want = need(p, o, o->size);
 	char w[32], c[32];
 
-	if (cap ? want <= cap : !try_alloc(s, want))
+	/* The session's readback pages count against the cap too. */
+	if (cap ? want + s->readback.length <= cap : !try_alloc(s, want))
 		return 0;
 	mib(w, sizeof(w), want);
 	if (cap) {
@@ -105,8 +130,8 @@ int fit_size(struct session *s, const struct pattern *p, struct run_opts *o,
 		return 0;
 	if (o->size_set)
 		return check_given(s, p, o, cap);
-	while (cap && need(p, o, size) > cap && size > p->min_size)
-		size = smaller(p, size);
+	if (cap && need(p, o, size) + s->readback.length > cap)
+		size = largest_under(s, p, o, cap);
 	for (;;) {
 		ret = try_alloc(s, need(p, o, size));
 		if (ret != -ENOMEM || size <= p->min_size)

@@ -25,8 +25,9 @@ uint64_t fit_module_cap(const char *sysfs, const char *meminfo);
 extern const char *fit_sysfs, *fit_meminfo;
 /*
  * Before @p runs in the open session @s: sets @o->size to one the module
- * can back, trying BUF_ALLOC at the size (freed at once) and halving it
- * on ENOMEM, and notes a scaled default in @r. 0, or -ENOMEM (printed)
+ * can back (the largest under its cap, then tried with a BUF_ALLOC freed
+ * at once, and halved on ENOMEM), and notes a scaled default in @r. 0,
+ * or -ENOMEM (printed)
  * when --size was given and does not fit, or no size down to the
  * pattern's smallest does.
  */
