@@ -9,6 +9,8 @@
  *
  * Usage: hardening-races [CASE...]     all cases when none is given
  *        hardening-races chan-unbind CHANNEL PCI-ADDRESS
+ *        hardening-races chan-share CHANNEL-A CHANNEL-B
+ *        (two channels whose devices share an IOMMU group)
  *        (a channel of the istress_edu_dma provider and its edu device:
  *        the cases that unbind, rebind and retire it)
  * CASE is a test's name (overlap-in-unmap, ...; hardening-races -l lists
@@ -83,6 +85,7 @@ struct first_call {
 	uint64_t unmapped;	/* what the driver said it unmapped */
 	uint64_t off;		/* BENCH's buffer offset */
 	uint32_t flags;		/* BENCH's */
+	uint32_t rounds;	/* BENCH's; 0: one */
 	uint32_t *lat;		/* BENCH's times */
 	int err;
 	int (*fn)(struct first_call *c);
@@ -460,6 +463,8 @@ static int first_bench(struct first_call *c)
 	struct iommu_stress_bench b = bench_arg(c->s, c->iova, c->off,
 						c->flags, c->lat);
 
+	if (c->rounds)
+		b.rounds = c->rounds;
 	return call(c->s->fd, IOMMU_STRESS_BENCH, &b);
 }
 
@@ -726,10 +731,81 @@ TEST_F(race, chan_retire, "the provider retires its device while the module term
 	EXPECT_ANSWER("the next DMA on the retired channel", ISTRESS_ERRNO(DMA, EIO), second);
 }
 
+static const char *chan_b;
+
+/*
+ * Two channels of one IOMMU group share one DMA-API domain (booted with
+ * iommu.forcedac=1, so the DMA API allocates above 4 GiB). A's domain
+ * puts its bounce page at W; B's range is W's 2M block. A's domain goes,
+ * W is free, and B runs BENCH at W for two rounds. Between them (at the
+ * copy of round 1's times) A's domain is made again, and the DMA API
+ * hands W out again: round 2 must find it mapped (EADDRINUSE), never map
+ * over it and then unmap A's page.
+ */
+TEST_F(race, chan_share, "a DMA-API page mapped in a shared domain between two BENCH rounds: EADDRINUSE")
+{
+	struct iommu_stress_domain_destroy dd = { .size = sizeof(dd) };
+	uint32_t lat[4] = { 0, 0, 0, 0 };
+	struct sess *s = &self->s;
+	struct sess a = { .fd = -1 };
+	struct first_call b = { .fn = first_bench, .s = s, .lat = lat };
+	uint64_t w, lo;
+	int err;
+
+	if (!chan_name || !chan_b)
+		SKIP(return, "needs: hardening-races chan-share CHANNEL-A CHANNEL-B");
+	a.fd = mod_open();
+	s->fd = mod_open();
+	ASSERT_LE(0, a.fd);
+	ASSERT_LE(0, s->fd);
+	ASSERT_ERRNO(0, create(&a, chan_name));
+	w = a.dom.window_iova & ~(SZ_4K - 1);
+	lo = w & ~(SZ_2M - 1);
+	ASSERT_LE(4 * SZ_1G, lo);
+	s->dom = (struct iommu_stress_domain_create){
+		.size = sizeof(s->dom), .range_start = lo,
+		.range_last = lo + SZ_2M - 1,
+	};
+	snprintf(s->dom.target, sizeof(s->dom.target), "%s", chan_b);
+	ASSERT_ERRNO(0, call(s->fd, IOMMU_STRESS_DOMAIN_CREATE, &s->dom));
+	if ((s->dom.window_iova & ~(SZ_4K - 1)) == w)
+		SKIP(return, "B's bounce page took W");
+	ASSERT_ERRNO(0, alloc(s, &s->buf, SZ_2M, IOMMU_STRESS_CHUNK_2M));
+	dd.domain_id = a.dom.domain_id;
+	ASSERT_ERRNO(0, call(a.fd, IOMMU_STRESS_DOMAIN_DESTROY, &dd));
+	b.iova = w;
+	b.off = 0;
+	b.rounds = 2;
+	window("bench_copy", WINDOW_MS);
+	first_start(&b);
+	err = create(&a, chan_name);
+	ASSERT_ERRNO(0, first_join(&b));
+	window("bench_copy", 0);
+	ASSERT_ERRNO(0, err);
+	TH_LOG("A's bounce page at %#llx before, %#llx after; BENCH at %#llx in [%#llx, %#llx]",
+	       (unsigned long long)w, (unsigned long long)a.dom.window_iova,
+	       (unsigned long long)b.iova, (unsigned long long)lo,
+	       (unsigned long long)(lo + SZ_2M - 1));
+	if ((a.dom.window_iova & ~(SZ_4K - 1)) != w) {
+		mod_close(a.fd);
+		SKIP(return, "the DMA API put A's new bounce page elsewhere");
+	}
+	EXPECT_ANSWER("BENCH's second round over A's new bounce page",
+		      ISTRESS_ERRNO(BENCH, EADDRINUSE), b.err);
+	mod_close(a.fd);
+}
+
 int main(int argc, char **argv)
 {
 	char *sel[] = { "chan-unbind", "chan-rebind", "chan-retire" };
 
+	if (argc == 4 && !strcmp(argv[1], "chan-share")) {
+		char *share[] = { "chan-share" };
+
+		chan_name = argv[2];
+		chan_b = argv[3];
+		return ktest_run(1, share);
+	}
 	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
 		chan_name = argv[2];
 		chan_pci = argv[3];
