@@ -28,6 +28,9 @@ skip() {
 	echo "ok $n $1 # SKIP $2"
 }
 
+# comment TEXT: TEXT, if any, as TAP comment lines.
+comment() { [ -z "$1" ] || printf '%s\n' "$1" | sed 's/^/# /'; }
+
 finish() {
 	echo "$pass passed, $fail failed, $skipped skipped"
 	[ "$fail" -eq 0 ]

@@ -108,9 +108,6 @@ build_hardening() {
 	exit 1
 }
 
-# comment TEXT: TEXT, if any, as TAP comment lines.
-comment() { [ -z "$1" ] || echo "# ${1//$'\n'/$'\n'# }"; }
-
 # The checks. Each reads a file a VM left and passes or fails; what it
 # prints is TAP comments.
 
