@@ -98,6 +98,7 @@ check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
 	tests/unit/ktap-check
 	tests/unit/errno-contract-check
 	tests/unit/log-problems-check
+	tests/unit/kmemleak-check
 
 # Empty: as many suites at a time as there are CPUs.
 TEST_JOBS ?=

@@ -117,6 +117,35 @@ file_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
 rc_is() { file_is "$@"; }
 # log_has FILE REGEX: a line of FILE matches the extended REGEX.
 log_has() { grep -qE -- "$2" "$1" 2>/dev/null; }
+
+# For the guest: kmemleak's report into /out/kmemleak.txt and the read's
+# exit status into /out/kmemleak.rc. It reports an object only once it is
+# 5 s old and stayed unreferenced over a scan.
+# shellcheck disable=SC2016,SC2034 # for the guest, by the tests
+kmemleak_scan='if [ -e /sys/kernel/debug/kmemleak ]; then
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >/out/kmemleak.txt
+	echo $? >/out/kmemleak.rc
+fi'
+# kmemleak_clean DIR: DIR's kmemleak report (kmemleak_scan) was read and
+# is empty. A missing report, a failed read (kmemleak turned itself off)
+# or a kmemleak that gave up says nothing about leaks, and fails.
+kmemleak_clean() {
+	rc_is "$1/kmemleak.rc" 0 && [ -f "$1/kmemleak.txt" ] && [ ! -s "$1/kmemleak.txt" ] &&
+		! log_has "$1/dmesg.txt" 'kmemleak: .*disabled'
+}
+# kmemleak_check DIR [WHAT]: where DIR's boot log shows kmemleak on, the
+# check that it found nothing (kmemleak_clean); a skip on other kernels.
+kmemleak_check() {
+	local name="kmemleak finds nothing left behind${2:+ ($2)}"
+	if log_has "$1/dmesg.txt" 'Kernel memory leak detector initialized'; then
+		check "$name" kmemleak_clean "$1"
+	else
+		skip "$name" "kernel ${release:-unknown} has no kmemleak"
+	fi
+}
 # log_lacks FILE REGEX: FILE exists, has lines, and none matches REGEX.
 log_lacks() { [ -s "$1" ] && ! grep -qE -- "$2" "$1"; }
 # log_clean_but LOG WARN-REGEX: LOG has lines, and none that would fail a
