@@ -34,8 +34,8 @@ th, td { border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; }
 th { background: #f0f0f0; font-weight: 600; }
 table.grid td { padding: 3px; background: #fff; }
 a.st, span.st { display: block; margin: 2px; padding: 2px 6px; border-radius: 0;
-  text-decoration: none; font-size: 12px; white-space: nowrap;
-  max-width: 160px; overflow: hidden; text-overflow: ellipsis; }
+  text-decoration: none; font-size: 12px; white-space: nowrap; }
+table.grid .st { max-width: 160px; overflow: hidden; text-overflow: ellipsis; }
 span.st.inline { display: inline-block; }
 .st small { opacity: .85; }
 td.differs { background: %s; }
