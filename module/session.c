@@ -81,7 +81,8 @@ static int do_info(struct istress_session *s, void *p)
 		arg->features |= IOMMU_STRESS_FEAT_1G_LEAVES;
 	if (IS_ENABLED(CONFIG_DMA_ENGINE))
 		arg->features |= IOMMU_STRESS_FEAT_DMAENGINE;
-	arg->features |= IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH;
+	arg->features |= IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH |
+			 IOMMU_STRESS_FEAT_TARGET_CAPS;
 	strscpy(arg->module_version, ISTRESS_VERSION,
 		sizeof(arg->module_version));
 	strscpy(arg->kernel_release, init_utsname()->release,

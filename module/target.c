@@ -158,7 +158,8 @@ int istress_target_get(const char *name, struct istress_target **out,
 	return -ENODEV;
 }
 
-static void fill_query(struct iommu_stress_target_query *q, struct device *dev)
+static void fill_query(struct iommu_stress_target_query *q,
+		       const struct istress_backend *be, struct device *dev)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 	struct iommu_group *group = iommu_group_get(dev);
@@ -170,6 +171,8 @@ static void fill_query(struct iommu_stress_target_query *q, struct device *dev)
 	q->iommu_group = group ? iommu_group_id(group) : -1;
 	iommu_group_put(group);
 	q->domain_type = istress_domain_type(domain);
+	q->caps = be->caps & ISTRESS_BACKEND_SHARED_DOMAIN ?
+		  IOMMU_STRESS_TARGET_SHARED_DOMAIN : 0;
 }
 
 /* TARGET_QUERY: a registered target, or a free dmaengine channel. */
@@ -198,7 +201,7 @@ int istress_target_query(struct iommu_stress_target_query *q)
 		if (t->gone)
 			ret = -ENODEV;
 		else
-			fill_query(q, t->dev);
+			fill_query(q, t->be, t->dev);
 		mutex_unlock(&t->lock);
 		istress_target_put(t);
 		return ret;
@@ -211,7 +214,7 @@ int istress_target_query(struct iommu_stress_target_query *q)
 		q->backend = be->id;
 		q->max_dma_len = be->max_dma_len;
 		q->busy = 0;
-		fill_query(q, dev);
+		fill_query(q, be, dev);
 		put_device(dev);
 		return 0;
 	}

@@ -112,7 +112,9 @@ static int do_info(struct iommu_stress_info *in)
 		       (fk.host.allow_1g_leaves ? IOMMU_STRESS_FEAT_1G_LEAVES : 0) |
 		       (fk.host.legacy ? 0 : IOMMU_STRESS_FEAT_DMAENGINE) |
 		       (fk.host.no_batch || fk.host.legacy ? 0 :
-			IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH);
+			IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH) |
+		       (fk.host.legacy || fk.host.no_target_caps ? 0 :
+			IOMMU_STRESS_FEAT_TARGET_CAPS);
 	strcpy(in->module_version, "fake");
 	strcpy(in->kernel_release, "6.1.0-fake");
 	in->ntargets = 0;
@@ -153,6 +155,9 @@ static int do_query(struct iommu_stress_target_query *q)
 			 IOMMU_STRESS_DOMTYPE_UNMANAGED : t->domain_type;
 	strcpy(q->device, t->device);
 	strcpy(q->driver, t->driver);
+	/* As the module's backend table flags them. */
+	q->caps = t->backend == IOMMU_STRESS_BACKEND_DMAENGINE &&
+		  !fk.host.no_target_caps ? IOMMU_STRESS_TARGET_SHARED_DOMAIN : 0;
 	return 0;
 }
 

@@ -64,6 +64,8 @@ struct fake_host {
 	int sync_in_unmap;
 	/* A module from before BATCH and BENCH: neither ioctl nor feature. */
 	int no_batch;
+	/* A module from before TARGET_QUERY's caps: neither field nor feature. */
+	int no_target_caps;
 	/* Loaded with max_buffer_mb= this many bytes; 0: 4 GiB. */
 	uint64_t max_buffer;
 };

@@ -259,7 +259,14 @@ TEST(runs_refuse_what_they_cannot_test, "session: runs refuse what they cannot t
 	EXPECT_TRUE(said_has("no free DMA target"));
 	/* A window is for channels only. */
 	EXPECT_TRUE(run("reuse", "--target edu:0000:00:03.0 --iova-range 4G:4G") == EXIT_ERROR);
-	EXPECT_TRUE(said_has("--iova-range is for dmaengine targets"));
+	EXPECT_TRUE(said_has("--iova-range is for targets that share their device's domain (dmaengine) only"));
+	/* A module from before TARGET_QUERY's caps: its channels share all the same. */
+	h = host(0);
+	h.no_target_caps = 1;
+	EXPECT_TRUE(run_on(&h, "reuse", "--target dma2chan0") == EXIT_UNSUPPORTED);
+	EXPECT_TRUE(said_has("dma2chan0 (0000:00:06.0, ioatdma) is on an identity"));
+	EXPECT_TRUE(run_on(&h, "reuse", "--iterations 1 --target dma0chan0 --iova-range 0x1000000000:1G") == EXIT_CLEAN);
+	EXPECT_TRUE(run_on(&h, "reuse", "--target edu:0000:00:03.0 --iova-range 4G:4G") == EXIT_ERROR);
 	/* What the module refuses reads as what it means. */
 	EXPECT_TRUE(run("reuse", "--target dma0chan0 --iova-range 256G:32M") == EXIT_ERROR);
 	EXPECT_TRUE(said_has("meets a reserved region, a PCI host-bridge window"));

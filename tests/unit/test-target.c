@@ -18,6 +18,7 @@ static struct target channel(uint32_t type, int group)
 	strcpy(t.q.device, "0000:00:04.0");
 	strcpy(t.q.driver, "ioatdma");
 	t.q.backend = IOMMU_STRESS_BACKEND_DMAENGINE;
+	t.q.caps = IOMMU_STRESS_TARGET_SHARED_DOMAIN;
 	t.q.max_dma_len = 4096;
 	t.q.iommu_group = group;
 	t.q.domain_type = type;
@@ -36,7 +37,14 @@ TEST(only_dma_api_domains_are_testable, "target: only DMA and DMA-FQ domains are
 	/* edu gets a domain of its own; an unqueried channel: the module decides. */
 	t = channel(IOMMU_STRESS_DOMTYPE_IDENTITY, 4);
 	t.q.backend = IOMMU_STRESS_BACKEND_EDU;
+	t.q.caps = 0;
 	EXPECT_TRUE(target_testable(&t));
+	/* The capability decides, not the backend's id. */
+	t.q.backend = IOMMU_STRESS_BACKEND_DMAENGINE;
+	EXPECT_TRUE(target_testable(&t));
+	t.q.backend = 99;
+	t.q.caps = IOMMU_STRESS_TARGET_SHARED_DOMAIN;
+	EXPECT_TRUE(!target_testable(&t));
 	t = channel(IOMMU_STRESS_DOMTYPE_NONE, -1);
 	t.queried = 0;
 	EXPECT_TRUE(target_testable(&t));

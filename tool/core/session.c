@@ -166,8 +166,9 @@ static int choose_target(struct session *s)
 		return refuse(s);
 	if (ret)
 		return ret;
-	if (o->iova_range_len && s->target.q.backend != IOMMU_STRESS_BACKEND_DMAENGINE) {
-		fprintf(stderr, "iommu-stress: --iova-range is for dmaengine targets only: %s gets a private domain, whose whole aperture is the test's\n",
+	if (o->iova_range_len &&
+	    !(s->target.q.caps & IOMMU_STRESS_TARGET_SHARED_DOMAIN)) {
+		fprintf(stderr, "iommu-stress: --iova-range is for targets that share their device's domain (dmaengine) only: %s gets a private domain, whose whole aperture is the test's\n",
 			s->target.q.name);
 		return -EINVAL;
 	}

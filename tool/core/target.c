@@ -63,7 +63,7 @@ const char *target_domain_type_name(uint32_t type)
 
 int target_testable(const struct target *t)
 {
-	if (t->q.backend != IOMMU_STRESS_BACKEND_DMAENGINE || !t->queried)
+	if (!(t->q.caps & IOMMU_STRESS_TARGET_SHARED_DOMAIN) || !t->queried)
 		return 1;
 	return t->q.domain_type == IOMMU_STRESS_DOMTYPE_DMA ||
 	       t->q.domain_type == IOMMU_STRESS_DOMTYPE_DMA_FQ;
@@ -126,6 +126,18 @@ static unsigned int nlisted(const struct iommu_stress_info *info)
 	       info->ntargets : IOMMU_STRESS_MAX_TARGETS;
 }
 
+/*
+ * A module from before TARGET_QUERY's caps says none: in it, dmaengine
+ * was the one backend whose targets share their device's domain.
+ */
+static void caps_of_old_module(const struct iommu_stress_info *info,
+			       struct iommu_stress_target_query *q)
+{
+	if (!(info->features & IOMMU_STRESS_FEAT_TARGET_CAPS) &&
+	    q->backend == IOMMU_STRESS_BACKEND_DMAENGINE)
+		q->caps |= IOMMU_STRESS_TARGET_SHARED_DOMAIN;
+}
+
 /* INFO's entry for @name, for a module that predates TARGET_QUERY. */
 static int from_info(const struct iommu_stress_info *info, const char *name,
 		     struct target *t)
@@ -144,6 +156,7 @@ static int from_info(const struct iommu_stress_info *info, const char *name,
 		/* edu targets are named after their PCI device. */
 		if (!strncmp(name, "edu:", 4))
 			snprintf(t->q.device, sizeof(t->q.device), "%s", name + 4);
+		caps_of_old_module(info, &t->q);
 		return 0;
 	}
 	fprintf(stderr, "iommu-stress: no target named %s (see 'iommu-stress info')\n",
@@ -160,6 +173,7 @@ int target_query(int fd, const struct iommu_stress_info *info, const char *name,
 	ret = dev_target_query(fd, name, &t->q);
 	if (!ret) {
 		t->queried = 1;
+		caps_of_old_module(info, &t->q);
 		return 0;
 	}
 	return ret == -ENOTTY ? from_info(info, name, t) : ret;
@@ -176,12 +190,13 @@ int target_same_device(const char *a, const char *b)
 }
 
 /*
- * The first free listed target of @backend (of PCI device @device, if
- * not NULL) that a test can use: 0; else -EOPNOTSUPP with @t the first
- * free one no test can use, or -ENODEV when there is none at all.
+ * The first free listed target that shares its device's domain or not
+ * (@shared), of PCI device @device if not NULL, that a test can use: 0;
+ * else -EOPNOTSUPP with @t the first free one no test can use, or
+ * -ENODEV when there is none at all.
  */
 static int first_free(int fd, const struct iommu_stress_info *info,
-		      uint32_t backend, const char *device, struct target *t)
+		      int shared, const char *device, struct target *t)
 {
 	int unusable = 0;
 	struct target c;
@@ -189,8 +204,9 @@ static int first_free(int fd, const struct iommu_stress_info *info,
 	for (unsigned int i = 0; i < nlisted(info); i++) {
 		const struct iommu_stress_target_info *ti = &info->targets[i];
 
-		if (ti->backend != backend || ti->busy ||
-		    target_query(fd, info, ti->name, &c))
+		if (ti->busy || target_query(fd, info, ti->name, &c))
+			continue;
+		if (!(c.q.caps & IOMMU_STRESS_TARGET_SHARED_DOMAIN) != !shared)
 			continue;
 		if (device && !target_same_device(c.q.device, device))
 			continue;
@@ -216,11 +232,12 @@ static int pick_free(int fd, const struct iommu_stress_info *info, int dma_only,
 {
 	int ret = -ENODEV;
 
+	/* A domain of the test's own first: nothing else maps into it. */
 	if (!dma_only)
-		ret = first_free(fd, info, IOMMU_STRESS_BACKEND_EDU, NULL, t);
+		ret = first_free(fd, info, 0, NULL, t);
 	if (ret != -ENODEV)
 		return ret;
-	ret = first_free(fd, info, IOMMU_STRESS_BACKEND_DMAENGINE, NULL, t);
+	ret = first_free(fd, info, 1, NULL, t);
 	if (!ret)
 		say_chosen(t, dma_only ? "--iova-range needs a dmaengine target" :
 			   "no free edu target");
@@ -239,7 +256,7 @@ static int pick_free(int fd, const struct iommu_stress_info *info, int dma_only,
 static int pick_channel(int fd, const struct iommu_stress_info *info,
 			const char *want, struct target *t)
 {
-	int ret = first_free(fd, info, IOMMU_STRESS_BACKEND_DMAENGINE, want + 4, t);
+	int ret = first_free(fd, info, 1, want + 4, t);
 
 	if (ret != -ENODEV)
 		return ret;
@@ -251,6 +268,7 @@ static int pick_channel(int fd, const struct iommu_stress_info *info,
 	snprintf(t->q.name, sizeof(t->q.name), "%s", want);
 	snprintf(t->q.device, sizeof(t->q.device), "%s", want + 4);
 	t->q.backend = IOMMU_STRESS_BACKEND_DMAENGINE;
+	t->q.caps = IOMMU_STRESS_TARGET_SHARED_DOMAIN;
 	t->q.iommu_group = -1;
 	return 0;
 }

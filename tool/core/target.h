@@ -31,9 +31,9 @@ void target_read_iommu_caps(struct iommu_stress_domain_create *d);
 /* The names sysfs gives IOMMU group types: "identity", "DMA", "DMA-FQ", ... */
 const char *target_domain_type_name(uint32_t type);
 /*
- * 1 when a test can run through @t: an edu target (it gets a domain of
- * its own), a dmaengine channel on a DMA-API domain, or one not queried
- * (the module decides).
+ * 1 when a test can run through @t: a target that gets a domain of its
+ * own (edu), one that shares its device's domain (dmaengine) when that is
+ * a DMA-API domain, or one not queried (the module decides).
  */
 int target_testable(const struct target *t);
 /*

@@ -58,6 +58,8 @@
 #define IOMMU_STRESS_FEAT_1G_LEAVES	(1ULL << 4)
 #define IOMMU_STRESS_FEAT_BATCH		(1ULL << 5)	/* IOMMU_STRESS_BATCH */
 #define IOMMU_STRESS_FEAT_BENCH		(1ULL << 6)	/* IOMMU_STRESS_BENCH */
+/* TARGET_QUERY fills @caps (before it, dmaengine alone shared a domain). */
+#define IOMMU_STRESS_FEAT_TARGET_CAPS	(1ULL << 7)
 
 #define IOMMU_STRESS_NAME_LEN		64
 #define IOMMU_STRESS_MAX_TARGETS	16
@@ -129,7 +131,16 @@ struct iommu_stress_target_query {
 	__u32 __reserved;
 	char device[IOMMU_STRESS_NAME_LEN];	/* out: "0000:00:04.0" */
 	char driver[32];			/* out: "ioatdma", "" if unbound */
+	__u32 caps;				/* out: IOMMU_STRESS_TARGET_* */
 };
+
+/*
+ * Target capabilities in iommu_stress_target_query.caps.
+ * SHARED_DOMAIN: a test maps into the device's own DMA-API domain (a DMA
+ * or DMA-FQ one, beside the driver's mappings) rather than a private
+ * domain of the test's own, and may be given an IOVA range in it.
+ */
+#define IOMMU_STRESS_TARGET_SHARED_DOMAIN	(1U << 0)
 
 /* Chunk sizes BUF_ALLOC accepts (physically contiguous, naturally aligned). */
 #define IOMMU_STRESS_CHUNK_4K		(1ULL << 12)
