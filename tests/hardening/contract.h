@@ -8,10 +8,25 @@
 #ifndef IOMMU_STRESS_HARDENING_CONTRACT_H
 #define IOMMU_STRESS_HARDENING_CONTRACT_H
 
+#include <linux/ioctl.h>
+
 #include "common.h"
 
-/* Tally rows: the ioctls by number, then the DMA status word, mmap(), open(). */
-#define CONTRACT_NCMD		((int)(IOMMU_STRESS_TARGET_QUERY - IOMMU_STRESS_INFO) + 1)
+/*
+ * Tally rows: the ioctls by number, then the DMA status word, mmap(), open().
+ * The ioctls are those the contract has rows for, up to the highest number
+ * among them (a union is as large as its largest member): a new ioctl with
+ * its rows counts here with no edit of this file.
+ */
+#define CONTRACT_IS_IOCTL(cmd)	((cmd) >= IOMMU_STRESS_INFO)
+#define CONTRACT_NR_SLOT(q, ioctl, e, meaning)				\
+	char ioctl##_##e[CONTRACT_IS_IOCTL(ISTRESS_ERRNO_CMD_##ioctl) ?	\
+			 _IOC_NR(ISTRESS_ERRNO_CMD_##ioctl) + 1 : 1];
+union contract_ncmd {
+	ISTRESS_ERRNOS(CONTRACT_NR_SLOT, 0)
+};
+#undef CONTRACT_NR_SLOT
+#define CONTRACT_NCMD		((int)sizeof(union contract_ncmd))
 #define CONTRACT_ROW_STATUS	CONTRACT_NCMD
 #define CONTRACT_ROW_MMAP	(CONTRACT_NCMD + 1)
 #define CONTRACT_ROW_OPEN	(CONTRACT_NCMD + 2)
@@ -52,20 +67,31 @@ static inline int contract_allows_status(uint32_t status)
 /* Row of an ioctl in a tally, or -1 for a command that is not ours. */
 static inline int contract_index(unsigned long cmd)
 {
-	if (cmd < IOMMU_STRESS_INFO || cmd > IOMMU_STRESS_TARGET_QUERY)
+	if (cmd != _IO(IOMMU_STRESS_TYPE, _IOC_NR(cmd)) ||
+	    _IOC_NR(cmd) >= (unsigned int)CONTRACT_NCMD)
 		return -1;
-	return (int)(cmd - IOMMU_STRESS_INFO);
+	return (int)_IOC_NR(cmd);
 }
 
+/* A row's name: the ioctl's as the contract's rows spell it. */
 static inline const char *contract_name(int row)
 {
-	static const char *const names[CONTRACT_ROWS] = {
-		"INFO", "BUF_ALLOC", "BUF_FREE", "DOMAIN_CREATE",
-		"DOMAIN_DESTROY", "MAP", "UNMAP", "IOVA_TO_PHYS", "DMA",
-		"TARGET_QUERY", "DMA_STATUS", "MMAP", "OPEN",
-	};
+	unsigned long cmd = _IO(IOMMU_STRESS_TYPE, row);
 
-	return row >= 0 && row < CONTRACT_ROWS ? names[row] : "?";
+	if (row == CONTRACT_ROW_STATUS)
+		return "DMA_STATUS";
+	if (row == CONTRACT_ROW_MMAP)
+		return "MMAP";
+	if (row == CONTRACT_ROW_OPEN)
+		return "OPEN";
+	if (row < 0 || row >= CONTRACT_NCMD)
+		return "?";
+#define CONTRACT_NAME(q, ioctl, e, meaning)				\
+	if ((q) == ISTRESS_ERRNO_CMD_##ioctl)				\
+		return #ioctl;
+	ISTRESS_ERRNOS(CONTRACT_NAME, cmd)
+#undef CONTRACT_NAME
+	return "?";
 }
 
 /* How often each (row, errno) was seen; errnos past the table in the last column. */
