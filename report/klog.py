@@ -5,10 +5,31 @@ import re
 
 from . import guest, plan
 
-# Faults the emulated IOMMUs report: Intel's DMAR, AMD-Vi's event log,
-# virtio-iommu's fault events.
-FAULT = re.compile(r"DMAR:.*fault|DMAR: DRHD: handling fault|AMD-Vi: Event logged|"
-                   r"IO_PAGE_FAULT|virtio_iommu.*fault|viommu.*fault", re.I)
+KERNEL_LOG_C = os.path.join(plan.ROOT, "tool", "report", "kernel_log.c")
+
+
+def c_strings(table, path=KERNEL_LOG_C):
+    """The first string of each row of the C array @table in @path (the
+    tool's own tables, so that the matrix and the record agree)."""
+    with open(path) as f:
+        m = re.search(r"\b" + table + r"\[\] = \{\n(.*?)\n\};", f.read(), re.S)
+    if not m:
+        raise RuntimeError(f"no {table}[] in {path}")
+    rows = re.findall(r'^\s*\{?\s*"((?:[^"\\]|\\.)*)"', m.group(1), re.M)
+    if not rows or any("\\" in r for r in rows):
+        raise RuntimeError(f"{table}[] in {path}: no rows, or an escape")
+    return rows
+
+
+def words(strings):
+    return re.compile("|".join(re.escape(s) for s in strings))
+
+
+# The faults the emulated IOMMUs report, one line each (Intel's DMAR,
+# AMD-Vi's event log, virtio-iommu's fault events), and the lines that go
+# with them: the words kernel_log.c counts a record's faults by.
+FAULT = words(c_strings("fault_lines"))
+FAULT_COMPANION = words(c_strings("fault_companions"))
 OURS = re.compile(r"iommu_stress|istress_edu_dma|iommu-stress")
 # A warning's report runs from "cut here" to "end trace".
 REPORT_START = re.compile(r"-+\[ cut here \]-+")
@@ -63,7 +84,8 @@ def trim(lines, bad):
     for line in lines:
         if REPORT_START.search(line):
             in_report = True
-        if in_report or bad.search(line) or FAULT.search(line) or OURS.search(line):
+        if (in_report or bad.search(line) or FAULT.search(line) or
+                FAULT_COMPANION.search(line) or OURS.search(line)):
             kept.append(line)
         if in_report and REPORT_END.search(line):
             in_report = False

@@ -24,7 +24,11 @@
 
 #define KLOG_READ	8192
 
-/* The record text of each IOMMU's fault report, and the name to show. */
+/*
+ * The record text of each IOMMU's fault report, and the name to show.
+ * report/klog.py reads the first string of each row of this table and the
+ * next for the matrix: a new vIOMMU's words go here only.
+ */
 static const struct {
 	const char *needle, *source;
 } fault_lines[] = {
