@@ -74,23 +74,15 @@ const char *dev_errno_hint(unsigned long cmd, int err)
 	       strerror(err);
 }
 
+/* An ioctl's name as the contract's rows spell it (every ioctl has rows). */
 static const char *ioctl_name(unsigned long cmd)
 {
-	switch (cmd) {
-	case IOMMU_STRESS_INFO: return "INFO";
-	case IOMMU_STRESS_BUF_ALLOC: return "BUF_ALLOC";
-	case IOMMU_STRESS_BUF_FREE: return "BUF_FREE";
-	case IOMMU_STRESS_DOMAIN_CREATE: return "DOMAIN_CREATE";
-	case IOMMU_STRESS_DOMAIN_DESTROY: return "DOMAIN_DESTROY";
-	case IOMMU_STRESS_MAP: return "MAP";
-	case IOMMU_STRESS_UNMAP: return "UNMAP";
-	case IOMMU_STRESS_IOVA_TO_PHYS: return "IOVA_TO_PHYS";
-	case IOMMU_STRESS_DMA: return "DMA";
-	case IOMMU_STRESS_TARGET_QUERY: return "TARGET_QUERY";
-	case IOMMU_STRESS_BATCH: return "BATCH";
-	case IOMMU_STRESS_BENCH: return "BENCH";
-	default: return "ioctl";
-	}
+#define NAME_OF(q, ioctl, e, meaning)					\
+	if ((q) == ISTRESS_ERRNO_CMD_##ioctl && (q) >= IOMMU_STRESS_INFO) \
+		return #ioctl;
+	ISTRESS_ERRNOS(NAME_OF, cmd)
+#undef NAME_OF
+	return "ioctl";
 }
 
 static void say_refused(unsigned long cmd, const char *what, int err)
