@@ -8,12 +8,14 @@
  * The loop stops only between rounds, when everything it mapped is
  * unmapped again: nothing of it outlives the call, except a page the
  * driver would not let go of, which is kept pinned like any other, and
- * with THROUGH_MAP a page whose UNMAP was refused (the task killed, the
- * device gone), left a MAP of the session.
+ * with THROUGH_MAP a page whose UNMAP was refused or held up for good (a
+ * signal, the device gone, its channel retired), left a MAP of the
+ * session.
  */
 /* Messages of the module itself name it. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -23,6 +25,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "istress.h"
 #include "compat.h"
@@ -143,6 +146,30 @@ static s64 map_page(struct bench_run *b, u32 i)
 	return ret ?: (s64)(ktime_get_ns() - t0);
 }
 
+/* How long a THROUGH_MAP unmap held up waits before it asks again. */
+#define BENCH_RETRY_WAIT	msecs_to_jiffies(10)
+
+/*
+ * Sleeps until an op in the domain ends or a moment has passed (a DMA's
+ * pin goes without a wake-up): 0 to ask again, or why not. A retired
+ * channel keeps its DMA's pins for good, so its pages never come free.
+ */
+static int unmap_wait(struct istress_domain *d)
+{
+	unsigned long done = READ_ONCE(d->ops_done);
+
+	if (READ_ONCE(d->target->wedged))
+		return -EBUSY;
+	if (READ_ONCE(d->target->gone))
+		return -ENODEV;
+	if (wait_event_interruptible_timeout(d->op_wq,
+					     READ_ONCE(d->ops_done) != done,
+					     BENCH_RETRY_WAIT) < 0 ||
+	    signal_pending(current))
+		return -EINTR;
+	return 0;
+}
+
 /* Page @i unmapped: its time, or -errno. */
 static s64 unmap_page(struct bench_run *b, u32 i)
 {
@@ -160,17 +187,20 @@ static s64 unmap_page(struct bench_run *b, u32 i)
 
 		/*
 		 * Another thread's DMA, or a MAP or UNMAP near the page in a
-		 * shared domain, holds it for a moment: the page is the
-		 * loop's to unmap, so it waits, unless the task is dying
-		 * (closing the session unmaps it then).
+		 * shared domain, holds it for a while: the page is the
+		 * loop's to unmap, so it waits, asleep, unless a signal
+		 * comes, the device goes or its channel is retired; then
+		 * the page stays a MAP of the session.
 		 */
 		for (;;) {
 			t0 = ktime_get_ns();
 			ret = istress_domain_unmap(b->d, &u);
 			t = ktime_get_ns() - t0;
-			if (ret != -EBUSY || fatal_signal_pending(current))
+			if (ret != -EBUSY)
 				break;
-			cond_resched();
+			ret = unmap_wait(b->d);
+			if (ret)
+				break;
 		}
 		if (!ret && u.out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED)
 			ret = -EIO;
@@ -212,7 +242,12 @@ static int bench_round(struct bench_run *b)
 		}
 		add_time(b, &arg->map_ns, mapped, t);
 	}
-	race_window_bench_unmaps();
+	/*
+	 * Through MAP only: a bare round holds d->users for reading, and a
+	 * sleep there would hold up every reader queued behind a writer.
+	 */
+	if (b->through_map)
+		race_window_bench_unmaps();
 	for (i = 0; i < mapped; i++) {
 		t = unmap_page(b, i);
 		if (t < 0) {

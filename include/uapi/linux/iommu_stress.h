@@ -558,12 +558,17 @@ struct iommu_stress_batch {
  * The loop stops between rounds, everything of the round unmapped, on a
  * signal (-EINTR) or when the device goes (-ENODEV); the answer is
  * written back when it fails too, @ops saying how many maps and unmaps
- * were done. An unmap the driver did not finish stops it with -EIO; that
- * page stays pinned until the domain goes. With THROUGH_MAP an unmap
- * another thread holds up (-EBUSY) is tried again until it goes through;
- * one refused with -EINTR (the task killed) or -ENODEV leaves its page
- * mapped as any MAP of the session, for UNMAP or the session's end, and
- * -ENOENT may mean another thread's UNMAP took the page first.
+ * were done. Without THROUGH_MAP each round takes its range afresh, so a
+ * later round may fail as the first could (-EEXIST, -EBUSY, -EADDRINUSE,
+ * ...) after earlier rounds' times were written. An unmap the driver did
+ * not finish stops it with -EIO; that page stays pinned until the domain
+ * goes. With THROUGH_MAP an unmap another thread holds up (-EBUSY) is
+ * waited for, asleep, and tried again until it goes through, unless a
+ * signal comes (-EINTR), the device goes (-ENODEV) or the DMA holding it
+ * was on a channel the module retired (-EBUSY: it holds it for good);
+ * such a page, and one UNMAP refused so, stays mapped as any MAP of the
+ * session, for UNMAP or the session's end, and -ENOENT may mean another
+ * thread's UNMAP took the page first.
  *
  * Errors: -EOPNOTSUPP unknown flags; -EINVAL a reserved field, a zero
  * @count or @rounds, a page size the domain does not map or below the
