@@ -22,6 +22,7 @@
 
 #include "istress.h"
 #include "compat.h"
+#include "edu_hw.h"
 #include "race_window.h"
 
 ISTRESS_RACE_WINDOW(chan_take)
@@ -164,6 +165,23 @@ static void chan_done(void *param, const struct dmaengine_result *res)
 	complete(&c->done);
 }
 
+/*
+ * Whether the edu provider retired its device while the module waited for
+ * a terminate: its own timeout may fire while the transfer ends, and it
+ * tells of that only when asked again, by -EIO (edu_dma_terminate_all()).
+ * Asked only of that provider, and only -EIO counts: another may fail a
+ * terminate of an idle channel for reasons of its own, and its channel
+ * is healthy. terminate_sync, not _async: the asking ends synchronised.
+ */
+static bool edu_retired(struct dma_chan *chan)
+{
+	struct device_driver *drv = READ_ONCE(chan->device->dev->driver);
+
+	if (!drv || strcmp(drv->name, EDU_DMA_DRV_NAME))
+		return false;
+	return dmaengine_terminate_sync(chan) == -EIO;
+}
+
 /* Called with the target lock held: one transfer at a time per channel. */
 static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
 {
@@ -193,13 +211,10 @@ static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
 		 * Not every driver can stop a descriptor (ioatdma and idxd
 		 * have no terminate_all). Unless it says it did, the copy may
 		 * still run and call back: retire the channel, and keep the
-		 * memory it may touch (see dmaengine_release()). Asked again
-		 * once the channel is idle, a driver that gave its device up
-		 * while the copy was ending (the edu provider's own timeout)
-		 * says so then.
+		 * memory it may touch (see dmaengine_release()).
 		 */
 		if ((dmaengine_terminate_sync(c->chan) ||
-		     dmaengine_terminate_async(c->chan)) && !t->wedged) {
+		     edu_retired(c->chan)) && !t->wedged) {
 			t->wedged = true;
 			/* Its callback is our code: never unload under it. */
 			__module_get(THIS_MODULE);

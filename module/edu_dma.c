@@ -32,7 +32,7 @@
 
 #include "edu_hw.h"
 
-#define DRV_NAME		"istress_edu_dma"
+#define DRV_NAME		EDU_DMA_DRV_NAME
 
 /*
  * QEMU's edu drops the address bits above its dma_mask without a word (28
@@ -476,6 +476,35 @@ static enum dma_status edu_dma_tx_status(struct dma_chan *chan,
  * own again. A client that asks again after device_synchronize hears of
  * a timeout that came while it waited.
  */
+#ifdef ISTRESS_UNSAFE_TESTS
+/*
+ * Test builds only: the Nth terminate_all from when this is set fails
+ * with -EINVAL while the device is healthy, as a provider might that
+ * refuses a terminate of an idle channel (tests/hardening/races.c).
+ */
+static unsigned int unsafe_terminate_fail_nth;
+module_param(unsafe_terminate_fail_nth, uint, 0644);
+MODULE_PARM_DESC(unsafe_terminate_fail_nth, "TEST BUILD: the Nth terminate_all from now fails with -EINVAL (0: none)");
+
+static bool terminate_fails(void)
+{
+	unsigned int n = READ_ONCE(unsafe_terminate_fail_nth), old;
+
+	while (n) {
+		old = cmpxchg(&unsafe_terminate_fail_nth, n, n - 1);
+		if (old == n)
+			return n == 1;
+		n = old;
+	}
+	return false;
+}
+#else
+static bool terminate_fails(void)
+{
+	return false;
+}
+#endif
+
 static int edu_dma_terminate_all(struct dma_chan *chan)
 {
 	struct edu_dma *ed = to_edu_dma(chan);
@@ -491,7 +520,9 @@ static int edu_dma_terminate_all(struct dma_chan *chan)
 	dead = ed->dead;
 	spin_unlock_irqrestore(&ed->lock, flags);
 	edu_dma_free_list(&head);
-	return dead ? -EIO : 0;
+	if (dead)
+		return -EIO;
+	return terminate_fails() ? -EINVAL : 0;
 }
 
 static bool edu_dma_caught_up(struct edu_dma *ed, unsigned long target)

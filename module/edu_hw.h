@@ -18,6 +18,12 @@
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
 
+/*
+ * The dmaengine provider's driver name: dmaengine.c knows how it tells of
+ * a device retired under a terminate (edu_dma_terminate_all()).
+ */
+#define EDU_DMA_DRV_NAME	"istress_edu_dma"
+
 #define EDU_DMA_TO_RAM		0x2	/* direction: buffer -> bus address */
 #define EDU_BUF_ADDR		0x40000
 /*
