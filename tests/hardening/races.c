@@ -17,6 +17,7 @@
  * them). chan-unbind, which needs its channel named, skips otherwise.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -530,6 +531,56 @@ TEST_F(race, bench_retry, "BENCH THROUGH_MAP waits out an unmap held up (EBUSY) 
 	EXPECT_ERRNO(0, dma_check(s, 2 * SZ_2M + 2 * SZ_4K, 3 * SZ_2M, NULL));
 }
 
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * BENCH THROUGH_MAP waits, asleep, for an unmap another thread holds up;
+ * a signal ends the wait at once (EINTR), the page left a MAP of the
+ * session, rather than when the holder lets go (here another thread's
+ * UNMAP of the page, which then unmaps it).
+ */
+TEST_F(race, bench_signal, "BENCH THROUGH_MAP held up in an unmap stops on a signal (EINTR)")
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sess *s = &self->s;
+	struct first_call a = { .fn = first_bench, .iova = 2 * SZ_2M,
+				.off = 2 * SZ_2M,
+				.flags = IOMMU_STRESS_BENCH_THROUGH_MAP };
+	struct first_call u = { .fn = first_unmap, .iova = 2 * SZ_2M,
+				.len = SZ_4K };
+	long t0, stopped, unmapped;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_ERRNO(0, sess_open(s));
+	a.s = s;
+	u.s = s;
+	window("bench_unmaps", WINDOW_MS);
+	t0 = now_ms();
+	first_start(&a);
+	/* BENCH has mapped its page; this UNMAP of it holds it 5 s. */
+	window("unmap", 5000);
+	first_start(&u);
+	/* BENCH's unmap meets it and waits; a signal comes. */
+	sleep_ms(WINDOW_MS);
+	pthread_kill(a.th, SIGUSR1);
+	ASSERT_ERRNO(0, first_join(&a));
+	stopped = now_ms() - t0;
+	ASSERT_ERRNO(0, first_join(&u));
+	unmapped = now_ms() - t0;
+	window("unmap", 0);
+	window("bench_unmaps", 0);
+	TH_LOG("BENCH answered after %ld ms, the UNMAP after %ld ms", stopped,
+	       unmapped);
+	EXPECT_ANSWER("BENCH THROUGH_MAP signalled in its unmap's wait",
+		      ISTRESS_ERRNO(BENCH, EINTR), a.err);
+	EXPECT_ANSWER("UNMAP of BENCH's page, held in its window", 0, u.err);
+	EXPECT_GT(unmapped - 1000, stopped);
+	EXPECT_EQ(0, walk(s, 2 * SZ_2M));
+}
+
 static int first_create(struct first_call *c)
 {
 	char target[IOMMU_STRESS_NAME_LEN];
@@ -731,6 +782,106 @@ TEST_F(race, chan_retire, "the provider retires its device while the module term
 	EXPECT_ANSWER("the next DMA on the retired channel", ISTRESS_ERRNO(DMA, EIO), second);
 }
 
+/* The provider bound afresh to the channel's device: a healthy channel. */
+static int fresh_chan(void)
+{
+	int err = 0;
+
+	if (chan_exists(chan_name))
+		err = sysfs_write(PROVIDER "/unbind", chan_pci);
+	if (!err)
+		err = sysfs_write(PROVIDER "/bind", chan_pci);
+	return err ? err : chan_exists(chan_name) ? 0 : ENODEV;
+}
+
+/*
+ * A memcpy outlives the module's wait (20 ms) but not the provider's
+ * (5 s): the terminate stops it, and the channel is healthy. Asked again
+ * once idle, the provider fails (a test build's -EINVAL, as a provider
+ * might that refuses to terminate an idle channel): that is no word of
+ * a retired device, and the next DMA must run.
+ */
+TEST_F(race, chan_terminate_idle, "a provider failing a terminate of the idle channel leaves it healthy")
+{
+	struct iommu_stress_dma d = { .size = sizeof(d), .dir = IOMMU_STRESS_DMA_READ,
+				      .length = SZ_4K };
+	struct iommu_stress_buf_alloc rd;
+	struct sess *s = &self->s;
+	int first, second;
+	uint32_t status;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
+	ASSERT_ERRNO(0, fresh_chan());
+	s->fd = mod_open();
+	ASSERT_LE(0, s->fd);
+	ASSERT_ERRNO(0, create(s, chan_name));
+	ASSERT_ERRNO(0, alloc(s, &s->buf, SZ_2M, IOMMU_STRESS_CHUNK_2M));
+	ASSERT_ERRNO(0, alloc(s, &rd, SZ_4K, IOMMU_STRESS_CHUNK_4K));
+	ASSERT_ERRNO(0, map(s, s->dom.range_start, 0, SZ_2M, 0));
+	d.domain_id = s->dom.domain_id;
+	d.iova = s->dom.range_start;
+	d.buf_id = rd.buf_id;
+	/* The first terminate_all (the copy's) works, the second fails. */
+	ASSERT_ERRNO(0, param("istress_edu_dma", "unsafe_terminate_fail_nth", "2"));
+	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
+	first = call(s->fd, IOMMU_STRESS_DMA, &d);
+	status = d.status;
+	param("iommu_stress", "dma_timeout_ms", "5000");
+	param("istress_edu_dma", "unsafe_terminate_fail_nth", "0");
+	d.status = 0;
+	second = call(s->fd, IOMMU_STRESS_DMA, &d);
+	EXPECT_ANSWER("the first DMA", 0, first);
+	EXPECT_EQ(ETIMEDOUT, status);
+	EXPECT_ANSWER("the next DMA on the channel", 0, second);
+	EXPECT_EQ(0, d.status);
+}
+
+/*
+ * BENCH THROUGH_MAP's page in a shared domain is pinned by a DMA when it
+ * comes to unmap it; the DMA times out and the provider retires its
+ * device, so the channel keeps the pin for good. BENCH must stop (EBUSY)
+ * rather than wait for ever, its page left a MAP of the session.
+ */
+TEST_F(race, chan_bench_wedged, "BENCH THROUGH_MAP whose page a retired channel keeps pinned stops (EBUSY)")
+{
+	struct iommu_stress_dma d = { .size = sizeof(d), .dir = IOMMU_STRESS_DMA_READ,
+				      .length = SZ_4K };
+	struct iommu_stress_buf_alloc rd;
+	struct sess *s = &self->s;
+	struct first_call a = { .fn = first_bench, .s = s,
+				.flags = IOMMU_STRESS_BENCH_THROUGH_MAP };
+	int dma;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
+	ASSERT_ERRNO(0, fresh_chan());
+	s->fd = mod_open();
+	ASSERT_LE(0, s->fd);
+	ASSERT_ERRNO(0, create(s, chan_name));
+	ASSERT_ERRNO(0, alloc(s, &s->buf, SZ_2M, IOMMU_STRESS_CHUNK_2M));
+	ASSERT_ERRNO(0, alloc(s, &rd, SZ_4K, IOMMU_STRESS_CHUNK_4K));
+	a.iova = s->dom.range_start;
+	d.domain_id = s->dom.domain_id;
+	d.iova = s->dom.range_start;
+	d.buf_id = rd.buf_id;
+	window("bench_unmaps", WINDOW_MS);
+	first_start(&a);
+	/* BENCH has mapped its page: the DMA pins it, and is retired. */
+	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
+	ASSERT_ERRNO(0, param("istress_edu_dma", "dma_timeout_ms", "30"));
+	dma = call(s->fd, IOMMU_STRESS_DMA, &d);
+	param("istress_edu_dma", "dma_timeout_ms", "5000");
+	param("iommu_stress", "dma_timeout_ms", "5000");
+	ASSERT_ERRNO(0, first_join(&a));
+	window("bench_unmaps", 0);
+	EXPECT_ANSWER("the DMA of BENCH's page", 0, dma);
+	EXPECT_EQ(ETIMEDOUT, d.status);
+	EXPECT_ANSWER("BENCH THROUGH_MAP of the pinned page", ISTRESS_ERRNO(BENCH, EBUSY), a.err);
+	EXPECT_EQ(1, walk(s, s->dom.range_start));
+	EXPECT_ERRNO(ISTRESS_ERRNO(UNMAP, EBUSY), unmap(s, s->dom.range_start, SZ_4K, 0));
+}
+
 static const char *chan_b;
 
 /*
@@ -797,7 +948,8 @@ TEST_F(race, chan_share, "a DMA-API page mapped in a shared domain between two B
 
 int main(int argc, char **argv)
 {
-	char *sel[] = { "chan-unbind", "chan-rebind", "chan-retire" };
+	char *sel[] = { "chan-unbind", "chan-rebind", "chan-retire",
+			"chan-terminate-idle", "chan-bench-wedged" };
 
 	if (argc == 4 && !strcmp(argv[1], "chan-share")) {
 		char *share[] = { "chan-share" };
@@ -809,7 +961,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
 		chan_name = argv[2];
 		chan_pci = argv[3];
-		return ktest_run(3, sel);
+		return ktest_run(5, sel);
 	}
 	return ktest_main(argc, argv);
 }
