@@ -485,6 +485,7 @@ static const struct pattern pattern_behaviour = {
 	.name = "behaviour",
 	.summary = "how the driver answers partial unmaps, unmaps over holes and maps over live entries, under stable keys",
 	.bug_class = "driver behaviour",
+	.records_behaviour = 1,
 	.help =
 "Five probes, each in fresh IOVA regions, recorded as observations with\n"
 "stable keys and fields (the driver's answer; at named points the walk\n"
