@@ -60,6 +60,11 @@ static void buf_free_chunks(struct istress_buf *buf)
 			istress_contig_free(buf->chunks[i]);
 		else
 			__free_pages(buf->chunks[i], buf->chunk_order);
+		/*
+		 * A buffer may be gigabytes (or a million 4K chunks): let the
+		 * CPU go between chunks, as their allocation does.
+		 */
+		cond_resched();
 	}
 	kvfree(buf->chunks);
 }
