@@ -145,7 +145,7 @@
 	X(q, BENCH, ERANGE, "the range lies outside the aperture or the test's IOVA range") \
 	X(q, BENCH, EADDRNOTAVAIL, "the range meets a reserved region or the module's DMA window") \
 	X(q, BENCH, EEXIST, "the session has something mapped in the range, pages the driver kept after an UNMAP included") \
-	X(q, BENCH, EBUSY, "in use: a MAP, UNMAP or DMA is at work in the range; with THROUGH_MAP, also an unmap held up by a DMA of a retired channel: that page stays mapped as a MAP of the session") \
+	X(q, BENCH, EBUSY, "in use: a MAP, UNMAP or DMA is at work in the range; with THROUGH_MAP, also an unmap held up for good by the pin of a DMA on a retired channel or device: that page stays mapped as a MAP of the session") \
 	X(q, BENCH, EADDRINUSE, "the range meets a mapping the channel's driver made in its DMA-API domain") \
 	X(q, BENCH, ENOENT, "no such buffer or domain id in this session; with THROUGH_MAP, also another thread unmapped one of the loop's pages first") \
 	X(q, BENCH, ENODEV, "the domain's device has gone; with THROUGH_MAP, pages it could not unmap stay mapped as MAPs of the session") \

@@ -146,19 +146,23 @@ static s64 map_page(struct bench_run *b, u32 i)
 	return ret ?: (s64)(ktime_get_ns() - t0);
 }
 
-/* How long a THROUGH_MAP unmap held up waits before it asks again. */
+/*
+ * How long a THROUGH_MAP unmap held up waits before it asks again: a DMA
+ * that times out keeps its pin without a wake-up, and nor does a device
+ * going wake the domain's op queue.
+ */
 #define BENCH_RETRY_WAIT	msecs_to_jiffies(10)
 
 /*
- * Sleeps until an op in the domain ends or a moment has passed (a DMA's
- * pin goes without a wake-up): 0 to ask again, or why not. A retired
- * channel keeps its DMA's pins for good, so its pages never come free.
+ * Sleeps until an op in the domain ends after @done was read (before the
+ * unmap asked, so an end in between is not missed) or a moment has
+ * passed: 0 to ask again, or why not. A page a retired target's DMA pins
+ * (@stuck) never comes free; anything else holding it up ends.
  */
-static int unmap_wait(struct istress_domain *d)
+static int unmap_wait(struct istress_domain *d, unsigned long done,
+		      bool stuck)
 {
-	unsigned long done = READ_ONCE(d->ops_done);
-
-	if (READ_ONCE(d->target->wedged))
+	if (stuck)
 		return -EBUSY;
 	if (READ_ONCE(d->target->gone))
 		return -ENODEV;
@@ -184,21 +188,25 @@ static s64 unmap_page(struct bench_run *b, u32 i)
 			.domain_id = arg->domain_id, .iova = iova,
 			.length = arg->page_size,
 		};
+		unsigned long ops_done;
+		bool stuck;
 
 		/*
 		 * Another thread's DMA, or a MAP or UNMAP near the page in a
 		 * shared domain, holds it for a while: the page is the
 		 * loop's to unmap, so it waits, asleep, unless a signal
-		 * comes, the device goes or its channel is retired; then
-		 * the page stays a MAP of the session.
+		 * comes, the device goes or a DMA of a retired target pins
+		 * the page's reach for good; then the page stays a MAP of
+		 * the session.
 		 */
 		for (;;) {
+			ops_done = READ_ONCE(b->d->ops_done);
 			t0 = ktime_get_ns();
-			ret = istress_domain_unmap(b->d, &u);
+			ret = istress_domain_unmap_stuck(b->d, &u, &stuck);
 			t = ktime_get_ns() - t0;
 			if (ret != -EBUSY)
 				break;
-			ret = unmap_wait(b->d);
+			ret = unmap_wait(b->d, ops_done, stuck);
 			if (ret)
 				break;
 		}

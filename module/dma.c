@@ -52,6 +52,8 @@ static void unpin_shared(struct istress_domain *d, u64 iova, u64 len)
 {
 	mutex_lock(&d->lock);
 	istress_maps_pin(d, iova, iova + len - 1, -1);
+	/* An UNMAP the pin held up (BENCH THROUGH_MAP) may go now. */
+	istress_domain_op_done(d);
 	mutex_unlock(&d->lock);
 }
 

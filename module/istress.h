@@ -227,7 +227,7 @@ struct istress_domain {
 	 * The span of each MAP and UNMAP in the driver (domain.c): it may be
 	 * freeing page tables anywhere in its span. MAPs and UNMAPs meeting
 	 * an UNMAP's span get -EBUSY; walks wait on @op_wq until @ops_done
-	 * moves.
+	 * moves, as it does when a span ends or a DMA unpins.
 	 */
 	struct list_head in_flight;
 	wait_queue_head_t op_wq;
@@ -250,6 +250,9 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
 		       struct iommu_stress_map *arg);
 int istress_domain_unmap(struct istress_domain *d,
 			 struct iommu_stress_unmap *arg);
+int istress_domain_unmap_stuck(struct istress_domain *d,
+			       struct iommu_stress_unmap *arg, bool *stuck);
+void istress_domain_op_done(struct istress_domain *d);
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
 int istress_domain_check_span(struct istress_domain *d, u64 start, u64 last);
 bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last);
@@ -321,6 +324,7 @@ void istress_maps_pin(struct istress_domain *d, u64 start, u64 last,
 		      int delta);
 void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last);
 bool istress_maps_busy(struct istress_domain *d, u64 start, u64 last);
+bool istress_maps_pinned(struct istress_domain *d, u64 start, u64 last);
 void istress_maps_unclaim(struct istress_domain *d, struct istress_mapping *m);
 void istress_maps_replace(struct istress_domain *d, struct istress_mapping *m,
 			  struct list_head *cut, struct istress_mapping **spare,

@@ -84,13 +84,23 @@ static void span_begin(struct istress_domain *d, struct op_span *sp, u64 start,
 	list_add(&sp->node, &d->in_flight);
 }
 
-/* Walks waiting for the span go on; ops_done is read without the lock. */
+/*
+ * An op that held records or a span ended (a MAP, an UNMAP, a DMA's
+ * unpin): whoever waits for them goes on. ops_done is read without the
+ * lock.
+ */
+void istress_domain_op_done(struct istress_domain *d)
+{
+	lockdep_assert_held(&d->lock);
+	WRITE_ONCE(d->ops_done, d->ops_done + 1);
+	wake_up_all(&d->op_wq);
+}
+
 static void span_end(struct istress_domain *d, struct op_span *sp)
 {
 	lockdep_assert_held(&d->lock);
 	list_del(&sp->node);
-	WRITE_ONCE(d->ops_done, d->ops_done + 1);
-	wake_up_all(&d->op_wq);
+	istress_domain_op_done(d);
 }
 
 /*
@@ -493,28 +503,49 @@ static void deferred_park(struct istress_domain *d,
 }
 
 /*
+ * -EBUSY for [start, last] if a MAP, UNMAP or DMA is at work in it; then
+ * *stuck says whether a DMA of a retired target pins a record there. Such
+ * a DMA kept its pins when it timed out (istress_dma()), and the target
+ * runs no DMA after: read under d->lock with the pin, a wedged target
+ * means the pin is one that never goes.
+ */
+static int unmap_busy(struct istress_domain *d, u64 start, u64 last,
+		      bool *stuck)
+{
+	if (!meets_span(d, start, last, true) &&
+	    !istress_maps_busy(d, start, last))
+		return 0;
+	*stuck = READ_ONCE(d->target->wedged) &&
+		 istress_maps_pinned(d, start, last);
+	return -EBUSY;
+}
+
+/*
  * Whether an UNMAP of [iova, last] may go to the driver, and all the
  * driver may clear for it (*reach, *reach_last; see istress_maps_reach).
  * All of that must lie where the session may map (in the range, clear of
  * the window and reserved regions), and no other MAP, UNMAP or DMA may
- * be at work in it.
+ * be at work in it (-EBUSY, and *stuck as unmap_busy() says).
  */
 static int unmap_admit(struct istress_domain *d, u64 iova, u64 last,
-		       u64 *reach, u64 *reach_last)
+		       u64 *reach, u64 *reach_last, bool *stuck)
 {
+	int ret;
+
 	lockdep_assert_held(&d->lock);
 	if (!istress_maps_overlap(d, iova, last))
 		return -ENOENT;
 	/* Busy in the request itself: the reach there is not known yet. */
-	if (meets_span(d, iova, last, true) || istress_maps_busy(d, iova, last))
-		return -EBUSY;
+	ret = unmap_busy(d, iova, last, stuck);
+	if (ret)
+		return ret;
 	*reach = iova;
 	*reach_last = last;
 	istress_maps_reach(d, reach, reach_last);
 	/* A MAP in flight nearby widens the reach: busy, not out of range. */
-	if (meets_span(d, *reach, *reach_last, true) ||
-	    istress_maps_busy(d, *reach, *reach_last))
-		return -EBUSY;
+	ret = unmap_busy(d, *reach, *reach_last, stuck);
+	if (ret)
+		return ret;
 	return istress_domain_check_span(d, *reach, *reach_last);
 }
 
@@ -547,7 +578,7 @@ static int reach_is_free(struct istress_domain *d, u64 start, u64 last)
 }
 
 static int domain_unmap(struct istress_domain *d,
-			struct iommu_stress_unmap *arg)
+			struct iommu_stress_unmap *arg, bool *stuck)
 {
 	bool skip = arg->flags & IOMMU_STRESS_UNMAP_SKIP_SYNC;
 	struct istress_mapping *spare[2] = { NULL, NULL };
@@ -596,7 +627,7 @@ static int domain_unmap(struct istress_domain *d,
 	}
 
 	mutex_lock(&d->lock);
-	ret = unmap_admit(d, arg->iova, last, &reach, &reach_last);
+	ret = unmap_admit(d, arg->iova, last, &reach, &reach_last, stuck);
 	if (!ret)
 		ret = istress_maps_claim(d, arg->iova, last, &span);
 	if (!ret)
@@ -704,14 +735,27 @@ int istress_domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys)
 	return ret;
 }
 
-int istress_domain_unmap(struct istress_domain *d,
-			 struct iommu_stress_unmap *arg)
+/*
+ * On -EBUSY, *stuck says whether what holds the UNMAP up is a retired
+ * target's pin, which never goes (see unmap_busy()).
+ */
+int istress_domain_unmap_stuck(struct istress_domain *d,
+			       struct iommu_stress_unmap *arg, bool *stuck)
 {
 	int ret = istress_domain_enter(d);
 
+	*stuck = false;
 	if (ret)
 		return ret;
-	ret = domain_unmap(d, arg);
+	ret = domain_unmap(d, arg, stuck);
 	istress_domain_exit(d);
 	return ret;
+}
+
+int istress_domain_unmap(struct istress_domain *d,
+			 struct iommu_stress_unmap *arg)
+{
+	bool stuck;
+
+	return istress_domain_unmap_stuck(d, arg, &stuck);
 }

@@ -182,6 +182,19 @@ bool istress_maps_busy(struct istress_domain *d, u64 start, u64 last)
 	return false;
 }
 
+/* Whether a DMA pins any record in [start, last]. */
+bool istress_maps_pinned(struct istress_domain *d, u64 start, u64 last)
+{
+	struct istress_mapping *m;
+
+	lockdep_assert_held(&d->lock);
+	for (m = maps_it_iter_first(&d->maps, start, last); m;
+	     m = maps_it_iter_next(m, start, last))
+		if (m->dma_pins)
+			return true;
+	return false;
+}
+
 /* What one entry of the domain's top table level covers. */
 static u64 top_level(struct istress_domain *d)
 {

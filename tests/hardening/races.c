@@ -396,17 +396,22 @@ static int unmap_flags(struct sess *s, uint64_t iova, uint64_t len,
  * data page as a table and reports 2M unmapped, and the leaf stays.
  * 0 when UNMAP said so (STILL_MAPPED); ENOSYS where the driver let go.
  */
-static int leave_leaf(struct sess *s)
+static int leave_leaf_at(struct sess *s, uint64_t at)
 {
 	uint32_t flags = 0;
 	int err;
 
-	err = map(s, 0, 0, SZ_2M, 0);
+	err = map(s, at, 0, SZ_2M, 0);
 	if (!err)
-		err = unmap_flags(s, SZ_4K, SZ_4K, &flags);
+		err = unmap_flags(s, at + SZ_4K, SZ_4K, &flags);
 	if (err)
 		return err;
 	return flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED ? 0 : ENOSYS;
+}
+
+static int leave_leaf(struct sess *s)
+{
+	return leave_leaf_at(s, 0);
 }
 
 static struct iommu_stress_bench bench_arg(struct sess *s, uint64_t iova,
@@ -882,6 +887,74 @@ TEST_F(race, chan_bench_wedged, "BENCH THROUGH_MAP whose page a retired channel 
 	EXPECT_ERRNO(ISTRESS_ERRNO(UNMAP, EBUSY), unmap(s, s->dom.range_start, SZ_4K, 0));
 }
 
+/*
+ * On a retired channel, what holds BENCH THROUGH_MAP's unmap up may yet
+ * be no pin: here another thread's MAP, in the driver in the page's 2M
+ * block, which the unmap may reach once leaves are unknown. BENCH must
+ * wait for it and unmap its page, not stop (EBUSY) as for the retired
+ * DMA's pin, which lies in another block.
+ */
+TEST_F(race, chan_bench_span, "BENCH THROUGH_MAP on a retired channel waits out a MAP's span, not a pin")
+{
+	struct iommu_stress_dma d = { .size = sizeof(d), .dir = IOMMU_STRESS_DMA_READ,
+				      .length = SZ_4K };
+	struct iommu_stress_buf_alloc rd;
+	struct sess *s = &self->s;
+	struct first_call a = { .fn = first_bench, .s = s,
+				.flags = IOMMU_STRESS_BENCH_THROUGH_MAP };
+	uint64_t base;
+	int dma, again, b, err;
+	uint32_t status;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
+	ASSERT_ERRNO(0, fresh_chan());
+	s->fd = mod_open();
+	ASSERT_LE(0, s->fd);
+	ASSERT_ERRNO(0, create(s, chan_name));
+	/* Blocks: the retired DMA's page, the kept leaf, BENCH and the MAP. */
+	base = (s->dom.range_start + SZ_2M - 1) & ~(uint64_t)(SZ_2M - 1);
+	if (base < s->dom.range_start || s->dom.range_last - base < 8 * SZ_2M)
+		SKIP(return, "the shared domain's range holds no 16M from a 2M boundary");
+	ASSERT_ERRNO(0, alloc(s, &s->buf, 2 * SZ_2M, IOMMU_STRESS_CHUNK_2M));
+	ASSERT_ERRNO(0, alloc(s, &rd, SZ_4K, IOMMU_STRESS_CHUNK_4K));
+	ASSERT_ERRNO(0, map(s, base, SZ_2M, SZ_4K, 0));
+	d.domain_id = s->dom.domain_id;
+	d.iova = base;
+	d.buf_id = rd.buf_id;
+	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
+	ASSERT_ERRNO(0, param("istress_edu_dma", "dma_timeout_ms", "30"));
+	dma = call(s->fd, IOMMU_STRESS_DMA, &d);
+	status = d.status;
+	param("istress_edu_dma", "dma_timeout_ms", "5000");
+	param("iommu_stress", "dma_timeout_ms", "5000");
+	ASSERT_ERRNO(0, dma);
+	ASSERT_EQ(ETIMEDOUT, status);
+	/* Retired: it runs no DMA more, and keeps that page pinned. */
+	again = call(s->fd, IOMMU_STRESS_DMA, &d);
+	ASSERT_ERRNO(ISTRESS_ERRNO(DMA, EIO), again);
+	/* Leaves unknown from here on: an unmap may reach its whole block. */
+	err = leave_leaf_at(s, base + 2 * SZ_2M);
+	if (err == ENOSYS)
+		SKIP(return, "the driver let go of the whole leaf: leaves stay known");
+	ASSERT_ERRNO(0, err);
+	a.iova = base + 4 * SZ_2M;
+	a.off = SZ_2M + SZ_4K;
+	window("bench_unmaps", WINDOW_MS);
+	first_start(&a);
+	/* BENCH has mapped its page; this MAP is in the driver when it unmaps. */
+	window("map", WINDOW_MS);
+	b = map(s, base + 4 * SZ_2M + 2 * SZ_4K, SZ_2M + 2 * SZ_4K, SZ_4K, 0);
+	window("map", 0);
+	ASSERT_ERRNO(0, first_join(&a));
+	window("bench_unmaps", 0);
+	EXPECT_ANSWER("MAP near BENCH's page", 0, b);
+	EXPECT_ANSWER("BENCH THROUGH_MAP held up by the MAP on a retired channel", 0, a.err);
+	EXPECT_EQ(0, walk(s, base + 4 * SZ_2M));
+	EXPECT_ERRNO(ISTRESS_ERRNO(UNMAP, ENOENT), unmap(s, base + 4 * SZ_2M, SZ_4K, 0));
+	EXPECT_ERRNO(ISTRESS_ERRNO(UNMAP, EBUSY), unmap(s, base, SZ_4K, 0));
+}
+
 static const char *chan_b;
 
 /*
@@ -949,7 +1022,8 @@ TEST_F(race, chan_share, "a DMA-API page mapped in a shared domain between two B
 int main(int argc, char **argv)
 {
 	char *sel[] = { "chan-unbind", "chan-rebind", "chan-retire",
-			"chan-terminate-idle", "chan-bench-wedged" };
+			"chan-terminate-idle", "chan-bench-wedged",
+			"chan-bench-span" };
 
 	if (argc == 4 && !strcmp(argv[1], "chan-share")) {
 		char *share[] = { "chan-share" };
@@ -961,7 +1035,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
 		chan_name = argv[2];
 		chan_pci = argv[3];
-		return ktest_run(5, sel);
+		return ktest_run(6, sel);
 	}
 	return ktest_main(argc, argv);
 }

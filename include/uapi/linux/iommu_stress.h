@@ -564,8 +564,9 @@ struct iommu_stress_batch {
  * not finish stops it with -EIO; that page stays pinned until the domain
  * goes. With THROUGH_MAP an unmap another thread holds up (-EBUSY) is
  * waited for, asleep, and tried again until it goes through, unless a
- * signal comes (-EINTR), the device goes (-ENODEV) or the DMA holding it
- * was on a channel the module retired (-EBUSY: it holds it for good);
+ * signal comes (-EINTR), the device goes (-ENODEV) or what holds it is
+ * the pin of a DMA on a channel or device the module retired (-EBUSY: it
+ * holds it for good);
  * such a page, and one UNMAP refused so, stays mapped as any MAP of the
  * session, for UNMAP or the session's end, and -ENOENT may mean another
  * thread's UNMAP took the page first.
