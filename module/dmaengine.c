@@ -17,6 +17,7 @@
 #include <linux/dmaengine.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -172,12 +173,19 @@ static void chan_done(void *param, const struct dmaengine_result *res)
  * Asked only of that provider, and only -EIO counts: another may fail a
  * terminate of an idle channel for reasons of its own, and its channel
  * is healthy. terminate_sync, not _async: the asking ends synchronised.
+ *
+ * The driver of t->dev (the channel's provider) stays while t->lock is
+ * held: the unbind notifier takes that lock before the driver's remove()
+ * runs. Only the PCI driver of that name counts: a driver on another bus
+ * may bear it too.
  */
-static bool edu_retired(struct dma_chan *chan)
+static bool edu_retired(struct istress_target *t, struct dma_chan *chan)
 {
-	struct device_driver *drv = READ_ONCE(chan->device->dev->driver);
+	struct device_driver *drv;
 
-	if (!drv || strcmp(drv->name, EDU_DMA_DRV_NAME))
+	lockdep_assert_held(&t->lock);
+	drv = t->dev->driver;
+	if (!drv || !dev_is_pci(t->dev) || strcmp(drv->name, EDU_DMA_DRV_NAME))
 		return false;
 	return dmaengine_terminate_sync(chan) == -EIO;
 }
@@ -214,7 +222,7 @@ static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
 		 * memory it may touch (see dmaengine_release()).
 		 */
 		if ((dmaengine_terminate_sync(c->chan) ||
-		     edu_retired(c->chan)) && !t->wedged) {
+		     edu_retired(t, c->chan)) && !t->wedged) {
 			t->wedged = true;
 			/* Its callback is our code: never unload under it. */
 			__module_get(THIS_MODULE);
