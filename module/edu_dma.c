@@ -465,17 +465,6 @@ static enum dma_status edu_dma_tx_status(struct dma_chan *chan,
 	return status;
 }
 
-/*
- * Drops what is queued. A transfer edu is running cannot be stopped: the
- * worker ends its descriptor at the next transfer boundary, without a
- * callback, and device_synchronize waits for that. May be called in atomic
- * context and from a callback.
- *
- * -EIO once the device is retired: a transfer of it timed out and may
- * still write, so the client must not take what it handed over as its
- * own again. A client that asks again after device_synchronize hears of
- * a timeout that came while it waited.
- */
 #ifdef ISTRESS_UNSAFE_TESTS
 /*
  * Test builds only: the Nth terminate_all from when this is set fails
@@ -505,6 +494,17 @@ static bool terminate_fails(void)
 }
 #endif
 
+/*
+ * Drops what is queued. A transfer edu is running cannot be stopped: the
+ * worker ends its descriptor at the next transfer boundary, without a
+ * callback, and device_synchronize waits for that. May be called in atomic
+ * context and from a callback.
+ *
+ * -EIO once the device is retired: a transfer of it timed out and may
+ * still write, so the client must not take what it handed over as its
+ * own again. A client that asks again after device_synchronize hears of
+ * a timeout that came while it waited.
+ */
 static int edu_dma_terminate_all(struct dma_chan *chan)
 {
 	struct edu_dma *ed = to_edu_dma(chan);
