@@ -19,13 +19,13 @@
  *    kernel's own runtime 1G hugetlb pages come from the same allocator.
  * The price: a free gigabyte exists only where the range's pages can all
  * be migrated away (movable memory, nothing reserved, no hugetlb page) in
- * ZONE_NORMAL, with a gigabyte to spare above the zone's high watermark,
- * which may take a while and fails on a fragmented or full host (ENOMEM,
- * after a few tries, not a walk of all memory); the pages are not
- * charged to a memory cgroup (alloc_contig_range() takes no
- * __GFP_ACCOUNT), only to the module's cap on all buffers. Since only a
- * 1G leaf needs them, BUF_ALLOC takes 1G chunks only where 1G leaves are
- * allowed (allow_1g_leaves=1, in VMs).
+ * ZONE_NORMAL, with a gigabyte to spare above the zone's high watermark
+ * (free CMA memory left out), which may take a while and fails on a
+ * fragmented or full host (ENOMEM, after a few tries, not a walk of all
+ * memory); the pages are not charged to a memory cgroup
+ * (alloc_contig_range() takes no __GFP_ACCOUNT), only to the module's cap
+ * on all buffers. Since only a 1G leaf needs them, BUF_ALLOC takes 1G
+ * chunks only where 1G leaves are allowed (allow_1g_leaves=1, in VMs).
  */
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -95,11 +95,21 @@ static int take_range(unsigned long pfn)
  * the same zone: its free memory falls by up to a gigabyte. Below the
  * watermarks, atomic allocations start to fail and
  * reclaim or the OOM killer step in for what is only a test buffer.
+ *
+ * Free CMA pages do not count: a range with CMA pageblocks is refused
+ * (they are not movable for a MIGRATE_MOVABLE request), so the gigabyte
+ * comes out of the other free pages, and only movable allocations may
+ * use CMA memory: the kernel's own allocations would meet a zone short
+ * of free memory whatever its CMA area holds.
  */
 static bool zone_can_spare(struct zone *zone)
 {
-	return zone_page_state(zone, NR_FREE_PAGES) >=
-	       high_wmark_pages(zone) + CONTIG_PAGES;
+	unsigned long free = zone_page_state(zone, NR_FREE_PAGES);
+	unsigned long cma = zone_page_state(zone, NR_FREE_CMA_PAGES);
+
+	/* The two counters are read apart: CMA's may be the later, larger. */
+	free = free > cma ? free - cma : 0;
+	return free >= high_wmark_pages(zone) + CONTIG_PAGES;
 }
 
 /*
