@@ -58,6 +58,13 @@
 #define IOMMU_STRESS_FEAT_1G_LEAVES	(1ULL << 4)
 #define IOMMU_STRESS_FEAT_BATCH		(1ULL << 5)	/* IOMMU_STRESS_BATCH */
 #define IOMMU_STRESS_FEAT_BENCH		(1ULL << 6)	/* IOMMU_STRESS_BENCH */
+/*
+ * DIRTY: the kernel can allocate a domain with dirty tracking
+ * (DOMAIN_CREATE_DIRTY, DIRTY_START, DIRTY_STOP). DIRTY_READ: it can also
+ * report the pages (built with CONFIG_IOMMUFD, which Debian's are not).
+ */
+#define IOMMU_STRESS_FEAT_DIRTY		(1ULL << 8)
+#define IOMMU_STRESS_FEAT_DIRTY_READ	(1ULL << 9)
 /* TARGET_QUERY fills @caps (before it, dmaengine alone shared a domain). */
 #define IOMMU_STRESS_FEAT_TARGET_CAPS	(1ULL << 7)
 
@@ -158,10 +165,12 @@ struct iommu_stress_target_query {
  * module builds no 1G leaves (loaded without allow_1g_leaves=1); -EINVAL
  * a zero length or one not a multiple of @chunk_size, a chunk size other
  * than 4K, 2M or 1G, or a node that is not online; -E2BIG more than 2^32
- * chunks; -ENOMEM out of memory (1G: no free 1G-aligned gigabyte whose
- * pages could all be moved away), or over the cap on all sessions'
- * buffers (module parameter max_buffer_mb); -EINTR killed while the
- * buffer was allocated.
+ * chunks; -ENOMEM out of memory (1G: no 1G-aligned gigabyte of
+ * ZONE_NORMAL whose pages could all be moved away in 8 tries, or the
+ * zone without a free gigabyte above its high watermark, free CMA memory
+ * not counted), or over the cap on all sessions' buffers (module
+ * parameter max_buffer_mb); -EINTR killed while the buffer was
+ * allocated.
  */
 struct iommu_stress_buf_alloc {
 	__u32 size;
@@ -217,6 +226,14 @@ struct iommu_stress_buf_free {
 #define IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP (1U << 3)
 
 /*
+ * DOMAIN_CREATE flag: a domain whose IOMMU records which pages DMA wrote
+ * (the kernel's IOMMU_HWPT_ALLOC_DIRTY_TRACKING; Intel: scalable mode
+ * with second-stage A/D bits). edu targets only: dirty tracking is chosen
+ * when a domain is allocated. Tracking starts off (DIRTY_START).
+ */
+#define IOMMU_STRESS_DOMAIN_CREATE_DIRTY	(1U << 0)
+
+/*
  * IOMMU_STRESS_DOMAIN_CREATE: a domain to test through @target.
  *
  * edu targets get a private unmanaged domain attached to the device. The
@@ -238,8 +255,10 @@ struct iommu_stress_buf_free {
  * For private domains the range is the aperture.
  *
  * Errors: -EOPNOTSUPP unknown flags, the device of a dmaengine target not
- * on a DMA-API domain (identity, blocked, unmanaged or none), or a
- * channel whose driver is not allowed (idxd without idxd_channels=1);
+ * on a DMA-API domain (identity, blocked, unmanaged or none), a channel
+ * whose driver is not allowed (idxd without idxd_channels=1), or
+ * DOMAIN_CREATE_DIRTY for a dmaengine target, on a kernel without the
+ * API or an IOMMU without the capability;
  * -EINVAL a target name without its terminating NUL, a reserved field, a
  * range for an edu target, or a range not 2M-aligned or ending before it
  * starts; -ENODEV no such target, or its device has gone; -EBUSY a domain
@@ -603,6 +622,58 @@ struct iommu_stress_bench {
 	__u32 __reserved;
 };
 
+/*
+ * IOMMU_STRESS_DIRTY_START, IOMMU_STRESS_DIRTY_STOP: the IOMMU starts or
+ * stops recording which pages DMA writes in a domain made with
+ * DOMAIN_CREATE_DIRTY. Starting first forgets what was recorded before,
+ * where the kernel can read it (IOMMU_STRESS_FEAT_DIRTY_READ). Both wait
+ * for MAPs and UNMAPs at work in the domain.
+ *
+ * Errors: -EOPNOTSUPP unknown flags, or a domain made without
+ * DOMAIN_CREATE_DIRTY; -EINVAL a reserved field; -ENOENT no such domain;
+ * -ENODEV the domain's device has gone.
+ */
+struct iommu_stress_dirty_switch {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 __reserved;
+};
+
+/* DIRTY_READ flag: leave the records as they are (the kernel's NO_CLEAR). */
+#define IOMMU_STRESS_DIRTY_READ_NO_CLEAR	(1U << 0)
+
+/*
+ * IOMMU_STRESS_DIRTY_READ: which pages of [@iova, @iova + @length) DMA
+ * wrote since DIRTY_START or the last DIRTY_READ that cleared them: bit i
+ * of the bitmap at @bitmap (__u64 words, bit i in word i / 64 at i % 64,
+ * enough words for length / page_size bits) stands for the page at @iova
+ * + i * @page_size. The module zeroes those words first. Unless
+ * DIRTY_READ_NO_CLEAR the records are cleared and the IOTLB flushed, so
+ * that the next write to a page is recorded again. A leaf larger than
+ * @page_size that was written sets the bits of all its pages. Waits for
+ * MAPs and UNMAPs at work in the range.
+ *
+ * Errors: -EOPNOTSUPP unknown flags, a domain made without
+ * DOMAIN_CREATE_DIRTY, or a kernel that cannot report the pages (without
+ * IOMMU_STRESS_FEAT_DIRTY_READ); -EINVAL a reserved field, a zero
+ * @length, a page size below the CPU's or not a power of two, an IOVA or
+ * length not aligned to it, or tracking off (DIRTY_START first);
+ * -EOVERFLOW the range wraps; -ERANGE outside the aperture; -ENOENT no
+ * such domain; -ENODEV the domain's device has gone; -EFAULT the bitmap
+ * cannot be written; -ENOMEM.
+ */
+struct iommu_stress_dirty_read {
+	__u32 size;
+	__u32 flags;
+	__u32 domain_id;
+	__u32 __reserved;
+	__u64 iova;
+	__u64 length;
+	__u64 page_size;
+	__u64 bitmap;				/* in: an address */
+};
+
 #define IOMMU_STRESS_TYPE	0xd9	/* private to this driver */
 
 #define IOMMU_STRESS_INFO		_IO(IOMMU_STRESS_TYPE, 0x00)
@@ -617,5 +688,8 @@ struct iommu_stress_bench {
 #define IOMMU_STRESS_TARGET_QUERY	_IO(IOMMU_STRESS_TYPE, 0x09)
 #define IOMMU_STRESS_BATCH		_IO(IOMMU_STRESS_TYPE, 0x0a)
 #define IOMMU_STRESS_BENCH		_IO(IOMMU_STRESS_TYPE, 0x0b)
+#define IOMMU_STRESS_DIRTY_START	_IO(IOMMU_STRESS_TYPE, 0x0c)
+#define IOMMU_STRESS_DIRTY_STOP		_IO(IOMMU_STRESS_TYPE, 0x0d)
+#define IOMMU_STRESS_DIRTY_READ		_IO(IOMMU_STRESS_TYPE, 0x0e)
 
 #endif /* _UAPI_LINUX_IOMMU_STRESS_H */
