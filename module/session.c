@@ -406,9 +406,14 @@ static int do_batch(struct istress_session *s, void *p);
 /* An ioctl whose answer says how far it got, written when it fails too. */
 #define IOCTL_OP_PARTIAL(_ioctl, _fn, _struct, _last)			\
 	IOCTL_OP_ENTRY(_ioctl, _fn, NULL, _struct, _last, false, true)
+/*
+ * A struct's size is a multiple of 8: a __u64 field added at its end then
+ * lands at the same offset on 32-bit and 64-bit ABIs, with no hole.
+ */
 #define IOCTL_OP_ENTRY(_ioctl, _fn, _finish, _struct, _last, _batch, _partial) \
 	[_IOC_NR(_ioctl)] = {						\
 		.size = sizeof(struct _struct) +			\
+			BUILD_BUG_ON_ZERO(sizeof(struct _struct) % 8) +	\
 			BUILD_BUG_ON_ZERO(_batch && sizeof(struct _struct) > \
 					  ISTRESS_BATCH_ARG_MAX),	\
 		.min_size = offsetofend(struct _struct, _last),		\

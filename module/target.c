@@ -186,7 +186,7 @@ int istress_target_query(struct iommu_stress_target_query *q)
 
 	if (q->flags)
 		return -EOPNOTSUPP;
-	if (q->__reserved)
+	if (q->__reserved || q->__reserved2)
 		return -EINVAL;
 	if (strnlen(q->name, sizeof(q->name)) == sizeof(q->name))
 		return -EINVAL;

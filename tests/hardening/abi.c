@@ -308,6 +308,14 @@ TEST_F(abi, query_reserved, "TARGET_QUERY: reserved field")
 	EXPECT_REFUSED(TARGET_QUERY, EINVAL, &a);
 }
 
+TEST_F(abi, query_reserved2, "TARGET_QUERY: reserved field at the end")
+{
+	struct iommu_stress_target_query a = base_query(self);
+
+	a.__reserved2 = 1;
+	EXPECT_REFUSED(TARGET_QUERY, EINVAL, &a);
+}
+
 TEST_F(abi, query_unknown_flag, "TARGET_QUERY: unknown flag")
 {
 	struct iommu_stress_target_query a = base_query(self);

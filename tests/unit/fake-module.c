@@ -142,7 +142,8 @@ static int do_query(struct iommu_stress_target_query *q)
 
 	if (q->flags)
 		return ISTRESS_ERRNO(TARGET_QUERY, EOPNOTSUPP);
-	if (q->__reserved || !terminated(q->name, sizeof(q->name)))
+	if (q->__reserved || q->__reserved2 ||
+	    !terminated(q->name, sizeof(q->name)))
 		return ISTRESS_ERRNO(TARGET_QUERY, EINVAL);
 	t = find_target(q->name);
 	if (!t || t->held)

@@ -139,6 +139,7 @@ struct iommu_stress_target_query {
 	char device[IOMMU_STRESS_NAME_LEN];	/* out: "0000:00:04.0" */
 	char driver[32];			/* out: "ioatdma", "" if unbound */
 	__u32 caps;				/* out: IOMMU_STRESS_TARGET_* */
+	__u32 __reserved2;			/* zero; keeps the size 8n */
 };
 
 /*
