@@ -46,7 +46,8 @@ TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 TOOL_LDLIBS := -lnuma -lpthread -lm
 TOOL_SRCS := $(filter-out tool/main.c,$(wildcard $(addsuffix /*.c,$(TOOL_DIRS)) tool/patterns/*.c))
 TOOL_HDRS := $(wildcard $(addsuffix /*.h,$(TOOL_DIRS)) tool/patterns/*.h) \
-	     include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
+	     include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h \
+	     include/iommu_stress_backends.h
 # The test harness of the unit tests and of the hardening programs, with
 # what they take from the tool: errno names and the random-number generator.
 KTEST := tests/lib/ktest.c tests/lib/ktest.h
@@ -97,6 +98,7 @@ check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
 	tests/unit/bench-check
 	tests/unit/ktap-check
 	tests/unit/errno-contract-check
+	tests/unit/backend-table-check
 	tests/unit/log-problems-check
 	tests/unit/kmemleak-check
 
@@ -137,7 +139,8 @@ HARDENING := $(patsubst tests/hardening/%.c,tests/hardening/hardening-%,\
 	       $(wildcard tests/hardening/*.c))
 hardening: $(HARDENING)
 tests/hardening/hardening-%: tests/hardening/%.c $(wildcard tests/hardening/*.h) \
-		$(KTEST) $(KTEST_TOOL) include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h
+		$(KTEST) $(KTEST_TOOL) include/uapi/linux/iommu_stress.h include/iommu_stress_errno.h \
+		include/iommu_stress_backends.h
 	$(CC) $(TOOL_CFLAGS) -Itests/lib -static -pthread -o $@ $< $(filter %.c,$(KTEST) $(KTEST_TOOL))
 
 MANPAGES := doc/iommu-stress.1 doc/iommu-stress-host-run.1

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "info.h"
+#include "iommu_stress_backends.h"
 #include "target.h"
 
 /* A target's line, column by column: widths make a table of many channels. */
@@ -127,6 +128,22 @@ static void targets(FILE *f, int fd, const struct iommu_stress_info *info)
 	}
 }
 
+/* INFO's feature bits as the features line names them, a backend's by its name. */
+static const struct {
+	uint64_t bit;
+	const char *word;
+} features[] = {
+	{ IOMMU_STRESS_FEAT_SKIP_SYNC, "skip-sync" },
+	{ IOMMU_STRESS_FEAT_MAP_OVERLAP, "map-overlap" },
+#define FEATURE(id, name, feature, caps, max_dma_len) { feature, #name },
+	ISTRESS_BACKENDS(FEATURE)
+#undef FEATURE
+	{ IOMMU_STRESS_FEAT_BATCH, "batch" },
+	{ IOMMU_STRESS_FEAT_BENCH, "bench" },
+	{ IOMMU_STRESS_FEAT_1G_LEAVES,
+	  "1g-leaves (allow_1g_leaves=1: unsafe on a real host)" },
+};
+
 int info_print(FILE *f)
 {
 	struct iommu_stress_info info;
@@ -138,15 +155,11 @@ int info_print(FILE *f)
 	}
 	fprintf(f, "module %s, ABI %u, kernel %s\n", info.module_version,
 		info.abi_version, info.kernel_release);
-	fprintf(f, "features:%s%s%s%s%s%s%s\n",
-		info.features & IOMMU_STRESS_FEAT_SKIP_SYNC ? " skip-sync" : "",
-		info.features & IOMMU_STRESS_FEAT_EDU ? " edu" : "",
-		info.features & IOMMU_STRESS_FEAT_MAP_OVERLAP ? " map-overlap" : "",
-		info.features & IOMMU_STRESS_FEAT_DMAENGINE ? " dmaengine" : "",
-		info.features & IOMMU_STRESS_FEAT_BATCH ? " batch" : "",
-		info.features & IOMMU_STRESS_FEAT_BENCH ? " bench" : "",
-		info.features & IOMMU_STRESS_FEAT_1G_LEAVES ?
-		" 1g-leaves (allow_1g_leaves=1: unsafe on a real host)" : "");
+	fprintf(f, "features:");
+	for (unsigned int i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		if (info.features & features[i].bit)
+			fprintf(f, " %s", features[i].word);
+	fprintf(f, "\n");
 	targets(f, fd, &info);
 	dev_close(fd);
 	return 0;

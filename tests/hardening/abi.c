@@ -5,14 +5,15 @@
  * (include/iommu_stress_errno.h) lists for that ioctl, and change nothing:
  * after each case a DMA through a live mapping must still read its data.
  *
- * One variant per kind of target: edu (a private domain of the session's
- * own) and a dmaengine channel (the device's shared DMA-API domain, where
- * the test maps only in its range). The VM runs these against the module;
- * run-unit runs the same table against the unit tests' model of it.
+ * One variant per backend (include/iommu_stress_backends.h), named after
+ * it: edu's targets get a private domain of the session's own, a
+ * dmaengine channel the device's shared DMA-API domain, where the test
+ * maps only in its range. The VM runs these against the module; run-unit
+ * runs the same table against the unit tests' model of it.
  *
  * Usage (as root, module loaded, a target free):
  *	hardening-abi			the edu variant, on the first free edu
- *	hardening-abi --target NAME	the variant of NAME's kind, on NAME
+ *	hardening-abi --target NAME	the variant of NAME's backend, on NAME
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <linux/capability.h>
 
 #include "common.h"
+#include "iommu_stress_backends.h"
 
 #define SZ_4K		0x1000ull
 #define SZ_2M		0x200000ull
@@ -45,10 +47,16 @@ FIXTURE(abi) {
 
 FIXTURE_VARIANT(abi) {
 	uint32_t backend;
+	int shared;			/* its targets share their device's domain */
 };
 
-FIXTURE_VARIANT_ADD(abi, edu) { .backend = IOMMU_STRESS_BACKEND_EDU };
-FIXTURE_VARIANT_ADD(abi, channel) { .backend = IOMMU_STRESS_BACKEND_DMAENGINE };
+#define ABI_VARIANT(id, name, feature, caps, max_dma_len)		\
+	FIXTURE_VARIANT_ADD(abi, name) {				\
+		.backend = IOMMU_STRESS_BACKEND_##id,			\
+		.shared = !!((caps) & IOMMU_STRESS_TARGET_SHARED_DOMAIN), \
+	};
+ISTRESS_BACKENDS(ABI_VARIANT)
+#undef ABI_VARIANT
 
 /*
  * The call must be refused with @err, a row of the errno contract for
@@ -147,7 +155,7 @@ FIXTURE_SETUP(abi)
 		SKIP(return, "no free target of this kind");
 	ASSERT_ERRNO(0, call(self->fd, IOMMU_STRESS_DOMAIN_CREATE, &self->dom));
 	self->shared = !!(self->dom.out_flags & IOMMU_STRESS_DOMAIN_SHARED);
-	ASSERT_EQ(variant->backend == IOMMU_STRESS_BACKEND_DMAENGINE, self->shared);
+	ASSERT_EQ(variant->shared, self->shared);
 	self->live = self->dom.range_start + SZ_16M;
 	self->free = self->dom.range_start + SZ_64M;
 	self->big = base_alloc();
@@ -1188,10 +1196,12 @@ TEST_F(abi, mmap_private, "mmap: MAP_PRIVATE")
 }
 
 #ifndef HARDENING_ON_FAKE_MODULE
-/* The variant of --target's kind, or edu's. */
+/* The variant of --target's backend, or edu's. */
 static const char *variant_of(const char *target)
 {
 	struct iommu_stress_target_query q = { .size = sizeof(q) };
+	const struct istress_backend_row *be;
+	static char name[64];
 	int fd = mod_open();
 
 	if (!target)
@@ -1202,7 +1212,14 @@ static const char *variant_of(const char *target)
 		exit(2);
 	}
 	mod_close(fd);
-	return q.backend == IOMMU_STRESS_BACKEND_EDU ? "abi.edu" : "abi.channel";
+	be = istress_backend(q.backend);
+	if (!be) {
+		fprintf(stderr, "%s: backend %u is none this program knows\n",
+			target, q.backend);
+		exit(2);
+	}
+	snprintf(name, sizeof(name), "abi.%s", be->name);
+	return name;
 }
 
 int main(int argc, char **argv)

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "fake-module.h"
+#include "iommu_stress_backends.h"
 #include "iommu_stress_errno.h"
 
 #define FAKE_FD		4242
@@ -93,7 +95,29 @@ static struct fake_target *find_target(const char *name)
 
 static uint32_t max_dma(const struct fake_target *t)
 {
-	return t->backend == IOMMU_STRESS_BACKEND_EDU ? 4095 : 4096;
+	return istress_backend(t->backend)->max_dma_len;
+}
+
+/* Its backend's targets share their device's DMA-API domain. */
+static int shares_domain(const struct fake_target *t)
+{
+	return !!(istress_backend(t->backend)->caps &
+		  IOMMU_STRESS_TARGET_SHARED_DOMAIN);
+}
+
+/* What INFO says the module was built with; before dmaengine, edu alone. */
+static uint64_t backend_features(void)
+{
+	const struct istress_backend_row *be;
+	uint64_t features = 0;
+	size_t n;
+
+	if (fk.host.legacy)
+		return IOMMU_STRESS_FEAT_EDU;
+	be = istress_backend_rows(&n);
+	for (size_t i = 0; i < n; i++)
+		features |= be[i].feature;
+	return features;
 }
 
 /* A NUL within @n bytes: a name the module would read. */
@@ -107,10 +131,9 @@ static int do_info(struct iommu_stress_info *in)
 	if (in->flags)
 		return ISTRESS_ERRNO(INFO, EOPNOTSUPP);
 	in->abi_version = IOMMU_STRESS_ABI_VERSION;
-	in->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU |
+	in->features = IOMMU_STRESS_FEAT_SKIP_SYNC | backend_features() |
 		       (fk.host.driver_warns ? IOMMU_STRESS_FEAT_MAP_OVERLAP : 0) |
 		       (fk.host.allow_1g_leaves ? IOMMU_STRESS_FEAT_1G_LEAVES : 0) |
-		       (fk.host.legacy ? 0 : IOMMU_STRESS_FEAT_DMAENGINE) |
 		       (fk.host.no_batch || fk.host.legacy ? 0 :
 			IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH) |
 		       (fk.host.legacy || fk.host.no_target_caps ? 0 :
@@ -152,13 +175,11 @@ static int do_query(struct iommu_stress_target_query *q)
 	q->max_dma_len = max_dma(t);
 	q->busy = t->busy;
 	q->iommu_group = t->group;
-	q->domain_type = t->busy && t->backend == IOMMU_STRESS_BACKEND_EDU ?
+	q->domain_type = t->busy && !shares_domain(t) ?
 			 IOMMU_STRESS_DOMTYPE_UNMANAGED : t->domain_type;
 	strcpy(q->device, t->device);
 	strcpy(q->driver, t->driver);
-	/* As the module's backend table flags them. */
-	q->caps = t->backend == IOMMU_STRESS_BACKEND_DMAENGINE &&
-		  !fk.host.no_target_caps ? IOMMU_STRESS_TARGET_SHARED_DOMAIN : 0;
+	q->caps = fk.host.no_target_caps ? 0 : istress_backend(t->backend)->caps;
 	return 0;
 }
 
@@ -269,7 +290,7 @@ static int do_domain_create(struct iommu_stress_domain_create *d)
 		return ISTRESS_ERRNO(DOMAIN_CREATE, ENODEV);
 	if (t->busy || fk.target)
 		return ISTRESS_ERRNO(DOMAIN_CREATE, EBUSY);
-	dma = t->backend == IOMMU_STRESS_BACKEND_DMAENGINE;
+	dma = shares_domain(t);
 	/* A private domain is all the session's: no range to choose. */
 	if (!dma && (d->range_start || d->range_last))
 		return ISTRESS_ERRNO(DOMAIN_CREATE, EINVAL);
@@ -1066,8 +1087,23 @@ const struct fake_seen *fake_seen(void)
 	return &fk.seen;
 }
 
+/* A target of backend @be on a device of its own, for a host that has none. */
+static void add_target_of(struct fake_host *h, const struct istress_backend_row *be)
+{
+	static char devices[FAKE_MAX_TARGETS][16];
+	unsigned int i = h->ntargets++;
+
+	snprintf(devices[i], sizeof(devices[i]), "0000:00:%02x.0", 0x10 + i);
+	h->targets[i] = (struct fake_target){
+		.name = be->name, .backend = be->id, .device = devices[i],
+		.driver = be->name, .group = (int)(0x10 + i),
+		.domain_type = IOMMU_STRESS_DOMTYPE_DMA,
+	};
+}
+
 struct fake_host fake_host_default(void)
 {
+	size_t n;
 	struct fake_host h = {
 		.driver_warns = 1,
 		.ntargets = 6,
@@ -1086,6 +1122,17 @@ struct fake_host fake_host_default(void)
 			  "ioatdma", 7, IOMMU_STRESS_DOMTYPE_DMA, 1, 0 },
 		},
 	};
+	const struct istress_backend_row *be = istress_backend_rows(&n);
 
+	/* Every backend has a free target, so the ABI table runs on each. */
+	for (size_t b = 0; b < n; b++) {
+		unsigned int i = 0;
+
+		while (i < h.ntargets && !(h.targets[i].backend == be[b].id &&
+					   !h.targets[i].held))
+			i++;
+		if (i == h.ntargets)
+			add_target_of(&h, &be[b]);
+	}
 	return h;
 }

@@ -120,7 +120,7 @@ TEST(info_shows_every_target, "session: info shows every target, its device, gro
 
 	EXPECT_TRUE(!strcmp(out,
 "module fake, ABI 1, kernel 6.1.0-fake\n"
-"features: skip-sync edu map-overlap dmaengine batch bench\n"
+"features: skip-sync map-overlap edu dmaengine batch bench\n"
 "targets: 5\n"
 "  edu:0000:00:03.0  edu        0000:00:03.0 (iommu_stress_edu)  group 3  DMA       max DMA 4095 bytes\n"
 "    iommu intel-iommu (dmar0), pgsize_bitmap 0x40201000, aperture [0, 0x7fffffffff]\n"
@@ -160,7 +160,7 @@ TEST(info_from_an_older_module, "session: info from a module that predates TARGE
 	out = info_of(_ktest, &h);
 	EXPECT_TRUE(!strcmp(out,
 "module fake, ABI 1, kernel 6.1.0-fake\n"
-"features: skip-sync edu map-overlap\n"
+"features: skip-sync map-overlap edu\n"
 "targets: 1\n"
 "  edu:0000:00:03.0  edu  max DMA 4095 bytes\n"
 "    iommu intel-iommu (dmar0), pgsize_bitmap 0x40201000, aperture [0, 0x7fffffffff]\n"

@@ -3,15 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "iommu_stress_backends.h"
 #include "target.h"
 
 const char *target_backend_name(uint32_t backend)
 {
-	switch (backend) {
-	case IOMMU_STRESS_BACKEND_EDU: return "edu";
-	case IOMMU_STRESS_BACKEND_DMAENGINE: return "dmaengine";
-	default: return "unknown";
-	}
+	const struct istress_backend_row *be = istress_backend(backend);
+
+	return be ? be->name : "unknown";
 }
 
 /* One hex register of the IOMMU's sysfs group; 0 when unreadable. */
@@ -126,16 +125,14 @@ static unsigned int nlisted(const struct iommu_stress_info *info)
 	       info->ntargets : IOMMU_STRESS_MAX_TARGETS;
 }
 
-/*
- * A module from before TARGET_QUERY's caps says none: in it, dmaengine
- * was the one backend whose targets share their device's domain.
- */
+/* A module from before TARGET_QUERY's caps says none: its backends' own. */
 static void caps_of_old_module(const struct iommu_stress_info *info,
 			       struct iommu_stress_target_query *q)
 {
-	if (!(info->features & IOMMU_STRESS_FEAT_TARGET_CAPS) &&
-	    q->backend == IOMMU_STRESS_BACKEND_DMAENGINE)
-		q->caps |= IOMMU_STRESS_TARGET_SHARED_DOMAIN;
+	const struct istress_backend_row *be = istress_backend(q->backend);
+
+	if (!(info->features & IOMMU_STRESS_FEAT_TARGET_CAPS) && be)
+		q->caps |= be->caps;
 }
 
 /* INFO's entry for @name, for a module that predates TARGET_QUERY. */
