@@ -24,9 +24,9 @@
 #   make install          the module into /lib/modules/<KDIR's release>/updates/module
 #                         (modules_install, then depmod), the tool,
 #                         scripts/host-run as iommu-stress-host-run, the man
-#                         pages, the record's schema and the bash completion
-#                         under PREFIX (/usr/local); DESTDIR honoured (no
-#                         depmod then).
+#                         pages, the record's schema, log-problems.sh and
+#                         the bash completion under PREFIX (/usr/local);
+#                         DESTDIR honoured (no depmod then).
 #                         install-module and install-tool do each half.
 #   make uninstall        takes back what make install put there
 #   make clean
@@ -179,6 +179,7 @@ install-tool: tool man
 	install -D -m 755 scripts/host-run "$(DESTDIR)$(BINDIR)/iommu-stress-host-run"
 	install -D -m 644 -t "$(DESTDIR)$(MANDIR)/man1" $(MANPAGES)
 	install -D -m 644 results/schema.json "$(DESTDIR)$(DATADIR)/schema.json"
+	install -D -m 644 scripts/lib/log-problems.sh "$(DESTDIR)$(DATADIR)/log-problems.sh"
 	install -D -m 644 completion/iommu-stress "$(DESTDIR)$(COMPLETIONDIR)/iommu-stress"
 
 # The module's sources as DKMS takes them: /usr/src/iommu-stress-VERSION.
@@ -202,7 +203,8 @@ uninstall-module:
 uninstall-tool:
 	rm -f "$(DESTDIR)$(BINDIR)/iommu-stress" "$(DESTDIR)$(BINDIR)/iommu-stress-host-run" \
 		$(foreach m,$(MANPAGES),"$(DESTDIR)$(MANDIR)/man1/$(notdir $(m))") \
-		"$(DESTDIR)$(DATADIR)/schema.json" "$(DESTDIR)$(COMPLETIONDIR)/iommu-stress"
+		"$(DESTDIR)$(DATADIR)/schema.json" "$(DESTDIR)$(DATADIR)/log-problems.sh" \
+		"$(DESTDIR)$(COMPLETIONDIR)/iommu-stress"
 	rmdir "$(DESTDIR)$(DATADIR)" 2>/dev/null || true
 
 clean:
