@@ -31,10 +31,29 @@ def note(cell):
     return "; ".join(p for p in parts if p)
 
 
+def same_cells(run, base):
+    """{cell id in run: the baseline's cell}: by id, or, for a cell the
+    baseline names otherwise, the baseline's cell of the same kernel
+    release, IOMMU, pattern and variant (scripts/host-run names a kernel by
+    its release, the matrix by the spec it booted)."""
+    out = {cid: c for cid, c in base.cells.items() if cid not in run.cells}
+    by_release = {(c.get("release"), c["iommu"], c["pattern"], c["variant"]): cid
+                  for cid, c in out.items() if c.get("release")}
+    for cid, c in run.cells.items():
+        if cid in base.cells:
+            out[cid] = base.cells[cid]
+            continue
+        other = by_release.get((c.get("release"), c["iommu"], c["pattern"], c["variant"]))
+        if other in out:
+            out[cid] = out.pop(other)
+    return out
+
+
 def compare(run, base):
     changes = []
-    for cid in sorted(set(run.cells) | set(base.cells)):
-        new, old = run.cells.get(cid), base.cells.get(cid)
+    base_cells = same_cells(run, base)
+    for cid in sorted(set(run.cells) | set(base_cells)):
+        new, old = run.cells.get(cid), base_cells.get(cid)
         if old is None:
             kind = "new failure" if expectations.failed(new) else "added"
             changes.append(Change(kind, cid, "absent", describe(new), note(new)))
