@@ -142,15 +142,15 @@ static struct device *chan_lookup(const char *name, char *chan_name,
 }
 
 /*
- * Channels the module can look after: on a bus (whose notifier tells of
- * an unbind), and not idxd's unless allowed (see idxd_channels).
+ * Channels the module can look after: not idxd's unless allowed (see
+ * idxd_channels). Under the device lock, which keeps the driver, and the
+ * name in its module, there.
  */
 static int check_device(struct device *dev)
 {
-	struct device_driver *drv = READ_ONCE(dev->driver);
+	struct device_driver *drv = dev->driver;
 
-	if (!dev->bus)
-		return -EOPNOTSUPP;
+	device_lock_assert(dev);
 	if (drv && !strcmp(drv->name, "idxd") && !istress_idxd_channels) {
 		dev_info(dev, "idxd channels need idxd_channels=1 (and their work queue must stay enabled while in use)\n");
 		return -EOPNOTSUPP;
@@ -316,9 +316,11 @@ static int chan_take(const char *name, struct istress_target **out)
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	ret = check_device(dev);
-	if (ret)
+	/* Only a bus's notifier tells of an unbind. */
+	if (!dev->bus) {
+		ret = -EOPNOTSUPP;
 		goto err_free;
+	}
 	init_completion(&c->done);
 	t->dev = dev;
 	t->ops = &dmaengine_dma_ops;
@@ -337,7 +339,8 @@ static int chan_take(const char *name, struct istress_target **out)
 	 */
 	m.only = dev;
 	device_lock(dev);
-	c->chan = dev->driver ? request_match(&m) : NULL;
+	ret = check_device(dev);
+	c->chan = !ret && dev->driver ? request_match(&m) : NULL;
 	taken = c->chan;
 	if (taken)
 		strscpy(t->name, dma_chan_name(c->chan), sizeof(t->name));
@@ -348,7 +351,7 @@ static int chan_take(const char *name, struct istress_target **out)
 	 * under the target lock before it uses the channel.
 	 */
 	if (!taken) {
-		ret = -ENODEV;
+		ret = ret ? ret : -ENODEV;
 		goto err_unregister;
 	}
 	*out = t;

@@ -9,10 +9,14 @@
  * last reference. A target that is gone is no longer listed, nor found
  * by name.
  */
+#include <linux/device.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "istress.h"
+#include "race_window.h"
+
+ISTRESS_RACE_WINDOW(query_driver)
 
 static LIST_HEAD(istress_targets);
 static DEFINE_MUTEX(istress_targets_lock);
@@ -158,14 +162,21 @@ int istress_target_get(const char *name, struct istress_target **out,
 	return -ENODEV;
 }
 
+/*
+ * The caller keeps @dev's driver bound, and so its name (which lives in
+ * the driver's module) there, while this runs: a registered target's
+ * under t->lock (the module's own edu driver, or a channel whose unbind
+ * notifier takes that lock before the provider's remove()), a free
+ * channel's under its device lock, which an unbind takes first.
+ */
 static void fill_query(struct iommu_stress_target_query *q,
 		       const struct istress_backend *be, struct device *dev)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 	struct iommu_group *group = iommu_group_get(dev);
-	/* Another driver's device: it may be unbound at any moment. */
-	struct device_driver *drv = READ_ONCE(dev->driver);
+	struct device_driver *drv = dev->driver;
 
+	race_window_query_driver();
 	strscpy(q->device, dev_name(dev), sizeof(q->device));
 	strscpy(q->driver, drv ? drv->name : "", sizeof(q->driver));
 	q->iommu_group = group ? iommu_group_id(group) : -1;
@@ -214,7 +225,9 @@ int istress_target_query(struct iommu_stress_target_query *q)
 		q->backend = be->id;
 		q->max_dma_len = be->max_dma_len;
 		q->busy = 0;
+		device_lock(dev);
 		fill_query(q, be, dev);
+		device_unlock(dev);
 		put_device(dev);
 		return 0;
 	}

@@ -10,15 +10,19 @@
  * Usage: hardening-races [CASE...]     all cases when none is given
  *        hardening-races chan-unbind CHANNEL PCI-ADDRESS
  *        hardening-races chan-share CHANNEL-A CHANNEL-B
+ *        hardening-races chan-query-rmmod CHANNEL PCI-ADDRESS
  *        (two channels whose devices share an IOMMU group)
  *        (a channel of the istress_edu_dma provider and its edu device:
- *        the cases that unbind, rebind and retire it)
+ *        the cases that unbind, rebind and retire it; chan-query-rmmod
+ *        unloads the provider, so it comes last)
  * CASE is a test's name (overlap-in-unmap, ...; hardening-races -l lists
  * them). chan-unbind, which needs its channel named, skips otherwise.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "session.h"
@@ -88,6 +92,7 @@ struct first_call {
 	uint32_t flags;		/* BENCH's */
 	uint32_t rounds;	/* BENCH's; 0: one */
 	uint32_t *lat;		/* BENCH's times */
+	struct iommu_stress_target_query *query;	/* TARGET_QUERY's */
 	int err;
 	int (*fn)(struct first_call *c);
 };
@@ -156,7 +161,7 @@ FIXTURE_TEARDOWN(race)
 {
 	static const char *const points[] = {
 		"map", "unmap", "create", "buf_alloc", "chan_take",
-		"bench_unmaps", "bench_copy",
+		"bench_unmaps", "bench_copy", "query_driver",
 	};
 
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
@@ -1019,6 +1024,44 @@ TEST_F(race, chan_share, "a DMA-API page mapped in a shared domain between two B
 	mod_close(a.fd);
 }
 
+static int first_query(struct first_call *c)
+{
+	return call(c->s->fd, IOMMU_STRESS_TARGET_QUERY, c->query);
+}
+
+/*
+ * TARGET_QUERY of a free channel reads the name of its provider's
+ * driver, which lives in the provider's module. The provider is unbound
+ * and unloaded while the query is at that point: the query must hold the
+ * driver there (the unbind waits for it) and answer its name; a query
+ * reading it unlocked reads unloaded memory, which faults.
+ */
+TEST_F(race, chan_query_rmmod, "the provider unbound and unloaded while TARGET_QUERY reads its driver's name")
+{
+	struct iommu_stress_target_query q = { .size = sizeof(q) };
+	struct sess *s = &self->s;
+	struct first_call a = { .fn = first_query, .s = s, .query = &q };
+	int unbind, unload;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, "needs: hardening-races chan-query-rmmod CHANNEL PCI-ADDRESS");
+	if (!chan_exists(chan_name))
+		ASSERT_ERRNO(0, sysfs_write(PROVIDER "/bind", chan_pci));
+	snprintf(q.name, sizeof(q.name), "%s", chan_name);
+	s->fd = mod_open();
+	ASSERT_LE(0, s->fd);
+	window("query_driver", WINDOW_MS);
+	first_start(&a);
+	unbind = sysfs_write(PROVIDER "/unbind", chan_pci);
+	unload = syscall(SYS_delete_module, "istress_edu_dma", O_NONBLOCK) ? errno : 0;
+	ASSERT_ERRNO(0, first_join(&a));
+	window("query_driver", 0);
+	EXPECT_ANSWER("TARGET_QUERY of the channel", 0, a.err);
+	EXPECT_STREQ("istress_edu_dma", q.driver);
+	EXPECT_ANSWER("unbind of the provider", 0, unbind);
+	EXPECT_ANSWER("rmmod of the provider", 0, unload);
+}
+
 int main(int argc, char **argv)
 {
 	char *sel[] = { "chan-unbind", "chan-rebind", "chan-retire",
@@ -1031,6 +1074,13 @@ int main(int argc, char **argv)
 		chan_name = argv[2];
 		chan_b = argv[3];
 		return ktest_run(1, share);
+	}
+	if (argc == 4 && !strcmp(argv[1], "chan-query-rmmod")) {
+		char *last[] = { "chan-query-rmmod" };
+
+		chan_name = argv[2];
+		chan_pci = argv[3];
+		return ktest_run(1, last);
 	}
 	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
 		chan_name = argv[2];
