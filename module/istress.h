@@ -198,8 +198,10 @@ struct istress_domain {
 	struct list_head deferred;
 	unsigned int ndeferred;
 	/*
-	 * Pieces replaced by MAP_OVERLAP: what the driver did with their
-	 * translations is unknown, so their pages are held until detach.
+	 * Pieces replaced by MAP_OVERLAP, or an unmap the driver did not
+	 * finish: what the driver did with their translations is unknown,
+	 * so their pages are held until an UNMAP finds nothing translating
+	 * to them (and flushes), or until detach.
 	 */
 	struct list_head retired;
 

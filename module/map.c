@@ -40,6 +40,12 @@ MODULE_PARM_DESC(unsafe_free_unsynced, "TEST BUILD: free pages of SKIP_SYNC unma
 
 /* Parked unsynced unmaps per domain before they are flushed anyway. */
 #define ISTRESS_MAX_DEFERRED	4096
+/*
+ * Pages of retired pieces an UNMAP walks to find the ones it may free:
+ * a bound on the time it holds d->lock for others' leftovers. A larger
+ * piece stays until the domain goes.
+ */
+#define ISTRESS_PRUNE_PAGES	8192
 
 /*
  * A MAP or UNMAP in the driver, which may free page tables anywhere in its
@@ -475,6 +481,56 @@ out_free:
 	return ret;
 }
 
+/*
+ * Whether no page of the retired piece @r translates to its own memory,
+ * checked page by page (a sampled walk may miss a 4K leftover), so that
+ * once the IOTLB is flushed no device can reach its pages through @d.
+ * Only where no MAP or UNMAP is in the driver (the walk takes no lock
+ * of the driver's), as for range_translates().
+ */
+static bool piece_unreachable(struct istress_domain *d,
+			      const struct istress_mapping *m)
+{
+	u64 off;
+
+	for (off = 0; off <= m->last - m->start; off += PAGE_SIZE) {
+		if (iommu_iova_to_phys(d->domain, m->start + off) ==
+		    istress_buf_phys(m->buf, m->offset + off))
+			return false;
+		if (!((off >> PAGE_SHIFT) % 512))
+			cond_resched();
+	}
+	return true;
+}
+
+/*
+ * Moves to @out the retired pieces of d->retired no device can reach any
+ * more: the driver unmapped or replaced their translations since. Their
+ * pages may be freed once the whole IOTLB of the domain is flushed: an
+ * entry may have outlived the translation, here or in an earlier UNMAP.
+ * Not while an unsynced UNMAP is parked, whose stale entries are a test's
+ * to find, nor for pieces an op in the driver reaches.
+ */
+static void retired_unreachable(struct istress_domain *d,
+				struct list_head *out)
+{
+	unsigned long budget = ISTRESS_PRUNE_PAGES;
+	struct istress_mapping *m, *tmp;
+
+	lockdep_assert_held(&d->lock);
+	if (d->ndeferred)
+		return;
+	list_for_each_entry_safe(m, tmp, &d->retired, dnode) {
+		unsigned long pages = (m->last - m->start) / PAGE_SIZE + 1;
+
+		if (pages > budget || meets_span(d, m->start, m->last, true))
+			continue;
+		budget -= pages;
+		if (piece_unreachable(d, m))
+			list_move_tail(&m->dnode, out);
+	}
+}
+
 /* Moves the pieces the driver still maps from @cut to d->retired. */
 static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 {
@@ -588,6 +644,7 @@ static int domain_unmap(struct istress_domain *d,
 	u64 last = arg->iova + arg->length - 1;
 	struct op_span span;
 	u64 reach, reach_last;
+	LIST_HEAD(unreachable);
 	LIST_HEAD(cut);
 	size_t unmapped;
 	u64 t0;
@@ -665,7 +722,14 @@ static int domain_unmap(struct istress_domain *d,
 	if (retire_still_mapped(d, &cut)) {
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
 		d->leaves_unknown = true;
-	} else if (RB_EMPTY_ROOT(&d->maps.rb_root) && list_empty(&d->retired)) {
+	}
+	if (!skip)
+		retired_unreachable(d, &unreachable);
+	/* Before their pages may go. */
+	if (!list_empty(&unreachable))
+		iommu_flush_iotlb_all(d->domain);
+	if (!(arg->out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED) &&
+	    RB_EMPTY_ROOT(&d->maps.rb_root) && list_empty(&d->retired)) {
 		/* Nothing of the session's is mapped: no leaf outlives it. */
 		d->leaves_unknown = false;
 	}
@@ -680,6 +744,7 @@ static int domain_unmap(struct istress_domain *d,
 	/* Synced: the unmapped pieces may release their buffers now. */
 	list_for_each_entry_safe(m, tmp, &cut, dnode)
 		istress_mapping_free(m);
+	istress_maps_free_list(&unreachable);
 out_free:
 	kfree(def);
 	kfree(spare[0]);

@@ -1024,6 +1024,44 @@ TEST_F(race, chan_share, "a DMA-API page mapped in a shared domain between two B
 	mod_close(a.fd);
 }
 
+/*
+ * A MAP_OVERLAP of 2M over 8K of 4K pages (Intel's driver puts a 2M
+ * leaf in place of their table) retires the piece it covers, which the
+ * driver may still translate, and from then on takes the leaves as
+ * unknown: an UNMAP may clear up to the largest leaf around its range
+ * (2M, as long as the longest map call), and is refused where that meets
+ * the window (EADDRNOTAVAIL). Once an UNMAP leaves nothing translating
+ * to the piece, the piece can go; with nothing else mapped, the leaves
+ * are known again and an UNMAP of one page beside the window is that
+ * page alone.
+ */
+TEST_F(race, retired_pruned, "a retired piece nothing translates to any more goes: leaves known again")
+{
+	struct sess *s = &self->s;
+	uint64_t y, x;
+	int err;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	y = s->dom.window_iova - SZ_4K;
+	x = (y & ~(uint64_t)(SZ_1G - 1)) == 0 ? SZ_1G : 0;
+	TH_LOG("window at %#llx, the page beside it %#llx, the overlap at %#llx",
+	       (unsigned long long)s->dom.window_iova, (unsigned long long)y,
+	       (unsigned long long)x);
+	/* Fresh, the leaves are known: the page beside the window unmaps. */
+	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
+	ASSERT_ERRNO(0, unmap(s, y, SZ_4K, 0));
+	ASSERT_ERRNO(0, map(s, x, 0, 2 * SZ_4K, 0));
+	sysfs_write(DRIVER_WARNS, "1");
+	err = map(s, x, SZ_2M, SZ_2M, IOMMU_STRESS_MAP_OVERLAP);
+	sysfs_write(DRIVER_WARNS, "0");
+	ASSERT_ERRNO(0, err);
+	ASSERT_ERRNO(0, unmap(s, x, SZ_2M, 0));
+	ASSERT_EQ(0, walk(s, x));
+	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
+	EXPECT_ANSWER("UNMAP of the page beside the window, nothing else mapped", 0,
+		      unmap(s, y, SZ_4K, 0));
+}
+
 static int first_query(struct first_call *c)
 {
 	return call(c->s->fd, IOMMU_STRESS_TARGET_QUERY, c->query);
