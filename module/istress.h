@@ -204,6 +204,12 @@ struct istress_domain {
 	 * to them (and flushes), or until detach.
 	 */
 	struct list_head retired;
+	/*
+	 * At least the longest MAP (or BENCH claim) the domain was given:
+	 * no leaf, and no mapping of a driver that unmaps what one map call
+	 * made as a whole (virtio-iommu), is longer (under @lock).
+	 */
+	u64 max_map_len;
 
 	/*
 	 * A shared domain is the device's own DMA-API domain: the module

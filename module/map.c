@@ -183,6 +183,8 @@ int istress_domain_claim(struct istress_domain *d, u64 start, u64 last,
 		ret = -EEXIST;
 	else
 		span_begin(d, sp, start, last, true);
+	if (!ret)
+		d->max_map_len = max(d->max_map_len, last - start + 1);
 	mutex_unlock(&d->lock);
 	if (ret) {
 		kfree(sp);
@@ -435,6 +437,7 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 	if (!ret) {
 		istress_maps_insert(d, m);
 		span_begin(d, &span, m->start, m->last, false);
+		d->max_map_len = max(d->max_map_len, arg->length);
 	}
 	mutex_unlock(&d->lock);
 	if (ret)

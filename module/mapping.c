@@ -238,10 +238,11 @@ static u64 gap_reach(struct istress_domain *d, u64 g0, u64 g1)
  * sizes up to what one entry of the top table level maps (Intel's driver
  * in 5.10 and AMD's before the generic page table advertise every power
  * of two from 4K, up to 2^63), and below 1G unless allow_1g_leaves=1
- * (map.c never hands the driver a whole 1G block otherwise). Sizes
- * between two levels stay: AMD's v1 table makes such leaves of
- * replicated entries and unmaps them whole. On Intel, whose leaves are
- * 4K << 9k only, they can only make a reach larger than the driver's.
+ * (map.c never hands the driver a whole 1G block otherwise), and none
+ * above the longest map call the domain saw. Sizes between two levels
+ * stay: AMD's v1 table makes such leaves of replicated entries and
+ * unmaps them whole. On Intel, whose leaves are 4K << 9k only, they can
+ * only make a reach larger than the driver's.
  */
 static u64 leaf_sizes(struct istress_domain *d)
 {
@@ -250,6 +251,15 @@ static u64 leaf_sizes(struct istress_domain *d)
 
 	if (!istress_allow_1g_leaves)
 		sizes &= SZ_1G - 1;
+	/*
+	 * None longer than a map call: a driver's leaf (or virtio-iommu's
+	 * mapping, which an unmap takes whole) comes of one.
+	 */
+	if (d->max_map_len) {
+		u64 cap = roundup_pow_of_two(d->max_map_len);
+
+		sizes &= cap | (cap - 1);
+	}
 	return sizes;
 }
 

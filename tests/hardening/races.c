@@ -1062,6 +1062,32 @@ TEST_F(race, retired_pruned, "a retired piece nothing translates to any more goe
 		      unmap(s, y, SZ_4K, 0));
 }
 
+/*
+ * Once a MAP_OVERLAP (here into a gap, which any driver takes) leaves
+ * the leaves unknown, an UNMAP may clear up to the largest leaf around
+ * its range, but no leaf (nor virtio-iommu's mapping, which its unmap
+ * takes whole) is longer than a map call. The cleanup UNMAP 64M below
+ * the window, where every map call was 8K, must not be refused as
+ * reaching the window (EADDRNOTAVAIL; virtio-iommu advertises every size
+ * up to 2^63, so the bound was the 512M of the longest map call the
+ * module makes).
+ */
+TEST_F(race, overlap_cleanup, "the cleanup UNMAP of a MAP_OVERLAP 64M below the window: its reach no longer than a map call")
+{
+	struct sess *s = &self->s;
+	uint64_t x;
+	int err;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	x = s->dom.window_iova - 64 * SZ_1M;
+	sysfs_write(DRIVER_WARNS, "1");
+	err = map(s, x, SZ_2M, 2 * SZ_4K, IOMMU_STRESS_MAP_OVERLAP);
+	sysfs_write(DRIVER_WARNS, "0");
+	ASSERT_ERRNO(0, err);
+	EXPECT_ANSWER("UNMAP of the overlapped 8K", 0, unmap(s, x, 2 * SZ_4K, 0));
+	EXPECT_EQ(0, walk(s, x));
+}
+
 static int first_query(struct first_call *c)
 {
 	return call(c->s->fd, IOMMU_STRESS_TARGET_QUERY, c->query);
