@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -670,6 +671,68 @@ TEST_F(race, alloc_free, "BUF_FREE of a BUF_ALLOC on its way out")
 	EXPECT_EQ(SZ_4K, s->buf.mmap_offset);
 }
 
+#define PROVIDER	"/sys/bus/pci/drivers/istress_edu_dma"
+
+/* Whether the dmaengine channel @name exists now. */
+static int chan_exists(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/dma/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+/* The provider bound afresh to the channel's device: a healthy channel. */
+static int fresh_chan(void)
+{
+	int err = 0;
+
+	if (chan_exists(chan_name))
+		err = sysfs_write(PROVIDER "/unbind", chan_pci);
+	if (!err)
+		err = sysfs_write(PROVIDER "/bind", chan_pci);
+	return err ? err : chan_exists(chan_name) ? 0 : ENODEV;
+}
+
+/* What a channel case needs of the provider before it starts. */
+enum provider { PROVIDER_AS_IS, PROVIDER_BOUND, PROVIDER_FRESH };
+
+#define NEEDS_CHAN	"needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS"
+
+/*
+ * A channel case's start, once the channel is named: the provider as
+ * @want says, a session open, and with @domain a domain on the channel.
+ */
+static void chan_open(struct ktest_meta *_ktest, struct sess *s,
+		      enum provider want, bool domain)
+{
+	if (want == PROVIDER_FRESH)
+		ASSERT_ERRNO(0, fresh_chan());
+	else if (want == PROVIDER_BOUND && !chan_exists(chan_name))
+		ASSERT_ERRNO(0, sysfs_write(PROVIDER "/bind", chan_pci));
+	s->fd = mod_open();
+	ASSERT_LE(0, s->fd);
+	if (domain)
+		ASSERT_ERRNO(0, create(s, chan_name));
+}
+
+/*
+ * What a channel case's DMA needs: a buffer of @len in 2M chunks, the
+ * page @rd, and @d, a 4K read of @iova into it.
+ */
+static void chan_dma_setup(struct ktest_meta *_ktest, struct sess *s,
+			   uint64_t len, struct iommu_stress_buf_alloc *rd,
+			   struct iommu_stress_dma *d, uint64_t iova)
+{
+	ASSERT_ERRNO(0, alloc(s, &s->buf, len, IOMMU_STRESS_CHUNK_2M));
+	ASSERT_ERRNO(0, alloc(s, rd, SZ_4K, IOMMU_STRESS_CHUNK_4K));
+	*d = (struct iommu_stress_dma){
+		.size = sizeof(*d), .dir = IOMMU_STRESS_DMA_READ,
+		.length = SZ_4K, .domain_id = s->dom.domain_id,
+		.iova = iova, .buf_id = rd->buf_id,
+	};
+}
+
 static int first_chan(struct first_call *c)
 {
 	return create(c->s, chan_name);
@@ -687,9 +750,8 @@ TEST_F(race, chan_unbind, "the provider unbound while DOMAIN_CREATE takes its ch
 	int b;
 
 	if (!chan_name || !chan_pci)
-		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
-	s->fd = mod_open();
-	ASSERT_LE(0, s->fd);
+		SKIP(return, NEEDS_CHAN);
+	chan_open(_ktest, s, PROVIDER_AS_IS, false);
 	window("chan_take", WINDOW_MS);
 	first_start(&a);
 	b = sysfs_write("/sys/bus/pci/drivers/istress_edu_dma/unbind", chan_pci);
@@ -697,17 +759,6 @@ TEST_F(race, chan_unbind, "the provider unbound while DOMAIN_CREATE takes its ch
 	window("chan_take", 0);
 	EXPECT_ANSWER("unbind of the provider", 0, b);
 	EXPECT_ANSWER("DOMAIN_CREATE of its channel", ISTRESS_ERRNO(DOMAIN_CREATE, ENODEV), a.err);
-}
-
-#define PROVIDER	"/sys/bus/pci/drivers/istress_edu_dma"
-
-/* Whether the dmaengine channel @name exists now. */
-static int chan_exists(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/class/dma/%s", name);
-	return access(path, F_OK) == 0;
 }
 
 /*
@@ -722,7 +773,7 @@ TEST_F(race, chan_rebind, "a channel back under its old name while a session hol
 	struct sess old = { .fd = -1 };
 
 	if (!chan_name || !chan_pci)
-		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
+		SKIP(return, NEEDS_CHAN);
 	if (!chan_exists(chan_name))
 		ASSERT_ERRNO(0, sysfs_write(PROVIDER "/bind", chan_pci));
 	ASSERT_TRUE(chan_exists(chan_name));
@@ -761,25 +812,16 @@ static int param(const char *mod, const char *name, const char *val)
  */
 TEST_F(race, chan_retire, "the provider retires its device while the module terminates a memcpy")
 {
-	struct iommu_stress_dma d = { .size = sizeof(d), .dir = IOMMU_STRESS_DMA_READ,
-				      .length = SZ_4K };
+	struct iommu_stress_dma d;
 	struct iommu_stress_buf_alloc rd;
 	struct sess *s = &self->s;
 	int first, second;
 
 	if (!chan_name || !chan_pci)
-		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
-	if (!chan_exists(chan_name))
-		ASSERT_ERRNO(0, sysfs_write(PROVIDER "/bind", chan_pci));
-	s->fd = mod_open();
-	ASSERT_LE(0, s->fd);
-	ASSERT_ERRNO(0, create(s, chan_name));
-	ASSERT_ERRNO(0, alloc(s, &s->buf, SZ_2M, IOMMU_STRESS_CHUNK_2M));
-	ASSERT_ERRNO(0, alloc(s, &rd, SZ_4K, IOMMU_STRESS_CHUNK_4K));
+		SKIP(return, NEEDS_CHAN);
+	chan_open(_ktest, s, PROVIDER_BOUND, true);
+	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, s->dom.range_start);
 	ASSERT_ERRNO(0, map(s, s->dom.range_start, 0, SZ_2M, 0));
-	d.domain_id = s->dom.domain_id;
-	d.iova = s->dom.range_start;
-	d.buf_id = rd.buf_id;
 	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
 	ASSERT_ERRNO(0, param("istress_edu_dma", "dma_timeout_ms", "30"));
 	first = call(s->fd, IOMMU_STRESS_DMA, &d);
@@ -792,18 +834,6 @@ TEST_F(race, chan_retire, "the provider retires its device while the module term
 	EXPECT_ANSWER("the next DMA on the retired channel", ISTRESS_ERRNO(DMA, EIO), second);
 }
 
-/* The provider bound afresh to the channel's device: a healthy channel. */
-static int fresh_chan(void)
-{
-	int err = 0;
-
-	if (chan_exists(chan_name))
-		err = sysfs_write(PROVIDER "/unbind", chan_pci);
-	if (!err)
-		err = sysfs_write(PROVIDER "/bind", chan_pci);
-	return err ? err : chan_exists(chan_name) ? 0 : ENODEV;
-}
-
 /*
  * A memcpy outlives the module's wait (20 ms) but not the provider's
  * (5 s): the terminate stops it, and the channel is healthy. Asked again
@@ -813,25 +843,17 @@ static int fresh_chan(void)
  */
 TEST_F(race, chan_terminate_idle, "a provider failing a terminate of the idle channel leaves it healthy")
 {
-	struct iommu_stress_dma d = { .size = sizeof(d), .dir = IOMMU_STRESS_DMA_READ,
-				      .length = SZ_4K };
+	struct iommu_stress_dma d;
 	struct iommu_stress_buf_alloc rd;
 	struct sess *s = &self->s;
 	int first, second;
 	uint32_t status;
 
 	if (!chan_name || !chan_pci)
-		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
-	ASSERT_ERRNO(0, fresh_chan());
-	s->fd = mod_open();
-	ASSERT_LE(0, s->fd);
-	ASSERT_ERRNO(0, create(s, chan_name));
-	ASSERT_ERRNO(0, alloc(s, &s->buf, SZ_2M, IOMMU_STRESS_CHUNK_2M));
-	ASSERT_ERRNO(0, alloc(s, &rd, SZ_4K, IOMMU_STRESS_CHUNK_4K));
+		SKIP(return, NEEDS_CHAN);
+	chan_open(_ktest, s, PROVIDER_FRESH, true);
+	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, s->dom.range_start);
 	ASSERT_ERRNO(0, map(s, s->dom.range_start, 0, SZ_2M, 0));
-	d.domain_id = s->dom.domain_id;
-	d.iova = s->dom.range_start;
-	d.buf_id = rd.buf_id;
 	/* The first terminate_all (the copy's) works, the second fails. */
 	ASSERT_ERRNO(0, param("istress_edu_dma", "unsafe_terminate_fail_nth", "2"));
 	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
@@ -855,8 +877,7 @@ TEST_F(race, chan_terminate_idle, "a provider failing a terminate of the idle ch
  */
 TEST_F(race, chan_bench_wedged, "BENCH THROUGH_MAP whose page a retired channel keeps pinned stops (EBUSY)")
 {
-	struct iommu_stress_dma d = { .size = sizeof(d), .dir = IOMMU_STRESS_DMA_READ,
-				      .length = SZ_4K };
+	struct iommu_stress_dma d;
 	struct iommu_stress_buf_alloc rd;
 	struct sess *s = &self->s;
 	struct first_call a = { .fn = first_bench, .s = s,
@@ -864,17 +885,10 @@ TEST_F(race, chan_bench_wedged, "BENCH THROUGH_MAP whose page a retired channel 
 	int dma;
 
 	if (!chan_name || !chan_pci)
-		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
-	ASSERT_ERRNO(0, fresh_chan());
-	s->fd = mod_open();
-	ASSERT_LE(0, s->fd);
-	ASSERT_ERRNO(0, create(s, chan_name));
-	ASSERT_ERRNO(0, alloc(s, &s->buf, SZ_2M, IOMMU_STRESS_CHUNK_2M));
-	ASSERT_ERRNO(0, alloc(s, &rd, SZ_4K, IOMMU_STRESS_CHUNK_4K));
+		SKIP(return, NEEDS_CHAN);
+	chan_open(_ktest, s, PROVIDER_FRESH, true);
+	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, s->dom.range_start);
 	a.iova = s->dom.range_start;
-	d.domain_id = s->dom.domain_id;
-	d.iova = s->dom.range_start;
-	d.buf_id = rd.buf_id;
 	window("bench_unmaps", WINDOW_MS);
 	first_start(&a);
 	/* BENCH has mapped its page: the DMA pins it, and is retired. */
@@ -901,8 +915,7 @@ TEST_F(race, chan_bench_wedged, "BENCH THROUGH_MAP whose page a retired channel 
  */
 TEST_F(race, chan_bench_span, "BENCH THROUGH_MAP on a retired channel waits out a MAP's span, not a pin")
 {
-	struct iommu_stress_dma d = { .size = sizeof(d), .dir = IOMMU_STRESS_DMA_READ,
-				      .length = SZ_4K };
+	struct iommu_stress_dma d;
 	struct iommu_stress_buf_alloc rd;
 	struct sess *s = &self->s;
 	struct first_call a = { .fn = first_bench, .s = s,
@@ -912,21 +925,14 @@ TEST_F(race, chan_bench_span, "BENCH THROUGH_MAP on a retired channel waits out 
 	uint32_t status;
 
 	if (!chan_name || !chan_pci)
-		SKIP(return, "needs: hardening-races chan-unbind CHANNEL PCI-ADDRESS");
-	ASSERT_ERRNO(0, fresh_chan());
-	s->fd = mod_open();
-	ASSERT_LE(0, s->fd);
-	ASSERT_ERRNO(0, create(s, chan_name));
+		SKIP(return, NEEDS_CHAN);
+	chan_open(_ktest, s, PROVIDER_FRESH, true);
 	/* Blocks: the retired DMA's page, the kept leaf, BENCH and the MAP. */
 	base = (s->dom.range_start + SZ_2M - 1) & ~(uint64_t)(SZ_2M - 1);
 	if (base < s->dom.range_start || s->dom.range_last - base < 8 * SZ_2M)
 		SKIP(return, "the shared domain's range holds no 16M from a 2M boundary");
-	ASSERT_ERRNO(0, alloc(s, &s->buf, 2 * SZ_2M, IOMMU_STRESS_CHUNK_2M));
-	ASSERT_ERRNO(0, alloc(s, &rd, SZ_4K, IOMMU_STRESS_CHUNK_4K));
+	chan_dma_setup(_ktest, s, 2 * SZ_2M, &rd, &d, base);
 	ASSERT_ERRNO(0, map(s, base, SZ_2M, SZ_4K, 0));
-	d.domain_id = s->dom.domain_id;
-	d.iova = base;
-	d.buf_id = rd.buf_id;
 	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
 	ASSERT_ERRNO(0, param("istress_edu_dma", "dma_timeout_ms", "30"));
 	dma = call(s->fd, IOMMU_STRESS_DMA, &d);
@@ -1109,11 +1115,8 @@ TEST_F(race, chan_query_rmmod, "the provider unbound and unloaded while TARGET_Q
 
 	if (!chan_name || !chan_pci)
 		SKIP(return, "needs: hardening-races chan-query-rmmod CHANNEL PCI-ADDRESS");
-	if (!chan_exists(chan_name))
-		ASSERT_ERRNO(0, sysfs_write(PROVIDER "/bind", chan_pci));
+	chan_open(_ktest, s, PROVIDER_BOUND, false);
 	snprintf(q.name, sizeof(q.name), "%s", chan_name);
-	s->fd = mod_open();
-	ASSERT_LE(0, s->fd);
 	window("query_driver", WINDOW_MS);
 	first_start(&a);
 	unbind = sysfs_write(PROVIDER "/unbind", chan_pci);
