@@ -39,7 +39,8 @@
  *
  * Usage: hardening-stateful [--threads N] [--ops N] [--seed N]
  *          [--target NAME] [--churn-target NAME] [--collide NAME]
- *          [--dma-every N] [--recreate-every N] [--mutate-percent N]
+ *          [--dma-every N] [--recreate-every N] [--churn-every N]
+ *          [--mutate-percent N]
  * --seed N        each thread draws from its own stream of the tool's
  *                 generator (tool/lib/rng.c) for N: a seed and thread
  *                 count give every thread the same draws again (what the
@@ -54,13 +55,18 @@
  * --dma-every N   one DMA in N calls (an edu transfer takes 100 ms)
  * --recreate-every N  the workers' domain is destroyed and made again
  *                 every N calls (0: never)
+ * --churn-every N one step of the churn session (a domain and buffers
+ *                 made and destroyed, the sniper shooting at them) per N
+ *                 calls of the workers (default 400; 0: as fast as it goes)
  */
+#include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "contract.h"
 #include "rng.h"
@@ -134,7 +140,7 @@ static struct {
 } g;
 
 static unsigned long nworkers = 4, nops = 1000000, seed = 1;
-static unsigned long dma_every = 300, recreate_every = 100000;
+static unsigned long dma_every = 300, recreate_every = 100000, churn_every = 400;
 static unsigned long mutate_percent = 15;
 
 /* MAP_OVERLAPs of the contested region that went through, and not. */
@@ -163,12 +169,76 @@ static void report(unsigned long *counter, const char *what, const char *fmt, ..
 /* The calling thread's ioctls so far. */
 static _Thread_local unsigned long thread_calls;
 
+/*
+ * Where the run's time goes: calls and their wall time per ioctl, those
+ * that succeeded apart from those refused (a DMA that ran waits for the
+ * device; one refused does not), each thread's own until it ends.
+ */
+struct op_times {
+	unsigned long n[2][CONTRACT_NCMD];
+	uint64_t ns[2][CONTRACT_NCMD], max_ns[2][CONTRACT_NCMD];
+};
+static _Thread_local struct op_times thread_times;
+static struct op_times run_times;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The calling thread's times into the run's, as it ends. */
+static void times_merge(void)
+{
+	pthread_mutex_lock(&report_lock);
+	for (int ok = 0; ok < 2; ok++)
+		for (int r = 0; r < CONTRACT_NCMD; r++) {
+			run_times.n[ok][r] += thread_times.n[ok][r];
+			run_times.ns[ok][r] += thread_times.ns[ok][r];
+			if (thread_times.max_ns[ok][r] > run_times.max_ns[ok][r])
+				run_times.max_ns[ok][r] = thread_times.max_ns[ok][r];
+		}
+	pthread_mutex_unlock(&report_lock);
+}
+
+/* "# time MAP ok: 1234 calls, 5.6 s, ..." lines, each with its share of all calls' time. */
+static void times_print(void)
+{
+	uint64_t all = 0;
+
+	for (int ok = 0; ok < 2; ok++)
+		for (int r = 0; r < CONTRACT_NCMD; r++)
+			all += run_times.ns[ok][r];
+	for (int r = 0; r < CONTRACT_NCMD; r++)
+		for (int ok = 1; ok >= 0; ok--) {
+			unsigned long n = run_times.n[ok][r];
+			uint64_t ns = run_times.ns[ok][r];
+
+			if (!n)
+				continue;
+			ktest_log("time %s %s: %lu calls, %.1f s, mean %.0f us, max %.1f ms, %.1f%% of the calls' time",
+				  contract_name(r), ok ? "ok" : "refused", n, ns / 1e9,
+				  ns / 1e3 / n, run_times.max_ns[ok][r] / 1e6,
+				  all ? 100.0 * ns / all : 0.0);
+		}
+}
+
 /* One ioctl, tallied and held to the contract. */
 static int io(struct contract_tally *t, int fd, unsigned long cmd, void *arg)
 {
+	uint64_t t0 = now_ns(), dt;
 	int err = call(fd, cmd, arg);
 	int row = contract_index(cmd);
 
+	dt = now_ns() - t0;
+	if (row >= 0) {
+		thread_times.n[!err][row]++;
+		thread_times.ns[!err][row] += dt;
+		if (dt > thread_times.max_ns[!err][row])
+			thread_times.max_ns[!err][row] = dt;
+	}
 	thread_calls++;
 	contract_count(t, row, err);
 	atomic_fetch_add_explicit(&g.ops, 1, memory_order_relaxed);
@@ -986,6 +1056,7 @@ static void *worker_main(void *p)
 					      memory_order_relaxed) >= g.target_ops)
 			atomic_store(&g.stop, 1);
 	}
+	times_merge();
 	return NULL;
 }
 
@@ -1122,6 +1193,24 @@ static void churn_reopen(void)
 	mod_close(fd);
 }
 
+/*
+ * A churn call begins or ends: churn_busy turns odd or even, and the
+ * sniper, asleep on it (spinning would take a vCPU from the workers), wakes.
+ */
+static void churn_mark(void)
+{
+	atomic_fetch_add(&g.churn_busy, 1);
+	syscall(SYS_futex, &g.churn_busy, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Sleeps until churn_busy is no longer @seen, or 10 ms pass. */
+static void churn_wait(int seen)
+{
+	struct timespec ts = { 0, 10000000 };
+
+	syscall(SYS_futex, &g.churn_busy, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+}
+
 static void churn_step(struct helper *h)
 {
 	struct contract_tally *t = &h->tally;
@@ -1131,9 +1220,9 @@ static void churn_step(struct helper *h)
 
 	if (rng_below(&h->r, 16) == 0)
 		churn_reopen();
-	atomic_fetch_add(&g.churn_busy, 1);
+	churn_mark();
 	err = create(t, CHURN_FD, g.churn_target, &d);
-	atomic_fetch_add(&g.churn_busy, 1);
+	churn_mark();
 	if (!err) {
 		check_answer(&d, &churn_first);
 		a.alloc = (struct iommu_stress_buf_alloc){
@@ -1141,9 +1230,9 @@ static void churn_step(struct helper *h)
 			.chunk_size = rng_below(&h->r, 2) ? IOMMU_STRESS_CHUNK_2M : IOMMU_STRESS_CHUNK_4K,
 			.node = IOMMU_STRESS_NODE_ANY,
 		};
-		atomic_fetch_add(&g.churn_busy, 1);
+		churn_mark();
 		err = io(t, CHURN_FD, IOMMU_STRESS_BUF_ALLOC, &a);
-		atomic_fetch_add(&g.churn_busy, 1);
+		churn_mark();
 		if (!err) {
 			uint32_t buf = a.alloc.buf_id;
 
@@ -1177,9 +1266,9 @@ static void churn_step(struct helper *h)
 		.size = sizeof(a.alloc), .length = SZ_4K,
 		.chunk_size = IOMMU_STRESS_CHUNK_4K, .node = IOMMU_STRESS_NODE_ANY,
 	};
-	atomic_fetch_add(&g.churn_busy, 1);
+	churn_mark();
 	err = io(t, CHURN_FD, IOMMU_STRESS_BUF_ALLOC, &a);
-	atomic_fetch_add(&g.churn_busy, 1);
+	churn_mark();
 	if (!err) {
 		check_alloc(&a.alloc);
 		a.bfree = (struct iommu_stress_buf_free){
@@ -1189,10 +1278,16 @@ static void churn_step(struct helper *h)
 	}
 }
 
+/*
+ * The churn goes at the workers' pace: one step (about nine calls, a
+ * domain made and destroyed, 2M allocated, mapped and freed, each many
+ * times the CPU of a worker's call) per churn_every calls of theirs, so
+ * that it keeps its share of a run however the vCPUs are shared out.
+ */
 static void *lifecycle_main(void *p)
 {
 	struct helper *h = p;
-	unsigned long next = recreate_every;
+	unsigned long next = recreate_every, next_churn = 0;
 
 	while (!atomic_load(&g.stop)) {
 		if (recreate_every && !g.collide &&
@@ -1200,11 +1295,14 @@ static void *lifecycle_main(void *p)
 			recreate(&h->tally);
 			next += recreate_every;
 		}
-		if (g.churn_target)
+		if (g.churn_target && atomic_load(&g.worker_ops) >= next_churn) {
 			churn_step(h);
-		else
-			nap_ms(10);
+			next_churn += churn_every;
+		} else {
+			nap_ms(g.churn_target ? 2 : 10);
+		}
 	}
+	times_merge();
 	return NULL;
 }
 
@@ -1229,7 +1327,7 @@ static void *sniper_main(void *p)
 			fired = 0;
 		last = busy;
 		if (!(busy & 1) || fired++ >= 4) {
-			sched_yield();
+			churn_wait(busy);
 			continue;
 		}
 
@@ -1262,6 +1360,7 @@ static void *sniper_main(void *p)
 			break;
 		}
 	}
+	times_merge();
 	return NULL;
 }
 
@@ -1332,6 +1431,7 @@ static void *collider_main(void *p)
 
 	while (!atomic_load(&g.stop))
 		collider_step(h);
+	times_merge();
 	return NULL;
 }
 
@@ -1449,6 +1549,26 @@ out:
 	return err;
 }
 
+/*
+ * The guest's CPU time so far, busy and idle, in clock ticks (/proc/stat's
+ * first line): whether the run kept the vCPUs busy or waited.
+ */
+static void cpu_ticks(unsigned long long *busy, unsigned long long *idle)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+
+	*busy = *idle = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		*busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+		*idle = v[3] + v[4];
+	}
+	fclose(f);
+}
+
 /* Calls in a tally (the DMA status row counts DMAs a second time). */
 static unsigned long tally_total(const struct contract_tally *t)
 {
@@ -1475,6 +1595,7 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	struct tbuf keep;
 	struct timespec t0;
 	unsigned long lost = 0, foreign = 0;
+	unsigned long long busy0, idle0, busy1, idle1;
 	double secs;
 	int err;
 
@@ -1524,6 +1645,7 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	rng_init(&lifecycle.r, seed, RNG_OPS, (unsigned int)nworkers);
 	rng_init(&sniper.r, seed, RNG_OPS, (unsigned int)nworkers + 1);
 	rng_init(&collider.r, seed, RNG_OPS, (unsigned int)nworkers + 2);
+	cpu_ticks(&busy0, &idle0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned long i = 0; i < nworkers; i++)
 		pthread_create(&workers[i].th, NULL, worker_main, &workers[i]);
@@ -1541,6 +1663,7 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	if (g.collide)
 		pthread_join(collider.th, NULL);
 	secs = seconds_since(&t0);
+	cpu_ticks(&busy1, &idle1);
 
 	for (unsigned long i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[i];
@@ -1578,6 +1701,12 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	       atomic_load(&g.epoch) / 2, atomic_load(&overlaps_mapped),
 	       atomic_load(&overlaps_refused));
 	contract_print(&sum);
+	times_merge();
+	times_print();
+	if (busy1 + idle1 > busy0 + idle0)
+		TH_LOG("guest CPUs during the run: %.0f%% busy, %.0f%% idle",
+		       100.0 * (busy1 - busy0) / (busy1 + idle1 - busy0 - idle0),
+		       100.0 * (idle1 - idle0) / (busy1 + idle1 - busy0 - idle0));
 	TH_LOG("violations of the contract %lu, answers against the records %lu, own pages changed %lu, foreign pages %lu",
 	       nviolations, nwrong, lost, foreign);
 	EXPECT_EQ(0ul, nviolations);
@@ -1610,6 +1739,8 @@ int main(int argc, char **argv)
 			dma_every = strtoul(v, NULL, 0);
 		else if (!strcmp(o, "--recreate-every"))
 			recreate_every = strtoul(v, NULL, 0);
+		else if (!strcmp(o, "--churn-every"))
+			churn_every = strtoul(v, NULL, 0);
 		else if (!strcmp(o, "--mutate-percent"))
 			mutate_percent = strtoul(v, NULL, 0);
 		else {
