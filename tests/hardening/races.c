@@ -1036,10 +1036,10 @@ TEST_F(race, chan_share, "a DMA-API page mapped in a shared domain between two B
  * driver may still translate, and from then on takes the leaves as
  * unknown: an UNMAP may clear up to the largest leaf around its range
  * (2M, as long as the longest map call), and is refused where that meets
- * the window (EADDRNOTAVAIL). Once an UNMAP leaves nothing translating
- * to the piece, the piece can go; with nothing else mapped, the leaves
- * are known again and an UNMAP of one page beside the window is that
- * page alone.
+ * the window (EADDRNOTAVAIL) or passes the range's end (ERANGE). Once
+ * an UNMAP leaves nothing translating to the piece, the piece can go;
+ * with nothing else mapped, the leaves are known again and an UNMAP of
+ * one page beside the window is that page alone.
  */
 TEST_F(race, retired_pruned, "a retired piece nothing translates to any more goes: leaves known again")
 {
@@ -1074,9 +1074,9 @@ TEST_F(race, retired_pruned, "a retired piece nothing translates to any more goe
  * its range, but no leaf (nor virtio-iommu's mapping, which its unmap
  * takes whole) is longer than a map call. The cleanup UNMAP 64M below
  * the window, where every map call was 8K, must not be refused as
- * reaching the window (EADDRNOTAVAIL; virtio-iommu advertises every size
- * up to 2^63, so the bound was the 512M of the longest map call the
- * module makes).
+ * reaching the window or past the range's end (EADDRNOTAVAIL, ERANGE:
+ * virtio-iommu advertises every size up to 2^63, so the bound was the
+ * 512M of the longest map call the module makes).
  */
 TEST_F(race, overlap_cleanup, "the cleanup UNMAP of a MAP_OVERLAP 64M below the window: its reach no longer than a map call")
 {
