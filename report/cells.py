@@ -11,9 +11,10 @@ STATUSES = ["clean", "caught", "corrupt", "missed", "warn", "unsupported",
 # What each says.
 MEANING = {
     "clean": "no corruption (stock kernel)",
-    "caught": "negative control: the injected missing flush was caught",
+    "caught": "negative control: the injected bug (a missing flush, or the "
+              "test build's MAP one page off) was caught",
     "corrupt": "corruption on the stock kernel",
-    "missed": "negative control: the injected missing flush was NOT caught",
+    "missed": "negative control: the injected bug was NOT caught",
     "warn": "the guest kernel logged a WARNING, BUG, oops or the like",
     "unsupported": "cannot run here (the tool or scripts/vm-run says why)",
     "error": "the run failed (tool error, guest died, timeout)",
@@ -26,6 +27,8 @@ VERDICTS = {
     (plan.STOCK, 1): "corrupt",
     (plan.CONTROL, 0): "missed",
     (plan.CONTROL, 1): "caught",
+    (plan.WRONG_PAGE, 0): "missed",
+    (plan.WRONG_PAGE, 1): "caught",
 }
 FAILURES = {"corrupt", "missed", "warn", "error"}
 # Results a later matrix may take over when the key is the same. A harness

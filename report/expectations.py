@@ -168,6 +168,23 @@ class Judge:
             return result("unexpected", row, reason=why)
         return result("as expected", row, reason=f"caught, {value}")
 
+    def wrong_page(self, cell, record):
+        """The test build's MAP one page off: caught as the class the
+        table names, all of it, each read's walk naming the page the
+        device read (the table is wrong, no cache is stale)."""
+        row = self.run_row("wrong_page", cell["pattern"])
+        if row is None:
+            return self.none("wrong_page")
+        status, value = cell["status"], row.value
+        if status != "caught":
+            return result("unexpected", row, reason=f"{status} where the table expects "
+                          f"{value} data caught")
+        why = claim("gt", record, f"corruptions.{value}", "0") or \
+            claim("only_class", record, value) or claim("walk_names_got", record)
+        if why:
+            return result("unexpected", row, reason=why)
+        return result("as expected", row, reason=f"caught, {value}, the walk names the page read")
+
     def behaviour(self, cell, record):
         keys = sorted({r.key for r in self.rows if r.key.startswith(BEHAVIOUR_KEY)})
         rows = [r for r in (self.row(k) for k in keys) if r is not None]
@@ -220,6 +237,8 @@ def judge(cell, record, rows):
         return j.behaviour(cell, record)
     if cell["variant"] == plan.CONTROL:
         return j.control(cell, record)
+    if cell["variant"] == plan.WRONG_PAGE:
+        return j.wrong_page(cell, record)
     return j.stock(cell, record)
 
 

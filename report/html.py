@@ -23,6 +23,8 @@ COLOURS = {
     "pending": ("#ffffff", "#000000"),
 }
 DIFFERS = "#fff3a0"
+# A negative control's badge starts with its tag.
+TAGS = {plan.CONTROL: "CTRL ", plan.WRONG_PAGE: "WP "}
 
 CSS = """
 body { font: 14px/1.4 sans-serif; margin: 16px; color: #111; background: #fff; }
@@ -65,7 +67,7 @@ def badge(run, cell, variant):
     href = cell["paths"].get("log") or cell["paths"].get("record")
     shown = expectations.shown(cell)
     cls = f"st {css_class(shown)}"
-    tag = "CTRL " if variant == plan.CONTROL else ""
+    tag = TAGS.get(variant, "")
     attrs = (f'class="{cls}" data-cell="{escape(cell["id"])}" '
              f'data-status="{cell["status"]}" data-shown="{shown}" '
              f'title="{escape(model.cell_title(cell))}"')
@@ -90,7 +92,7 @@ def grid(run):
         out.append(f'<tr><th>{escape(p)}</th>')
         for (k, i) in run.columns:
             out.append('<td>')
-            for v in plan.variants(p):
+            for v in run.variants(p):
                 out.append(badge(run, run.cell(k, i, p, v), v))
             out.append('</td>')
         out.append("</tr>")
@@ -107,7 +109,9 @@ def legend(run):
                          f'{counts[s]}: {escape(expectations.meaning(s))}</li>')
     return ('<ul class="legend" id="legend">' + "".join(items) + "</ul>"
             '<p class="note">Each grid cell: the stock kernel above, the '
-            'negative control (CTRL, --inject skip-flush) below; a badge '
+            'negative control (CTRL, --inject skip-flush) below, and where '
+            'the run has it the control of the data checks alone (WP, '
+            '--inject wrong-page on the module\'s test build); a badge '
             'links to the cell\'s kernel log lines (warnings, IOMMU faults, '
             'the module\'s lines), its tooltip says more. Each result that '
             'ran is judged against tests/vm/expect, what the VM tests know '

@@ -1,6 +1,7 @@
 """A run as KCIDB v5 data (KernelCI's common results database): one
 checkout per kernel (the Debian kernel as booted), one build per kernel
-(the module and the tool built against it), one test per check case of
+(the module and the tool built against it) and one of the module's test
+build where the run has wrong-page cells, one test per check case of
 each stock run, one per run as a whole and one per negative control.
 results/kcidb-schema.json describes what this writes; submitting it is a
 POST with a token the submitter holds, not done here.
@@ -76,8 +77,8 @@ def run_status(cell):
         return "SKIP"
     if s == "error" or cell["exit_code"] is None:
         return "ERROR"
-    if cell["variant"] == plan.CONTROL:
-        # The negative control passes when the injected bug is caught.
+    if cell["variant"] != plan.STOCK:
+        # A negative control passes when the injected bug is caught.
         return {"caught": "PASS", "missed": "FAIL"}.get(s, "ERROR")
     return EXIT_STATUS.get(cell["exit_code"], "ERROR")
 
@@ -114,10 +115,25 @@ def export(run, origin=DEFAULT_ORIGIN):
         if ran:
             build["status"] = "PASS"
         builds.append(build)
+        test_cells = [c for c in run.index["cells"]
+                      if c["kernel"] == k and plan.BUILDS[c["variant"]]]
+        if test_cells:
+            env = " ".join(f"{n}={v}" for n, v in
+                           sorted(plan.BUILD_ENV[plan.TEST_BUILD].items()))
+            test = dict(build, id=f"{build['id']}-{plan.TEST_BUILD}",
+                        comment=f"the module's test build ({env}) and iommu-stress "
+                                f"built against {release or k}",
+                        misc=dict(build["misc"], module_build=env))
+            test.pop("status", None)
+            if any(c["exit_code"] is not None for c in test_cells):
+                test["status"] = "PASS"
+            builds.append(test)
     for cell in run.index["cells"]:
         if cell["status"] == "pending":
             continue
         build_id = f"{origin}:{ids[cell['kernel']][1]}"
+        if plan.BUILDS[cell["variant"]]:
+            build_id += f"-{plan.BUILDS[cell['variant']]}"
         key = cell.get("key") or {}
         boot = boots.get(cell.get("boot") or "")
         env = {"comment": f"QEMU TCG guest, vIOMMU {cell['iommu']}: "
@@ -147,6 +163,10 @@ def export(run, origin=DEFAULT_ORIGIN):
             whole["path"] = f"{SUITE}.{cell['pattern']}.negative_control"
             whole["comment"] = ("the injected missing flush (--inject skip-flush) "
                                 "must be caught: " + cellmod.MEANING[cell["status"]])
+        elif cell["variant"] == plan.WRONG_PAGE:
+            whole["path"] = f"{SUITE}.{cell['pattern']}.wrong_page_control"
+            whole["comment"] = ("the test build's first MAP one page off (--inject "
+                                "wrong-page) must be caught: " + cellmod.MEANING[cell["status"]])
         else:
             whole["path"] = f"{SUITE}.{cell['pattern']}"
             whole["comment"] = cellmod.MEANING[cell["status"]]

@@ -96,10 +96,16 @@ def qemu_identity(which):
 
 
 def cell_key(cell, kernel, qemu, sources):
-    """The key of a cell from the identities of its kernel and QEMU."""
-    return dict(kernel, **qemu, sources=sources,
-                command=" ".join(cell.argv),
-                vm_run=" ".join(plan.IOMMUS[cell.iommu]["vm_run"]))
+    """The key of a cell from the identities of its kernel and QEMU; a
+    cell of the module's test build says so (the build's environment),
+    the others' keys are as they were before there was one."""
+    key = dict(kernel, **qemu, sources=sources,
+               command=" ".join(cell.argv),
+               vm_run=" ".join(plan.IOMMUS[cell.iommu]["vm_run"]))
+    if cell.build:
+        key["build"] = " ".join(f"{k}={v}" for k, v in
+                                sorted(plan.BUILD_ENV[cell.build].items()))
+    return key
 
 
 def key_hash(key):

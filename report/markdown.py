@@ -5,13 +5,16 @@ import os
 
 from . import charts, expectations, model, plan
 
+# A negative control's cell text starts with its tag.
+TAGS = {plan.CONTROL: "ctrl ", plan.WRONG_PAGE: "wp "}
+
 
 def cell_text(cell, variant):
     if cell is None:
         return "-"
     label = model.cell_label(cell).replace("|", "/")
-    if variant == plan.CONTROL:
-        label = "ctrl " + label
+    if variant in TAGS:
+        label = TAGS[variant] + label
     if expectations.failed(cell):
         label = f"**{label}**"
     href = cell["paths"].get("log")
@@ -34,7 +37,7 @@ def grid(run):
             row = [p]
             for i in run.iommus:
                 row.append(" / ".join(cell_text(run.cell(k, i, p, v), v)
-                                      for v in plan.variants(p)))
+                                      for v in run.variants(p)))
             out.append("| " + " | ".join(row) + " |")
         out.append("")
     return out
@@ -45,7 +48,9 @@ def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozense
     out = [f"# iommu-stress matrix {run.id}", "", run.summary + ".", "",
            "Status counts: " + ", ".join(f"{s} {n}" for s, n in counts.items() if n)
            + ". Each grid cell is the stock kernel, then the negative control "
-           "(ctrl: --inject skip-flush); a link opens the cell's kernel log "
+           "(ctrl: --inject skip-flush) and, where the run has it, the control "
+           "of the data checks alone (wp: --inject wrong-page on the module's "
+           "test build); a link opens the cell's kernel log "
            "lines. Each result that ran is judged against tests/vm/expect; "
            "failures are in bold.", "", "## Grid", ""]
     out += grid(run)

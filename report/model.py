@@ -24,6 +24,7 @@ class Run:
         self.kernels = axes["kernels"]
         self.iommus = axes["iommus"]
         self.patterns = axes["patterns"]
+        self.variant_axis = axes["variants"]
         self.columns = [(k, i) for k in self.kernels for i in self.iommus]
         self._records = {}
         # A run made before its cells were judged against tests/vm/expect
@@ -35,6 +36,11 @@ class Run:
                                    expectations.judge_entry(run_dir, c, rows)
                                    for c in self.index["cells"]]
         self.cells = {c["id"]: c for c in self.index["cells"]}
+
+    def variants(self, pattern):
+        """The variants of pattern this run has cells of (a run made before
+        the wrong-page control has none of it)."""
+        return plan.variants(pattern, self.variant_axis)
 
     def cell(self, kernel, iommu, pattern, variant):
         return self.cells.get(f"{kernel}/{iommu}/{pattern}/{variant}")
@@ -113,7 +119,7 @@ class Run:
         table = {}
         for (k, i) in self.columns:
             for p in self.patterns:
-                for v in plan.variants(p):
+                for v in self.variants(p):
                     rec = self.record(self.cell(k, i, p, v))
                     for o in (rec or {}).get("observations", []):
                         entry = dict(o, pattern=p, variant=v)

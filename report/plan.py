@@ -29,12 +29,28 @@ IOMMUS = {
 
 STOCK = "stock"
 CONTROL = "skip-flush"
-VARIANTS = [STOCK, CONTROL]
+# The negative control of the data checks that needs no missing flush
+# (tests/vm/wrong-page-control): a test build of the module
+# (ISTRESS_UNSAFE_TESTS=1) maps the run's first MAP one page off, a wrong
+# table that shows under every vIOMMU and kernel, where skip-flush cannot
+# (Intel's 5.10 driver flushes inside its unmap) or a pattern's order hides
+# it. Its cells run in a boot of their own, on that build.
+WRONG_PAGE = "wrong-page"
+VARIANTS = [STOCK, CONTROL, WRONG_PAGE]
+# What the boot of each variant runs: the module as shipped, or its test
+# build (the environment scripts/vm-run builds it with).
+TEST_BUILD = "test"
+BUILDS = {STOCK: None, CONTROL: None, WRONG_PAGE: TEST_BUILD}
+BUILD_ENV = {TEST_BUILD: {"ISTRESS_UNSAFE_TESTS": "1"}}
 
 # The pattern that records what the driver does rather than hunt a bug:
 # run once per boot, last (it may provoke a WARN), with no negative
 # control (variants()).
 BEHAVIOUR = "behaviour"
+# overmap has no wrong-page cell: its stock run is not clean on every
+# kernel and vIOMMU (5.10's Intel driver and virtio-iommu keep the old 4K
+# pages), so stale data there would not be the injection's alone.
+NO_WRONG_PAGE = {BEHAVIOUR, "overmap"}
 
 # A pattern without a run in tests/vm/pattern-runs runs with DEFAULT_ARGS
 # (behaviour with none: it records rather than hunts).
@@ -61,10 +77,13 @@ def args_for(pattern, table):
     return table.get(pattern, [] if pattern == BEHAVIOUR else DEFAULT_ARGS)
 
 
-def variants(pattern):
-    """The variants a pattern runs in: behaviour on the stock kernel only
-    (it records what the driver does; there is no bug to inject)."""
-    return [STOCK] if pattern == BEHAVIOUR else VARIANTS
+def variants(pattern, among=None):
+    """The variants a pattern runs in, of among (default: all): behaviour
+    on the stock kernel only (it records what the driver does; there is no
+    bug to inject), overmap without wrong-page (NO_WRONG_PAGE)."""
+    out = [STOCK] if pattern == BEHAVIOUR else [
+        v for v in VARIANTS if not (v == WRONG_PAGE and pattern in NO_WRONG_PAGE)]
+    return [v for v in out if among is None or v in among]
 
 
 class Cell:
@@ -83,8 +102,15 @@ class Cell:
         return f"{self.kernel}/{self.iommu}/{self.pattern}/{self.variant}"
 
     @property
+    def build(self):
+        """The module build the cell's boot runs: None (as shipped) or
+        TEST_BUILD."""
+        return BUILDS[self.variant]
+
+    @property
     def group(self):
-        return (self.kernel, self.iommu)
+        """The cells one boot runs: same kernel, vIOMMU and build."""
+        return (self.kernel, self.iommu, self.build)
 
     @property
     def guest_name(self):
@@ -94,7 +120,7 @@ class Cell:
     @property
     def argv(self):
         """The iommu-stress command line, without its output options."""
-        inject = ["--inject", "skip-flush"] if self.variant == CONTROL else []
+        inject = [] if self.variant == STOCK else ["--inject", self.variant]
         return ["iommu-stress", "run", self.pattern] + self.args + inject
 
     @property
@@ -111,16 +137,17 @@ def check_names(kind, given, known):
                          f"(known: {', '.join(known)})")
 
 
-def cells(kernels, iommus, patterns, args_of):
-    """Every cell, grouped so that one boot's cells are together and the
-    behaviour pattern comes last in its boot."""
+def cells(kernels, iommus, patterns, args_of, among=None):
+    """Every cell of the variants among (default: all), grouped so that one
+    boot's cells are together (the test build's after the others of their
+    pair) and the behaviour pattern comes last in its boot."""
     out = []
     ordered = [p for p in patterns if p != BEHAVIOUR] + \
         [p for p in patterns if p == BEHAVIOUR]
     for kernel in kernels:
         for iommu in iommus:
-            for pattern in ordered:
-                for variant in variants(pattern):
-                    out.append(Cell(kernel, iommu, pattern, variant,
-                                    args_for(pattern, args_of)))
+            pair = [Cell(kernel, iommu, pattern, variant, args_for(pattern, args_of))
+                    for pattern in ordered for variant in variants(pattern, among)]
+            out += [c for c in pair if c.build is None]
+            out += [c for c in pair if c.build is not None]
     return out

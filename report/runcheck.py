@@ -28,8 +28,7 @@ def expected_ids(axes):
     for k in axes["kernels"]:
         for i in axes["iommus"]:
             for p in axes["patterns"]:
-                ids += [f"{k}/{i}/{p}/{v}" for v in plan.variants(p)
-                        if v in axes["variants"]]
+                ids += [f"{k}/{i}/{p}/{v}" for v in plan.variants(p, axes["variants"])]
     return ids
 
 
@@ -91,6 +90,13 @@ def check_cell(run_dir, cell, boots, record_schema, schema_check, errors):
         err("no log.txt")
     if cell["boot"] is not None and cell["boot"] not in boots:
         err(f"boot {cell['boot']} is not in the index")
+    # A cell of the test build ran in a boot of it, and its key says so;
+    # no other cell did.
+    build = plan.BUILDS[cell["variant"]]
+    if cell["boot"] in boots and boots[cell["boot"]].get("build") != build:
+        err(f"ran in boot {cell['boot']}, not one of the {build or 'shipped'} build")
+    if cell["key"] and (cell["key"].get("build") is None) != (build is None):
+        err(f"its key does not name the {build or 'shipped'} build")
     verdict = status in cellmod.VERDICTS.values()
     ran = verdict or status == "warn" or (
         status == "unsupported" and cell["exit_code"] == 4)
@@ -120,7 +126,7 @@ def check_cell(run_dir, cell, boots, record_schema, schema_check, errors):
         err(f"verdict {cell['verdict']} but the record says {record.get('status')}")
     if record.get("pattern") != cell["pattern"]:
         err(f"the record is of pattern {record.get('pattern')}")
-    want_inject = "skip-flush" if cell["variant"] == plan.CONTROL else "none"
+    want_inject = "none" if cell["variant"] == plan.STOCK else cell["variant"]
     if record.get("options", {}).get("inject") != want_inject:
         err(f"the record's inject is not {want_inject}")
     if (cell["counts"] or {}).get("corruptions") != record.get("corruptions"):

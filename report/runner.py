@@ -103,7 +103,8 @@ class Runner:
             index.save(self.run_dir, self.index)
 
     def run(self, groups):
-        """groups: [(kernel, iommu, [(Cell, entry)])] with pending cells."""
+        """groups: [(kernel, iommu, build, [(Cell, entry)])] with pending
+        cells."""
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             futures = [pool.submit(self.run_group, *g) for g in groups]
             try:
@@ -125,16 +126,17 @@ class Runner:
             except ProcessLookupError:
                 pass
 
-    def run_group(self, kernel, iommu, todo):
+    def run_group(self, kernel, iommu, build, todo):
         attempt = 0
         hung = []    # the cells that did not end within the cell timeout
+        pair = f"{kernel}/{iommu}" + (f" ({build} build)" if build else "")
         while todo and not self.stopping:
             attempt += 1
-            boot_id = f"{self.run_id}-{kernel}-{iommu}-{attempt}"
+            boot_id = f"{self.run_id}-{kernel}-{iommu}{'-' + build if build else ''}-{attempt}"
             try:
-                todo, stopped_in = self.boot(boot_id, kernel, iommu, todo)
+                todo, stopped_in = self.boot(boot_id, kernel, iommu, build, todo)
             except Exception as e:  # noqa: BLE001 - one pair's trouble stops only that pair
-                self.progress.note(f"matrix: {kernel}/{iommu}: {traceback.format_exc()}")
+                self.progress.note(f"matrix: {pair}: {traceback.format_exc()}")
                 for cell, entry in todo:
                     self.finish(cell, entry, None, status="error",
                                 reason=f"the matrix failed: {e!r}")
@@ -148,14 +150,16 @@ class Runner:
                 for cell, entry in todo:
                     self.finish(cell, entry, None, status="error",
                                 reason=f"not run: the guest hung in {len(hung)} cells of "
-                                       f"{kernel}/{iommu} ({', '.join(hung)}: no end within "
+                                       f"{pair} ({', '.join(hung)}: no end within "
                                        f"{self.cell_timeout} s), the pair's other cells "
                                        "are left for a later run")
                 return
 
-    def boot(self, boot_id, kernel, iommu, todo):
-        """One VM boot running the cells of todo; returns those to run again
-        and the cell that did not end within the cell timeout, or None."""
+    def boot(self, boot_id, kernel, iommu, build, todo):
+        """One VM boot running the cells of todo, on the module's build
+        (None: as shipped; plan.TEST_BUILD: its test build); returns those
+        to run again and the cell that did not end within the cell
+        timeout, or None."""
         work = os.path.join(self.run_dir, ".work", boot_id)
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(os.path.join(work, "in"))
@@ -174,20 +178,31 @@ class Runner:
         # it in a block buffer; line by line, each cell's end shows at once.
         cmd = ["stdbuf", "-oL", VM_RUN, "--out", out] + args
         shown = " ".join(["scripts/vm-run"] + args).replace(work, "WORK")
+        # The build is the environment vm-run builds the module with; no
+        # other boot inherits it from the caller's.
+        env = {k: v for k, v in os.environ.items()
+               if k not in {n for b in plan.BUILD_ENV.values() for n in b}}
+        if build:
+            env.update(plan.BUILD_ENV[build])
+            shown = " ".join(f"{k}={v}" for k, v in sorted(plan.BUILD_ENV[build].items())) \
+                + " " + shown
         boot = {"id": boot_id, "kernel": kernel, "iommu": iommu,
                 "started": now_iso(), "command": shown,
                 "vm_run_exit": None, "duration_s": None, "reason": None,
                 "logs": {"vm_run": os.path.relpath(vm_log, self.run_dir)}}
+        if build:
+            boot["build"] = build
+        pair = f"{kernel}/{iommu}" + (f" ({build} build)" if build else "")
         by_name = {c.guest_name: (c, e) for c, e in todo}
         t0 = time.monotonic()
-        self.progress.doing(boot_id, f"{kernel}/{iommu}: building, booting")
+        self.progress.doing(boot_id, f"{pair}: building, booting")
         with open(vm_log, "w") as err:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err,
-                                    stdin=subprocess.DEVNULL, text=True,
+                                    stdin=subprocess.DEVNULL, text=True, env=env,
                                     errors="replace", start_new_session=True)
             with self.lock:
                 self.procs.add(proc)
-            watch = self.watch(proc, boot_id, f"{kernel}/{iommu}", by_name)
+            watch = self.watch(proc, boot_id, pair, by_name)
             rc = proc.wait()
             with self.lock:
                 self.procs.discard(proc)
@@ -404,8 +419,9 @@ class Runner:
 
 
 def plan_groups(cells_entries):
-    """[(kernel, iommu, [(Cell, entry)])] in the order of the plan."""
+    """[(kernel, iommu, build, [(Cell, entry)])] in the order of the plan:
+    a boot for each."""
     groups = {}
     for cell, entry in cells_entries:
         groups.setdefault(cell.group, []).append((cell, entry))
-    return [(k, i, todo) for (k, i), todo in groups.items()]
+    return [(k, i, b, todo) for (k, i, b), todo in groups.items()]
