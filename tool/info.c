@@ -48,11 +48,12 @@ static void print_row(FILE *f, const struct row *r, const int *width)
 static void domain_lines(FILE *f, int fd, const char *name)
 {
 	struct iommu_stress_domain_create d;
+	struct iommu_regs r;
 	int shared;
 
 	if (dev_domain_create(fd, name, 0, 0, &d))
 		return;
-	target_read_iommu_caps(&d);
+	target_read_iommu_regs(&d, &r);
 	shared = !!(d.out_flags & IOMMU_STRESS_DOMAIN_SHARED);
 	fprintf(f, "    iommu %s (%s), pgsize_bitmap %#llx, aperture [%#llx, %#llx]\n",
 		d.iommu_driver, d.iommu_name,
@@ -76,6 +77,9 @@ static void domain_lines(FILE *f, int fd, const char *name)
 		fprintf(f, "    cap %#llx ecap %#llx\n",
 			(unsigned long long)d.intel_cap,
 			(unsigned long long)d.intel_ecap);
+	if (r.amd)
+		fprintf(f, "    amd cap %#llx features %s\n",
+			(unsigned long long)r.amd_cap, r.amd_features);
 	dev_domain_destroy(fd, d.domain_id);
 }
 

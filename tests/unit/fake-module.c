@@ -10,6 +10,7 @@
 #include "fake-module.h"
 #include "iommu_stress_backends.h"
 #include "iommu_stress_errno.h"
+#include "iommu_sysfs.h"
 
 #define FAKE_FD		4242
 #define FAKE_MAX_BUFS	64
@@ -305,7 +306,7 @@ static int do_domain_create(struct iommu_stress_domain_create *d)
 	t->busy = 1;
 	fk.target = t;
 	d->domain_id = 1;
-	d->out_flags = IOMMU_STRESS_DOMAIN_INTEL_CAPS |
+	d->out_flags = (fk.host.amd ? 0 : IOMMU_STRESS_DOMAIN_INTEL_CAPS) |
 		       (dma ? IOMMU_STRESS_DOMAIN_SHARED : 0);
 	if (dma && fk.host.unmapped_reads)
 		d->out_flags |= IOMMU_STRESS_DOMAIN_UNMAPPED_READS;
@@ -316,10 +317,12 @@ static int do_domain_create(struct iommu_stress_domain_create *d)
 	d->aperture_end = FAKE_APERTURE;
 	d->window_iova = dma ? FAKE_BOUNCE : FAKE_EDU_WINDOW;
 	d->window_len = dma ? PAGE : 2 << 20;
-	strcpy(d->iommu_driver, "intel-iommu");
-	strcpy(d->iommu_name, "dmar0");
-	d->intel_cap = 0xd2008c22260286ull;
-	d->intel_ecap = 0xf00f5eull;
+	strcpy(d->iommu_driver, fk.host.amd ? "amd-iommu" : "intel-iommu");
+	strcpy(d->iommu_name, fk.host.amd ? "ivhd0" : "dmar0");
+	if (!fk.host.amd) {
+		d->intel_cap = 0xd2008c22260286ull;
+		d->intel_ecap = 0xf00f5eull;
+	}
 	if (!dma) {
 		d->range_start = 0;
 		d->range_last = FAKE_APERTURE;
@@ -1073,6 +1076,9 @@ void fake_install(const struct fake_host *host)
 	fk.next_buf = 0;
 	fk.next_mmap_off = 0;
 	dev_sys = &fake_sys;
+	/* The host's own IOMMUs stay out of the tests. */
+	iommu_sysfs_root = host->iommu_sysfs ? host->iommu_sysfs :
+			   "/nonexistent/iommu-stress-unit";
 }
 
 void fake_remove(void)
@@ -1080,6 +1086,7 @@ void fake_remove(void)
 	fake_close(FAKE_FD);
 	if (libc_sys)
 		dev_sys = libc_sys;
+	iommu_sysfs_root = IOMMU_SYSFS_ROOT;
 }
 
 const struct fake_seen *fake_seen(void)

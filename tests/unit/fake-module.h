@@ -68,6 +68,10 @@ struct fake_host {
 	int no_target_caps;
 	/* Loaded with max_buffer_mb= this many bytes; 0: 4 GiB. */
 	uint64_t max_buffer;
+	/* Domains are on AMD's ivhd0 (amd-iommu), which has no Intel caps. */
+	int amd;
+	/* The tool's /sys/class/iommu while installed; NULL: a missing folder. */
+	const char *iommu_sysfs;
 };
 
 /* What the model saw of the session's maps, for the tests to judge. */

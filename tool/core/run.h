@@ -255,6 +255,7 @@ struct session {
 	 * here for a module that predates shared domains).
 	 */
 	struct iommu_stress_domain_create dom;
+	struct iommu_regs regs;		/* of dom's IOMMU, from its sysfs group */
 	uint32_t max_dma;		/* bytes per DMA read */
 	struct dev_buf readback;	/* one page per thread: DMA lands here */
 	const struct run_opts *opts;

@@ -215,7 +215,7 @@ int session_open(struct session *s, const struct run_opts *o,
 		ret = -EOPNOTSUPP;
 		goto err_close;
 	}
-	target_read_iommu_caps(&s->dom);
+	target_read_iommu_regs(&s->dom, &s->regs);
 	read_resv(s);
 	ret = dev_buf_alloc(s->fd, (uint64_t)nthreads * RUN_RB_PAGES * SIG_PAGE_SIZE,
 			    IOMMU_STRESS_CHUNK_4K, IOMMU_STRESS_NODE_ANY,

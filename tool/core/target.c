@@ -13,34 +13,17 @@ const char *target_backend_name(uint32_t backend)
 	return be ? be->name : "unknown";
 }
 
-/* One hex register of the IOMMU's sysfs group; 0 when unreadable. */
-static int read_hex(const char *iommu, const char *name, unsigned long long *val)
+void target_read_iommu_regs(struct iommu_stress_domain_create *d,
+			    struct iommu_regs *r)
 {
-	char path[256];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), "/sys/class/iommu/%s/intel-iommu/%s",
-		 iommu, name);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	ok = fscanf(f, "%llx", val) == 1;
-	fclose(f);
-	return ok;
-}
-
-void target_read_iommu_caps(struct iommu_stress_domain_create *d)
-{
-	unsigned long long cap, ecap;
-
-	if (d->out_flags & IOMMU_STRESS_DOMAIN_INTEL_CAPS || !d->iommu_name[0] ||
-	    strchr(d->iommu_name, '/'))
-		return;
-	if (read_hex(d->iommu_name, "cap", &cap) &&
-	    read_hex(d->iommu_name, "ecap", &ecap)) {
-		d->intel_cap = cap;
-		d->intel_ecap = ecap;
+	iommu_regs_read(d->iommu_name, r);
+	if (d->out_flags & IOMMU_STRESS_DOMAIN_INTEL_CAPS) {
+		r->intel = 1;
+		r->intel_cap = d->intel_cap;
+		r->intel_ecap = d->intel_ecap;
+	} else if (r->intel) {
+		d->intel_cap = r->intel_cap;
+		d->intel_ecap = r->intel_ecap;
 		d->out_flags |= IOMMU_STRESS_DOMAIN_INTEL_CAPS;
 	}
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "dev.h"
+#include "iommu_sysfs.h"
 
 struct target {
 	struct iommu_stress_target_query q;	/* q.name: what DOMAIN_CREATE gets */
@@ -23,11 +24,12 @@ struct target {
 
 const char *target_backend_name(uint32_t backend);
 /*
- * Fills @d's Intel cap/ecap from the IOMMU's own sysfs group
- * (/sys/class/iommu/<iommu_name>/intel-iommu/) where the module did not
- * report them; leaves @d as it is elsewhere.
+ * The registers of @d's IOMMU in @r, from its own sysfs group (Intel's
+ * cap/ecap as the module reported them if it did, else also into @d, as
+ * INTEL_CAPS; AMD's cap and features).
  */
-void target_read_iommu_caps(struct iommu_stress_domain_create *d);
+void target_read_iommu_regs(struct iommu_stress_domain_create *d,
+			    struct iommu_regs *r);
 /* The names sysfs gives IOMMU group types: "identity", "DMA", "DMA-FQ", ... */
 const char *target_domain_type_name(uint32_t type);
 /*

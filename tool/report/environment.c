@@ -148,6 +148,10 @@ void report_json_environment(struct json *j, const struct session *s)
 		json_hex(j, "cap", d->intel_cap);
 		json_hex(j, "ecap", d->intel_ecap);
 	}
+	if (s->regs.amd) {
+		json_hex(j, "amd_cap", s->regs.amd_cap);
+		json_string(j, "amd_features", s->regs.amd_features);
+	}
 	json_hex(j, "window_iova", d->window_iova);
 	json_hex(j, "window_len", d->window_len);
 	json_array_begin(j, "reserved");
