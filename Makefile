@@ -56,6 +56,9 @@ KTEST_TOOL := tool/lib/errname.c tool/lib/errname.h tool/lib/rng.c tool/lib/rng.
 # fake module (tests/unit/fake-module.c) instead of the kernel's.
 UNIT_SRCS := $(wildcard tests/unit/*.c) tests/lib/ktest.c tests/hardening/abi.c
 UNIT_HDRS := $(wildcard tests/unit/*.h) tests/lib/ktest.h tests/hardening/common.h
+# The patterns' files, each named after the one pattern it registers: the
+# unit tests hold the registry to them.
+PATTERN_NAMES := $(sort $(notdir $(basename $(wildcard tool/patterns/*.c))))
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all module probes tool tool-static check test test-debug test-seed repro matrix hardening clean \
@@ -85,7 +88,8 @@ tool/iommu-stress.static: tool/main.c $(TOOL_SRCS) $(TOOL_HDRS)
 # each test as its process ends).
 tests/unit/run-unit: $(UNIT_SRCS) $(UNIT_HDRS) $(TOOL_SRCS) $(TOOL_HDRS)
 	$(CC) $(TOOL_CFLAGS) -Itests/unit -Itests/lib $(SANITIZE) \
-		-DHARDENING_ON_FAKE_MODULE -o $@ $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_LDLIBS)
+		-DHARDENING_ON_FAKE_MODULE -DPATTERN_NAMES='"$(PATTERN_NAMES)"' \
+		-o $@ $(UNIT_SRCS) $(TOOL_SRCS) $(TOOL_LDLIBS)
 
 # The harness's tests of itself, most of them failing on purpose.
 tests/lib/ktest-selftest: tests/lib/ktest-selftest.c $(KTEST) $(KTEST_TOOL)

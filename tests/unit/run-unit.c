@@ -9,7 +9,7 @@
 
 #include "unit.h"
 
-/* --json-sample's argument: "dma", "dma-noreads", "guest", or none (edu). */
+/* --json-sample's argument: "dma", "dma-noreads", "guest", "amd", or none (edu). */
 static enum unit_sample sample_of(const char *arg)
 {
 	if (arg && !strcmp(arg, "dma"))
@@ -18,6 +18,8 @@ static enum unit_sample sample_of(const char *arg)
 		return SAMPLE_CHANNEL_NO_READS;
 	if (arg && !strcmp(arg, "guest"))
 		return SAMPLE_GUEST;
+	if (arg && !strcmp(arg, "amd"))
+		return SAMPLE_AMD;
 	return SAMPLE_EDU;
 }
 

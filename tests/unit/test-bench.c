@@ -14,54 +14,21 @@
 #include "fake-module.h"
 #include "unit.h"
 
-static FILE *real_stdout, *real_stderr;
-static char *out, *err;
-static size_t out_len, err_len;
+/* What the last bench printed. */
+static struct unit_said said;
 
-static void hush(void)
-{
-	free(out);
-	free(err);
-	out = err = NULL;
-	real_stdout = stdout;
-	real_stderr = stderr;
-	stdout = open_memstream(&out, &out_len);
-	stderr = open_memstream(&err, &err_len);
-}
-
-static void unhush(void)
-{
-	fclose(stdout);
-	fclose(stderr);
-	stdout = real_stdout;
-	stderr = real_stderr;
-}
-
-/* The model's groups moved away from the host's own (sysfs reads). */
-static struct fake_host host(void)
-{
-	struct fake_host h = fake_host_default();
-
-	for (unsigned int i = 0; i < h.ntargets; i++)
-		h.targets[i].group += 9000;
-	return h;
-}
-
-/* 'iommu-stress bench LINE' on @h: its exit code; output in out, err. */
+/* 'iommu-stress bench LINE' on @h: its exit code; what it printed in said. */
 static int bench_on(const struct fake_host *h, const char *line)
 {
-	char buf[512], *argv[32], *save = NULL;
-	int argc = 0, code;
+	char buf[512], *argv[32];
+	int argc, code;
 
 	snprintf(buf, sizeof(buf), "bench %s", line);
-	for (char *t = strtok_r(buf, " ", &save); t && argc < 31;
-	     t = strtok_r(NULL, " ", &save))
-		argv[argc++] = t;
-	argv[argc] = NULL;
+	argc = unit_words(buf, argv, 32);
 	fake_install(h);
-	hush();
+	unit_hush(&said);
 	code = bench_main(argc, argv, "iommu-stress bench");
-	unhush();
+	unit_unhush(&said);
 	fake_remove();
 	return code;
 }
@@ -88,18 +55,15 @@ static int measure(const struct fake_host *h, const char *line,
 	static struct session s;
 	struct run_opts ro = { .node = -1 };
 	struct bench_opts o;
-	char buf[256], *argv[16], *save = NULL;
-	int argc = 0, ret;
+	char buf[256], *argv[16];
+	int argc, ret;
 
 	snprintf(buf, sizeof(buf), "bench %s", line);
-	for (char *t = strtok_r(buf, " ", &save); t && argc < 15;
-	     t = strtok_r(NULL, " ", &save))
-		argv[argc++] = t;
-	argv[argc] = NULL;
+	argc = unit_words(buf, argv, 16);
 	if (bench_parse(argc, argv, &o))
 		return -EINVAL;
 	fake_install(h);
-	hush();
+	unit_hush(&said);
 	memset(&rr, 0, sizeof(rr));
 	ret = session_open(&s, &ro, &rr, 1);
 	if (!ret)
@@ -112,14 +76,14 @@ static int measure(const struct fake_host *h, const char *line,
 		ret = bench_run(&s, &o, r);
 	}
 	session_close(&s);
-	unhush();
+	unit_unhush(&said);
 	fake_remove();
 	return ret;
 }
 
 TEST(bench_every_way, "bench: every way makes the same maps and unmaps, timed as it says")
 {
-	struct fake_host h = host();
+	struct fake_host h = unit_host();
 	struct bench_result r;
 	const struct bench_cell *c;
 
@@ -161,33 +125,33 @@ TEST(bench_every_way, "bench: every way makes the same maps and unmaps, timed as
 
 TEST(bench_table, "bench: the table, its ratios and what its times are")
 {
-	struct fake_host h = host();
+	struct fake_host h = unit_host();
 
 	EXPECT_EQ(0, bench_on(&h, "--ops 64 --threads 1 --sizes 4K"));
-	EXPECT_TRUE(strstr(out, "4K     1  kernel") != NULL);
-	EXPECT_TRUE(strstr(out, "Ratios of ops/s:") != NULL);
-	EXPECT_TRUE(strstr(out, "batch/kernel") != NULL);
-	EXPECT_TRUE(strstr(out, "the bare driver call") != NULL);
+	EXPECT_TRUE(strstr(said.out, "4K     1  kernel") != NULL);
+	EXPECT_TRUE(strstr(said.out, "Ratios of ops/s:") != NULL);
+	EXPECT_TRUE(strstr(said.out, "batch/kernel") != NULL);
+	EXPECT_TRUE(strstr(said.out, "the bare driver call") != NULL);
 	/* The model is no VM: the clock line says which clock it is. */
-	EXPECT_TRUE(strstr(out, "CLOCK_MONOTONIC") != NULL || strstr(out, "-icount") != NULL);
+	EXPECT_TRUE(strstr(said.out, "CLOCK_MONOTONIC") != NULL || strstr(said.out, "-icount") != NULL);
 }
 
 TEST(bench_old_module, "bench: a module without BATCH and BENCH: those ways are not here")
 {
-	struct fake_host h = host();
+	struct fake_host h = unit_host();
 
 	h.no_batch = 1;
 	EXPECT_EQ(0, bench_on(&h, "--ops 64 --threads 1 --sizes 4K"));
-	EXPECT_TRUE(strstr(out, "batch      not here: the module has no BATCH ioctl") != NULL);
-	EXPECT_TRUE(strstr(out, "kernel     not here: the module has no BENCH ioctl") != NULL);
+	EXPECT_TRUE(strstr(said.out, "batch      not here: the module has no BATCH ioctl") != NULL);
+	EXPECT_TRUE(strstr(said.out, "kernel     not here: the module has no BENCH ioctl") != NULL);
 	/* No ratio without its ways. */
-	EXPECT_TRUE(strstr(out, "4K     1                  -                 -                 -") != NULL);
+	EXPECT_TRUE(strstr(said.out, "4K     1                  -                 -                 -") != NULL);
 	EXPECT_EQ(4, bench_on(&h, "--ops 64 --threads 1 --sizes 4K --ways batch,kernel"));
 }
 
 TEST(bench_1g_where_allowed, "bench: 1G pages only where the module builds 1G leaves")
 {
-	struct fake_host h = host();
+	struct fake_host h = unit_host();
 	struct bench_result r;
 
 	ASSERT_EQ(0, measure(&h, "--ops 64 --threads 1", &r));
@@ -195,18 +159,18 @@ TEST(bench_1g_where_allowed, "bench: 1G pages only where the module builds 1G le
 	EXPECT_TRUE(cell(&r, SZ_1G, 1) == NULL);
 	bench_result_free(&r);
 	EXPECT_EQ(4, bench_on(&h, "--ops 64 --threads 1 --sizes 1G"));
-	EXPECT_TRUE(strstr(out, "allow_1g_leaves=1") != NULL);
+	EXPECT_TRUE(strstr(said.out, "allow_1g_leaves=1") != NULL);
 }
 
 TEST(bench_options, "bench: --help, and bad options refused with a reason")
 {
-	struct fake_host h = host();
+	struct fake_host h = unit_host();
 
 	EXPECT_EQ(0, bench_on(&h, "--help"));
-	EXPECT_TRUE(strstr(out, "Usage: iommu-stress bench") != NULL);
-	EXPECT_TRUE(strstr(out, "not hardware") != NULL);
+	EXPECT_TRUE(strstr(said.out, "Usage: iommu-stress bench") != NULL);
+	EXPECT_TRUE(strstr(said.out, "not hardware") != NULL);
 	EXPECT_EQ(2, bench_on(&h, "--sizes 8K"));
-	EXPECT_TRUE(strstr(err, "--sizes '8K'") != NULL);
+	EXPECT_TRUE(strstr(said.err, "--sizes '8K'") != NULL);
 	EXPECT_EQ(2, bench_on(&h, "--ops 3"));
 	EXPECT_EQ(2, bench_on(&h, "--batch 257"));
 	EXPECT_EQ(2, bench_on(&h, "--threads 0"));
@@ -218,7 +182,7 @@ TEST(bench_options, "bench: --help, and bad options refused with a reason")
 /* A bench record on the model, for tests/unit/bench-check to validate. */
 int bench_sample(const char *path)
 {
-	struct fake_host h = host();
+	struct fake_host h = unit_host();
 	char line[320];
 
 	snprintf(line, sizeof(line), "--ops 64 --threads 1 --sizes 4K,2M --json %s", path);
@@ -228,7 +192,7 @@ int bench_sample(const char *path)
 /* A batch that stops at an op says which, in that op's own words. */
 TEST(batch_says_which_op, "bench: dev_batch names the op a batch stopped at, in its own words")
 {
-	struct fake_host h = host();
+	struct fake_host h = unit_host();
 	struct iommu_stress_domain_create dom;
 	struct iommu_stress_batch_op ops[2];
 	uint32_t done = 99;
@@ -249,18 +213,18 @@ TEST(batch_says_which_op, "bench: dev_batch names the op a batch stopped at, in 
 		.size = sizeof(ops[1].map), .domain_id = dom.domain_id,
 		.iova = 1ull << 30, .length = 4096,
 	};
-	hush();
+	unit_hush(&said);
 	ret = dev_batch(fd, ops, 2, &done, NULL);
-	unhush();
+	unit_unhush(&said);
 	EXPECT_EQ(-ENOENT, ret);
 	EXPECT_EQ(1u, done);
-	EXPECT_TRUE(strstr(err, "BATCH op 1 of 2 (MAP): no such buffer or domain id in this session") != NULL);
+	EXPECT_TRUE(strstr(said.err, "BATCH op 1 of 2 (MAP): no such buffer or domain id in this session") != NULL);
 	/* The batch's own refusal, in BATCH's words. */
-	hush();
+	unit_hush(&said);
 	ret = dev_batch(fd, ops, IOMMU_STRESS_BATCH_MAX_OPS + 1, &done, NULL);
-	unhush();
+	unit_unhush(&said);
 	EXPECT_EQ(-E2BIG, ret);
-	EXPECT_TRUE(strstr(err, "BATCH : more ops than IOMMU_STRESS_BATCH_MAX_OPS") != NULL);
+	EXPECT_TRUE(strstr(said.err, "BATCH : more ops than IOMMU_STRESS_BATCH_MAX_OPS") != NULL);
 	dev_close(fd);
 	fake_remove();
 }

@@ -103,7 +103,7 @@ TEST(clock_from_the_environment, "clock: virtual only where IOMMU_STRESS_CLOCK=i
 	EXPECT_EQ(-1, (int)clock_rtc_seconds("/nonexistent/rtc"));
 }
 
-/* What a command printed, its exit code, and what it said on stderr. */
+/* What a command printed on stdout and stderr, and its exit code. */
 struct said {
 	char *out, *err;
 	int code;
@@ -119,37 +119,30 @@ static void said_free(struct said *s)
 static struct said command(const struct fake_host *h, const char *line)
 {
 	static char buf[256];
-	FILE *real_out = stdout, *real_err = stderr;
-	struct said s = { NULL, NULL, 0 };
-	size_t lo = 0, le = 0;
+	struct unit_said io = { 0 };
+	struct said s;
 	char *argv[32];
-	int argc = 0;
+	int argc;
 
 	snprintf(buf, sizeof(buf), "%s", line);
-	for (char *t = strtok(buf, " "); t && argc < 31; t = strtok(NULL, " "))
-		argv[argc++] = t;
-	argv[argc] = NULL;
+	argc = unit_words(buf, argv, 32);
 	runner_kmsg = "/nonexistent/kmsg";
 	runner_rtc = "/nonexistent/rtc";
 	fake_install(h);
-	stdout = open_memstream(&s.out, &lo);
-	stderr = open_memstream(&s.err, &le);
+	unit_hush(&io);
 	s.code = cmd_run(argc, argv, line);
-	fclose(stdout);
-	fclose(stderr);
-	stdout = real_out;
-	stderr = real_err;
+	unit_unhush(&io);
 	fake_remove();
+	s.out = io.out;
+	s.err = io.err;
 	return s;
 }
 
 /* A module whose buffers may take @mb MiB in all. */
 static struct fake_host small_host(unsigned int mb)
 {
-	struct fake_host h = fake_host_default();
+	struct fake_host h = unit_host();
 
-	for (unsigned int i = 0; i < h.ntargets; i++)
-		h.targets[i].group += 9000;
 	h.max_buffer = (uint64_t)mb << 20;
 	return h;
 }

@@ -20,13 +20,9 @@
 #include "report.h"
 #include "unit.h"
 
-static struct run_opts opts;
-static struct session sess;
-static struct run_result res;
+static struct unit_run u;	/* the last run on the model */
 static char dir[64];
 static char param[128];
-static char *said;		/* what the last run printed on stderr */
-static size_t said_len;
 
 /* A parameter directory of our own, holding the parameter when @val >= 0. */
 static void param_dir(int val)
@@ -70,35 +66,9 @@ static int param_value(void)
 /* 'iommu-stress run @pattern @line' on the model: its exit code. */
 static int run(const char *pattern, const char *line)
 {
-	const struct pattern *p = pattern_find(pattern);
-	struct fake_host h = fake_host_default();
-	FILE *real_stderr = stderr;
-	int ret;
+	struct fake_host h = unit_host();
 
-	if (unit_parse(pattern, line, &opts))
-		return -1;
-	opts.ktap = 1;		/* no progress line */
-	memset(&res, 0, sizeof(res));
-	res.pattern = p->name;
-	/* Out of the way of the host's own groups, as test-session.c does. */
-	for (unsigned int i = 0; i < h.ntargets; i++)
-		h.targets[i].group += 9000;
-	fake_install(&h);
-	free(said);
-	said = NULL;
-	stderr = open_memstream(&said, &said_len);
-	ret = session_open(&sess, &opts, &res, opts.threads + opts.dma_threads);
-	if (!ret)
-		ret = engine_run(&sess, p);
-	else if (res.unsupported[0])
-		engine_unsupported(&sess, p);
-	if (ret && ret != -EOPNOTSUPP && !res.unsupported[0])
-		res.error = 1;
-	session_close(&sess);
-	fclose(stderr);
-	stderr = real_stderr;
-	fake_remove();
-	return report_exit_code(&res);
+	return unit_run(&h, pattern, line, &u);
 }
 
 TEST(wrong_page_options, "inject: wrong-page[:N] parses, one --inject at a time")
@@ -160,7 +130,7 @@ TEST(wrong_page_needs_test_build, "inject: wrong-page on a module that is no tes
 {
 	param_dir(-1);
 	EXPECT_EQ(EXIT_UNSUPPORTED, run("longpeng", "--size 8M --iterations 1 --inject wrong-page"));
-	EXPECT_TRUE(strstr(res.unsupported, "not a test build (ISTRESS_UNSAFE_TESTS=1)") != NULL);
+	EXPECT_TRUE(strstr(u.res.unsupported, "not a test build (ISTRESS_UNSAFE_TESTS=1)") != NULL);
 	EXPECT_TRUE(!fake_seen()->maps);
 	/* The same run without it is clean. */
 	EXPECT_EQ(EXIT_CLEAN, run("longpeng", "--size 8M --iterations 1"));
@@ -175,7 +145,7 @@ TEST(wrong_page_never_taken, "inject: a wrong-page run whose MAP never went wron
 {
 	param_dir(0);
 	EXPECT_EQ(EXIT_ERROR, run("longpeng", "--size 8M --iterations 1 --inject wrong-page"));
-	EXPECT_TRUE(said && strstr(said, "the selected MAP never came") != NULL);
+	EXPECT_TRUE(u.said.err && strstr(u.said.err, "the selected MAP never came") != NULL);
 	EXPECT_EQ(0, param_value());
 	param_dir_remove();
 }
@@ -184,7 +154,7 @@ TEST(wrong_page_left_selected, "inject: a run that did not ask will not start ov
 {
 	param_dir(2);
 	EXPECT_EQ(EXIT_ERROR, run("longpeng", "--size 8M --iterations 1"));
-	EXPECT_TRUE(said && strstr(said, "did not ask for") != NULL);
+	EXPECT_TRUE(u.said.err && strstr(u.said.err, "did not ask for") != NULL);
 	EXPECT_TRUE(!fake_seen()->maps);
 	EXPECT_EQ(2, param_value());
 	/* Nor with skip-flush, another control. */

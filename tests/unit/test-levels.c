@@ -19,9 +19,7 @@ static unsigned int fls64(u64 x)
 
 #include "../../module/levels.h"
 
-#define SZ_4K	(1ULL << 12)
-#define SZ_2M	(1ULL << 21)
-#define SZ_1G	(1ULL << 30)
+/* SZ_4K, SZ_2M and SZ_1G are the tool's (run.h, through unit.h). */
 #define END(bits)	((bits) == 64 ? ~0ULL : (1ULL << (bits)) - 1)
 
 TEST(top_level_by_aperture, "levels: the top level spans the aperture, at most 2^57")

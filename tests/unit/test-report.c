@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "iommu_stress_backends.h"
 #include "opts.h"
 #include "place.h"
 #include "report.h"
@@ -22,6 +23,23 @@ static struct run_result res;
  * A finished churn run with two threads: @bad adds stale reads, a
  * clobbered page and a replay file; @skip marks a case not run.
  */
+/* The sample run's target, as TARGET_QUERY would describe it. */
+static void target_is(const char *name, const char *device, const char *driver,
+		      uint32_t backend, int group, uint32_t domain_type)
+{
+	const struct istress_backend_row *be = istress_backend(backend);
+
+	sess.target = (struct target){ .queried = 1 };
+	strcpy(sess.target.q.name, name);
+	strcpy(sess.target.q.device, device);
+	strcpy(sess.target.q.driver, driver);
+	sess.target.q.backend = backend;
+	sess.target.q.caps = be->caps;
+	sess.target.q.max_dma_len = be->max_dma_len;
+	sess.target.q.iommu_group = group;
+	sess.target.q.domain_type = domain_type;
+}
+
 static void sample(int bad, int skip)
 {
 	const struct pattern *p = pattern_find("churn");
@@ -48,14 +66,8 @@ static void sample(int bad, int skip)
 	sess.dom.aperture_end = 0x7fffffffff;
 	sess.dom.range_last = sess.dom.aperture_end;
 	sess.dom.domain_type = IOMMU_STRESS_DOMTYPE_UNMANAGED;
-	sess.target = (struct target){ .queried = 1 };
-	strcpy(sess.target.q.name, "edu:0000:00:02.0");
-	strcpy(sess.target.q.device, "0000:00:02.0");
-	strcpy(sess.target.q.driver, "iommu_stress");
-	sess.target.q.backend = IOMMU_STRESS_BACKEND_EDU;
-	sess.target.q.max_dma_len = 4095;
-	sess.target.q.iommu_group = 3;
-	sess.target.q.domain_type = IOMMU_STRESS_DOMTYPE_DMA;
+	target_is("edu:0000:00:02.0", "0000:00:02.0", "iommu_stress",
+		  IOMMU_STRESS_BACKEND_EDU, 3, IOMMU_STRESS_DOMTYPE_DMA);
 	sess.dom.window_iova = 0x7fffe00000;
 	sess.dom.window_len = 0x200000;
 	sess.dom.out_flags = IOMMU_STRESS_DOMAIN_INTEL_CAPS;
@@ -153,13 +165,8 @@ static void on_channel(void)
 	sess.dom.range_last = 0x10fffffffff;
 	sess.dom.window_iova = 0xfffff000;
 	sess.dom.window_len = 0x1000;
-	strcpy(sess.target.q.name, "dma0chan0");
-	strcpy(sess.target.q.device, "0000:00:04.0");
-	strcpy(sess.target.q.driver, "ioatdma");
-	sess.target.q.backend = IOMMU_STRESS_BACKEND_DMAENGINE;
-	sess.target.q.max_dma_len = 4096;
-	sess.target.q.iommu_group = 4;
-	sess.target.q.domain_type = IOMMU_STRESS_DOMTYPE_DMA_FQ;
+	target_is("dma0chan0", "0000:00:04.0", "ioatdma",
+		  IOMMU_STRESS_BACKEND_DMAENGINE, 4, IOMMU_STRESS_DOMTYPE_DMA_FQ);
 	opts.iova_range_start = 0x100000000;
 	opts.iova_range_len = 0x10000000000;
 	res.st.dma_faulted = 12;
@@ -204,6 +211,17 @@ static void in_a_guest(void)
 	opts.size = 480ull << 20;
 }
 
+/* Behind AMD's ivhd0: no Intel caps, AMD's registers as sysfs gave them. */
+static void behind_amd(void)
+{
+	strcpy(sess.dom.iommu_driver, "amd-iommu");
+	strcpy(sess.dom.iommu_name, "ivhd0");
+	sess.dom.out_flags &= ~IOMMU_STRESS_DOMAIN_INTEL_CAPS;
+	sess.dom.intel_cap = 0;
+	sess.regs = (struct iommu_regs){ .amd = 1, .amd_cap = 0x190b30f };
+	strcpy(sess.regs.amd_features, "246577efa2254afa:0");
+}
+
 int json_sample(FILE *f, enum unit_sample which)
 {
 	/* Without unmapped reads, a clean run: its unmapped case skipped. */
@@ -214,6 +232,8 @@ int json_sample(FILE *f, enum unit_sample which)
 		on_channel_without_unmapped_reads();
 	else if (which == SAMPLE_GUEST)
 		in_a_guest();
+	else if (which == SAMPLE_AMD)
+		behind_amd();
 	report_json_record(f, &sess, &res);
 	return 0;
 }
@@ -234,13 +254,16 @@ int ktap_sample(FILE *f, int which)
 	return 0;
 }
 
-static char *capture(int bad)
+/* The summary of the sample run (@bad: with corruptions), @setup applied to it. */
+static char *capture(int bad, void (*setup)(void))
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	sample(bad, 0);
+	if (setup)
+		setup();
 	report_summary(f, "", &sess, &res);
 	fclose(f);
 	return buf;
@@ -248,7 +271,7 @@ static char *capture(int bad)
 
 TEST(summary_tells_the_verdict, "report: summary tells the verdict")
 {
-	char *clean = capture(0), *bad = capture(1);
+	char *clean = capture(0, NULL), *bad = capture(1, NULL);
 
 	EXPECT_TRUE(clean && strstr(clean, "RESULT clean: no corruption"));
 	EXPECT_TRUE(bad && strstr(bad, "RESULT corrupt: 3 corruptions (stale 2, foreign 0, zero 0, clobbered 1)"));
@@ -259,14 +282,8 @@ TEST(summary_tells_the_verdict, "report: summary tells the verdict")
 
 TEST(summary_in_a_guest, "report: in a VM, guest time labelled, real time beside, kernel log and size in a line each")
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *buf = capture(0, in_a_guest);
 
-	sample(0, 0);
-	in_a_guest();
-	report_summary(f, "", &sess, &res);
-	fclose(f);
 	EXPECT_TRUE(strstr(buf, "  size: the default 3072 MiB does not fit (the module offers 495 MiB); scaled down to 480 MiB (--size sets it)\n"));
 	EXPECT_TRUE(strstr(buf, "  2 iterations, 32 DMA checks in 644.29 s of guest time (about 14 s real)\n"));
 	EXPECT_TRUE(strstr(buf, "; 10 maps, 8 unmaps, 0 ops/s of guest time\n"));
@@ -274,26 +291,19 @@ TEST(summary_in_a_guest, "report: in a VM, guest time labelled, real time beside
 	EXPECT_TRUE(strstr(buf, "  kernel log: 1 unexpected error or warning line during the run:\n    WARNING: CPU: 0 PID: 1 at planted.c:1 planted\n"));
 	free(buf);
 	/* On a host: none of it. */
-	buf = capture(0);
+	buf = capture(0, NULL);
 	EXPECT_TRUE(buf && !strstr(buf, "guest") && !strstr(buf, "kernel log") && !strstr(buf, "size:"));
 	free(buf);
 }
 
 TEST(summary_shows_target_and_range, "report: summary names the target, its domain and IOVA range")
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *buf = capture(0, NULL);
 
-	buf = capture(0);
 	EXPECT_TRUE(buf && strstr(buf, "  edu target 0000:00:02.0 (iommu_stress), IOMMU group 3; private unmanaged domain, IOVA range [0, 0x7fffffffff] (the aperture)\n"));
 	EXPECT_TRUE(buf && !strstr(buf, "failed in the device"));
 	free(buf);
-	f = open_memstream(&buf, &len);
-	sample(0, 0);
-	on_channel();
-	report_summary(f, "", &sess, &res);
-	fclose(f);
+	buf = capture(0, on_channel);
 	EXPECT_TRUE(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff], reads of unmapped IOVAs on (dma_unmapped_reads=1)\n"));
 	EXPECT_TRUE(strstr(buf, "12 reads of unmapped IOVAs failed in the device, as they must"));
 	EXPECT_TRUE(!strstr(buf, "checks of unmapped IOVAs skipped"));
@@ -307,15 +317,9 @@ TEST(summary_shows_target_and_range, "report: summary names the target, its doma
  */
 TEST(summary_without_unmapped_reads, "report: summary without reads of unmapped IOVAs")
 {
+	char *buf = capture(0, on_channel_without_unmapped_reads);
 	const char *once;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
 
-	sample(0, 0);
-	on_channel_without_unmapped_reads();
-	report_summary(f, "", &sess, &res);
-	fclose(f);
 	EXPECT_TRUE(strstr(buf, "IOMMU group 4; shared DMA-FQ domain, IOVA range [0x100000000, 0x10fffffffff], reads of unmapped IOVAs off (dma_unmapped_reads=0)\n"));
 	EXPECT_TRUE(strstr(buf, "\n  12 checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); "));
 	once = strstr(buf, "checks of unmapped IOVAs skipped");
@@ -330,19 +334,18 @@ TEST(summary_without_unmapped_reads, "report: summary without reads of unmapped 
 }
 
 /* Refused before DOMAIN_CREATE: no domain, no range to describe. */
-TEST(summary_of_a_refused_run, "report: summary of a run refused before it started")
+static void refused_on_channel(void)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	sample(0, 0);
 	on_channel();
 	memset(&sess.dom, 0, sizeof(sess.dom));
 	strcpy(sess.dom.target, "dma0chan0");
 	strcpy(res.unsupported, "dma0chan0: identity domain: passthrough: ...");
-	report_summary(f, "", &sess, &res);
-	fclose(f);
+}
+
+TEST(summary_of_a_refused_run, "report: summary of a run refused before it started")
+{
+	char *buf = capture(0, refused_on_channel);
+
 	EXPECT_TRUE(!strncmp(buf, "pattern churn on dma0chan0, kernel 6.1.0-test", 45));
 	EXPECT_TRUE(strstr(buf, "  dmaengine target 0000:00:04.0 (ioatdma), IOMMU group 4\n"));
 	EXPECT_TRUE(strstr(buf, "RESULT unsupported: dma0chan0: identity domain"));
@@ -368,22 +371,29 @@ TEST(exit_codes, "report: exit codes")
 	EXPECT_TRUE(report_exit_code(&res) == EXIT_CORRUPTION);
 }
 
-/* The registry: every pattern found, well formed, options not clashing. */
+/*
+ * The registry: the pattern of each file of tool/patterns/ (PATTERN_NAMES,
+ * from the Makefile), no other, in order of name; each well formed, its
+ * options not clashing.
+ */
 TEST(patterns_are_registered, "patterns: all registered and well formed")
 {
-	static const char *const want[] = {
-		"boundaries", "churn", "demote", "grow", "longpeng", "overmap",
-		"promote", "reuse",
-	};
 	static const char *const common[] = {
 		"size", "iterations", "time", "target", "samples", "seed", "inject",
 		"json", "ktap", "threads", "dma-threads", "node", "cpus",
 		"replay-out", "iova-range", "help",
 	};
 
-	EXPECT_TRUE(pattern_count() >= sizeof(want) / sizeof(want[0]));
-	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		EXPECT_TRUE(pattern_find(want[i]) != NULL);
+	char files[] = PATTERN_NAMES;
+	unsigned int nfiles = 0;
+
+	for (char *name = strtok(files, " "); name; name = strtok(NULL, " ")) {
+		EXPECT_STREQ(name, pattern_at(nfiles) ? pattern_at(nfiles)->name : "(none)");
+		EXPECT_TRUE(pattern_find(name) != NULL);
+		nfiles++;
+	}
+	EXPECT_TRUE(nfiles >= 1);
+	EXPECT_EQ(nfiles, pattern_count());
 	EXPECT_TRUE(pattern_find("no-such-pattern") == NULL);
 	for (unsigned int i = 0; i < pattern_count(); i++) {
 		const struct pattern *p = pattern_at(i);
@@ -408,12 +418,10 @@ int unit_parse(const char *pattern, const char *line, struct run_opts *o)
 {
 	static char buf[256];
 	char *argv[32];
-	int argc = 0;
+	int argc;
 
 	snprintf(buf, sizeof(buf), "%s %s", pattern, line);
-	for (char *t = strtok(buf, " "); t && argc < 31; t = strtok(NULL, " "))
-		argv[argc++] = t;
-	argv[argc] = NULL;
+	argc = unit_words(buf, argv, 32);
 	return opts_parse(argc, argv, pattern_find(pattern), o);
 }
 

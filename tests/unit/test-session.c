@@ -16,38 +16,13 @@
 #include "report.h"
 #include "unit.h"
 
-static struct run_opts opts;
-static struct session sess;
-static struct run_result res;
+static struct unit_run u;	/* the last run on the model */
 
-static FILE *real_stderr;
-static char *said;		/* what the last run printed on stderr */
-static size_t said_len;
 
-static void hush(void)
-{
-	free(said);
-	said = NULL;
-	real_stderr = stderr;
-	stderr = open_memstream(&said, &said_len);
-}
-
-static void unhush(void)
-{
-	fclose(stderr);
-	stderr = real_stderr;
-}
-
-/*
- * The model's IOMMU groups moved out of the way of the host's own, whose
- * reserved regions the session reads from sysfs.
- */
 static struct fake_host host(int legacy)
 {
-	struct fake_host h = fake_host_default();
+	struct fake_host h = unit_host();
 
-	for (unsigned int i = 0; i < h.ntargets; i++)
-		h.targets[i].group += 9000;
 	h.legacy = legacy;
 	return h;
 }
@@ -61,34 +36,9 @@ static struct fake_host host_reads(int on)
 	return h;
 }
 
-/*
- * 'iommu-stress run LINE' on @h, as main() runs it: its exit code, or -1
- * when the options are refused.
- */
 static int run_on(const struct fake_host *h, const char *pattern, const char *line)
 {
-	const struct pattern *p = pattern_find(pattern);
-	int ret, code;
-
-	if (unit_parse(pattern, line, &opts) || (p->validate && p->validate(&opts)))
-		return -1;
-	opts.ktap = 1;		/* no progress line */
-	memset(&res, 0, sizeof(res));
-	res.pattern = p->name;
-	fake_install(h);
-	hush();
-	ret = session_open(&sess, &opts, &res, opts.threads + opts.dma_threads);
-	if (!ret)
-		ret = engine_run(&sess, p);
-	else if (res.unsupported[0])
-		engine_unsupported(&sess, p);
-	unhush();
-	if (ret && ret != -EOPNOTSUPP && !res.unsupported[0])
-		res.error = 1;
-	code = report_exit_code(&res);
-	session_close(&sess);
-	fake_remove();
-	return code;
+	return unit_run(h, pattern, line, &u);
 }
 
 static int run(const char *pattern, const char *line)
@@ -105,9 +55,9 @@ static char *info_of(struct ktest_meta *_ktest, const struct fake_host *h)
 	FILE *f = open_memstream(&out, &len);
 
 	fake_install(h);
-	hush();
+	unit_hush(&u.said);
 	EXPECT_TRUE(info_print(f) == 0);
-	unhush();
+	unit_unhush(&u.said);
 	fake_remove();
 	fclose(f);
 	return out;
@@ -207,7 +157,7 @@ TEST(info_on_many_channels, "session: info on a host with many channels")
 
 static int said_has(const char *what)
 {
-	return said && strstr(said, what);
+	return u.said.err && strstr(u.said.err, what);
 }
 
 TEST(runs_pick_their_target, "session: runs pick their target")
@@ -216,25 +166,25 @@ TEST(runs_pick_their_target, "session: runs pick their target")
 
 	/* The first free edu target, as always. */
 	EXPECT_TRUE(run("reuse", "--iterations 1") == EXIT_CLEAN);
-	EXPECT_TRUE(!strcmp(sess.dom.target, "edu:0000:00:03.0") && !session_shared(&sess));
-	EXPECT_TRUE(sess.max_dma == 4095 && !said_has("using"));
+	EXPECT_TRUE(!strcmp(u.sess.dom.target, "edu:0000:00:03.0") && !session_shared(&u.sess));
+	EXPECT_TRUE(u.sess.max_dma == 4095 && !said_has("using"));
 	/* No edu: the first free channel on a DMA-API domain, said on stderr. */
 	h.targets[0].busy = 1;
 	EXPECT_TRUE(run_on(&h, "reuse", "--iterations 1") == EXIT_CLEAN);
-	EXPECT_TRUE(!strcmp(sess.dom.target, "dma0chan0") && session_shared(&sess));
+	EXPECT_TRUE(!strcmp(u.sess.dom.target, "dma0chan0") && session_shared(&u.sess));
 	EXPECT_TRUE(said_has("no free edu target; using dmaengine channel dma0chan0 (0000:00:04.0, ioatdma, DMA-FQ domain)"));
-	EXPECT_TRUE(sess.max_dma == 4096);
-	EXPECT_TRUE(sess.dom.range_start == 4 * SZ_1G && sess.dom.range_last == 68 * SZ_1G - 1);
+	EXPECT_TRUE(u.sess.max_dma == 4096);
+	EXPECT_TRUE(u.sess.dom.range_start == 4 * SZ_1G && u.sess.dom.range_last == 68 * SZ_1G - 1);
 	/* A device: its first free channel. */
 	h.targets[1].busy = 0;
 	EXPECT_TRUE(run_on(&h, "reuse", "--iterations 1 --target dma:0000:00:05.0") == EXIT_CLEAN);
-	EXPECT_TRUE(!strcmp(sess.dom.target, "dma1chan0"));
+	EXPECT_TRUE(!strcmp(u.sess.dom.target, "dma1chan0"));
 	EXPECT_TRUE(run("reuse", "--iterations 1 --target dma1chan0") == EXIT_CLEAN);
-	EXPECT_TRUE(sess.target.q.iommu_group == 9005 && !strcmp(sess.target.q.driver, "istress_edu_dma"));
+	EXPECT_TRUE(u.sess.target.q.iommu_group == 9005 && !strcmp(u.sess.target.q.driver, "istress_edu_dma"));
 	/* --iova-range: the range asked for; without --target, a channel. */
 	EXPECT_TRUE(run("reuse", "--iterations 1 --iova-range 0x1000000000:1G") == EXIT_CLEAN);
-	EXPECT_TRUE(!strcmp(sess.dom.target, "dma0chan0"));
-	EXPECT_TRUE(sess.dom.range_start == 64 * SZ_1G && sess.dom.range_last == 65 * SZ_1G - 1);
+	EXPECT_TRUE(!strcmp(u.sess.dom.target, "dma0chan0"));
+	EXPECT_TRUE(u.sess.dom.range_start == 64 * SZ_1G && u.sess.dom.range_last == 65 * SZ_1G - 1);
 	EXPECT_TRUE(said_has("--iova-range needs a dmaengine target; using dmaengine channel dma0chan0"));
 }
 
@@ -247,8 +197,8 @@ TEST(runs_refuse_what_they_cannot_test, "session: runs refuse what they cannot t
 	EXPECT_TRUE(said_has("dma2chan0 (0000:00:06.0, ioatdma) is on an identity (passthrough) domain"));
 	EXPECT_TRUE(said_has("iommu.passthrough=0") && said_has("intel_iommu=on") &&
 		    said_has("/sys/kernel/iommu_groups/9006/type"));
-	EXPECT_TRUE(!strncmp(res.unsupported, "dma2chan0: identity domain: passthrough:", 40));
-	EXPECT_TRUE(!strcmp(sess.dom.target, "dma2chan0") && res.iterations == 0);
+	EXPECT_TRUE(!strncmp(u.res.unsupported, "dma2chan0: identity domain: passthrough:", 40));
+	EXPECT_TRUE(!strcmp(u.sess.dom.target, "dma2chan0") && u.res.iterations == 0);
 	/* Only passthrough channels free and no edu: the same. */
 	h.targets[0].busy = h.targets[1].busy = h.targets[2].busy = h.targets[3].busy = 1;
 	EXPECT_TRUE(run_on(&h, "reuse", "") == EXIT_UNSUPPORTED);
@@ -275,7 +225,7 @@ TEST(runs_refuse_what_they_cannot_test, "session: runs refuse what they cannot t
 	EXPECT_TRUE(run("reuse", "--target dma3chan0") == EXIT_ERROR);
 	EXPECT_TRUE(said_has("TARGET_QUERY of dma3chan0: no such target or dmaengine channel"));
 	EXPECT_TRUE(run("overmap", "--target dma0chan0") == EXIT_UNSUPPORTED);
-	EXPECT_TRUE(!strcmp(res.unsupported, "overmap needs MAP_OVERLAP, which a shared (dmaengine) domain refuses; use an edu target"));
+	EXPECT_TRUE(!strcmp(u.res.unsupported, "overmap needs MAP_OVERLAP, which a shared (dmaengine) domain refuses; use an edu target"));
 }
 
 /* Each pattern's short form for the model: name|options. */
@@ -322,14 +272,14 @@ TEST(patterns_run_in_a_shared_range, "session: every pattern runs in a shared do
 
 		if (code != EXIT_CLEAN)
 			printf("# %s: exit %d: %s\n%s", patterns[i], code,
-			       res.unsupported, said ? said : "");
-		EXPECT_TRUE(code == EXIT_CLEAN && !res.error && res.st.dma_checks > 0);
+			       u.res.unsupported, u.said.err ? u.said.err : "");
+		EXPECT_TRUE(code == EXIT_CLEAN && !u.res.error && u.res.st.dma_checks > 0);
 		EXPECT_TRUE(seen->lowest >= 4 * SZ_1G && seen->highest < 68 * SZ_1G);
 		EXPECT_TRUE(!seen->refused[0] && !seen->refused[1] && !seen->refused[2]);
-		EXPECT_TRUE(res.st.dma_faulted == seen->faults && res.st.dma_faulted > 0);
+		EXPECT_TRUE(u.res.st.dma_faulted == seen->faults && u.res.st.dma_faulted > 0);
 		EXPECT_TRUE(seen->unmapped_reads == seen->faults && !seen->refused_reads);
-		EXPECT_TRUE(!res.st.unmapped_unchecked);
-		EXPECT_TRUE(!res.st.dma_failed && !run_corruptions(&res));
+		EXPECT_TRUE(!u.res.st.unmapped_unchecked);
+		EXPECT_TRUE(!u.res.st.dma_failed && !run_corruptions(&u.res));
 	}
 }
 
@@ -351,23 +301,23 @@ TEST(shared_range_without_unmapped_reads, "session: without dma_unmapped_reads n
 
 		run_entry_on(&on, patterns[i], "--target dma0chan0");
 		reads = seen->unmapped_reads;
-		memcpy(checks, res.st.case_checks, sizeof(checks));
+		memcpy(checks, u.res.st.case_checks, sizeof(checks));
 		code = run_entry_on(&off, patterns[i], "--target dma0chan0");
 		if (code != EXIT_CLEAN)
 			printf("# %s: exit %d: %s\n%s", patterns[i], code,
-			       res.unsupported, said ? said : "");
-		EXPECT_TRUE(code == EXIT_CLEAN && !res.error && res.st.dma_checks > 0);
-		EXPECT_TRUE(!(sess.dom.out_flags & IOMMU_STRESS_DOMAIN_UNMAPPED_READS));
+			       u.res.unsupported, u.said.err ? u.said.err : "");
+		EXPECT_TRUE(code == EXIT_CLEAN && !u.res.error && u.res.st.dma_checks > 0);
+		EXPECT_TRUE(!(u.sess.dom.out_flags & IOMMU_STRESS_DOMAIN_UNMAPPED_READS));
 		EXPECT_TRUE(!seen->unmapped_reads && !seen->refused_reads && !seen->faults);
-		EXPECT_TRUE(!res.st.dma_faulted && !res.st.dma_failed && !run_corruptions(&res));
-		EXPECT_TRUE(res.st.unmapped_unchecked > 0);
-		if (res.st.unmapped_unchecked != reads)
+		EXPECT_TRUE(!u.res.st.dma_faulted && !u.res.st.dma_failed && !run_corruptions(&u.res));
+		EXPECT_TRUE(u.res.st.unmapped_unchecked > 0);
+		if (u.res.st.unmapped_unchecked != reads)
 			printf("# %s: %llu checks skipped, %llu reads where allowed\n",
-			       patterns[i], (unsigned long long)res.st.unmapped_unchecked,
+			       patterns[i], (unsigned long long)u.res.st.unmapped_unchecked,
 			       (unsigned long long)reads);
-		EXPECT_TRUE(res.st.unmapped_unchecked == reads);
-		for (unsigned int c = 0; c < pattern_ncases(sess.pattern); c++)
-			EXPECT_TRUE(checks[c] == res.st.case_checks[c] + res.st.case_unchecked[c]);
+		EXPECT_TRUE(u.res.st.unmapped_unchecked == reads);
+		for (unsigned int c = 0; c < pattern_ncases(u.sess.pattern); c++)
+			EXPECT_TRUE(checks[c] == u.res.st.case_checks[c] + u.res.st.case_unchecked[c]);
 	}
 }
 
@@ -379,7 +329,7 @@ static char *report_of(void (*fn)(FILE *, const struct session *,
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
-	fn(f, &sess, &res);
+	fn(f, &u.sess, &u.res);
 	fclose(f);
 	return out;
 }
@@ -413,7 +363,7 @@ TEST(unmapped_reads_off_is_reported, "session: a run without unmapped reads says
 	free(out);
 	/* longpeng's split case also reads mapped pages: it passes. */
 	EXPECT_TRUE(run_entry_on(&h, "longpeng|--size 8M --iterations 3", "--target dma0chan0") == EXIT_CLEAN);
-	EXPECT_TRUE(res.st.unmapped_unchecked > 0);
+	EXPECT_TRUE(u.res.st.unmapped_unchecked > 0);
 	out = report_of(report_ktap_body);
 	EXPECT_TRUE(!strstr(out, "# SKIP reads of unmapped"));
 	free(out);
@@ -428,8 +378,8 @@ TEST(unmapped_reads_off_is_reported, "session: a run without unmapped reads says
 	/* A private domain reads them whatever the module's setting. */
 	h = host_reads(0);
 	EXPECT_TRUE(run_entry_on(&h, "grow|--iterations 12 --live 3", "") == EXIT_CLEAN);
-	EXPECT_TRUE(!session_shared(&sess) && session_unmapped_reads(&sess));
-	EXPECT_TRUE(fake_seen()->unmapped_reads > 0 && !res.st.unmapped_unchecked);
+	EXPECT_TRUE(!session_shared(&u.sess) && session_unmapped_reads(&u.sess));
+	EXPECT_TRUE(fake_seen()->unmapped_reads > 0 && !u.res.st.unmapped_unchecked);
 	out = report_of(summary);
 	EXPECT_TRUE(!strstr(out, "dma_unmapped_reads"));
 	free(out);
@@ -445,10 +395,10 @@ TEST(refused_unmapped_read_is_an_error, "session: an unmapped read refused anywa
 
 	h.unmapped_reads_refused = 1;
 	EXPECT_TRUE(run_entry_on(&h, "reuse|--iterations 4", "--target dma0chan0") == EXIT_ERROR);
-	EXPECT_TRUE(res.error && fake_seen()->refused_reads == 1);
+	EXPECT_TRUE(u.res.error && fake_seen()->refused_reads == 1);
 	EXPECT_TRUE(said_has("DMA read of 4096 bytes at 0x"));
 	EXPECT_TRUE(said_has(": in a shared (dmaengine) domain the module refuses DMA at IOVAs this session has not mapped: writes always; reads unless iommu_stress is loaded with dma_unmapped_reads=1, for DMA engines that survive IOMMU faults (see README) (Permission denied)\n"));
-	EXPECT_TRUE(count(said, "the module refuses DMA at IOVAs") == 1);
+	EXPECT_TRUE(count(u.said.err, "the module refuses DMA at IOVAs") == 1);
 }
 
 /* The negative control works there too: an unsynced unmap reads stale. */
@@ -462,7 +412,7 @@ TEST(skip_flush_is_caught_in_a_shared_range, "session: skip-flush is caught in a
 
 		if (code != EXIT_CORRUPTION)
 			printf("# %s --inject skip-flush: exit %d\n", patterns[i], code);
-		EXPECT_TRUE(code == EXIT_CORRUPTION && res.st.counts[SIG_STALE] > 0);
+		EXPECT_TRUE(code == EXIT_CORRUPTION && u.res.st.counts[SIG_STALE] > 0);
 	}
 }
 
@@ -489,8 +439,8 @@ TEST(skip_flush_is_caught_through_remaps, "session: skip-flush is caught through
 
 		if (code != EXIT_CORRUPTION)
 			printf("# %s --inject skip-flush: exit %d\n", remapping[i], code);
-		EXPECT_TRUE(code == EXIT_CORRUPTION && res.st.counts[SIG_STALE] > 0);
-		EXPECT_TRUE(!fake_seen()->unmapped_reads && res.st.unmapped_unchecked > 0);
+		EXPECT_TRUE(code == EXIT_CORRUPTION && u.res.st.counts[SIG_STALE] > 0);
+		EXPECT_TRUE(!fake_seen()->unmapped_reads && u.res.st.unmapped_unchecked > 0);
 	}
 }
 
@@ -508,21 +458,21 @@ TEST(map_and_checks_batched, "session: longpeng maps and checks in one BATCH, th
 
 	old.no_batch = 1;
 	EXPECT_TRUE(run_on(&h, "longpeng", "--size 8M --iterations 3") == EXIT_CLEAN);
-	checks = res.st.dma_checks;
+	checks = u.res.st.dma_checks;
 	EXPECT_TRUE(fake_seen()->batches == 6 && checks > 0);
 	/* Setup's map and checks go one by one; each iteration's two batched. */
-	EXPECT_TRUE(res.st.map_to_dma.n == 7 && res.st.map_to_dma.hist[0] == 6);
+	EXPECT_TRUE(u.res.st.map_to_dma.n == 7 && u.res.st.map_to_dma.hist[0] == 6);
 	EXPECT_TRUE(run_on(&h, "longpeng", "--size 8M --iterations 3 --no-batch") == EXIT_CLEAN);
-	EXPECT_TRUE(!fake_seen()->batches && res.st.dma_checks == checks);
-	EXPECT_TRUE(res.st.map_to_dma.n == 7 && res.st.map_to_dma.hist[0] < 6);
+	EXPECT_TRUE(!fake_seen()->batches && u.res.st.dma_checks == checks);
+	EXPECT_TRUE(u.res.st.map_to_dma.n == 7 && u.res.st.map_to_dma.hist[0] < 6);
 	EXPECT_TRUE(run_on(&old, "longpeng", "--size 8M --iterations 3") == EXIT_CLEAN);
-	EXPECT_TRUE(!fake_seen()->batches && res.st.dma_checks == checks);
+	EXPECT_TRUE(!fake_seen()->batches && u.res.st.dma_checks == checks);
 	/* The negative control is caught either way, as often. */
 	EXPECT_TRUE(run_on(&h, "longpeng", "--size 8M --iterations 3 --inject skip-flush") == EXIT_CORRUPTION);
-	stale = res.st.counts[SIG_STALE];
+	stale = u.res.st.counts[SIG_STALE];
 	EXPECT_TRUE(fake_seen()->batches == 6 && stale > 0);
 	EXPECT_TRUE(run_on(&h, "longpeng", "--size 8M --iterations 3 --inject skip-flush --no-batch") == EXIT_CORRUPTION);
-	EXPECT_TRUE(res.st.counts[SIG_STALE] == stale);
+	EXPECT_TRUE(u.res.st.counts[SIG_STALE] == stale);
 }
 
 /*
@@ -534,18 +484,18 @@ TEST(small_windows, "session: small IOVA windows: cases skip, patterns exit 4")
 	const char *why;
 
 	EXPECT_TRUE(run("boundaries", "--target dma0chan0 --iova-range 64G:2G --iterations 1") == EXIT_CLEAN);
-	why = res.case_skip[2];
+	why = u.res.case_skip[2];
 	EXPECT_TRUE(why && !strcmp(why, "no 512G boundary with room on both sides in the IOVA range"));
 	EXPECT_TRUE(fake_seen()->lowest >= 64 * SZ_1G && fake_seen()->highest < 66 * SZ_1G);
 	EXPECT_TRUE(run("longpeng", "--target dma0chan0 --iova-range 64G:1G --size 8M --iterations 1") == EXIT_CLEAN);
 	EXPECT_TRUE(fake_seen()->first_map == 64 * SZ_1G);
 	EXPECT_TRUE(run("grow", "--target dma0chan0 --iova-range 64G:1G") == EXIT_UNSUPPORTED);
-	EXPECT_TRUE(strstr(res.unsupported, "fewer than 2 free slots"));
+	EXPECT_TRUE(strstr(u.res.unsupported, "fewer than 2 free slots"));
 	EXPECT_TRUE(run("reuse", "--target dma0chan0 --iova-range 64G:4M") == EXIT_UNSUPPORTED);
-	EXPECT_TRUE(strstr(res.unsupported, "no room in the IOVA range [0x1000000000, 0x10003fffff]"));
+	EXPECT_TRUE(strstr(u.res.unsupported, "no room in the IOVA range [0x1000000000, 0x10003fffff]"));
 	EXPECT_TRUE(run("longpeng", "--target dma0chan0 --iova-range 64G:4M --size 8M") == EXIT_UNSUPPORTED);
 	EXPECT_TRUE(run("boundaries", "--target dma0chan0 --iova-range 64G:64M") == EXIT_UNSUPPORTED);
-	EXPECT_TRUE(strstr(res.unsupported, "boundaries: no case fits in the IOVA range"));
+	EXPECT_TRUE(strstr(u.res.unsupported, "boundaries: no case fits in the IOVA range"));
 }
 
 /*
@@ -558,12 +508,12 @@ TEST(no_1g_leaves_by_default, "session: promote --to 1G exits 4 and names allow_
 	struct fake_host h = host(0);
 
 	EXPECT_TRUE(run_on(&h, "promote", "--to 1G --iterations 1") == EXIT_UNSUPPORTED);
-	EXPECT_TRUE(strstr(res.unsupported, "allow_1g_leaves=1") != NULL);
+	EXPECT_TRUE(strstr(u.res.unsupported, "allow_1g_leaves=1") != NULL);
 	EXPECT_TRUE(!fake_seen()->maps);
 	h.allow_1g_leaves = 1;
 	EXPECT_TRUE(run_on(&h, "promote", "--to 1G --iterations 1") == EXIT_UNSUPPORTED);
-	EXPECT_TRUE(strstr(res.unsupported, "no 1G-contiguous memory") != NULL);
-	EXPECT_TRUE(strstr(res.unsupported, "allow_1g_leaves") == NULL);
+	EXPECT_TRUE(strstr(u.res.unsupported, "no 1G-contiguous memory") != NULL);
+	EXPECT_TRUE(strstr(u.res.unsupported, "allow_1g_leaves") == NULL);
 }
 
 /*
@@ -577,8 +527,8 @@ TEST(skip_flush_refused_where_driver_flushes, "session: --inject skip-flush exit
 
 	h.sync_in_unmap = 1;
 	EXPECT_TRUE(run_on(&h, "reuse", "--iterations 2 --inject skip-flush") == EXIT_UNSUPPORTED);
-	EXPECT_TRUE(strstr(res.unsupported, "flushes the IOTLB inside its unmap") != NULL);
-	EXPECT_TRUE(!res.error && !fake_seen()->maps);
+	EXPECT_TRUE(strstr(u.res.unsupported, "flushes the IOTLB inside its unmap") != NULL);
+	EXPECT_TRUE(!u.res.error && !fake_seen()->maps);
 	EXPECT_TRUE(run_on(&h, "reuse", "--iterations 2") == EXIT_CLEAN);
 	EXPECT_TRUE(run("reuse", "--iterations 2 --inject skip-flush") == EXIT_CORRUPTION);
 }
@@ -609,8 +559,8 @@ TEST(private_layout_is_unchanged, "session: the private (edu) layout is unchange
 				       legacy ? " (older module)" : "",
 				       (unsigned long long)fake_seen()->first_map);
 			EXPECT_TRUE(fake_seen()->first_map == want[i].first);
-			EXPECT_TRUE(sess.dom.range_start == 0 && sess.dom.range_last == (1ull << 39) - 1);
-			EXPECT_TRUE(sess.dom.domain_type == IOMMU_STRESS_DOMTYPE_UNMANAGED);
+			EXPECT_TRUE(u.sess.dom.range_start == 0 && u.sess.dom.range_last == (1ull << 39) - 1);
+			EXPECT_TRUE(u.sess.dom.domain_type == IOMMU_STRESS_DOMTYPE_UNMANAGED);
 		}
 	}
 }
