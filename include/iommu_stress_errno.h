@@ -46,6 +46,9 @@
 #define ISTRESS_ERRNO_CMD_DMA		IOMMU_STRESS_DMA
 #define ISTRESS_ERRNO_CMD_BATCH		IOMMU_STRESS_BATCH
 #define ISTRESS_ERRNO_CMD_BENCH		IOMMU_STRESS_BENCH
+#define ISTRESS_ERRNO_CMD_DIRTY_START	IOMMU_STRESS_DIRTY_START
+#define ISTRESS_ERRNO_CMD_DIRTY_STOP	IOMMU_STRESS_DIRTY_STOP
+#define ISTRESS_ERRNO_CMD_DIRTY_READ	IOMMU_STRESS_DIRTY_READ
 
 #define ISTRESS_ERRNOS(X, q)						\
 	X(q, ANY, ENOTTY, "unknown ioctl (module and tool ABI differ?)")	\
@@ -70,7 +73,7 @@
 	X(q, BUF_FREE, EINVAL, "invalid argument: a reserved field")	\
 	X(q, BUF_FREE, ENOENT, "no such buffer or domain id in this session") \
 	X(q, BUF_FREE, EBUSY, "in use: the buffer is still mapped")	\
-	X(q, DOMAIN_CREATE, EOPNOTSUPP, "the device's IOMMU domain is not a DMA-API domain (identity/passthrough, blocked, unmanaged or none): see 'iommu-stress info'; or its channel's driver is not allowed (idxd needs idxd_channels=1); or unknown flags") \
+	X(q, DOMAIN_CREATE, EOPNOTSUPP, "the device's IOMMU domain is not a DMA-API domain (identity/passthrough, blocked, unmanaged or none): see 'iommu-stress info'; or its channel's driver is not allowed (idxd needs idxd_channels=1); or unknown flags; or dirty tracking asked for a dmaengine target, on a kernel without it (before 6.7) or an IOMMU without it (intel: scalable mode with second-stage A/D bits, QEMU's x-ssads=on)") \
 	X(q, DOMAIN_CREATE, EINVAL, "invalid argument: an IOVA range not 2M-aligned or ending before it starts, a range for an edu target (its private domain takes none), a target name without its terminating NUL, or a reserved field") \
 	X(q, DOMAIN_CREATE, ENODEV, "no such target or dmaengine channel (see 'iommu-stress info'), or its device has gone") \
 	X(q, DOMAIN_CREATE, EBUSY, "the target is in use: a domain is attached to it, or its dmaengine channel is held by another session or dmaengine client") \
@@ -153,6 +156,21 @@
 	X(q, BENCH, EIO, "the driver did not finish an unmap: that page stays pinned until the domain goes") \
 	X(q, BENCH, EFAULT, "the latency array cannot be written") \
 	X(q, BENCH, ENOMEM, "out of memory")				\
+	X(q, DIRTY_START, EOPNOTSUPP, "unknown flags, or a domain made without dirty tracking") \
+	X(q, DIRTY_START, EINVAL, "invalid argument: a reserved field")	\
+	X(q, DIRTY_START, ENOENT, "no such domain id in this session")	\
+	X(q, DIRTY_START, ENODEV, "the domain's device has gone")		\
+	X(q, DIRTY_STOP, EOPNOTSUPP, "unknown flags, or a domain made without dirty tracking") \
+	X(q, DIRTY_STOP, EINVAL, "invalid argument: a reserved field")	\
+	X(q, DIRTY_STOP, ENOENT, "no such domain id in this session")	\
+	X(q, DIRTY_STOP, ENODEV, "the domain's device has gone")		\
+	X(q, DIRTY_READ, EOPNOTSUPP, "unknown flags, a domain made without dirty tracking, or a kernel that cannot report dirty pages (built without CONFIG_IOMMUFD, as Debian's are: kernels/build --iommufd)") \
+	X(q, DIRTY_READ, EINVAL, "invalid argument: a zero length, a page size below the CPU's or not a power of two, an IOVA or length not aligned to it, a reserved field, or tracking off (DIRTY_START first)") \
+	X(q, DIRTY_READ, EOVERFLOW, "IOVA + length wraps around")		\
+	X(q, DIRTY_READ, ERANGE, "the range lies outside the domain's aperture") \
+	X(q, DIRTY_READ, ENOENT, "no such domain id in this session")	\
+	X(q, DIRTY_READ, ENODEV, "the domain's device has gone")		\
+	X(q, DIRTY_READ, EFAULT, "the bitmap cannot be written")		\
 	X(q, DMA_STATUS, EIO, "the device reported a failed transfer (a DMA engine fails a read it cannot translate)") \
 	X(q, DMA_STATUS, ETIMEDOUT, "the device did not finish in time; the module retired it until it is re-probed") \
 	X(q, DMA_STATUS, EINVAL, "the DMA engine cannot do a transfer of that length or alignment")

@@ -72,7 +72,7 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	bool fresh;
 	int ret;
 
-	if (arg->flags)
+	if (arg->flags & ~IOMMU_STRESS_DOMAIN_CREATE_DIRTY)
 		return -EOPNOTSUPP;
 	if (arg->__reserved)
 		return -EINVAL;
@@ -106,6 +106,12 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	ret = t->gone ? -ENODEV : t->attached ? -EBUSY : 0;
 	if (ret)
 		goto err_unlock;
+	/* Dirty tracking is chosen when a domain is allocated: ours only. */
+	d->dirty = arg->flags & IOMMU_STRESS_DOMAIN_CREATE_DIRTY;
+	if (d->dirty && d->ops != &istress_private_ops) {
+		ret = -EOPNOTSUPP;
+		goto err_unlock;
+	}
 	ret = d->ops->setup(d, arg->range_start, arg->range_last);
 	if (ret)
 		goto err_unlock;

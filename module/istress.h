@@ -224,6 +224,12 @@ struct istress_domain {
 	 */
 	bool leaves_unknown;
 	/*
+	 * Allocated with dirty tracking (DOMAIN_CREATE_DIRTY), and whether
+	 * tracking is on now (under @lock).
+	 */
+	bool dirty;
+	bool dirty_on;
+	/*
 	 * MAP, UNMAP and walks hold @users for reading; a shared domain's
 	 * teardown clears @live under it for writing, after which the domain
 	 * (the device's, not ours) is never touched again.
@@ -264,6 +270,15 @@ void istress_domain_op_done(struct istress_domain *d);
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
 int istress_domain_check_span(struct istress_domain *d, u64 start, u64 last);
 bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last);
+bool istress_domain_busy(struct istress_domain *d, u64 start, u64 last);
+
+/* ---- dirty tracking (dirty.c) ---- */
+u64 istress_dirty_features(void);
+struct iommu_domain *istress_dirty_domain_alloc(struct device *dev);
+int istress_dirty_switch(struct istress_domain *d,
+			 struct iommu_stress_dirty_switch *arg, bool on);
+int istress_dirty_read(struct istress_domain *d,
+		       struct iommu_stress_dirty_read *arg);
 int istress_domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys);
 int istress_domain_claim(struct istress_domain *d, u64 start, u64 last,
 			 void **claim);

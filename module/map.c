@@ -80,6 +80,12 @@ bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last)
 	return meets_span(d, start, last, false);
 }
 
+/* Whether a MAP or an UNMAP in the driver reaches into [start, last]. */
+bool istress_domain_busy(struct istress_domain *d, u64 start, u64 last)
+{
+	return meets_span(d, start, last, true);
+}
+
 static void span_begin(struct istress_domain *d, struct op_span *sp, u64 start,
 		       u64 last, bool unmap)
 {

@@ -51,7 +51,8 @@ static int private_setup(struct istress_domain *d, u64 range_start,
 	/* The whole aperture is the session's: no range to choose. */
 	if (range_start || range_last)
 		return -EINVAL;
-	d->domain = istress_paging_domain_alloc(t->dev);
+	d->domain = d->dirty ? istress_dirty_domain_alloc(t->dev) :
+			       istress_paging_domain_alloc(t->dev);
 	if (IS_ERR(d->domain)) {
 		ret = PTR_ERR(d->domain);
 		d->domain = NULL;

@@ -83,6 +83,7 @@ static int do_info(struct istress_session *s, void *p)
 		arg->features |= IOMMU_STRESS_FEAT_DMAENGINE;
 	arg->features |= IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH |
 			 IOMMU_STRESS_FEAT_TARGET_CAPS;
+	arg->features |= istress_dirty_features();
 	strscpy(arg->module_version, ISTRESS_VERSION,
 		sizeof(arg->module_version));
 	strscpy(arg->kernel_release, init_utsname()->release,
@@ -388,6 +389,44 @@ static int do_bench(struct istress_session *s, void *p)
 	return ret;
 }
 
+static int dirty_switch(struct istress_session *s, void *p, bool on)
+{
+	struct iommu_stress_dirty_switch *arg = p;
+	struct istress_domain *d;
+	int ret;
+
+	d = get_domain(s, arg->domain_id);
+	if (!d)
+		return -ENOENT;
+	ret = istress_dirty_switch(d, arg, on);
+	istress_domain_put(d);
+	return ret;
+}
+
+static int do_dirty_start(struct istress_session *s, void *p)
+{
+	return dirty_switch(s, p, true);
+}
+
+static int do_dirty_stop(struct istress_session *s, void *p)
+{
+	return dirty_switch(s, p, false);
+}
+
+static int do_dirty_read(struct istress_session *s, void *p)
+{
+	struct iommu_stress_dirty_read *arg = p;
+	struct istress_domain *d;
+	int ret;
+
+	d = get_domain(s, arg->domain_id);
+	if (!d)
+		return -ENOENT;
+	ret = istress_dirty_read(d, arg);
+	istress_domain_put(d);
+	return ret;
+}
+
 static int do_batch(struct istress_session *s, void *p);
 
 /*
@@ -444,6 +483,12 @@ static const struct istress_ioctl_op istress_ioctl_ops[] = {
 	IOCTL_OP_PARTIAL(IOMMU_STRESS_BATCH, do_batch, iommu_stress_batch, ns),
 	IOCTL_OP_PARTIAL(IOMMU_STRESS_BENCH, do_bench, iommu_stress_bench,
 			 __reserved),
+	IOCTL_OP(IOMMU_STRESS_DIRTY_START, do_dirty_start,
+		 iommu_stress_dirty_switch, __reserved),
+	IOCTL_OP(IOMMU_STRESS_DIRTY_STOP, do_dirty_stop,
+		 iommu_stress_dirty_switch, __reserved),
+	IOCTL_OP(IOMMU_STRESS_DIRTY_READ, do_dirty_read,
+		 iommu_stress_dirty_read, bitmap),
 };
 
 /* Its ops run through the same table entries as their single ioctls. */

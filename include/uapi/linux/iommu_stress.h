@@ -624,11 +624,20 @@ struct iommu_stress_bench {
 };
 
 /*
- * IOMMU_STRESS_DIRTY_START, IOMMU_STRESS_DIRTY_STOP: the IOMMU starts or
- * stops recording which pages DMA writes in a domain made with
- * DOMAIN_CREATE_DIRTY. Starting first forgets what was recorded before,
- * where the kernel can read it (IOMMU_STRESS_FEAT_DIRTY_READ). Both wait
- * for MAPs and UNMAPs at work in the domain.
+ * IOMMU_STRESS_DIRTY_START: the IOMMU starts recording which pages DMA
+ * writes in a domain made with DOMAIN_CREATE_DIRTY, having first
+ * forgotten what it recorded before where the kernel can read it
+ * (IOMMU_STRESS_FEAT_DIRTY_READ). Waits for MAPs and UNMAPs at work in
+ * the domain.
+ *
+ * Errors: -EOPNOTSUPP unknown flags, or a domain made without
+ * DOMAIN_CREATE_DIRTY; -EINVAL a reserved field; -ENOENT no such domain;
+ * -ENODEV the domain's device has gone.
+ */
+/*
+ * IOMMU_STRESS_DIRTY_STOP: the IOMMU stops recording. Drivers report
+ * only while tracking, so DIRTY_READ before it. Its argument is
+ * DIRTY_START's.
  *
  * Errors: -EOPNOTSUPP unknown flags, or a domain made without
  * DOMAIN_CREATE_DIRTY; -EINVAL a reserved field; -ENOENT no such domain;
@@ -662,7 +671,7 @@ struct iommu_stress_dirty_switch {
  * length not aligned to it, or tracking off (DIRTY_START first);
  * -EOVERFLOW the range wraps; -ERANGE outside the aperture; -ENOENT no
  * such domain; -ENODEV the domain's device has gone; -EFAULT the bitmap
- * cannot be written; -ENOMEM.
+ * cannot be written.
  */
 struct iommu_stress_dirty_read {
 	__u32 size;
