@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty tracking through the module on the edu device: a device write to
+ * a page sets that page's bit and a device read sets none; DIRTY_READ
+ * clears what it reports unless NO_CLEAR, and a write after the clear is
+ * recorded again (the module flushes the IOTLB after clearing); DIRTY_START
+ * forgets what an earlier tracking recorded; and the refusals of the
+ * errno contract.
+ *
+ * It needs a kernel that reports dirty pages (IOMMU_STRESS_FEAT_DIRTY_READ:
+ * kernels/build --iommufd; Debian's kernels are built without
+ * CONFIG_IOMMUFD) and an IOMMU that records them (QEMU's intel-iommu with
+ * x-scalable-mode=on,x-ssads=on, qemu/intel-iommu-ssads.patch). Without
+ * them the tests check the refusal they get and skip.
+ *
+ * Usage: hardening-dirty [TEST]...
+ */
+#include "common.h"
+
+#define SZ_4K		0x1000ull
+#define NPAGES		8
+#define IOVA		0x100000ull
+/* A range check far past any aperture QEMU's IOMMUs have. */
+#define FAR_IOVA	(1ull << 60)
+
+struct ctx {
+	int fd;
+	uint32_t dom;
+	uint32_t buf;
+	uint32_t src;
+	uint64_t features;
+};
+
+static uint64_t features(int fd)
+{
+	struct iommu_stress_info info = { .size = sizeof(info) };
+
+	return call(fd, IOMMU_STRESS_INFO, &info) ? 0 : info.features;
+}
+
+static int buf_alloc(int fd, uint64_t len, uint32_t *id)
+{
+	struct iommu_stress_buf_alloc a = {
+		.size = sizeof(a), .length = len,
+		.chunk_size = IOMMU_STRESS_CHUNK_4K, .node = IOMMU_STRESS_NODE_ANY,
+	};
+	int err = call(fd, IOMMU_STRESS_BUF_ALLOC, &a);
+
+	*id = a.buf_id;
+	return err;
+}
+
+/*
+ * A session with a domain on the edu device (made with dirty tracking
+ * when @dirty) and NPAGES pages mapped read-write at IOVA: 0, or the
+ * errno of the step that failed.
+ */
+static int setup(struct ctx *c, int dirty)
+{
+	struct iommu_stress_domain_create d = { .size = sizeof(d) };
+	struct iommu_stress_map m = {
+		.size = sizeof(m), .iova = IOVA, .length = NPAGES * SZ_4K,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = mod_open();
+	if (c->fd < 0)
+		return errno;
+	c->features = features(c->fd);
+	err = free_target(c->fd, IOMMU_STRESS_BACKEND_EDU, d.target);
+	if (err)
+		return err;
+	if (dirty)
+		d.flags = IOMMU_STRESS_DOMAIN_CREATE_DIRTY;
+	err = call(c->fd, IOMMU_STRESS_DOMAIN_CREATE, &d);
+	if (err)
+		return err;
+	c->dom = d.domain_id;
+	err = buf_alloc(c->fd, NPAGES * SZ_4K, &c->buf);
+	if (!err)
+		err = buf_alloc(c->fd, SZ_4K, &c->src);
+	if (err)
+		return err;
+	m.domain_id = c->dom;
+	m.buf_id = c->buf;
+	return call(c->fd, IOMMU_STRESS_MAP, &m);
+}
+
+/* A dirty-tracking session, or a skip that says what is missing. */
+#define SETUP_DIRTY(c)							\
+	do {								\
+		int _err = setup(c, 1);					\
+									\
+		if (_err == EOPNOTSUPP && !((c)->features & IOMMU_STRESS_FEAT_DIRTY)) \
+			SKIP(return, "this kernel has no dirty tracking API (before 6.7)"); \
+		if (_err == EOPNOTSUPP)					\
+			SKIP(return, "the IOMMU offers no dirty tracking (intel: x-scalable-mode=on,x-ssads=on)"); \
+		ASSERT_ERRNO(0, _err);					\
+		if (!((c)->features & IOMMU_STRESS_FEAT_DIRTY_READ))	\
+			SKIP(return, "this kernel cannot report dirty pages (no CONFIG_IOMMUFD: kernels/build --iommufd)"); \
+	} while (0)
+
+static int dma(struct ctx *c, uint32_t dir, unsigned int page)
+{
+	struct iommu_stress_dma d = {
+		.size = sizeof(d), .domain_id = c->dom, .dir = dir,
+		.iova = IOVA + page * SZ_4K, .length = 64, .buf_id = c->src,
+	};
+	int err = call(c->fd, IOMMU_STRESS_DMA, &d);
+
+	return err ? err : (int)d.status;
+}
+
+static int dirty_switch(struct ctx *c, unsigned long cmd)
+{
+	struct iommu_stress_dirty_switch s = {
+		.size = sizeof(s), .domain_id = c->dom,
+	};
+
+	return call(c->fd, cmd, &s);
+}
+
+/* The bits of the NPAGES mapped pages into *bits: 0, or the errno. */
+static int dirty_read(struct ctx *c, uint32_t flags, uint64_t *bits)
+{
+	struct iommu_stress_dirty_read r = {
+		.size = sizeof(r), .flags = flags, .domain_id = c->dom,
+		.iova = IOVA, .length = NPAGES * SZ_4K, .page_size = SZ_4K,
+		.bitmap = (uint64_t)(uintptr_t)bits,
+	};
+
+	*bits = ~0ull;	/* the module must zero what it does not set */
+	return call(c->fd, IOMMU_STRESS_DIRTY_READ, &r);
+}
+
+TEST(write_sets_its_bit, "a device write sets its page's bit, a read sets none")
+{
+	struct ctx c;
+	uint64_t bits;
+
+	SETUP_DIRTY(&c);
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
+	EXPECT_EQ(0ull, bits);
+	ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 2));
+	ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_READ, 5));
+	ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
+	EXPECT_EQ(1ull << 2, bits);
+	/* A page read first and written later is dirty too. */
+	ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 5));
+	ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
+	EXPECT_EQ(1ull << 5, bits);
+	mod_close(c.fd);
+}
+
+TEST(read_clears, "DIRTY_READ clears what it reports, unless NO_CLEAR")
+{
+	struct ctx c;
+	uint64_t bits;
+
+	SETUP_DIRTY(&c);
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 1));
+	ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 6));
+	ASSERT_ERRNO(0, dirty_read(&c, IOMMU_STRESS_DIRTY_READ_NO_CLEAR, &bits));
+	EXPECT_EQ(1ull << 1 | 1ull << 6, bits);
+	ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
+	EXPECT_EQ(1ull << 1 | 1ull << 6, bits);
+	ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
+	EXPECT_EQ(0ull, bits);
+	mod_close(c.fd);
+}
+
+TEST(write_after_clear, "a write after DIRTY_READ cleared its page is recorded again")
+{
+	struct ctx c;
+	uint64_t bits;
+
+	SETUP_DIRTY(&c);
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	for (int round = 0; round < 3; round++) {
+		ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 4));
+		ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
+		EXPECT_EQ(1ull << 4, bits);
+	}
+	mod_close(c.fd);
+}
+
+TEST(start_forgets, "DIRTY_START forgets what an earlier tracking recorded")
+{
+	struct ctx c;
+	uint64_t bits;
+
+	SETUP_DIRTY(&c);
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 3));
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_STOP));
+	/* Drivers report only while tracking. */
+	EXPECT_ERRNO(EINVAL, dirty_read(&c, 0, &bits));
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
+	EXPECT_EQ(0ull, bits);
+	mod_close(c.fd);
+}
+
+TEST(refusals, "DIRTY_START, DIRTY_STOP and DIRTY_READ refuse what the contract says")
+{
+	struct iommu_stress_dirty_read r;
+	struct iommu_stress_dirty_switch s;
+	struct ctx c;
+	uint64_t bits;
+
+	SETUP_DIRTY(&c);
+	/* Before DIRTY_START. */
+	EXPECT_ERRNO(EINVAL, dirty_read(&c, 0, &bits));
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+#define READ_REFUSED(err, stmt)						\
+	do {								\
+		r = (struct iommu_stress_dirty_read){			\
+			.size = sizeof(r), .domain_id = c.dom,		\
+			.iova = IOVA, .length = NPAGES * SZ_4K,		\
+			.page_size = SZ_4K,				\
+			.bitmap = (uint64_t)(uintptr_t)&bits,		\
+		};							\
+		stmt;							\
+		EXPECT_ERRNO(err, call(c.fd, IOMMU_STRESS_DIRTY_READ, &r)); \
+	} while (0)
+	READ_REFUSED(0, (void)0);
+	READ_REFUSED(EOPNOTSUPP, r.flags = 1u << 31);
+	READ_REFUSED(EINVAL, r.__reserved = 1);
+	READ_REFUSED(EINVAL, r.length = 0);
+	READ_REFUSED(EINVAL, r.page_size = 0);
+	READ_REFUSED(EINVAL, r.page_size = 3 * SZ_4K);
+	READ_REFUSED(EINVAL, r.iova = IOVA + 512);
+	READ_REFUSED(EINVAL, r.length = SZ_4K + 512);
+	READ_REFUSED(EOVERFLOW, r.iova = ~0ull & ~(SZ_4K - 1));
+	READ_REFUSED(ERANGE, r.iova = FAR_IOVA);
+	READ_REFUSED(ENOENT, r.domain_id = c.dom + 100);
+	READ_REFUSED(EFAULT, r.bitmap = 0);
+	s = (struct iommu_stress_dirty_switch){
+		.size = sizeof(s), .flags = 1, .domain_id = c.dom,
+	};
+	EXPECT_ERRNO(EOPNOTSUPP, call(c.fd, IOMMU_STRESS_DIRTY_STOP, &s));
+	s.flags = 0;
+	s.__reserved = 1;
+	EXPECT_ERRNO(EINVAL, call(c.fd, IOMMU_STRESS_DIRTY_START, &s));
+	s.__reserved = 0;
+	s.domain_id = c.dom + 100;
+	EXPECT_ERRNO(ENOENT, call(c.fd, IOMMU_STRESS_DIRTY_STOP, &s));
+	mod_close(c.fd);
+}
+
+TEST(plain_domain, "a domain made without DOMAIN_CREATE_DIRTY refuses dirty tracking")
+{
+	struct ctx c;
+	uint64_t bits;
+
+	ASSERT_ERRNO(0, setup(&c, 0));
+	EXPECT_ERRNO(EOPNOTSUPP, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	EXPECT_ERRNO(EOPNOTSUPP, dirty_switch(&c, IOMMU_STRESS_DIRTY_STOP));
+	EXPECT_ERRNO(EOPNOTSUPP, dirty_read(&c, 0, &bits));
+	mod_close(c.fd);
+}
+
+TEST(no_kernel_read, "without FEAT_DIRTY_READ, DIRTY_READ answers EOPNOTSUPP")
+{
+	struct ctx c;
+	uint64_t bits;
+	int err = setup(&c, 1);
+
+	if (c.features & IOMMU_STRESS_FEAT_DIRTY_READ || err == EOPNOTSUPP)
+		SKIP(return, "not such a kernel: dirty pages readable, or no dirty domain at all");
+	ASSERT_ERRNO(0, err);
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	EXPECT_ERRNO(EOPNOTSUPP, dirty_read(&c, 0, &bits));
+	mod_close(c.fd);
+}
+
+KTEST_MAIN
