@@ -150,6 +150,25 @@ static unsigned long batchable_op(struct rng *r, unsigned int kind,
 #define WILD_VECTOR	0xffff888000000000ull
 
 /*
+ * A thread's DIRTY_READ bitmap, with an inaccessible page after it: the
+ * module zeroes as many words as the range has pages, so a long range
+ * stops at the guard (-EFAULT) instead of in the thread's memory.
+ */
+#define BITMAP_BYTES	(16 * SZ_4K)
+
+static uint64_t *bitmap_area(void)
+{
+	unsigned char *p = mmap(NULL, BITMAP_BYTES + SZ_4K, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || mprotect(p, BITMAP_BYTES, PROT_READ | PROT_WRITE)) {
+		perror("hardening-fuzz: mmap of a DIRTY_READ bitmap");
+		abort();
+	}
+	return (uint64_t *)p;
+}
+
+/*
  * A BATCH of up to 8 such ops, each sometimes broken, sometimes not one
  * a batch takes; its header sometimes broken too (the mutation of the
  * caller), or the vector's address wild.
@@ -180,7 +199,7 @@ static unsigned long batch(struct rng *r, const struct iommu_stress_domain_creat
 }
 
 static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom,
-		   struct iommu_stress_batch_op *vector)
+		   struct iommu_stress_batch_op *vector, uint64_t *bitmap)
 {
 	union {
 		struct iommu_stress_info info;
@@ -194,6 +213,8 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		struct iommu_stress_dma dma;
 		struct iommu_stress_target_query query;
 		struct iommu_stress_batch batch;
+		struct iommu_stress_dirty_switch dirty_switch;
+		struct iommu_stress_dirty_read dirty_read;
 		union batchable op;
 		unsigned char raw[8192];
 	} a;
@@ -201,7 +222,7 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 	size_t len;
 
 	memset(&a, 0, sizeof(a));
-	switch (rng_below(r, 14)) {
+	switch (rng_below(r, 16)) {
 	case 0:
 		cmd = IOMMU_STRESS_INFO;
 		len = sizeof(a.info);
@@ -224,6 +245,9 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		cmd = IOMMU_STRESS_DOMAIN_CREATE;
 		len = sizeof(a.create);
 		strcpy(a.create.target, rng_below(r, 4) ? target : "edu:garbage");
+		/* Dirty tracking: refused where the kernel or IOMMU lacks it. */
+		if (!rng_below(r, 4))
+			a.create.flags = IOMMU_STRESS_DOMAIN_CREATE_DIRTY;
 		/* A shared domain's range: default, near its spots, or wild. */
 		if (range_start && rng_below(r, 2)) {
 			a.create.range_start = some_iova(r, dom);
@@ -250,6 +274,21 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 		len = sizeof(a.batch);
 		cmd = batch(r, dom, &a.batch, vector, 8);
 		break;
+	case 13:
+		cmd = rng_below(r, 2) ? IOMMU_STRESS_DIRTY_START : IOMMU_STRESS_DIRTY_STOP;
+		len = sizeof(a.dirty_switch);
+		a.dirty_switch.domain_id = some_id(r);
+		break;
+	case 14:
+		cmd = IOMMU_STRESS_DIRTY_READ;
+		len = sizeof(a.dirty_read);
+		a.dirty_read.domain_id = some_id(r);
+		a.dirty_read.iova = some_iova(r, dom);
+		a.dirty_read.length = some_len(r);
+		a.dirty_read.page_size = rng_below(r, 4) ? SZ_4K : rng_below(r, 2) ? SZ_2M : rng_next(r);
+		a.dirty_read.flags = rng_below(r, 4) ? 0 : IOMMU_STRESS_DIRTY_READ_NO_CLEAR;
+		a.dirty_read.bitmap = rng_below(r, 16) ? (uint64_t)(uintptr_t)bitmap : 0;
+		break;
 	default:
 		/* Garbage: a random number of ours or not, random bytes. */
 		cmd = rng_below(r, 2) ? _IO(IOMMU_STRESS_TYPE, rng_below(r, 16)) : (unsigned long)rng_next(r);
@@ -266,6 +305,10 @@ static void one_op(struct rng *r, int fd, struct iommu_stress_domain_create *dom
 	if (cmd == IOMMU_STRESS_BATCH && a.batch.ops &&
 	    a.batch.ops != (uint64_t)(uintptr_t)vector)
 		a.batch.ops = WILD_VECTOR;
+	/* So may a bitmap address, which the module zeroes. */
+	if (cmd == IOMMU_STRESS_DIRTY_READ && a.dirty_read.bitmap &&
+	    a.dirty_read.bitmap != (uint64_t)(uintptr_t)bitmap)
+		a.dirty_read.bitmap = WILD_VECTOR;
 	count(call(fd, cmd, &a));
 }
 
@@ -312,6 +355,7 @@ static void *fuzz_thread(void *p)
 	struct iommu_stress_domain_create dom = { 0 };
 	int fd = fds[t->id % 2];
 	struct iommu_stress_batch_op *vector;
+	uint64_t *bitmap = bitmap_area();
 
 	rng_init(&r, t->seed, RNG_OPS, (unsigned int)t->id);
 	vector = mmap(NULL, VECTOR_BYTES, PROT_READ | PROT_WRITE,
@@ -330,9 +374,10 @@ static void *fuzz_thread(void *p)
 		if (rng_below(&r, 64) == 0)
 			one_mmap(&r, fd);
 		else
-			one_op(&r, fd, &dom, vector);
+			one_op(&r, fd, &dom, vector, bitmap);
 	}
 	munmap(vector, VECTOR_BYTES);
+	munmap(bitmap, BITMAP_BYTES + SZ_4K);
 	return NULL;
 }
 
