@@ -140,8 +140,8 @@
 	X(q, BATCH, EACCES, "an op's DMA reaches an IOVA the session has not mapped (shared domain)") \
 	X(q, BATCH, EIO, "an op's device was retired after a DMA that did not finish") \
 	X(q, BATCH, ENOMEM, "out of memory")				\
-	X(q, BENCH, EOPNOTSUPP, "unknown flags, or (through MAP) refused so by MAP or UNMAP") \
-	X(q, BENCH, EINVAL, "invalid argument: a zero count or rounds, a page size the domain does not map, an IOVA or offset not aligned to it, a range past the buffer, a page not physically contiguous and aligned in the buffer, or a reserved field") \
+	X(q, BENCH, EOPNOTSUPP, "unknown flags, DMA_API in a private domain, or (through MAP) refused so by MAP or UNMAP") \
+	X(q, BENCH, EINVAL, "invalid argument: a zero count or rounds, a page size the domain does not map, an IOVA or offset not aligned to it, a range past the buffer, a page not physically contiguous and aligned in the buffer, a reserved field, or with DMA_API also THROUGH_MAP, a nonzero IOVA or a page size other than PAGE_SIZE") \
 	X(q, BENCH, E2BIG, "more pages per round than IOMMU_STRESS_BENCH_MAX_COUNT, or more maps and unmaps than IOMMU_STRESS_BENCH_MAX_OPS") \
 	X(q, BENCH, EPERM, "1G pages: the module builds no 1G leaves unless loaded with allow_1g_leaves=1 (unsafe on a real host)") \
 	X(q, BENCH, EOVERFLOW, "IOVA + length wraps around")		\
@@ -155,7 +155,7 @@
 	X(q, BENCH, EINTR, "a signal: the loop stopped between rounds, all unmapped; with THROUGH_MAP, during an unmap or the wait for one held up: that page stays mapped as a MAP of the session") \
 	X(q, BENCH, EIO, "the driver did not finish an unmap: that page stays pinned until the domain goes") \
 	X(q, BENCH, EFAULT, "the latency array cannot be written") \
-	X(q, BENCH, ENOMEM, "out of memory")				\
+	X(q, BENCH, ENOMEM, "out of memory; with DMA_API, also a page the DMA API could not map") \
 	X(q, DIRTY_START, EOPNOTSUPP, "unknown flags, or a domain made without dirty tracking") \
 	X(q, DIRTY_START, EINVAL, "invalid argument: a reserved field")	\
 	X(q, DIRTY_START, ENOENT, "no such domain id in this session")	\

@@ -3,7 +3,8 @@
  * BENCH: the module's own loop of maps and unmaps, so that the cost of a
  * caller's MAP and UNMAP ioctls can be set beside what the same calls
  * cost without them: the bare driver calls in a range taken for the
- * loop, or (THROUGH_MAP) the module's own MAP and UNMAP paths.
+ * loop, (THROUGH_MAP) the module's own MAP and UNMAP paths, or (DMA_API)
+ * what a driver's dma_map_page() and dma_unmap_page() cost on the device.
  *
  * The loop stops only between rounds, when everything it mapped is
  * unmapped again: nothing of it outlives the call, except a page the
@@ -40,6 +41,8 @@ struct bench_run {
 	struct istress_buf *buf;
 	struct iommu_stress_bench *arg;
 	bool through_map;
+	bool dma_api;
+	dma_addr_t *dma;	/* DMA_API: the round's handles, page order */
 	u32 *lat;		/* one round's op times, or NULL */
 };
 
@@ -61,12 +64,25 @@ static bool page_contiguous(struct istress_buf *buf, u64 off, u64 size)
 static int bench_check(struct istress_domain *d, struct istress_buf *buf,
 		       const struct iommu_stress_bench *arg)
 {
+	const u32 known = IOMMU_STRESS_BENCH_THROUGH_MAP |
+			  IOMMU_STRESS_BENCH_DMA_API;
+	bool dma_api = arg->flags & IOMMU_STRESS_BENCH_DMA_API;
 	u64 pg = arg->page_size, len;
 	u32 i;
 
-	if (arg->flags & ~IOMMU_STRESS_BENCH_THROUGH_MAP)
+	if (arg->flags & ~known)
+		return -EOPNOTSUPP;
+	/*
+	 * A private domain leaves the device's DMA-API domain detached:
+	 * its unmaps would flush for no device and cost less than a driver's.
+	 */
+	if (dma_api && !d->shared)
 		return -EOPNOTSUPP;
 	if (arg->__reserved || !arg->count || !arg->rounds)
+		return -EINVAL;
+	/* The DMA API picks the IOVA; dma_map_benchmark maps single pages. */
+	if (dma_api && (arg->flags & IOMMU_STRESS_BENCH_THROUGH_MAP ||
+			arg->iova || pg != PAGE_SIZE))
 		return -EINVAL;
 	if (arg->count > IOMMU_STRESS_BENCH_MAX_COUNT ||
 	    (u64)arg->count * arg->rounds * 2 > IOMMU_STRESS_BENCH_MAX_OPS)
@@ -90,7 +106,7 @@ static int bench_check(struct istress_domain *d, struct istress_buf *buf,
 			return -EINVAL;
 		cond_resched();
 	}
-	return istress_domain_check_range(d, arg->iova, len);
+	return dma_api ? 0 : istress_domain_check_range(d, arg->iova, len);
 }
 
 /*
@@ -128,6 +144,10 @@ static s64 map_page(struct bench_run *b, u32 i)
 	u64 t0;
 	int ret;
 
+	if (b->dma_api)
+		return istress_bench_dma_map(b->d->target->dev,
+					     istress_buf_phys(b->buf, off),
+					     arg->page_size, &b->dma[i]);
 	if (b->through_map) {
 		struct iommu_stress_map m = {
 			.domain_id = arg->domain_id, .buf_id = arg->buf_id,
@@ -183,6 +203,9 @@ static s64 unmap_page(struct bench_run *b, u32 i)
 	size_t done;
 	int ret;
 
+	if (b->dma_api)
+		return istress_bench_dma_unmap(b->d->target->dev, b->dma[i],
+					       arg->page_size);
 	if (b->through_map) {
 		struct iommu_stress_unmap u = {
 			.domain_id = arg->domain_id, .iova = iova,
@@ -299,6 +322,22 @@ out_exit:
 }
 
 /*
+ * One round through the DMA API, with the domain held live so that its
+ * device stays attached: the API's own allocator picks the IOVAs, outside
+ * the session's range (shared.c), so no claim is taken.
+ */
+static int dma_api_round(struct bench_run *b)
+{
+	int ret = istress_domain_enter(b->d);
+
+	if (ret)
+		return ret;
+	ret = bench_round(b);
+	istress_domain_exit(b->d);
+	return ret;
+}
+
+/*
  * The round's times to user space, with no lock or claim of the domain
  * held: the copy may fault and wait on user memory for as long as user
  * space likes.
@@ -328,7 +367,12 @@ static int bench_loop(struct bench_run *b)
 		/* The device is going: no new round for its unbind to wait on. */
 		if (r && READ_ONCE(b->d->target->gone))
 			return -ENODEV;
-		ret = b->through_map ? bench_round(b) : bare_round(b);
+		if (b->dma_api)
+			ret = dma_api_round(b);
+		else if (b->through_map)
+			ret = bench_round(b);
+		else
+			ret = bare_round(b);
 		if (!ret && b->lat)
 			ret = copy_times(b, r);
 		cond_resched();
@@ -342,6 +386,7 @@ int istress_bench(struct istress_domain *d, struct istress_buf *buf,
 	struct bench_run b = {
 		.d = d, .buf = buf, .arg = arg,
 		.through_map = arg->flags & IOMMU_STRESS_BENCH_THROUGH_MAP,
+		.dma_api = arg->flags & IOMMU_STRESS_BENCH_DMA_API,
 	};
 	u64 t0;
 	int ret;
@@ -349,14 +394,23 @@ int istress_bench(struct istress_domain *d, struct istress_buf *buf,
 	ret = bench_check(d, buf, arg);
 	if (ret)
 		return ret;
+	if (b.dma_api) {
+		b.dma = kvmalloc_array(arg->count, sizeof(*b.dma), GFP_KERNEL);
+		if (!b.dma)
+			return -ENOMEM;
+	}
 	if (arg->lat_ns) {
 		b.lat = kvmalloc_array(arg->count * 2, sizeof(u32), GFP_KERNEL);
-		if (!b.lat)
-			return -ENOMEM;
+		if (!b.lat) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
 	}
 	t0 = ktime_get_ns();
 	ret = bench_loop(&b);
 	arg->ns = ktime_get_ns() - t0;
+out_free:
 	kvfree(b.lat);
+	kvfree(b.dma);
 	return ret;
 }

@@ -372,6 +372,10 @@ int istress_dma(struct istress_domain *d, struct istress_buf *buf,
 /* ---- BENCH (bench.c) ---- */
 int istress_bench(struct istress_domain *d, struct istress_buf *buf,
 		  struct iommu_stress_bench *arg);
+/* The DMA API's map and unmap of one page: its time, or -errno (bench_dma_api.c). */
+s64 istress_bench_dma_map(struct device *dev, phys_addr_t pa, u64 size,
+			  dma_addr_t *dma);
+s64 istress_bench_dma_unmap(struct device *dev, dma_addr_t dma, u64 size);
 
 /* ---- edu backend (edu.c) ---- */
 int istress_edu_init(void);

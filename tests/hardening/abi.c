@@ -980,6 +980,29 @@ BENCH_CASE(bench_unknown_buf, "BENCH: unknown buffer", ENOENT, ENOENT,
 BENCH_CASE(bench_unknown_domain, "BENCH: unknown domain", ENOENT, ENOENT,
 	   a.domain_id = 4242; a.ops = NOT_RUN)
 
+/* The DMA API: a shared domain's own, at PAGE_SIZE, at the IOVA it picks. */
+BENCH_CASE(bench_dma_api_iova, "BENCH: DMA_API with an IOVA, or in a private domain",
+	   EOPNOTSUPP, EINVAL, a.flags = IOMMU_STRESS_BENCH_DMA_API)
+BENCH_CASE(bench_dma_api_through_map, "BENCH: DMA_API with THROUGH_MAP",
+	   EOPNOTSUPP, EINVAL,
+	   a.flags = IOMMU_STRESS_BENCH_DMA_API | IOMMU_STRESS_BENCH_THROUGH_MAP;
+	   a.iova = 0)
+BENCH_CASE(bench_dma_api_2m, "BENCH: DMA_API at 2M", EOPNOTSUPP, EINVAL,
+	   a.flags = IOMMU_STRESS_BENCH_DMA_API; a.iova = 0;
+	   a.page_size = SZ_2M; a.count = 1)
+
+TEST_F(abi, bench_dma_api_private, "BENCH: DMA_API in a private domain, valid otherwise")
+{
+	struct iommu_stress_bench a = base_bench(self);
+
+	if (self->shared)
+		SKIP(return, "a shared domain takes it (bench_dma_api)");
+	a.flags = IOMMU_STRESS_BENCH_DMA_API;
+	a.iova = 0;
+	EXPECT_REFUSED(BENCH, EOPNOTSUPP, &a);
+	EXPECT_EQ(0u, a.ops);
+}
+
 /* The module loads without allow_1g_leaves: no 1G leaf, even for BENCH. */
 TEST_F(abi, bench_1g, "BENCH: 1G pages without allow_1g_leaves")
 {
@@ -1056,6 +1079,30 @@ TEST_F(abi, bench_ok_control, "BENCH: the valid base argument, bare driver calls
 TEST_F(abi, bench_through_map, "BENCH: through MAP and UNMAP")
 {
 	bench_runs(_ktest, self, IOMMU_STRESS_BENCH_THROUGH_MAP);
+}
+
+/* Every op done and timed; the session's range untouched. */
+TEST_F(abi, bench_dma_api, "BENCH: through the DMA API, in a shared domain")
+{
+	struct iommu_stress_bench a = base_bench(self);
+	uint32_t lat[2 * 4 * 2];
+	uint64_t sum = 0;
+
+	if (!self->shared)
+		SKIP(return, "a private domain leaves the DMA-API domain detached");
+	memset(lat, 0, sizeof(lat));
+	a.flags = IOMMU_STRESS_BENCH_DMA_API;
+	a.iova = 0;
+	a.lat_ns = (uint64_t)(uintptr_t)lat;
+	EXPECT_ERRNO(0, call(self->fd, IOMMU_STRESS_BENCH, &a));
+	EXPECT_EQ(16u, a.ops);
+	for (int i = 0; i < 16; i++) {
+		EXPECT_LT(0u, lat[i]);
+		sum += lat[i];
+	}
+	EXPECT_EQ(sum, a.map_ns + a.unmap_ns);
+	EXPECT_LE(a.map_ns + a.unmap_ns, a.ns);
+	bench_left_nothing(_ktest, self, self->free, 4 * SZ_4K);
 }
 
 /* 2M pages, one round each way, from the buffer of 2M chunks. */

@@ -680,6 +680,9 @@ static int do_i2p(struct iommu_stress_iova_to_phys *p)
 /* The times the model's BENCH gives each bare map and unmap (ns). */
 #define FAKE_BENCH_MAP_NS	500
 #define FAKE_BENCH_UNMAP_NS	1200
+/* And each DMA-API map and unmap (DMA_API). */
+#define FAKE_BENCH_DMA_MAP_NS	900
+#define FAKE_BENCH_DMA_UNMAP_NS	1500
 
 /* One map or unmap of BENCH's loop: 0 or the errno; @ns its time. */
 static int bench_op(const struct iommu_stress_bench *a, uint32_t i, int unmap,
@@ -688,6 +691,10 @@ static int bench_op(const struct iommu_stress_bench *a, uint32_t i, int unmap,
 	uint64_t iova = a->iova + i * a->page_size;
 	int ret;
 
+	if (a->flags & IOMMU_STRESS_BENCH_DMA_API) {
+		*ns = unmap ? FAKE_BENCH_DMA_UNMAP_NS : FAKE_BENCH_DMA_MAP_NS;
+		return 0;
+	}
 	if (!(a->flags & IOMMU_STRESS_BENCH_THROUGH_MAP)) {
 		if (unmap)
 			flush(iova, iova + a->page_size - 1);
@@ -716,7 +723,8 @@ static int bench_op(const struct iommu_stress_bench *a, uint32_t i, int unmap,
 
 /*
  * BENCH: the checks in the module's order, then the loop, each op a
- * fixed time (through MAP: the model's MAP and UNMAP). Pages are not
+ * fixed time (through MAP: the model's MAP and UNMAP; DMA_API, in a
+ * shared domain only, maps nothing the model tracks). Pages are not
  * checked for physical contiguity, and no signal stops it.
  */
 static int do_bench(struct iommu_stress_bench *a)
@@ -724,15 +732,21 @@ static int do_bench(struct iommu_stress_bench *a)
 	struct fbuf *b = find_buf(a->buf_id);
 	uint64_t pg = a->page_size, len, last, ns;
 	uint32_t *lat = (uint32_t *)(uintptr_t)a->lat_ns;
+	int dma_api = !!(a->flags & IOMMU_STRESS_BENCH_DMA_API);
 	int ret = 0;
 
 	a->map_ns = a->unmap_ns = a->ns = 0;
 	a->ops = 0;
 	if (!domain_is(a->domain_id) || !b)
 		return ISTRESS_ERRNO(BENCH, ENOENT);
-	if (a->flags & ~IOMMU_STRESS_BENCH_THROUGH_MAP)
+	if (a->flags & ~(IOMMU_STRESS_BENCH_THROUGH_MAP | IOMMU_STRESS_BENCH_DMA_API))
+		return ISTRESS_ERRNO(BENCH, EOPNOTSUPP);
+	if (dma_api && !shared())
 		return ISTRESS_ERRNO(BENCH, EOPNOTSUPP);
 	if (a->__reserved || !a->count || !a->rounds)
+		return ISTRESS_ERRNO(BENCH, EINVAL);
+	if (dma_api && (a->flags & IOMMU_STRESS_BENCH_THROUGH_MAP || a->iova ||
+			a->page_size != PAGE))
 		return ISTRESS_ERRNO(BENCH, EINVAL);
 	if (a->count > IOMMU_STRESS_BENCH_MAX_COUNT ||
 	    (uint64_t)a->count * a->rounds * 2 > IOMMU_STRESS_BENCH_MAX_OPS)
@@ -749,10 +763,10 @@ static int do_bench(struct iommu_stress_bench *a)
 		return ISTRESS_ERRNO(BENCH, EOVERFLOW);
 	if (a->offset > b->len || len > b->len - a->offset)
 		return ISTRESS_ERRNO(BENCH, EINVAL);
-	ret = RANGE_ERRNO(BENCH, range_fault(a->iova, last));
+	ret = dma_api ? 0 : RANGE_ERRNO(BENCH, range_fault(a->iova, last));
 	if (ret)
 		return ret;
-	if (!(a->flags & IOMMU_STRESS_BENCH_THROUGH_MAP)) {
+	if (!(a->flags & (IOMMU_STRESS_BENCH_THROUGH_MAP | IOMMU_STRESS_BENCH_DMA_API))) {
 		for (unsigned int i = 0; i < fk.nmaps; i++)
 			if (meets(a->iova, last, fk.maps[i].iova,
 				  fk.maps[i].iova + fk.maps[i].len - 1))

@@ -547,6 +547,16 @@ struct iommu_stress_batch {
  * let go), not the bare driver calls.
  */
 #define IOMMU_STRESS_BENCH_THROUGH_MAP	(1U << 0)
+/*
+ * BENCH flag: each map a dma_map_page() of the page on the target's device
+ * and each unmap a dma_unmap_page(), as dma_map_benchmark makes them: the
+ * DMA API picks the IOVAs (@iova must be 0) in the device's own DMA-API
+ * domain and flushes as its policy says (strict, or lazy: iommu.strict=0).
+ * Only in a shared domain (that domain itself; a private one leaves it
+ * detached, its flushes reaching no device), at PAGE_SIZE, without
+ * THROUGH_MAP.
+ */
+#define IOMMU_STRESS_BENCH_DMA_API	(1U << 1)
 
 /* BENCH bounds: pages per round, and maps plus unmaps per call. */
 #define IOMMU_STRESS_BENCH_MAX_COUNT	4096
@@ -591,10 +601,12 @@ struct iommu_stress_batch {
  * session, for UNMAP or the session's end, and -ENOENT may mean another
  * thread's UNMAP took the page first.
  *
- * Errors: -EOPNOTSUPP unknown flags; -EINVAL a reserved field, a zero
- * @count or @rounds, a page size the domain does not map or below the
- * CPU's, an IOVA or offset not aligned to it, a range past the buffer,
- * or a page not contiguous and aligned in it; -E2BIG @count past
+ * Errors: -EOPNOTSUPP unknown flags, or DMA_API in a private domain;
+ * -EINVAL a reserved field, a zero @count or @rounds, a page size the
+ * domain does not map or below the CPU's, an IOVA or offset not aligned
+ * to it, a range past the buffer, or a page not contiguous and aligned in
+ * it, with DMA_API also THROUGH_MAP, a nonzero @iova or a page size other
+ * than PAGE_SIZE; -E2BIG @count past
  * IOMMU_STRESS_BENCH_MAX_COUNT or more ops than IOMMU_STRESS_BENCH_MAX_OPS;
  * -EPERM 1G pages without FEAT_1G_LEAVES; -EOVERFLOW the range wraps;
  * -ERANGE outside the aperture or a shared domain's range; -EADDRNOTAVAIL
@@ -603,7 +615,8 @@ struct iommu_stress_batch {
  * there; -EADDRINUSE (shared) something else translates there; -ENOENT
  * no such domain or buffer; -ENODEV the device has gone; -EINTR a
  * signal; -EIO an unmap the driver did not finish; -EFAULT @lat_ns
- * cannot be written; -ENOMEM; with THROUGH_MAP also MAP's and UNMAP's.
+ * cannot be written; -ENOMEM (with DMA_API also the API's failed map);
+ * with THROUGH_MAP also MAP's and UNMAP's.
  */
 struct iommu_stress_bench {
 	__u32 size;
