@@ -27,6 +27,7 @@ enum bench_way {
 	WAY_BATCH,		/* BATCH ioctls of --batch ops */
 	WAY_KERNEL,		/* BENCH: the module's loop, bare driver calls */
 	WAY_KERNEL_MAP,		/* BENCH through the module's MAP and UNMAP */
+	WAY_DMA_API,		/* BENCH through dma_map_page(), dma_unmap_page() */
 	WAY_NR,
 };
 
@@ -67,7 +68,10 @@ struct bench_result {
 	unsigned int ncells;
 	struct bench_cell *cells;
 	int in_vm;			/* the CPU says it runs under a hypervisor */
+	int clock_virtual;		/* guest time (report/clock.h) */
+	double real_elapsed_s;		/* guest time: the RTC's seconds; -1 unknown */
 	unsigned int cpus;		/* online */
+	uint32_t dma_domain_type;	/* the DMA-API domain's type, for dma-api */
 };
 
 /* One thread's share of one way of a cell (bench_ways.c). */

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "bench.h"
+#include "clock.h"
 #include "place.h"
+#include "runner.h"
 
 /* Whether the CPU says it runs under a hypervisor (cpuinfo's flag). */
 static int in_vm(void)
@@ -49,7 +51,8 @@ int bench_main(int argc, char **argv, const char *command)
 	struct bench_result r;
 	struct bench_opts o;
 	struct run_opts ro;
-	int ret, code;
+	long long rtc0, rtc1;
+	int ret, code, virt;
 
 	ret = bench_parse(argc, argv, &o);
 	if (ret)
@@ -72,8 +75,17 @@ int bench_main(int argc, char **argv, const char *command)
 			fprintf(stderr, "iommu-stress: bench: not here: %s\n", rr.unsupported);
 		return rr.unsupported[0] ? EXIT_UNSUPPORTED : EXIT_ERROR;
 	}
+	/* Guest time: the RTC's seconds beside it, as a run's record has. */
+	virt = clock_is_virtual();
+	rtc0 = virt ? clock_rtc_seconds(runner_rtc) : -1;
 	ret = bench_run(&s, &o, &r);
 	r.in_vm = in_vm();
+	r.clock_virtual = virt;
+	r.real_elapsed_s = -1;
+	rtc1 = rtc0 < 0 ? -1 : clock_rtc_seconds(runner_rtc);
+	if (rtc0 >= 0 && rtc1 >= rtc0)
+		r.real_elapsed_s = (double)(rtc1 - rtc0);
+	r.dma_domain_type = s.dom.domain_type;
 	code = exit_code_of(&o, &r, ret);
 	bench_report_text(stdout, &s, &o, &r);
 	fflush(stdout);

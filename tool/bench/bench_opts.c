@@ -10,6 +10,7 @@
 static const char *const way_names[WAY_NR] = {
 	[WAY_SINGLE] = "single", [WAY_BATCH] = "batch",
 	[WAY_KERNEL] = "kernel", [WAY_KERNEL_MAP] = "kernel-map",
+	[WAY_DMA_API] = "dma-api",
 };
 
 const char *bench_way_name(enum bench_way w)
@@ -37,6 +38,10 @@ void bench_usage(FILE *f)
 "  kernel-map  BENCH through the module's MAP and UNMAP paths; latency: the\n"
 "              handler. Between batch and kernel: what the module's own\n"
 "              bookkeeping costs\n"
+"  dma-api     BENCH through the DMA API (dma_map_page(), dma_unmap_page()\n"
+"              on the device, as dma_map_benchmark times them), 4K pages, on\n"
+"              a dmaengine channel's shared domain only: what a driver pays,\n"
+"              strict or lazy as the domain's type says (iommu.strict)\n"
 "ops/s is every thread's maps and unmaps over the wall time from the first\n"
 "thread's start to the last one's end (all are let go together), the same\n"
 "for every way; the ratios of ops/s follow the table.\n"
@@ -57,7 +62,7 @@ void bench_usage(FILE *f)
 "  --ops N                maps + unmaps per way and thread (default 8192, even,\n"
 "                         at least 2)\n"
 "  --batch N              ops per BATCH call, 1 to 256 (default 64)\n"
-"  --ways LIST            single,batch,kernel,kernel-map (default: all)\n"
+"  --ways LIST            single,batch,kernel,kernel-map,dma-api (default: all)\n"
 "  --json FILE            write the bench record (results/schema.json) to FILE\n"
 "  --help                 this text\n"
 "\n"

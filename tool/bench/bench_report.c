@@ -9,6 +9,7 @@
 #include "bench.h"
 #include "environment.h"
 #include "json.h"
+#include "target.h"
 
 /* What each way's latency is, for the table's readers and the record. */
 static const char *const way_latency[WAY_NR] = {
@@ -16,6 +17,7 @@ static const char *const way_latency[WAY_NR] = {
 	[WAY_BATCH] = "each op in the module, copy-in to answer; the BATCH call's own cost is in ops/s only",
 	[WAY_KERNEL] = "the bare driver call (iommu_map(), or iommu_unmap() with its IOTLB sync)",
 	[WAY_KERNEL_MAP] = "the module's MAP or UNMAP handler, called from its own loop",
+	[WAY_DMA_API] = "dma_map_page() or dma_unmap_page() on the device, in its DMA-API domain: the IOVA allocator, the driver, and the unmap's flush at once (strict) or queued (lazy)",
 };
 
 /* Ratios of ops/s the table shows: numerator and denominator ways. */
@@ -27,6 +29,7 @@ static const struct ratio {
 	{ "single/kernel", WAY_SINGLE, WAY_KERNEL },
 	{ "single/batch", WAY_SINGLE, WAY_BATCH },
 	{ "kernel-map/kernel", WAY_KERNEL_MAP, WAY_KERNEL },
+	{ "dma-api/kernel", WAY_DMA_API, WAY_KERNEL },
 };
 #define NRATIOS (sizeof(ratios) / sizeof(ratios[0]))
 
@@ -41,6 +44,14 @@ static const char *const clock_host =
 static const char *size_name(uint64_t size)
 {
 	return size == SZ_4K ? "4K" : size == SZ_2M ? "2M" : size == SZ_1G ? "1G" : "?";
+}
+
+/* The unmap's flush policy of a DMA-API domain of type @type, or NULL. */
+static const char *dma_policy(uint32_t type)
+{
+	return type == IOMMU_STRESS_DOMTYPE_DMA ? "strict: each unmap flushes" :
+	       type == IOMMU_STRESS_DOMTYPE_DMA_FQ ? "lazy: unmaps queue their flushes" :
+	       NULL;
 }
 
 /* The ratio, or a negative value when either way was not measured. */
@@ -114,11 +125,15 @@ void bench_report_text(FILE *f, const struct session *s,
 	      "one's start to the last one's end. kernel's loop also walks each page it\n"
 	      "unmapped (the module's check that the driver let go), outside the\n"
 	      "driver-call times but inside its ops/s.\n", f);
+	if (way_asked(o, WAY_DMA_API) && dma_policy(r->dma_domain_type))
+		fprintf(f, "dma-api's domain: %s (%s)\n",
+			target_domain_type_name(r->dma_domain_type),
+			dma_policy(r->dma_domain_type));
 	fprintf(f, "\n%s\n", r->in_vm ? clock_vm : clock_host);
 }
 
 static void json_way(struct json *j, enum bench_way w,
-		     const struct bench_way_result *x)
+		     const struct bench_way_result *x, uint32_t dma_domain_type)
 {
 	json_object_begin(j, bench_way_name(w));
 	if (x->err) {
@@ -133,15 +148,18 @@ static void json_way(struct json *j, enum bench_way w,
 	json_double(j, "ops_per_s", bench_rate(x));
 	lat_json(j, "map_ns", &x->map);
 	lat_json(j, "unmap_ns", &x->unmap);
-	if (w == WAY_KERNEL || w == WAY_KERNEL_MAP) {
+	if (w == WAY_KERNEL || w == WAY_KERNEL_MAP || w == WAY_DMA_API) {
 		json_u64(j, "loop_ns", x->loop_ns);
 		json_u64(j, "call_ns", x->call_ns);
 	}
+	if (w == WAY_DMA_API)
+		json_string(j, "domain_type",
+			    target_domain_type_name(dma_domain_type));
 	json_object_end(j);
 }
 
 static void json_cell(struct json *j, const struct bench_opts *o,
-		      const struct bench_cell *c)
+		      const struct bench_result *r, const struct bench_cell *c)
 {
 	json_object_begin(j, NULL);
 	json_u64(j, "page_size", c->page_size);
@@ -151,7 +169,7 @@ static void json_cell(struct json *j, const struct bench_opts *o,
 	json_object_begin(j, "ways");
 	for (unsigned int w = 0; w < WAY_NR; w++)
 		if (way_asked(o, w))
-			json_way(j, w, &c->way[w]);
+			json_way(j, w, &c->way[w], r->dma_domain_type);
 	json_object_end(j);
 	json_object_begin(j, "ratios");
 	for (unsigned int q = 0; q < NRATIOS; q++) {
@@ -188,7 +206,13 @@ int bench_report_json(const char *path, const struct session *s,
 	json_u64(&j, "ops", o->ops);
 	json_u64(&j, "batch", o->batch);
 	json_object_end(&j);
+	/* The run record's clock (report/clock.h), and what the times are. */
 	json_object_begin(&j, "clock");
+	json_string(&j, "kind", r->clock_virtual ? "guest-virtual" : "real");
+	if (r->clock_virtual && r->real_elapsed_s >= 0)
+		json_double(&j, "real_elapsed_s", r->real_elapsed_s);
+	else
+		json_null(&j, "real_elapsed_s");
 	json_bool(&j, "in_vm", r->in_vm);
 	json_string(&j, "note", r->in_vm ? clock_vm : clock_host);
 	json_object_end(&j);
@@ -199,7 +223,7 @@ int bench_report_json(const char *path, const struct session *s,
 	json_object_end(&j);
 	json_array_begin(&j, "cells");
 	for (unsigned int i = 0; i < r->ncells; i++)
-		json_cell(&j, o, &r->cells[i]);
+		json_cell(&j, o, r, &r->cells[i]);
 	json_array_end(&j);
 	json_string(&j, "status", exit_code == EXIT_CLEAN ? "done" :
 		    exit_code == EXIT_UNSUPPORTED ? "unsupported" : "error");

@@ -92,9 +92,19 @@ static const char *way_missing(const struct session *s, enum bench_way w)
 {
 	if (w == WAY_BATCH && !(s->info.features & IOMMU_STRESS_FEAT_BATCH))
 		return "the module has no BATCH ioctl";
-	if ((w == WAY_KERNEL || w == WAY_KERNEL_MAP) &&
+	if ((w == WAY_KERNEL || w == WAY_KERNEL_MAP || w == WAY_DMA_API) &&
 	    !(s->info.features & IOMMU_STRESS_FEAT_BENCH))
 		return "the module has no BENCH ioctl";
+	if (w == WAY_DMA_API && !session_shared(s))
+		return "the DMA API only on a dmaengine channel's shared domain: a private domain leaves the device's DMA-API domain detached, its flushes reaching no device";
+	return NULL;
+}
+
+/* Why way @w cannot measure the pages of cell @c, or NULL. */
+static const char *cell_missing(const struct bench_cell *c, enum bench_way w)
+{
+	if (w == WAY_DMA_API && c->page_size != SZ_4K)
+		return "the DMA API at 4K pages only, as dma_map_benchmark maps them";
 	return NULL;
 }
 
@@ -221,6 +231,10 @@ static void settle_way(const struct bench_cell *c, enum bench_way w,
 		out->err = -EOPNOTSUPP;
 		snprintf(out->why, sizeof(out->why),
 			 "the buffer's 1G page is not physically contiguous");
+	} else if (out->err == -EOPNOTSUPP && w == WAY_DMA_API) {
+		/* The domain was shared and the page 4K: the flag is unknown. */
+		snprintf(out->why, sizeof(out->why),
+			 "the module's BENCH has no DMA_API flag");
 	} else if (out->err) {
 		snprintf(out->why, sizeof(out->why), "%s", strerror(-out->err));
 	}
@@ -257,6 +271,8 @@ static int run_cell(struct session *s, const struct bench_opts *o,
 	for (unsigned int w = 0; w < WAY_NR && !ret; w++) {
 		const char *missing = way_missing(s, w);
 
+		if (!missing)
+			missing = cell_missing(c, w);
 		if (!(o->ways & 1u << w))
 			continue;
 		if (missing) {

@@ -124,9 +124,11 @@ static int way_batch(struct bench_thread *t)
 static int way_kernel(struct bench_thread *t, uint32_t flags)
 {
 	uint32_t *lat = calloc(nops(t), sizeof(*lat));
+	/* The DMA API picks its own IOVAs. */
+	uint64_t iova = flags & IOMMU_STRESS_BENCH_DMA_API ? 0 : t->iova;
 	struct iommu_stress_bench b = {
 		.flags = flags, .domain_id = t->s->dom.domain_id,
-		.buf_id = t->buf.id, .iova = t->iova, .offset = 0,
+		.buf_id = t->buf.id, .iova = iova, .offset = 0,
 		.page_size = t->page_size, .count = t->count, .rounds = t->rounds,
 		.lat_ns = (uint64_t)(uintptr_t)lat,
 	};
@@ -170,8 +172,11 @@ int bench_way_run(struct bench_thread *t, enum bench_way w)
 	case WAY_KERNEL:
 		ret = way_kernel(t, 0);
 		break;
-	default:
+	case WAY_KERNEL_MAP:
 		ret = way_kernel(t, IOMMU_STRESS_BENCH_THROUGH_MAP);
+		break;
+	default:
+		ret = way_kernel(t, IOMMU_STRESS_BENCH_DMA_API);
 		break;
 	}
 	t->end_ns = now_ns();
