@@ -28,10 +28,13 @@
 
 #define ON_FAKE_MODULE 1
 
-/* The module as the VM tests load it: driver_warns=0, dma_unmapped_reads=0. */
+/*
+ * The module as the VM tests load it: driver_warns=0,
+ * dma_unmapped_reads=0; a target of every backend.
+ */
 static inline void module_up(void)
 {
-	struct fake_host h = fake_host_default();
+	struct fake_host h = fake_host_every_backend();
 
 	h.driver_warns = 0;
 	h.unmapped_reads = 0;

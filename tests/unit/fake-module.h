@@ -97,5 +97,11 @@ const struct fake_seen *fake_seen(void);
  * module loaded with driver_warns=1, so that overmap runs.
  */
 struct fake_host fake_host_default(void);
+/*
+ * The default host, and a free target of its own for each backend of
+ * include/iommu_stress_backends.h that has none there (named after the
+ * backend, on a DMA domain), so that the ABI table runs on every backend.
+ */
+struct fake_host fake_host_every_backend(void);
 
 #endif
