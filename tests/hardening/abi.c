@@ -430,7 +430,7 @@ CREATE_CASE(create_unknown_target, "DOMAIN_CREATE: unknown target", ENODEV,
 CREATE_CASE(create_unterminated, "DOMAIN_CREATE: unterminated name", EINVAL,
 	    "", memset(a.target, 'x', sizeof(a.target)))
 CREATE_CASE(create_unknown_flag, "DOMAIN_CREATE: unknown flag", EOPNOTSUPP,
-	    self->dom.target, a.flags = 1)
+	    self->dom.target, a.flags = 1u << 30)
 CREATE_CASE(create_reserved, "DOMAIN_CREATE: reserved field", EINVAL,
 	    self->dom.target, a.__reserved = 1)
 
