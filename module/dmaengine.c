@@ -223,7 +223,7 @@ static int dmaengine_copy(struct istress_target *t, u64 dst, u64 src, u32 len)
 		 */
 		if ((dmaengine_terminate_sync(c->chan) ||
 		     edu_retired(t, c->chan)) && !t->wedged) {
-			t->wedged = true;
+			WRITE_ONCE(t->wedged, true);
 			/* Its callback is our code: never unload under it. */
 			__module_get(THIS_MODULE);
 		}

@@ -29,7 +29,7 @@ static int edu_transfer(struct istress_edu *edu, u64 src, u64 dst, u32 len,
 	/* Still running: the device may yet write, so never use it again. */
 	if (ret == -ETIMEDOUT) {
 		edu_hw_grace(&edu->hw);
-		edu->target->wedged = true;
+		WRITE_ONCE(edu->target->wedged, true);
 		pci_err(edu->hw.pdev, "DMA did not finish in %u ms; device retired\n",
 			istress_dma_timeout_ms);
 	}

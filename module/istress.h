@@ -134,7 +134,14 @@ struct istress_target {
 	struct mutex lock;
 	struct istress_domain *attached;
 	bool gone;		/* device removed: no DMA, no attach */
-	bool wedged;		/* a DMA timed out and never finished */
+	/*
+	 * A DMA timed out and never finished: set once, by WRITE_ONCE()
+	 * under the lock; read under it (DMA, detach) or after the last
+	 * reference (release), and without it, by READ_ONCE(), in UNMAP's
+	 * admission (map.c's unmap_busy()), whose answer BENCH
+	 * THROUGH_MAP's unmap waits on.
+	 */
+	bool wedged;
 };
 
 struct istress_target *istress_target_alloc(const struct istress_backend *be);
@@ -189,7 +196,8 @@ struct istress_domain {
 	u32 id;
 	const struct istress_domain_ops *ops;
 	struct iommu_domain *domain;
-	struct istress_target *target;	/* NULL once detached */
+	/* Referenced for the domain's life; detached: t->attached != d. */
+	struct istress_target *target;
 	struct iommu_stress_domain_create desc;	/* what DOMAIN_CREATE reported */
 
 	/* Protects the mapping tree and the deferred-flush list. */
