@@ -175,9 +175,10 @@ static void chan_done(void *param, const struct dmaengine_result *res)
  * is healthy. terminate_sync, not _async: the asking ends synchronised.
  *
  * The driver of t->dev (the channel's provider) stays while t->lock is
- * held: the unbind notifier takes that lock before the driver's remove()
- * runs. Only the PCI driver of that name counts: a driver on another bus
- * may bear it too.
+ * held since !t->gone was seen under it (istress_dma() checks that before
+ * the copy): the unbind notifier takes that lock, and sets ->gone, before
+ * the driver's remove() runs. Only the PCI driver of that name counts: a
+ * driver on another bus may bear it too.
  */
 static bool edu_retired(struct istress_target *t, struct dma_chan *chan)
 {
@@ -351,7 +352,7 @@ static int chan_take(const char *name, struct istress_target **out)
 	 * under the target lock before it uses the channel.
 	 */
 	if (!taken) {
-		ret = ret ? ret : -ENODEV;
+		ret = ret ?: -ENODEV;
 		goto err_unregister;
 	}
 	*out = t;
