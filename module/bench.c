@@ -168,8 +168,8 @@ static s64 map_page(struct bench_run *b, u32 i)
 
 /*
  * How long a THROUGH_MAP unmap held up waits before it asks again: a DMA
- * that times out keeps its pin without a wake-up, and nor does a device
- * going wake the domain's op queue.
+ * that retires its target keeps its pin without a wake-up, and nor does a
+ * device going wake the domain's op queue.
  */
 #define BENCH_RETRY_WAIT	msecs_to_jiffies(10)
 
@@ -232,6 +232,13 @@ static s64 unmap_page(struct bench_run *b, u32 i)
 			ret = unmap_wait(b->d, ops_done, stuck);
 			if (ret)
 				break;
+			/*
+			 * An op that ended between the read and the wait
+			 * (a DMA loop on the page pins and unpins it each
+			 * time) lets the wait return at once: a pass that
+			 * never sleeps yields here.
+			 */
+			cond_resched();
 		}
 		if (!ret && u.out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED)
 			ret = -EIO;

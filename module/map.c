@@ -569,10 +569,10 @@ static void deferred_park(struct istress_domain *d,
 
 /*
  * -EBUSY for [start, last] if a MAP, UNMAP or DMA is at work in it; then
- * *stuck says whether a DMA of a retired target pins a record there. Such
- * a DMA kept its pins when it timed out (dma.c), and the target
- * runs no DMA after: read under d->lock with the pin, a wedged target
- * means the pin is one that never goes.
+ * *stuck says whether a DMA of a retired target pins a record there. A
+ * DMA that retires its target keeps its pins (dma.c), and the target runs
+ * no DMA after: read under d->lock with the pin, a wedged target means
+ * the pin is one that never goes.
  */
 static int unmap_busy(struct istress_domain *d, u64 start, u64 last,
 		      bool *stuck)
