@@ -102,7 +102,7 @@
 	X(q, UNMAP, ERANGE, "the range, or what the IOMMU driver may clear for it, leaves the aperture or the test's IOVA range of a shared domain") \
 	X(q, UNMAP, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window, or the driver may clear into one") \
 	X(q, UNMAP, ENOENT, "nothing is mapped in that range (or no such domain id)") \
-	X(q, UNMAP, EBUSY, "in use: another thread works on that range (a MAP, UNMAP or DMA in flight there)") \
+	X(q, UNMAP, EBUSY, "in use: another thread works on that range (a MAP, UNMAP or DMA in flight there), or, for good, the pin of a DMA on a retired channel or device holds it") \
 	X(q, UNMAP, EADDRINUSE, "in a shared domain, a gap of what the driver may clear translates a mapping the session did not make (never unmapped)") \
 	X(q, UNMAP, ENODEV, "the domain's device has gone")		\
 	X(q, UNMAP, EINTR, "killed while the unmap's gaps were checked")	\

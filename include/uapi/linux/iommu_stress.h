@@ -120,7 +120,10 @@ enum iommu_stress_domain_type {
 
 /*
  * IOMMU_STRESS_TARGET_QUERY: details of one target from INFO: the device
- * that does its DMA and the IOMMU domain that device is on now.
+ * that does its DMA and the IOMMU domain that device is on now. For a
+ * free dmaengine channel it holds the lock of the channel's device while
+ * it reads the driver's name: it waits, unkillable, while that device's
+ * driver binds or unbinds.
  *
  * Errors: -EOPNOTSUPP unknown flags; -EINVAL a name without its
  * terminating NUL, or a reserved field; -ENODEV no such target or free
@@ -383,7 +386,8 @@ struct iommu_stress_map {
  * IOVA + length wraps; -ERANGE the range, or what the IOMMU driver may
  * clear for it, leaves the aperture or a shared domain's range;
  * -EADDRNOTAVAIL it meets the module's window or a reserved region;
- * -EBUSY a MAP, UNMAP or DMA is at work where it may reach; -EADDRINUSE
+ * -EBUSY a MAP, UNMAP or DMA is at work where it may reach, or, for good,
+ * the pin of a DMA on a retired channel or device holds it; -EADDRINUSE
  * (shared) a gap of what the driver may clear translates something the
  * session did not map; -ENODEV the domain's device has gone;
  * -EINTR killed meanwhile; -ENOMEM.
