@@ -67,7 +67,7 @@
 	X(q, BUF_ALLOC, EPERM, "1G chunks: only for 1G leaves, which the module builds only when loaded with allow_1g_leaves=1 (unsafe on a real host)") \
 	X(q, BUF_ALLOC, EINVAL, "invalid argument: a zero length or one not a multiple of the chunk size, a chunk size not 4K, 2M or 1G, or a node that is not online") \
 	X(q, BUF_ALLOC, E2BIG, "more chunks than the module counts (2^32), or an argument struct with a non-zero tail") \
-	X(q, BUF_ALLOC, ENOMEM, "out of memory, or over the module's max_buffer_mb cap; 1G chunks come only from ZONE_NORMAL (memory above 4 GiB) while it keeps a free gigabyte above its high watermark (CMA memory not counted), from a 1G-aligned range whose pages can all be moved away, in at most 8 tries: free memory there, give a VM more RAM above 4 GiB, or try another --node") \
+	X(q, BUF_ALLOC, ENOMEM, "out of memory, or over the module's max_buffer_mb cap; 1G chunks come only from ZONE_NORMAL (memory above 4 GiB) while it keeps a free gigabyte above its high watermark (CMA memory not counted), from a 1G-aligned range whose pages can all be moved away, in at most 8 tries (a range in a CMA area counts as one): free memory there, give a VM more RAM above 4 GiB, or try another --node") \
 	X(q, BUF_ALLOC, EINTR, "killed while the buffer was allocated")	\
 	X(q, BUF_FREE, EOPNOTSUPP, "unknown flags")			\
 	X(q, BUF_FREE, EINVAL, "invalid argument: a reserved field")	\

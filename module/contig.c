@@ -54,6 +54,14 @@
  * and migrates up to a gigabyte: a host where this many ranges in a row
  * held something unmovable will not yield one soon, and should not pay
  * for a walk of all its memory to find that out.
+ *
+ * A range in a CMA area counts as a try too, though it costs little (its
+ * pageblocks fail isolation, -EBUSY, before any drain or migration): the
+ * module cannot tell them from the outside (a pageblock's migratetype is
+ * not exported to modules), and an -EBUSY that came back quickly is no
+ * proof of CMA, only a matter of timing on a host that may be busy. Where
+ * the first ranges the search meets are this many gigabytes of CMA, a 1G
+ * chunk fails (ENOMEM) even with movable memory free beyond them.
  */
 #define MAX_TRIES	8
 

@@ -170,11 +170,11 @@ struct iommu_stress_target_query {
  * a zero length or one not a multiple of @chunk_size, a chunk size other
  * than 4K, 2M or 1G, or a node that is not online; -E2BIG more than 2^32
  * chunks; -ENOMEM out of memory (1G: no 1G-aligned gigabyte of
- * ZONE_NORMAL whose pages could all be moved away in 8 tries, or the
- * zone without a free gigabyte above its high watermark, free CMA memory
- * not counted), or over the cap on all sessions' buffers (module
- * parameter max_buffer_mb); -EINTR killed while the buffer was
- * allocated.
+ * ZONE_NORMAL whose pages could all be moved away in 8 tries, a range in
+ * a CMA area counting as one, or the zone without a free gigabyte above
+ * its high watermark, free CMA memory not counted), or over the cap on
+ * all sessions' buffers (module parameter max_buffer_mb); -EINTR killed
+ * while the buffer was allocated.
  */
 struct iommu_stress_buf_alloc {
 	__u32 size;
