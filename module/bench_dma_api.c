@@ -7,6 +7,7 @@
  * policy has it (strict: at once; lazy: queued for later).
  */
 #include <linux/dma-mapping.h>
+#include <linux/iommu.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 
@@ -33,4 +34,44 @@ s64 istress_bench_dma_unmap(struct device *dev, dma_addr_t dma, u64 size)
 
 	dma_unmap_page(dev, dma, size, DMA_BIDIRECTIONAL);
 	return ktime_get_ns() - t0;
+}
+
+/*
+ * Whether unmaps in @domain leave their IOTLB entries to a flush queue.
+ * The type tells from v5.15 on (a macro wherever it exists, as in
+ * iommu_desc.c); before, a DMA-API domain may be either, and is taken as
+ * lazy.
+ */
+static bool lazy_domain(struct iommu_domain *domain)
+{
+#ifdef IOMMU_DOMAIN_DMA_FQ
+	return domain->type == IOMMU_DOMAIN_DMA_FQ;
+#else
+	return true;
+#endif
+}
+
+/*
+ * After the call's last round, untimed. In a lazy domain dma_unmap_page()
+ * leaves the IOTLB entry until the queue is flushed, a few ms later, and
+ * the buffer may be freed as soon as the call returns: one flush of the
+ * whole IOTLB makes sure no entry at an IOVA the API handed out still
+ * translates to it. The queue's own flush, due then, is of the whole
+ * IOTLB too, so this wipes nothing it would have left (such as the stale
+ * entries of a SKIP_SYNC UNMAP parked in the domain, which are what that
+ * UNMAP tests); a strict domain, whose unmaps flushed already, is left
+ * alone for that reason (before v5.15 it is flushed as well). A domain
+ * no longer live is being detached, after the last round, and its detach
+ * flushes the IOTLB (shared_detach()) unless it keeps the session's
+ * mappings (a retired channel): there, and until that flush, the entry
+ * lives as long as the queue lets it, as with any lazy driver whose
+ * device goes.
+ */
+void istress_bench_dma_flush(struct istress_domain *d)
+{
+	if (istress_domain_enter(d))
+		return;
+	if (lazy_domain(d->domain))
+		iommu_flush_iotlb_all(d->domain);
+	istress_domain_exit(d);
 }

@@ -384,6 +384,7 @@ int istress_bench(struct istress_domain *d, struct istress_buf *buf,
 s64 istress_bench_dma_map(struct device *dev, phys_addr_t pa, u64 size,
 			  dma_addr_t *dma);
 s64 istress_bench_dma_unmap(struct device *dev, dma_addr_t dma, u64 size);
+void istress_bench_dma_flush(struct istress_domain *d);
 
 /* ---- edu backend (edu.c) ---- */
 int istress_edu_init(void);
