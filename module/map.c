@@ -41,9 +41,11 @@ MODULE_PARM_DESC(unsafe_free_unsynced, "TEST BUILD: free pages of SKIP_SYNC unma
 /* Parked unsynced unmaps per domain before they are flushed anyway. */
 #define ISTRESS_MAX_DEFERRED	4096
 /*
- * Pages of retired pieces an UNMAP walks to find the ones it may free:
- * a bound on the time it holds d->lock for others' leftovers. A larger
- * piece stays until the domain goes.
+ * Pages an UNMAP walks one by one, under d->lock, for each of two
+ * questions: which of its cut pieces the driver still translates, and
+ * which retired pieces in its reach nothing translates to any more. A
+ * bound on the time it holds the lock: past it, cut pieces are probed as
+ * range_translates() does, and retired pieces stay until the domain goes.
  */
 #define ISTRESS_PRUNE_PAGES	8192
 
@@ -490,38 +492,47 @@ out_free:
 	return ret;
 }
 
-/*
- * Whether no page of the retired piece @r translates to its own memory,
- * checked page by page (a sampled walk may miss a 4K leftover), so that
- * once the IOTLB is flushed no device can reach its pages through @d.
- * Only where no MAP or UNMAP is in the driver (the walk takes no lock
- * of the driver's), as for range_translates().
- */
-static bool piece_unreachable(struct istress_domain *d,
-			      const struct istress_mapping *m)
+/* Pages of @m, for the walks' budget. */
+static unsigned long piece_pages(const struct istress_mapping *m)
 {
-	u64 off;
-
-	for (off = 0; off <= m->last - m->start; off += PAGE_SIZE) {
-		if (iommu_iova_to_phys(d->domain, m->start + off) ==
-		    istress_buf_phys(m->buf, m->offset + off))
-			return false;
-		if (!((off >> PAGE_SHIFT) % 512))
-			cond_resched();
-	}
-	return true;
+	return (m->last - m->start) / PAGE_SIZE + 1;
 }
 
 /*
- * Moves to @out the retired pieces of d->retired no device can reach any
- * more: the driver unmapped or replaced their translations since. Their
- * pages may be freed once the whole IOTLB of the domain is flushed: an
- * entry may have outlived the translation, here or in an earlier UNMAP.
- * Not while an unsynced UNMAP is parked, whose stale entries are a test's
- * to find, nor for pieces an op in the driver reaches.
+ * Whether a page of @m translates: to anything, or (@own) to its own
+ * memory. Page by page, as a sampled walk may miss a 4K leftover. Only
+ * where no MAP or UNMAP is in the driver (the walk takes no lock of the
+ * driver's), as for range_translates().
  */
-static void retired_unreachable(struct istress_domain *d,
-				struct list_head *out)
+static bool piece_translates(struct istress_domain *d,
+			     const struct istress_mapping *m, bool own)
+{
+	phys_addr_t pa;
+	u64 off;
+
+	for (off = 0; off <= m->last - m->start; off += PAGE_SIZE) {
+		pa = iommu_iova_to_phys(d->domain, m->start + off);
+		if (pa && (!own ||
+			   pa == istress_buf_phys(m->buf, m->offset + off)))
+			return true;
+		if (!((off >> PAGE_SHIFT) % 512))
+			cond_resched();
+	}
+	return false;
+}
+
+/*
+ * Moves to @out the retired pieces in [reach, reach_last] no device can
+ * reach any more: no page of theirs translates to its own memory. Only a
+ * driver call over a piece's IOVAs changes that: an UNMAP reaching it, or
+ * a MAP_OVERLAP over it, whose record an UNMAP reaches in turn (a plain
+ * MAP or BENCH meets no piece that translates, meets_retired()). So the
+ * pieces outside this UNMAP's reach are not walked again. Not while an
+ * unsynced UNMAP is parked, whose stale entries are a test's to find,
+ * nor for pieces an op in the driver reaches.
+ */
+static void retired_unreachable(struct istress_domain *d, u64 reach,
+				u64 reach_last, struct list_head *out)
 {
 	unsigned long budget = ISTRESS_PRUNE_PAGES;
 	struct istress_mapping *m, *tmp;
@@ -530,25 +541,36 @@ static void retired_unreachable(struct istress_domain *d,
 	if (d->ndeferred)
 		return;
 	list_for_each_entry_safe(m, tmp, &d->retired, dnode) {
-		unsigned long pages = (m->last - m->start) / PAGE_SIZE + 1;
-
-		if (pages > budget || meets_span(d, m->start, m->last, true))
+		if (!istress_ranges_meet(m->start, m->last, reach, reach_last) ||
+		    piece_pages(m) > budget ||
+		    meets_span(d, m->start, m->last, true))
 			continue;
-		budget -= pages;
-		if (piece_unreachable(d, m))
+		budget -= piece_pages(m);
+		if (!piece_translates(d, m, true))
 			list_move_tail(&m->dnode, out);
 	}
 }
 
-/* Moves the pieces the driver still maps from @cut to d->retired. */
+/*
+ * Moves the pieces the driver still maps from @cut to d->retired: each
+ * walked page by page while the budget lasts, the rest as
+ * range_translates() probes them.
+ */
 static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 {
+	unsigned long budget = ISTRESS_PRUNE_PAGES;
 	struct istress_mapping *m, *tmp;
-	bool any = false;
+	bool mapped, any = false;
 
 	lockdep_assert_held(&d->lock);
 	list_for_each_entry_safe(m, tmp, cut, dnode) {
-		if (still_translates(d, m)) {
+		if (piece_pages(m) <= budget) {
+			budget -= piece_pages(m);
+			mapped = piece_translates(d, m, false);
+		} else {
+			mapped = still_translates(d, m);
+		}
+		if (mapped) {
 			list_move_tail(&m->dnode, &d->retired);
 			any = true;
 		}
@@ -728,12 +750,13 @@ static int domain_unmap(struct istress_domain *d,
 	istress_maps_release(d, &span, arg->iova, last, unmapped, &cut, spare,
 			     ARRAY_SIZE(spare));
 	arg->out_flags = 0;
+	/* Before this UNMAP's own leftovers join them: just walked. */
+	if (!skip)
+		retired_unreachable(d, reach, reach_last, &unreachable);
 	if (retire_still_mapped(d, &cut)) {
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
 		d->leaves_unknown = true;
 	}
-	if (!skip)
-		retired_unreachable(d, &unreachable);
 	/* Before their pages may go. */
 	if (!list_empty(&unreachable))
 		iommu_flush_iotlb_all(d->domain);
