@@ -95,6 +95,7 @@ struct first_call {
 	uint32_t *lat;		/* BENCH's times */
 	struct iommu_stress_target_query *query;	/* TARGET_QUERY's */
 	int err;
+	long end_ms;		/* now_ms() when it came back */
 	int (*fn)(struct first_call *c);
 };
 
@@ -103,6 +104,7 @@ static void *first_thread(void *p)
 	struct first_call *c = p;
 
 	c->err = c->fn(c);
+	c->end_ms = now_ms();
 	return NULL;
 }
 
@@ -803,6 +805,30 @@ static int param(const char *mod, const char *name, const char *val)
 }
 
 /*
+ * As param(), the value it had first read into @old (@len bytes), for
+ * the case to put back; 0 or an errno.
+ */
+static int param_swap(const char *mod, const char *name, const char *val,
+		      char *old, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mod, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return errno;
+	n = read(fd, old, len - 1);
+	close(fd);
+	if (n <= 0)
+		return n ? errno : EIO;
+	old[n] = '\0';
+	old[strcspn(old, "\n")] = '\0';
+	return sysfs_write(path, val);
+}
+
+/*
  * A memcpy outlives the module's wait (20 ms), and while the module
  * terminates it the provider's own timeout (30 ms) retires edu, whose
  * transfer takes 100 ms. The module must hear of that when it asks
@@ -812,6 +838,7 @@ static int param(const char *mod, const char *name, const char *val)
  */
 TEST_F(race, chan_retire, "the provider retires its device while the module terminates a memcpy")
 {
+	char mod_ms[16], edu_ms[16];
 	struct iommu_stress_dma d;
 	struct iommu_stress_buf_alloc rd;
 	struct sess *s = &self->s;
@@ -822,14 +849,16 @@ TEST_F(race, chan_retire, "the provider retires its device while the module term
 	chan_open(_ktest, s, PROVIDER_BOUND, true);
 	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, s->dom.range_start);
 	ASSERT_ERRNO(0, map(s, s->dom.range_start, 0, SZ_2M, 0));
-	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
-	ASSERT_ERRNO(0, param("istress_edu_dma", "dma_timeout_ms", "30"));
+	ASSERT_ERRNO(0, param_swap("iommu_stress", "dma_timeout_ms", "20",
+				   mod_ms, sizeof(mod_ms)));
+	ASSERT_ERRNO(0, param_swap("istress_edu_dma", "dma_timeout_ms", "30",
+				   edu_ms, sizeof(edu_ms)));
 	first = call(s->fd, IOMMU_STRESS_DMA, &d);
 	TH_LOG("the first DMA: %s, status %s", ktest_errname(first),
 	       ktest_errname((int)d.status));
 	second = call(s->fd, IOMMU_STRESS_DMA, &d);
-	param("istress_edu_dma", "dma_timeout_ms", "5000");
-	param("iommu_stress", "dma_timeout_ms", "5000");
+	param("istress_edu_dma", "dma_timeout_ms", edu_ms);
+	param("iommu_stress", "dma_timeout_ms", mod_ms);
 	EXPECT_ANSWER("the first DMA", 0, first);
 	EXPECT_ANSWER("the next DMA on the retired channel", ISTRESS_ERRNO(DMA, EIO), second);
 }
@@ -843,6 +872,7 @@ TEST_F(race, chan_retire, "the provider retires its device while the module term
  */
 TEST_F(race, chan_terminate_idle, "a provider failing a terminate of the idle channel leaves it healthy")
 {
+	char mod_ms[16];
 	struct iommu_stress_dma d;
 	struct iommu_stress_buf_alloc rd;
 	struct sess *s = &self->s;
@@ -856,10 +886,11 @@ TEST_F(race, chan_terminate_idle, "a provider failing a terminate of the idle ch
 	ASSERT_ERRNO(0, map(s, s->dom.range_start, 0, SZ_2M, 0));
 	/* The first terminate_all (the copy's) works, the second fails. */
 	ASSERT_ERRNO(0, param("istress_edu_dma", "unsafe_terminate_fail_nth", "2"));
-	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
+	ASSERT_ERRNO(0, param_swap("iommu_stress", "dma_timeout_ms", "20",
+				   mod_ms, sizeof(mod_ms)));
 	first = call(s->fd, IOMMU_STRESS_DMA, &d);
 	status = d.status;
-	param("iommu_stress", "dma_timeout_ms", "5000");
+	param("iommu_stress", "dma_timeout_ms", mod_ms);
 	param("istress_edu_dma", "unsafe_terminate_fail_nth", "0");
 	d.status = 0;
 	second = call(s->fd, IOMMU_STRESS_DMA, &d);
@@ -877,6 +908,7 @@ TEST_F(race, chan_terminate_idle, "a provider failing a terminate of the idle ch
  */
 TEST_F(race, chan_bench_wedged, "BENCH THROUGH_MAP whose page a retired channel keeps pinned stops (EBUSY)")
 {
+	char mod_ms[16], edu_ms[16];
 	struct iommu_stress_dma d;
 	struct iommu_stress_buf_alloc rd;
 	struct sess *s = &self->s;
@@ -892,11 +924,13 @@ TEST_F(race, chan_bench_wedged, "BENCH THROUGH_MAP whose page a retired channel 
 	window("bench_unmaps", WINDOW_MS);
 	first_start(&a);
 	/* BENCH has mapped its page: the DMA pins it, and is retired. */
-	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
-	ASSERT_ERRNO(0, param("istress_edu_dma", "dma_timeout_ms", "30"));
+	ASSERT_ERRNO(0, param_swap("iommu_stress", "dma_timeout_ms", "20",
+				   mod_ms, sizeof(mod_ms)));
+	ASSERT_ERRNO(0, param_swap("istress_edu_dma", "dma_timeout_ms", "30",
+				   edu_ms, sizeof(edu_ms)));
 	dma = call(s->fd, IOMMU_STRESS_DMA, &d);
-	param("istress_edu_dma", "dma_timeout_ms", "5000");
-	param("iommu_stress", "dma_timeout_ms", "5000");
+	param("istress_edu_dma", "dma_timeout_ms", edu_ms);
+	param("iommu_stress", "dma_timeout_ms", mod_ms);
 	ASSERT_ERRNO(0, first_join(&a));
 	window("bench_unmaps", 0);
 	EXPECT_ANSWER("the DMA of BENCH's page", 0, dma);
@@ -915,6 +949,7 @@ TEST_F(race, chan_bench_wedged, "BENCH THROUGH_MAP whose page a retired channel 
  */
 TEST_F(race, chan_bench_span, "BENCH THROUGH_MAP on a retired channel waits out a MAP's span, not a pin")
 {
+	char mod_ms[16], edu_ms[16];
 	struct iommu_stress_dma d;
 	struct iommu_stress_buf_alloc rd;
 	struct sess *s = &self->s;
@@ -923,6 +958,7 @@ TEST_F(race, chan_bench_span, "BENCH THROUGH_MAP on a retired channel waits out 
 	uint64_t base;
 	int dma, again, b, err;
 	uint32_t status;
+	long m0, m1;
 
 	if (!chan_name || !chan_pci)
 		SKIP(return, NEEDS_CHAN);
@@ -933,12 +969,14 @@ TEST_F(race, chan_bench_span, "BENCH THROUGH_MAP on a retired channel waits out 
 		SKIP(return, "the shared domain's range holds no 16M from a 2M boundary");
 	chan_dma_setup(_ktest, s, 2 * SZ_2M, &rd, &d, base);
 	ASSERT_ERRNO(0, map(s, base, SZ_2M, SZ_4K, 0));
-	ASSERT_ERRNO(0, param("iommu_stress", "dma_timeout_ms", "20"));
-	ASSERT_ERRNO(0, param("istress_edu_dma", "dma_timeout_ms", "30"));
+	ASSERT_ERRNO(0, param_swap("iommu_stress", "dma_timeout_ms", "20",
+				   mod_ms, sizeof(mod_ms)));
+	ASSERT_ERRNO(0, param_swap("istress_edu_dma", "dma_timeout_ms", "30",
+				   edu_ms, sizeof(edu_ms)));
 	dma = call(s->fd, IOMMU_STRESS_DMA, &d);
 	status = d.status;
-	param("istress_edu_dma", "dma_timeout_ms", "5000");
-	param("iommu_stress", "dma_timeout_ms", "5000");
+	param("istress_edu_dma", "dma_timeout_ms", edu_ms);
+	param("iommu_stress", "dma_timeout_ms", mod_ms);
 	ASSERT_ERRNO(0, dma);
 	ASSERT_EQ(ETIMEDOUT, status);
 	/* Retired: it runs no DMA more, and keeps that page pinned. */
@@ -955,12 +993,25 @@ TEST_F(race, chan_bench_span, "BENCH THROUGH_MAP on a retired channel waits out 
 	first_start(&a);
 	/* BENCH has mapped its page; this MAP is in the driver when it unmaps. */
 	window("map", WINDOW_MS);
+	m0 = now_ms();
 	b = map(s, base + 4 * SZ_2M + 2 * SZ_4K, SZ_2M + 2 * SZ_4K, SZ_4K, 0);
+	m1 = now_ms();
 	window("map", 0);
 	ASSERT_ERRNO(0, first_join(&a));
 	window("bench_unmaps", 0);
+	TH_LOG("the MAP took %ld ms; BENCH came back %ld ms after the MAP began",
+	       m1 - m0, a.end_ms - m0);
 	EXPECT_ANSWER("MAP near BENCH's page", 0, b);
 	EXPECT_ANSWER("BENCH THROUGH_MAP held up by the MAP on a retired channel", 0, a.err);
+	/*
+	 * The order the case is about: BENCH's unmaps begin WINDOW_MS after
+	 * its map, some ENTER_MS before the MAP's window ends; held up, BENCH
+	 * comes back no earlier than that end, WINDOW_MS after the MAP
+	 * began (its return and the MAP's are too close to order).
+	 * Otherwise it unmapped before the MAP came, or no MAP was there.
+	 */
+	EXPECT_LE(m0 + WINDOW_MS, m1);
+	EXPECT_LE(m0 + WINDOW_MS, a.end_ms);
 	EXPECT_EQ(0, walk(s, base + 4 * SZ_2M));
 	EXPECT_ERRNO(ISTRESS_ERRNO(UNMAP, ENOENT), unmap(s, base + 4 * SZ_2M, SZ_4K, 0));
 	EXPECT_ERRNO(ISTRESS_ERRNO(UNMAP, EBUSY), unmap(s, base, SZ_4K, 0));
@@ -1112,6 +1163,7 @@ TEST_F(race, chan_query_rmmod, "the provider unbound and unloaded while TARGET_Q
 	struct sess *s = &self->s;
 	struct first_call a = { .fn = first_query, .s = s, .query = &q };
 	int unbind, unload;
+	long t0, unbound;
 
 	if (!chan_name || !chan_pci)
 		SKIP(return, "needs: hardening-races chan-query-rmmod CHANNEL PCI-ADDRESS");
@@ -1119,10 +1171,18 @@ TEST_F(race, chan_query_rmmod, "the provider unbound and unloaded while TARGET_Q
 	snprintf(q.name, sizeof(q.name), "%s", chan_name);
 	window("query_driver", WINDOW_MS);
 	first_start(&a);
+	t0 = now_ms();
 	unbind = sysfs_write(PROVIDER "/unbind", chan_pci);
+	unbound = now_ms() - t0;
 	unload = syscall(SYS_delete_module, "istress_edu_dma", O_NONBLOCK) ? errno : 0;
 	ASSERT_ERRNO(0, first_join(&a));
 	window("query_driver", 0);
+	TH_LOG("the unbind took %ld ms", unbound);
+	/*
+	 * It came ENTER_MS into the query's window: it waited for the rest
+	 * (less a margin for a slow start), or it never met the query there.
+	 */
+	EXPECT_LE(WINDOW_MS - ENTER_MS - 100, unbound);
 	EXPECT_ANSWER("TARGET_QUERY of the channel", 0, a.err);
 	EXPECT_STREQ("istress_edu_dma", q.driver);
 	EXPECT_ANSWER("unbind of the provider", 0, unbind);
