@@ -64,6 +64,20 @@ static inline void * __must_check istress_krealloc_array(void *p, size_t n,
 #endif
 }
 
+/* Adds [iova, iova + size) to @gather's range. */
+static inline void istress_gather_add_range(struct iommu_iotlb_gather *gather,
+					    unsigned long iova, size_t size)
+{
+#if ISTRESS_HAVE_IOMMU_IOTLB_GATHER_ADD_RANGE
+	iommu_iotlb_gather_add_range(gather, iova, size);
+#else
+	/* Before it, the gather was start, end and pgsize, nothing else. */
+	gather->start = min(gather->start, iova);
+	gather->end = max(gather->end, iova + size - 1);
+	gather->pgsize = PAGE_SIZE;
+#endif
+}
+
 /*
  * The host bridge above @bus: the root bus's bridge device is its struct
  * device.

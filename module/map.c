@@ -578,6 +578,37 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 	return any;
 }
 
+/*
+ * Flushes what the IOTLB may hold of the pieces on @list, before their
+ * pages go: an entry may have outlived the translation, here or in an
+ * earlier UNMAP, and only the pieces' own IOVAs translated to their
+ * pages. Their ranges only, not the whole IOTLB: in a shared DMA-API
+ * domain another session's parked SKIP_SYNC unmaps may have left stale
+ * entries that its test is to find (the driver may still widen a range
+ * to an aligned block, or to the whole domain). A driver with no
+ * ->iotlb_sync flushes only on iommu_flush_iotlb_all(); no unmap is
+ * parked in its domains (DOMAIN_SYNC_IN_UNMAP refuses SKIP_SYNC).
+ */
+static void pieces_sync(struct istress_domain *d, struct list_head *list)
+{
+	struct iommu_iotlb_gather gather;
+	struct istress_mapping *m;
+
+	if (list_empty(list))
+		return;
+	if (d->desc.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP) {
+		iommu_flush_iotlb_all(d->domain);
+		return;
+	}
+	/* One at a time: a gather of pieces far apart spans all between. */
+	list_for_each_entry(m, list, dnode) {
+		iommu_iotlb_gather_init(&gather);
+		istress_gather_add_range(&gather, m->start,
+					 m->last - m->start + 1);
+		iommu_iotlb_sync(d->domain, &gather);
+	}
+}
+
 /* Parks a SKIP_SYNC unmap; flushes everything parked when too many are. */
 static void deferred_park(struct istress_domain *d,
 			  struct istress_deferred *def)
@@ -757,9 +788,8 @@ static int domain_unmap(struct istress_domain *d,
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
 		d->leaves_unknown = true;
 	}
-	/* Before their pages may go. */
-	if (!list_empty(&unreachable))
-		iommu_flush_iotlb_all(d->domain);
+	/* Under the lock: no MAP and SKIP_SYNC unmap there meanwhile. */
+	pieces_sync(d, &unreachable);
 	if (!(arg->out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED) &&
 	    RB_EMPTY_ROOT(&d->maps.rb_root) && list_empty(&d->retired)) {
 		/* Nothing of the session's is mapped: no leaf outlives it. */
