@@ -662,8 +662,18 @@ static int unmap_admit(struct istress_domain *d, u64 iova, u64 last,
 	istress_maps_reach(d, reach, reach_last);
 	/* A MAP in flight nearby widens the reach: busy, not out of range. */
 	ret = unmap_busy(d, *reach, *reach_last, stuck);
-	if (ret)
+	if (ret) {
+		/*
+		 * A pin in the reach but not in the request holds it up for
+		 * good only while the reach stays: so where the records
+		 * leave no gap in the request (the reach then comes of their
+		 * layout and leaves_unknown, which no pinned record lets
+		 * go). A gap's reach shrinks as MAPs nearby end.
+		 */
+		if (!istress_maps_cover(d, iova, last))
+			*stuck = false;
 		return ret;
+	}
 	return istress_domain_check_span(d, *reach, *reach_last);
 }
 
