@@ -1127,7 +1127,10 @@ TEST_F(race, retired_pruned, "a retired piece nothing translates to any more goe
  * the window, where every map call was 8K, must not be refused as
  * reaching the window or past the range's end (EADDRNOTAVAIL, ERANGE:
  * virtio-iommu advertises every size up to 2^63, so the bound was the
- * 512M of the longest map call the module makes).
+ * 512M of the longest map call the module makes). Only where the domain
+ * advertises a page size from 64M to below 1G can the case fail: with
+ * none (Intel's 4K, 2M and 1G on 6.x) the reach was 2M before the
+ * bound too, far from the window.
  */
 TEST_F(race, overlap_cleanup, "the cleanup UNMAP of a MAP_OVERLAP 64M below the window: its reach no longer than a map call")
 {
@@ -1136,6 +1139,8 @@ TEST_F(race, overlap_cleanup, "the cleanup UNMAP of a MAP_OVERLAP 64M below the 
 	int err;
 
 	ASSERT_ERRNO(0, sess_open(s));
+	if (!(s->dom.pgsize_bitmap & (SZ_1G - 1) & ~(64 * SZ_1M - 1)))
+		SKIP(return, "no page size from 64M to below 1G: the reach was never that long");
 	x = s->dom.window_iova - 64 * SZ_1M;
 	sysfs_write(DRIVER_WARNS, "1");
 	err = map(s, x, SZ_2M, 2 * SZ_4K, IOMMU_STRESS_MAP_OVERLAP);
