@@ -159,18 +159,20 @@
 	X(q, DIRTY_START, EOPNOTSUPP, "unknown flags, or a domain made without dirty tracking") \
 	X(q, DIRTY_START, EINVAL, "invalid argument: a reserved field")	\
 	X(q, DIRTY_START, ENOENT, "no such domain id in this session")	\
-	X(q, DIRTY_START, ENODEV, "the domain's device has gone")		\
+	X(q, DIRTY_START, ENODEV, "the domain's device has gone: the domain is detached") \
 	X(q, DIRTY_STOP, EOPNOTSUPP, "unknown flags, or a domain made without dirty tracking") \
 	X(q, DIRTY_STOP, EINVAL, "invalid argument: a reserved field")	\
 	X(q, DIRTY_STOP, ENOENT, "no such domain id in this session")	\
-	X(q, DIRTY_STOP, ENODEV, "the domain's device has gone")		\
+	X(q, DIRTY_STOP, ENODEV, "the domain's device has gone: the domain is detached") \
 	X(q, DIRTY_READ, EOPNOTSUPP, "unknown flags, a domain made without dirty tracking, or a kernel that cannot report dirty pages (built without CONFIG_IOMMUFD, as Debian's are: kernels/build --iommufd)") \
 	X(q, DIRTY_READ, EINVAL, "invalid argument: a zero length, a page size below the CPU's or not a power of two, an IOVA or length not aligned to it, a reserved field, or tracking off (DIRTY_START first)") \
+	X(q, DIRTY_READ, E2BIG, "more pages (length / page size) than IOMMU_STRESS_DIRTY_MAX_BITS") \
 	X(q, DIRTY_READ, EOVERFLOW, "IOVA + length wraps around")		\
 	X(q, DIRTY_READ, ERANGE, "the range lies outside the domain's aperture") \
 	X(q, DIRTY_READ, ENOENT, "no such domain id in this session")	\
-	X(q, DIRTY_READ, ENODEV, "the domain's device has gone")		\
+	X(q, DIRTY_READ, ENODEV, "the domain's device has gone: the domain is detached") \
 	X(q, DIRTY_READ, EFAULT, "the bitmap cannot be written")		\
+	X(q, DIRTY_READ, ENOMEM, "out of memory")				\
 	X(q, DMA_STATUS, EIO, "the device reported a failed transfer (a DMA engine fails a read it cannot translate)") \
 	X(q, DMA_STATUS, ETIMEDOUT, "the device did not finish in time; the module retired it until it is re-probed") \
 	X(q, DMA_STATUS, EINVAL, "the DMA engine cannot do a transfer of that length or alignment")

@@ -15,6 +15,7 @@
 
 #include "istress.h"
 #include "compat.h"
+#include "race_window.h"
 
 #define ISTRESS_HAVE_DIRTY (ISTRESS_HAVE_IOMMU_PAGING_DOMAIN_ALLOC_FLAGS || \
 			    ISTRESS_HAVE_DOMAIN_ALLOC_USER_FLAGS)
@@ -93,13 +94,29 @@ struct iommu_domain *istress_dirty_domain_alloc(struct device *dev)
 }
 
 /*
- * Takes d->lock once no MAP or UNMAP is in the driver in [start, last]:
- * either may free page tables there (a superpage MAP frees the empty
+ * istress_domain_enter(), and -ENODEV once the device has gone: its
+ * domain is detached then, and nothing writes into it any more.
+ */
+static int dirty_enter(struct istress_domain *d)
+{
+	int ret = istress_domain_enter(d);
+
+	if (ret)
+		return ret;
+	if (READ_ONCE(d->target->gone)) {
+		istress_domain_exit(d);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/*
+ * Takes d->lock once no MAP, UNMAP or walk is in [start, last]: a MAP or
+ * UNMAP may free page tables there (a superpage MAP frees the empty
  * tables under it), and the driver's dirty walk takes no lock of its own.
  * While d->lock is held none starts.
  */
-static int __maybe_unused dirty_lock_quiet(struct istress_domain *d,
-					   u64 start, u64 last)
+static int dirty_lock_quiet(struct istress_domain *d, u64 start, u64 last)
 {
 	unsigned long done;
 	int ret;
@@ -118,6 +135,9 @@ static int __maybe_unused dirty_lock_quiet(struct istress_domain *d,
 }
 
 #if ISTRESS_HAVE_DIRTY_READ
+/* Test builds: a bitmap whose fault is slow, held where it is first met. */
+ISTRESS_RACE_WINDOW(dirty_bitmap)
+
 struct dirty_walk {
 	struct iommu_domain *domain;
 	struct iommu_dirty_bitmap *dirty;
@@ -137,12 +157,15 @@ static int dirty_walk_window(struct iova_bitmap *bitmap, unsigned long iova,
 
 /*
  * The driver's record of [iova, iova + length) into @bitmap (NULL: only
- * cleared), cleared unless @flags has IOMMU_DIRTY_NO_CLEAR, under
- * d->lock. A cleared record is followed by an IOTLB flush: a translation
- * cached with its D bit set would let the next write through unrecorded.
+ * cleared), cleared unless @flags has IOMMU_DIRTY_NO_CLEAR. The caller
+ * keeps MAPs and UNMAPs out of the range: with d->lock held, or with a
+ * walk's claim (istress_domain_claim_walk()) where @bitmap is the
+ * caller's memory. A cleared record is followed by an IOTLB flush: a
+ * translation cached with its D bit set would let the next write through
+ * unrecorded.
  */
-static int dirty_walk_locked(struct istress_domain *d, u64 iova, u64 length,
-			     struct iova_bitmap *bitmap, unsigned long flags)
+static int dirty_walk(struct istress_domain *d, u64 iova, u64 length,
+		      struct iova_bitmap *bitmap, unsigned long flags)
 {
 	struct iommu_iotlb_gather gather;
 	struct iommu_dirty_bitmap dirty;
@@ -153,7 +176,6 @@ static int dirty_walk_locked(struct istress_domain *d, u64 iova, u64 length,
 	};
 	int ret;
 
-	lockdep_assert_held(&d->lock);
 	iommu_dirty_bitmap_init(&dirty, bitmap, &gather);
 	if (bitmap)
 		ret = iova_bitmap_for_each(bitmap, &w, dirty_walk_window);
@@ -163,6 +185,58 @@ static int dirty_walk_locked(struct istress_domain *d, u64 iova, u64 length,
 								 flags, &dirty);
 	if (!(flags & IOMMU_DIRTY_NO_CLEAR))
 		iommu_iotlb_sync(d->domain, &gather);
+	return ret;
+}
+
+/*
+ * DIRTY_READ's walk, once its argument passed. The caller's bitmap is
+ * zeroed, pinned and written while the range is claimed, never under
+ * d->lock: memory that faults slowly (userfaultfd, a slow file) holds up
+ * only MAPs and UNMAPs meeting the range (-EBUSY), walks of it, and
+ * DIRTY_START and DIRTY_STOP (killable waits). @users is held for
+ * reading throughout, but only a shared domain's teardown takes it for
+ * writing, and dirty domains are private.
+ */
+static int dirty_read(struct istress_domain *d,
+		      struct iommu_stress_dirty_read *arg, u64 last, u64 nbits)
+{
+	u64 __user *ubitmap = u64_to_user_ptr(arg->bitmap);
+	struct iova_bitmap *bitmap;
+	unsigned long flags = 0;
+	void *claim;
+	bool on;
+	int ret;
+
+	if (arg->flags & IOMMU_STRESS_DIRTY_READ_NO_CLEAR)
+		flags |= IOMMU_DIRTY_NO_CLEAR;
+	bitmap = iova_bitmap_alloc(arg->iova, arg->length, arg->page_size,
+				   ubitmap);
+	if (IS_ERR(bitmap))
+		return PTR_ERR(bitmap);
+	ret = dirty_enter(d);
+	if (ret)
+		goto out_free;
+	ret = istress_domain_claim_walk(d, arg->iova, last, &claim);
+	if (ret)
+		goto out_exit;
+	/* DIRTY_START and DIRTY_STOP wait for the claim: this stays so. */
+	mutex_lock(&d->lock);
+	on = d->dirty_on;
+	mutex_unlock(&d->lock);
+	race_window_dirty_bitmap();
+	/* Drivers read only while tracking: say so alike for all. */
+	if (!on)
+		ret = -EINVAL;
+	/* The driver only sets bits: every other one reads clean. */
+	else if (clear_user(ubitmap, DIV_ROUND_UP(nbits, 64) * sizeof(u64)))
+		ret = -EFAULT;
+	else
+		ret = dirty_walk(d, arg->iova, arg->length, bitmap, flags);
+	istress_domain_unclaim(d, claim);
+out_exit:
+	istress_domain_exit(d);
+out_free:
+	iova_bitmap_free(bitmap);
 	return ret;
 }
 #endif
@@ -178,9 +252,9 @@ static int dirty_set_tracking(struct iommu_domain *domain, bool on)
 }
 
 /*
- * DIRTY_START and DIRTY_STOP. Starting forgets what an earlier tracking
- * recorded, where the kernel can read (and so clear) it, so that a page
- * reads dirty only when written since.
+ * DIRTY_START and DIRTY_STOP. Every DIRTY_START forgets what was recorded
+ * before, tracking on or not, where the kernel can read (and so clear)
+ * it, so that a page reads dirty only when written since.
  */
 int istress_dirty_switch(struct istress_domain *d,
 			 struct iommu_stress_dirty_switch *arg, bool on)
@@ -193,17 +267,17 @@ int istress_dirty_switch(struct istress_domain *d,
 		return -EINVAL;
 	if (!d->dirty)
 		return -EOPNOTSUPP;
-	ret = istress_domain_enter(d);
+	ret = dirty_enter(d);
 	if (ret)
 		return ret;
 	ret = dirty_lock_quiet(d, d->desc.range_start, d->desc.range_last);
 	if (ret)
 		goto out_exit;
 #if ISTRESS_HAVE_DIRTY_READ
-	if (on && !d->dirty_on)
-		ret = dirty_walk_locked(d, d->desc.range_start,
-					d->desc.range_last -
-					d->desc.range_start + 1, NULL, 0);
+	if (on)
+		ret = dirty_walk(d, d->desc.range_start,
+				 d->desc.range_last - d->desc.range_start + 1,
+				 NULL, 0);
 #endif
 	if (!ret)
 		ret = dirty_set_tracking(d->domain, on);
@@ -219,7 +293,7 @@ out_exit:
 int istress_dirty_read(struct istress_domain *d,
 		       struct iommu_stress_dirty_read *arg)
 {
-	u64 last;
+	u64 nbits, last;
 
 	if (arg->flags & ~IOMMU_STRESS_DIRTY_READ_NO_CLEAR)
 		return -EOPNOTSUPP;
@@ -231,46 +305,15 @@ int istress_dirty_read(struct istress_domain *d,
 	    !is_power_of_2(arg->page_size) ||
 	    !IS_ALIGNED(arg->iova | arg->length, arg->page_size))
 		return -EINVAL;
+	nbits = arg->length >> ilog2(arg->page_size);
+	if (nbits > IOMMU_STRESS_DIRTY_MAX_BITS)
+		return -E2BIG;
 	if (check_add_overflow(arg->iova, arg->length - 1, &last))
 		return -EOVERFLOW;
 	if (arg->iova < d->desc.range_start || last > d->desc.range_last)
 		return -ERANGE;
 #if ISTRESS_HAVE_DIRTY_READ
-	{
-		u64 __user *ubitmap = u64_to_user_ptr(arg->bitmap);
-		u64 nbits = arg->length >> ilog2(arg->page_size);
-		struct iova_bitmap *bitmap;
-		unsigned long flags = 0;
-		int ret;
-
-		/* The driver only sets bits: every other one reads clean. */
-		if (clear_user(ubitmap, DIV_ROUND_UP(nbits, 64) * sizeof(u64)))
-			return -EFAULT;
-		if (arg->flags & IOMMU_STRESS_DIRTY_READ_NO_CLEAR)
-			flags |= IOMMU_DIRTY_NO_CLEAR;
-		bitmap = iova_bitmap_alloc(arg->iova, arg->length,
-					   arg->page_size, ubitmap);
-		if (IS_ERR(bitmap))
-			return PTR_ERR(bitmap);
-		ret = istress_domain_enter(d);
-		if (ret)
-			goto out_free;
-		ret = dirty_lock_quiet(d, arg->iova, last);
-		if (ret)
-			goto out_exit;
-		/* Drivers read only while tracking: say so alike for all. */
-		if (d->dirty_on)
-			ret = dirty_walk_locked(d, arg->iova, arg->length,
-						bitmap, flags);
-		else
-			ret = -EINVAL;
-		mutex_unlock(&d->lock);
-out_exit:
-		istress_domain_exit(d);
-out_free:
-		iova_bitmap_free(bitmap);
-		return ret;
-	}
+	return dirty_read(d, arg, last, nbits);
 #else
 	return -EOPNOTSUPP;
 #endif

@@ -291,6 +291,8 @@ int istress_domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys);
 int istress_domain_claim(struct istress_domain *d, u64 start, u64 last,
 			 void **claim);
 void istress_domain_unclaim(struct istress_domain *d, void *claim);
+int istress_domain_claim_walk(struct istress_domain *d, u64 start, u64 last,
+			      void **claim);
 int istress_domain_enter(struct istress_domain *d);
 void istress_domain_exit(struct istress_domain *d);
 void istress_domain_sync_deferred(struct istress_domain *d);

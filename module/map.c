@@ -210,6 +210,41 @@ void istress_domain_unclaim(struct istress_domain *d, void *claim)
 	kfree(claim);
 }
 
+/*
+ * A walk of the driver's tables that touches user memory as it goes
+ * (dirty.c's read into the caller's bitmap) may not hold d->lock for it:
+ * the memory may take as long as its owner likes. It takes [start, last]
+ * as BENCH's claim does instead, once no MAP or UNMAP is in the driver
+ * there (a killable wait), until istress_domain_unclaim(): MAPs there and
+ * UNMAPs reaching there get -EBUSY, other walks wait.
+ */
+int istress_domain_claim_walk(struct istress_domain *d, u64 start, u64 last,
+			      void **claim)
+{
+	struct op_span *sp = kmalloc(sizeof(*sp), GFP_KERNEL);
+	unsigned long done;
+	int ret;
+
+	if (!sp)
+		return -ENOMEM;
+	mutex_lock(&d->lock);
+	while (meets_span(d, start, last, true)) {
+		done = d->ops_done;
+		mutex_unlock(&d->lock);
+		ret = wait_event_killable(d->op_wq,
+					  READ_ONCE(d->ops_done) != done);
+		if (ret) {
+			kfree(sp);
+			return ret;
+		}
+		mutex_lock(&d->lock);
+	}
+	span_begin(d, sp, start, last, true);
+	mutex_unlock(&d->lock);
+	*claim = sp;
+	return 0;
+}
+
 /* Alignment, size and placement checks shared by MAP and UNMAP. */
 static int check_iova(struct istress_domain *d, u64 iova, u64 len)
 {

@@ -4,8 +4,11 @@
  * a page sets that page's bit and a device read sets none; DIRTY_READ
  * clears what it reports unless NO_CLEAR, and a write after the clear is
  * recorded again (the module flushes the IOTLB after clearing); DIRTY_START
- * forgets what an earlier tracking recorded; and the refusals of the
- * errno contract.
+ * forgets what an earlier tracking recorded, also while tracking is on;
+ * a read takes up to IOMMU_STRESS_DIRTY_MAX_BITS pages; a read held up
+ * where it writes its bitmap (the test build's window there, as a slow
+ * fault would) holds up no MAP, UNMAP or DMA outside its range; and the
+ * refusals of the errno contract.
  *
  * It needs a kernel that reports dirty pages (IOMMU_STRESS_FEAT_DIRTY_READ:
  * kernels/build --iommufd; Debian's kernels are built without
@@ -15,6 +18,11 @@
  *
  * Usage: hardening-dirty [TEST]...
  */
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
 #include "common.h"
 
 #define SZ_4K		0x1000ull
@@ -22,6 +30,13 @@
 #define IOVA		0x100000ull
 /* A range check far past any aperture QEMU's IOMMUs have. */
 #define FAR_IOVA	(1ull << 60)
+/* Outside [IOVA, IOVA + NPAGES pages), the range the tests read. */
+#define OTHER_IOVA	(IOVA + 0x1000000ull)
+/* How long an ioctl that nothing holds up may take (TCG is slow). */
+#define PROMPT_MS	20000
+/* Test builds: how long a read sleeps at its bitmap, and when calls come. */
+#define WINDOW_MS	8000
+#define ENTER_MS	1000
 
 struct ctx {
 	int fd;
@@ -202,6 +217,179 @@ TEST(start_forgets, "DIRTY_START forgets what an earlier tracking recorded")
 	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
 	ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
 	EXPECT_EQ(0ull, bits);
+	/* Also while tracking is on. */
+	ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 6));
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
+	EXPECT_EQ(0ull, bits);
+	/* Still tracking: a write after it is recorded. */
+	ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 7));
+	ASSERT_ERRNO(0, dirty_read(&c, 0, &bits));
+	EXPECT_EQ(1ull << 7, bits);
+	mod_close(c.fd);
+}
+
+TEST(read_cap, "DIRTY_READ takes IOMMU_STRESS_DIRTY_MAX_BITS pages, E2BIG one more")
+{
+	size_t words = IOMMU_STRESS_DIRTY_MAX_BITS / 64, stray = 0;
+	struct iommu_stress_dirty_read r;
+	struct ctx c;
+	uint64_t *map;
+
+	SETUP_DIRTY(&c);
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	ASSERT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 2));
+	map = malloc(words * sizeof(*map));
+	ASSERT_TRUE(map != NULL);
+	/* The module must zero every word it does not set. */
+	memset(map, 0xff, words * sizeof(*map));
+	r = (struct iommu_stress_dirty_read){
+		.size = sizeof(r), .domain_id = c.dom, .iova = IOVA,
+		.length = IOMMU_STRESS_DIRTY_MAX_BITS * SZ_4K,
+		.page_size = SZ_4K, .bitmap = (uint64_t)(uintptr_t)map,
+	};
+	EXPECT_ERRNO(0, call(c.fd, IOMMU_STRESS_DIRTY_READ, &r));
+	EXPECT_EQ(1ull << 2, map[0]);
+	for (size_t i = 1; i < words; i++)
+		stray += map[i] != 0;
+	EXPECT_EQ((size_t)0, stray);
+	r.length += SZ_4K;
+	EXPECT_ERRNO(E2BIG, call(c.fd, IOMMU_STRESS_DIRTY_READ, &r));
+	/* The count is of pages, whatever their size. */
+	r.page_size = 2 * SZ_4K;
+	r.length = (IOMMU_STRESS_DIRTY_MAX_BITS + 1) * r.page_size;
+	EXPECT_ERRNO(E2BIG, call(c.fd, IOMMU_STRESS_DIRTY_READ, &r));
+	free(map);
+	mod_close(c.fd);
+}
+
+/* An ioctl on another thread, its answer written to a pipe. */
+struct job {
+	int fd;
+	unsigned long cmd;
+	void *arg;
+	int pipe[2];
+};
+
+static void *job_run(void *p)
+{
+	struct job *j = p;
+	int err = call(j->fd, j->cmd, j->arg);
+
+	if (write(j->pipe[1], &err, sizeof(err)) != sizeof(err))
+		abort();
+	return NULL;
+}
+
+static int job_start(struct job *j, pthread_t *th, int fd, unsigned long cmd,
+		     void *arg)
+{
+	j->fd = fd;
+	j->cmd = cmd;
+	j->arg = arg;
+	if (pipe(j->pipe))
+		return errno;
+	return pthread_create(th, NULL, job_run, j);
+}
+
+/* The job's answer, or ETIMEDOUT if it has none after @ms. */
+static int job_answer(struct job *j, int ms)
+{
+	struct pollfd p = { .fd = j->pipe[0], .events = POLLIN };
+	int err;
+
+	if (poll(&p, 1, ms) != 1)
+		return ETIMEDOUT;
+	if (read(j->pipe[0], &err, sizeof(err)) != sizeof(err))
+		return EIO;
+	return err;
+}
+
+static void job_end(struct job *j, pthread_t th)
+{
+	pthread_join(th, NULL);
+	close(j->pipe[0]);
+	close(j->pipe[1]);
+}
+
+/*
+ * Test builds (ISTRESS_UNSAFE_TESTS): how long a DIRTY_READ sleeps where
+ * it first touches the caller's bitmap, as a bitmap whose fault is slow
+ * (userfaultfd, a slow file) would hold it there. 0 closes the window.
+ */
+static int bitmap_window(unsigned int ms)
+{
+	const char *path =
+		"/sys/module/iommu_stress/parameters/unsafe_race_dirty_bitmap_ms";
+	char val[16];
+	int fd, err = 0;
+
+	snprintf(val, sizeof(val), "%u", ms);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+TEST(slow_bitmap, "a DIRTY_READ held up at its bitmap holds up no MAP, UNMAP or DMA outside its range")
+{
+	struct iommu_stress_map m = {
+		.size = sizeof(m), .iova = OTHER_IOVA, .length = SZ_4K,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+	struct iommu_stress_unmap u = { .size = sizeof(u) };
+	struct iommu_stress_dirty_read r;
+	struct job reader;
+	uint64_t bits = ~0ull;
+	pthread_t th;
+	struct ctx c;
+	int err;
+
+	SETUP_DIRTY(&c);
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	err = bitmap_window(WINDOW_MS);
+	if (err == ENOENT)
+		SKIP(return, "not the module's test build (ISTRESS_UNSAFE_TESTS=1)");
+	ASSERT_ERRNO(0, err);
+	r = (struct iommu_stress_dirty_read){
+		.size = sizeof(r), .domain_id = c.dom, .iova = IOVA,
+		.length = NPAGES * SZ_4K, .page_size = SZ_4K,
+		.bitmap = (uint64_t)(uintptr_t)&bits,
+	};
+	ASSERT_ERRNO(0, job_start(&reader, &th, c.fd, IOMMU_STRESS_DIRTY_READ, &r));
+	sleep_ms(ENTER_MS);
+
+	/* The read holds its range: an UNMAP there is refused at once. */
+	u.domain_id = c.dom;
+	u.iova = IOVA;
+	u.length = NPAGES * SZ_4K;
+	EXPECT_ERRNO(EBUSY, call(c.fd, IOMMU_STRESS_UNMAP, &u));
+	/* Elsewhere MAP and UNMAP go on, and DMA into the range too. */
+	m.domain_id = c.dom;
+	m.buf_id = c.src;
+	EXPECT_ERRNO(0, call(c.fd, IOMMU_STRESS_MAP, &m));
+	EXPECT_ERRNO(0, dma(&c, IOMMU_STRESS_DMA_WRITE, 2));
+	u.iova = OTHER_IOVA;
+	u.length = SZ_4K;
+	EXPECT_ERRNO(0, call(c.fd, IOMMU_STRESS_UNMAP, &u));
+	/* All of that while the read was still at its bitmap. */
+	EXPECT_ERRNO(ETIMEDOUT, job_answer(&reader, 0));
+
+	bitmap_window(0);
+	EXPECT_ERRNO(0, job_answer(&reader, PROMPT_MS));
+	job_end(&reader, th);
+	/* The DMA wrote page 2 before the driver's walk. */
+	EXPECT_EQ(1ull << 2, bits);
 	mod_close(c.fd);
 }
 
@@ -235,6 +423,7 @@ TEST(refusals, "DIRTY_START, DIRTY_STOP and DIRTY_READ refuse what the contract 
 	READ_REFUSED(EINVAL, r.page_size = 3 * SZ_4K);
 	READ_REFUSED(EINVAL, r.iova = IOVA + 512);
 	READ_REFUSED(EINVAL, r.length = SZ_4K + 512);
+	READ_REFUSED(E2BIG, r.length = (IOMMU_STRESS_DIRTY_MAX_BITS + 1) * SZ_4K);
 	READ_REFUSED(EOVERFLOW, r.iova = ~0ull & ~(SZ_4K - 1));
 	READ_REFUSED(ERANGE, r.iova = FAR_IOVA);
 	READ_REFUSED(ENOENT, r.domain_id = c.dom + 100);

@@ -644,12 +644,12 @@ struct iommu_stress_bench {
  * IOMMU_STRESS_DIRTY_START: the IOMMU starts recording which pages DMA
  * writes in a domain made with DOMAIN_CREATE_DIRTY, having first
  * forgotten what it recorded before where the kernel can read it
- * (IOMMU_STRESS_FEAT_DIRTY_READ). Waits for MAPs and UNMAPs at work in
- * the domain.
+ * (IOMMU_STRESS_FEAT_DIRTY_READ), also when tracking was on already.
+ * Waits for MAPs, UNMAPs and DIRTY_READs at work in the domain.
  *
  * Errors: -EOPNOTSUPP unknown flags, or a domain made without
  * DOMAIN_CREATE_DIRTY; -EINVAL a reserved field; -ENOENT no such domain;
- * -ENODEV the domain's device has gone.
+ * -ENODEV the domain's device has gone (the domain is detached).
  */
 /*
  * IOMMU_STRESS_DIRTY_STOP: the IOMMU stops recording. Drivers report
@@ -658,7 +658,7 @@ struct iommu_stress_bench {
  *
  * Errors: -EOPNOTSUPP unknown flags, or a domain made without
  * DOMAIN_CREATE_DIRTY; -EINVAL a reserved field; -ENOENT no such domain;
- * -ENODEV the domain's device has gone.
+ * -ENODEV the domain's device has gone (the domain is detached).
  */
 struct iommu_stress_dirty_switch {
 	__u32 size;
@@ -669,6 +669,8 @@ struct iommu_stress_dirty_switch {
 
 /* DIRTY_READ flag: leave the records as they are (the kernel's NO_CLEAR). */
 #define IOMMU_STRESS_DIRTY_READ_NO_CLEAR	(1U << 0)
+/* DIRTY_READ's most pages per call (a 2 MiB bitmap; 64 GiB of 4K pages). */
+#define IOMMU_STRESS_DIRTY_MAX_BITS	(1ULL << 24)
 
 /*
  * IOMMU_STRESS_DIRTY_READ: which pages of [@iova, @iova + @length) DMA
@@ -678,17 +680,22 @@ struct iommu_stress_dirty_switch {
  * + i * @page_size. The module zeroes those words first. Unless
  * DIRTY_READ_NO_CLEAR the records are cleared and the IOTLB flushed, so
  * that the next write to a page is recorded again. A leaf larger than
- * @page_size that was written sets the bits of all its pages. Waits for
- * MAPs and UNMAPs at work in the range.
+ * @page_size that was written sets the bits of all its pages. At most
+ * IOMMU_STRESS_DIRTY_MAX_BITS pages per call. Waits for MAPs, UNMAPs and
+ * other DIRTY_READs at work in the range; while the bitmap is written,
+ * MAPs and UNMAPs meeting the range are refused as busy, and DIRTY_START,
+ * DIRTY_STOP and IOVA_TO_PHYS there wait: a bitmap in memory that faults
+ * slowly (userfaultfd) holds up nothing else.
  *
  * Errors: -EOPNOTSUPP unknown flags, a domain made without
  * DOMAIN_CREATE_DIRTY, or a kernel that cannot report the pages (without
  * IOMMU_STRESS_FEAT_DIRTY_READ); -EINVAL a reserved field, a zero
  * @length, a page size below the CPU's or not a power of two, an IOVA or
- * length not aligned to it, or tracking off (DIRTY_START first);
- * -EOVERFLOW the range wraps; -ERANGE outside the aperture; -ENOENT no
- * such domain; -ENODEV the domain's device has gone; -EFAULT the bitmap
- * cannot be written.
+ * length not aligned to it, or tracking off (DIRTY_START first); -E2BIG
+ * more than IOMMU_STRESS_DIRTY_MAX_BITS pages; -EOVERFLOW the range
+ * wraps; -ERANGE outside the aperture; -ENOENT no such domain; -ENODEV
+ * the domain's device has gone (the domain is detached); -EFAULT the
+ * bitmap cannot be written; -ENOMEM out of memory.
  */
 struct iommu_stress_dirty_read {
 	__u32 size;
