@@ -125,6 +125,7 @@ static struct pci_driver edu_driver = {
 /* Targets come and go with the PCI devices: nothing to list or take. */
 const struct istress_backend istress_edu_backend = {
 	.id = IOMMU_STRESS_BACKEND_EDU,
+	.feature = IOMMU_STRESS_FEAT_EDU,
 	.max_dma_len = EDU_MAX_XFER,
 };
 

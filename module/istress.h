@@ -84,6 +84,7 @@ struct istress_domain;
  */
 struct istress_backend {
 	enum iommu_stress_backend id;
+	u64 feature;			/* its IOMMU_STRESS_FEAT_* bit, 0 if not built */
 	unsigned int caps;		/* ISTRESS_BACKEND_* */
 	u32 max_dma_len;		/* bytes one DMA ioctl may move */
 	/*
@@ -152,6 +153,7 @@ struct istress_target *istress_target_find(const char *name);
 int istress_target_get(const char *name, struct istress_target **out,
 		       bool *fresh);
 int istress_target_list(struct iommu_stress_info *info);
+u64 istress_backend_features(void);
 int istress_target_query(struct iommu_stress_target_query *q);
 
 /* ---- domains and mappings (domain.c, mapping.c) ---- */

@@ -74,13 +74,11 @@ static int do_info(struct istress_session *s, void *p)
 	if (arg->flags)
 		return -EOPNOTSUPP;
 	arg->abi_version = IOMMU_STRESS_ABI_VERSION;
-	arg->features = IOMMU_STRESS_FEAT_SKIP_SYNC | IOMMU_STRESS_FEAT_EDU;
+	arg->features = IOMMU_STRESS_FEAT_SKIP_SYNC | istress_backend_features();
 	if (READ_ONCE(istress_driver_warns))
 		arg->features |= IOMMU_STRESS_FEAT_MAP_OVERLAP;
 	if (istress_allow_1g_leaves)
 		arg->features |= IOMMU_STRESS_FEAT_1G_LEAVES;
-	if (IS_ENABLED(CONFIG_DMA_ENGINE))
-		arg->features |= IOMMU_STRESS_FEAT_DMAENGINE;
 	arg->features |= IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH |
 			 IOMMU_STRESS_FEAT_TARGET_CAPS;
 	arg->features |= istress_dirty_features();

@@ -136,6 +136,17 @@ int istress_target_list(struct iommu_stress_info *info)
 	return n;
 }
 
+/* The INFO feature bits of every backend this build has. */
+u64 istress_backend_features(void)
+{
+	u64 features = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(istress_backends); i++)
+		features |= istress_backends[i]->feature;
+	return features;
+}
+
 /*
  * A target by name: a registered one, referenced (@fresh false), or one
  * a backend takes now for the caller (@fresh true; not registered yet).
