@@ -319,7 +319,8 @@ struct iommu_stress_domain_destroy {
  * MAP flag: a range overlapping live mappings is handed to the driver
  * instead of being refused with -EEXIST. Drivers differ (replace, refuse,
  * complain): that difference is what a test of it records. The replaced
- * pages stay pinned until the domain is detached. Drivers WARN on some
+ * pages stay held until an UNMAP reaching them finds that the driver no
+ * longer translates them, or the domain is detached. Drivers WARN on some
  * overlaps, so the module refuses this flag (-EPERM) unless it was loaded
  * with driver_warns=1; INFO lists IOMMU_STRESS_FEAT_MAP_OVERLAP only then.
  */
@@ -370,7 +371,9 @@ struct iommu_stress_map {
 /*
  * UNMAP out_flags: the driver reported bytes unmapped that its own table
  * still translates (seen on Intel up to 6.12 for an unmap that starts
- * inside a superpage). Their pages stay pinned until the domain is gone.
+ * inside a superpage). Their pages stay held while it translates them:
+ * a later UNMAP whose reach meets them frees them once it no longer does,
+ * else they go with the domain.
  */
 #define IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED	(1U << 0)
 
