@@ -110,30 +110,6 @@ static int dirty_enter(struct istress_domain *d)
 	return 0;
 }
 
-/*
- * Takes d->lock once no MAP, UNMAP or walk is in [start, last]: a MAP or
- * UNMAP may free page tables there (a superpage MAP frees the empty
- * tables under it), and the driver's dirty walk takes no lock of its own.
- * While d->lock is held none starts.
- */
-static int dirty_lock_quiet(struct istress_domain *d, u64 start, u64 last)
-{
-	unsigned long done;
-	int ret;
-
-	mutex_lock(&d->lock);
-	while (istress_domain_busy(d, start, last)) {
-		done = d->ops_done;
-		mutex_unlock(&d->lock);
-		ret = wait_event_killable(d->op_wq,
-					  READ_ONCE(d->ops_done) != done);
-		if (ret)
-			return ret;
-		mutex_lock(&d->lock);
-	}
-	return 0;
-}
-
 #if ISTRESS_HAVE_DIRTY_READ
 /* Test builds: a bitmap whose fault is slow, held where it is first met. */
 ISTRESS_RACE_WINDOW(dirty_bitmap)
@@ -270,7 +246,14 @@ int istress_dirty_switch(struct istress_domain *d,
 	ret = dirty_enter(d);
 	if (ret)
 		return ret;
-	ret = dirty_lock_quiet(d, d->desc.range_start, d->desc.range_last);
+	/*
+	 * No MAP, UNMAP or walk in the range while the tracking switches: a
+	 * MAP or UNMAP may free page tables there (a superpage MAP frees the
+	 * empty tables under it), and the driver's walk takes no lock of its
+	 * own.
+	 */
+	ret = istress_domain_lock_quiet(d, d->desc.range_start,
+					d->desc.range_last);
 	if (ret)
 		goto out_exit;
 #if ISTRESS_HAVE_DIRTY_READ

@@ -280,7 +280,7 @@ void istress_domain_op_done(struct istress_domain *d);
 int istress_domain_check_range(struct istress_domain *d, u64 iova, u64 len);
 int istress_domain_check_span(struct istress_domain *d, u64 start, u64 last);
 bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last);
-bool istress_domain_busy(struct istress_domain *d, u64 start, u64 last);
+int istress_domain_lock_quiet(struct istress_domain *d, u64 start, u64 last);
 
 /* ---- dirty tracking (dirty.c) ---- */
 u64 istress_dirty_features(void);

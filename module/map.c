@@ -83,9 +83,27 @@ bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last)
 }
 
 /* Whether a MAP or an UNMAP in the driver reaches into [start, last]. */
-bool istress_domain_busy(struct istress_domain *d, u64 start, u64 last)
+/*
+ * Takes d->lock once no MAP, UNMAP or claimed walk is in the driver in
+ * [start, last]: 0 with d->lock held, or the killable wait's error with
+ * nothing held. While d->lock is held none starts there.
+ */
+int istress_domain_lock_quiet(struct istress_domain *d, u64 start, u64 last)
 {
-	return meets_span(d, start, last, true);
+	unsigned long done;
+	int ret;
+
+	mutex_lock(&d->lock);
+	while (meets_span(d, start, last, true)) {
+		done = d->ops_done;
+		mutex_unlock(&d->lock);
+		ret = wait_event_killable(d->op_wq,
+					  READ_ONCE(d->ops_done) != done);
+		if (ret)
+			return ret;
+		mutex_lock(&d->lock);
+	}
+	return 0;
 }
 
 static void span_begin(struct istress_domain *d, struct op_span *sp, u64 start,
@@ -222,22 +240,14 @@ int istress_domain_claim_walk(struct istress_domain *d, u64 start, u64 last,
 			      void **claim)
 {
 	struct op_span *sp = kmalloc(sizeof(*sp), GFP_KERNEL);
-	unsigned long done;
 	int ret;
 
 	if (!sp)
 		return -ENOMEM;
-	mutex_lock(&d->lock);
-	while (meets_span(d, start, last, true)) {
-		done = d->ops_done;
-		mutex_unlock(&d->lock);
-		ret = wait_event_killable(d->op_wq,
-					  READ_ONCE(d->ops_done) != done);
-		if (ret) {
-			kfree(sp);
-			return ret;
-		}
-		mutex_lock(&d->lock);
+	ret = istress_domain_lock_quiet(d, start, last);
+	if (ret) {
+		kfree(sp);
+		return ret;
 	}
 	span_begin(d, sp, start, last, true);
 	mutex_unlock(&d->lock);
@@ -878,19 +888,10 @@ int istress_domain_map(struct istress_domain *d, struct istress_buf *buf,
  */
 static int domain_walk(struct istress_domain *d, u64 iova, phys_addr_t *phys)
 {
-	unsigned long done;
-	int ret;
+	int ret = istress_domain_lock_quiet(d, iova, iova);
 
-	mutex_lock(&d->lock);
-	while (meets_span(d, iova, iova, true)) {
-		done = d->ops_done;
-		mutex_unlock(&d->lock);
-		ret = wait_event_killable(d->op_wq,
-					  READ_ONCE(d->ops_done) != done);
-		if (ret)
-			return ret;
-		mutex_lock(&d->lock);
-	}
+	if (ret)
+		return ret;
 	*phys = iommu_iova_to_phys(d->domain, iova);
 	mutex_unlock(&d->lock);
 	return 0;
