@@ -71,10 +71,12 @@ static inline void istress_gather_add_range(struct iommu_iotlb_gather *gather,
 #if ISTRESS_HAVE_IOMMU_IOTLB_GATHER_ADD_RANGE
 	iommu_iotlb_gather_add_range(gather, iova, size);
 #else
-	/* Before it, the gather was start, end and pgsize, nothing else. */
+	/*
+	 * Before v5.15 there was no helper; pgsize stays 0, as the helper
+	 * leaves it.
+	 */
 	gather->start = min(gather->start, iova);
 	gather->end = max(gather->end, iova + size - 1);
-	gather->pgsize = PAGE_SIZE;
 #endif
 }
 

@@ -633,6 +633,10 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
  * to an aligned block, or to the whole domain). A driver with no
  * ->iotlb_sync flushes only on iommu_flush_iotlb_all(); no unmap is
  * parked in its domains (DOMAIN_SYNC_IN_UNMAP refuses SKIP_SYNC).
+ * x86's drivers (intel, amd, virtio) sync a gather's range whatever its
+ * pgsize; others read pgsize as the size of the entries to invalidate
+ * (arm-smmu-v3 syncs nothing when it is 0), which a piece of leaves of
+ * unknown sizes cannot give: they get the whole IOTLB flushed.
  */
 static void pieces_sync(struct istress_domain *d, struct list_head *list)
 {
@@ -641,7 +645,8 @@ static void pieces_sync(struct istress_domain *d, struct list_head *list)
 
 	if (list_empty(list))
 		return;
-	if (d->desc.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP) {
+	if (!IS_ENABLED(CONFIG_X86) ||
+	    d->desc.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP) {
 		iommu_flush_iotlb_all(d->domain);
 		return;
 	}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* iommu_iotlb_gather_add_range(), not in 5.10: a gather of an IOVA range. */
+/* iommu_iotlb_gather_add_range(), from v5.15: a gather of an IOVA range. */
 /* absent: implicit declaration of function .iommu_iotlb_gather_add_range. */
 #include <linux/iommu.h>
 
