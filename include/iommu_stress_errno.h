@@ -91,7 +91,7 @@
 	X(q, MAP, ERANGE, "IOVA outside the domain's aperture, or outside the test's IOVA range of a shared domain") \
 	X(q, MAP, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window") \
 	X(q, MAP, EEXIST, "the range overlaps a live mapping, or pages the driver still translates after it said they were unmapped (UNMAP's STILL_MAPPED)") \
-	X(q, MAP, EBUSY, "in use: another thread works on that range (an UNMAP in flight may reach into it)") \
+	X(q, MAP, EBUSY, "in use: another thread works on that range (an UNMAP in flight may reach into it, or a DIRTY_READ reads it)") \
 	X(q, MAP, EADDRINUSE, "the range meets a mapping the channel's driver made in its DMA-API domain (never overwritten)") \
 	X(q, MAP, ENOENT, "no such buffer or domain id in this session")	\
 	X(q, MAP, ENODEV, "the domain's device has gone")			\
@@ -102,7 +102,7 @@
 	X(q, UNMAP, ERANGE, "the range, or what the IOMMU driver may clear for it, leaves the aperture or the test's IOVA range of a shared domain") \
 	X(q, UNMAP, EADDRNOTAVAIL, "IOVA in a reserved region or in the module's DMA window, or the driver may clear into one") \
 	X(q, UNMAP, ENOENT, "nothing is mapped in that range (or no such domain id)") \
-	X(q, UNMAP, EBUSY, "in use: another thread works on that range (a MAP, UNMAP or DMA in flight there), or, for good, the pin of a DMA on a retired channel or device holds it") \
+	X(q, UNMAP, EBUSY, "in use: another thread works on that range (a MAP, UNMAP, DMA or DIRTY_READ in flight there), or, for good, the pin of a DMA on a retired channel or device holds it") \
 	X(q, UNMAP, EADDRINUSE, "in a shared domain, a gap of what the driver may clear translates a mapping the session did not make (never unmapped)") \
 	X(q, UNMAP, ENODEV, "the domain's device has gone")		\
 	X(q, UNMAP, EINTR, "killed while the unmap's gaps were checked")	\
@@ -132,7 +132,7 @@
 	X(q, BATCH, ERANGE, "an op's range lies outside the aperture or the test's IOVA range") \
 	X(q, BATCH, EADDRNOTAVAIL, "an op's IOVA is in a reserved region or the module's DMA window") \
 	X(q, BATCH, EEXIST, "an op's MAP overlaps a live mapping") \
-	X(q, BATCH, EBUSY, "an op's range is in use by another thread's MAP, UNMAP or DMA") \
+	X(q, BATCH, EBUSY, "an op's range is in use by another thread's MAP, UNMAP, DMA or DIRTY_READ, or, for an UNMAP op, held for good by the pin of a DMA on a retired channel or device") \
 	X(q, BATCH, EADDRINUSE, "an op's range meets a mapping the session did not make (shared domain)") \
 	X(q, BATCH, ENOENT, "an op names no such domain or buffer, or unmaps nothing") \
 	X(q, BATCH, ENODEV, "an op's device has gone") \
@@ -148,7 +148,7 @@
 	X(q, BENCH, ERANGE, "the range lies outside the aperture or the test's IOVA range") \
 	X(q, BENCH, EADDRNOTAVAIL, "the range meets a reserved region or the module's DMA window") \
 	X(q, BENCH, EEXIST, "the session has something mapped in the range, pages the driver kept after an UNMAP included") \
-	X(q, BENCH, EBUSY, "in use: a MAP, UNMAP or DMA is at work in the range; with THROUGH_MAP, also an unmap held up for good by the pin of a DMA on a retired channel or device: that page stays mapped as a MAP of the session") \
+	X(q, BENCH, EBUSY, "in use: a MAP, UNMAP, DMA or DIRTY_READ is at work in the range; with THROUGH_MAP, also an unmap held up for good by the pin of a DMA on a retired channel or device: that page stays mapped as a MAP of the session") \
 	X(q, BENCH, EADDRINUSE, "the range meets a mapping the channel's driver made in its DMA-API domain") \
 	X(q, BENCH, ENOENT, "no such buffer or domain id in this session; with THROUGH_MAP, also another thread unmapped one of the loop's pages first") \
 	X(q, BENCH, ENODEV, "the domain's device has gone; with THROUGH_MAP, pages it could not unmap stay mapped as MAPs of the session") \

@@ -341,8 +341,8 @@ struct iommu_stress_domain_destroy {
  * or a reserved region; -EEXIST the range overlaps a live mapping, or
  * pages the driver still translates although an UNMAP said it unmapped
  * them (UNMAP_OUT_STILL_MAPPED), without MAP_OVERLAP; -EBUSY an UNMAP in
- * flight may reach into the range, or a mapping MAP_OVERLAP would replace
- * is in use; -EADDRINUSE (shared) the range translates something the
+ * flight may reach into the range, a DIRTY_READ reads it, or a mapping
+ * MAP_OVERLAP would replace is in use; -EADDRINUSE (shared) the range translates something the
  * session did not map; -ENODEV the domain's device has gone; -ENOMEM.
  */
 struct iommu_stress_map {
@@ -389,10 +389,10 @@ struct iommu_stress_map {
  * IOVA + length wraps; -ERANGE the range, or what the IOMMU driver may
  * clear for it, leaves the aperture or a shared domain's range;
  * -EADDRNOTAVAIL it meets the module's window or a reserved region;
- * -EBUSY a MAP, UNMAP or DMA is at work where it may reach, or, for good,
- * the pin of a DMA on a retired channel or device holds it; -EADDRINUSE
- * (shared) a gap of what the driver may clear translates something the
- * session did not map; -ENODEV the domain's device has gone;
+ * -EBUSY a MAP, UNMAP, DMA or DIRTY_READ is at work where it may reach,
+ * or, for good, the pin of a DMA on a retired channel or device holds it;
+ * -EADDRINUSE (shared) a gap of what the driver may clear translates
+ * something the session did not map; -ENODEV the domain's device has gone;
  * -EINTR killed meanwhile; -ENOMEM.
  */
 struct iommu_stress_unmap {
@@ -618,8 +618,8 @@ struct iommu_stress_batch {
  * -EPERM 1G pages without FEAT_1G_LEAVES; -EOVERFLOW the range wraps;
  * -ERANGE outside the aperture or a shared domain's range; -EADDRNOTAVAIL
  * the module's window or a reserved region; -EEXIST the session has
- * something mapped in the range; -EBUSY a MAP, UNMAP or DMA at work
- * there; -EADDRINUSE (shared) something else translates there; -ENOENT
+ * something mapped in the range; -EBUSY a MAP, UNMAP, DMA or DIRTY_READ
+ * at work there; -EADDRINUSE (shared) something else translates there; -ENOENT
  * no such domain or buffer; -ENODEV the device has gone; -EINTR a
  * signal; -EIO an unmap the driver did not finish; -EFAULT @lat_ns
  * cannot be written; -ENOMEM (with DMA_API also the API's failed map);
