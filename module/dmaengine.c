@@ -371,7 +371,8 @@ err_free:
 const struct istress_backend istress_dmaengine_backend = {
 	.id = IOMMU_STRESS_BACKEND_DMAENGINE,
 	/* Without dmaengine in the kernel there is no channel to take. */
-	.feature = IS_ENABLED(CONFIG_DMA_ENGINE) ? IOMMU_STRESS_FEAT_DMAENGINE : 0,
+	.feature = IS_ENABLED(CONFIG_DMA_ENGINE) ?
+		   IOMMU_STRESS_FEAT_DMAENGINE : 0,
 	.caps = ISTRESS_BACKEND_SHARED_DOMAIN,
 	.max_dma_len = ISTRESS_DMAENGINE_MAX_XFER,
 	.list = chan_list,

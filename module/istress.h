@@ -84,7 +84,7 @@ struct istress_domain;
  */
 struct istress_backend {
 	enum iommu_stress_backend id;
-	u64 feature;			/* its IOMMU_STRESS_FEAT_* bit, 0 if not built */
+	u64 feature;		/* its IOMMU_STRESS_FEAT_* bit; 0: not built */
 	unsigned int caps;		/* ISTRESS_BACKEND_* */
 	u32 max_dma_len;		/* bytes one DMA ioctl may move */
 	/*
