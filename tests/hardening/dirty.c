@@ -24,8 +24,8 @@
 #include <time.h>
 
 #include "common.h"
+#include "session.h"
 
-#define SZ_4K		0x1000ull
 #define NPAGES		8
 #define IOVA		0x100000ull
 /* A range check far past any aperture QEMU's IOMMUs have. */
@@ -322,23 +322,9 @@ static int bitmap_window(unsigned int ms)
 	const char *path =
 		"/sys/module/iommu_stress/parameters/unsafe_race_dirty_bitmap_ms";
 	char val[16];
-	int fd, err = 0;
 
 	snprintf(val, sizeof(val), "%u", ms);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
+	return sysfs_write(path, val);
 }
 
 TEST(slow_bitmap, "a DIRTY_READ held up at its bitmap holds up no MAP, UNMAP or DMA outside its range")
