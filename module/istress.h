@@ -84,7 +84,8 @@ struct istress_domain;
  */
 struct istress_backend {
 	enum iommu_stress_backend id;
-	u64 feature;		/* its IOMMU_STRESS_FEAT_* bit; 0: not built */
+	/* its IOMMU_STRESS_FEAT_* bit, 0 if the build lacks it */
+	u64 feature;
 	unsigned int caps;		/* ISTRESS_BACKEND_* */
 	u32 max_dma_len;		/* bytes one DMA ioctl may move */
 	/*

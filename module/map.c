@@ -82,7 +82,6 @@ bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last)
 	return meets_span(d, start, last, false);
 }
 
-/* Whether a MAP or an UNMAP in the driver reaches into [start, last]. */
 /*
  * Takes d->lock once no MAP, UNMAP or claimed walk is in the driver in
  * [start, last]: 0 with d->lock held, or the killable wait's error with
@@ -634,9 +633,11 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
  * ->iotlb_sync flushes only on iommu_flush_iotlb_all(); no unmap is
  * parked in its domains (DOMAIN_SYNC_IN_UNMAP refuses SKIP_SYNC).
  * x86's drivers (intel, amd, virtio) sync a gather's range whatever its
- * pgsize; others read pgsize as the size of the entries to invalidate
- * (arm-smmu-v3 syncs nothing when it is 0), which a piece of leaves of
- * unknown sizes cannot give: they get the whole IOTLB flushed.
+ * pgsize; some others read pgsize as the size of the entries to
+ * invalidate (arm-smmu-v3 syncs nothing when it is 0), which a piece of
+ * leaves of unknown sizes cannot give: off x86 the whole IOTLB is
+ * flushed where the driver can (virtio-iommu before v6.7 cannot, and
+ * syncs whatever the gather).
  */
 static void pieces_sync(struct istress_domain *d, struct list_head *list)
 {
@@ -645,8 +646,8 @@ static void pieces_sync(struct istress_domain *d, struct list_head *list)
 
 	if (list_empty(list))
 		return;
-	if (!IS_ENABLED(CONFIG_X86) ||
-	    d->desc.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP) {
+	if (d->desc.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP ||
+	    (!IS_ENABLED(CONFIG_X86) && d->domain->ops->flush_iotlb_all)) {
 		iommu_flush_iotlb_all(d->domain);
 		return;
 	}
