@@ -353,6 +353,30 @@ TEST(summary_of_a_refused_run, "report: summary of a run refused before it start
 	free(buf);
 }
 
+/*
+ * A class first seen after the cap (the driver's own zero reads flooding
+ * a run whose wrong page shows once, stale) is still kept read by read,
+ * one of each, and the array never overflows.
+ */
+TEST(every_class_reported, "report: past the cap, the first read of each class is still kept")
+{
+	static struct run_result r;
+
+	for (unsigned int i = 0; i < RUN_MAX_REPORTED; i++) {
+		EXPECT_TRUE(run_report_wanted(&r, SIG_ZERO));
+		r.reported[r.nreported++].class = SIG_ZERO;
+	}
+	EXPECT_FALSE(run_report_wanted(&r, SIG_ZERO));
+	EXPECT_TRUE(run_report_wanted(&r, SIG_STALE));
+	r.reported[r.nreported++].class = SIG_STALE;
+	EXPECT_FALSE(run_report_wanted(&r, SIG_STALE));
+	EXPECT_TRUE(run_report_wanted(&r, SIG_FOREIGN));
+	r.reported[r.nreported++].class = SIG_FOREIGN;
+	EXPECT_FALSE(run_report_wanted(&r, SIG_FOREIGN));
+	EXPECT_FALSE(run_report_wanted(&r, SIG_ZERO));
+	EXPECT_TRUE(r.nreported <= sizeof(r.reported) / sizeof(r.reported[0]));
+}
+
 TEST(exit_codes, "report: exit codes")
 {
 	sample(0, 0);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -32,6 +33,12 @@ enum {
 	EXIT_UNSUPPORTED = 4,
 };
 
+/*
+ * Wrong reads kept in full (with the page-table walk beside each): the
+ * first RUN_MAX_REPORTED, and past them the first of each class not among
+ * them, so that a class seen only after a flood of another one is still
+ * shown read by read.
+ */
 #define RUN_MAX_REPORTED	16
 #define RUN_MAX_THREADS		64
 #define RUN_MAX_CASES		16
@@ -206,7 +213,7 @@ struct run_result {
 	struct wstats st;
 	uint64_t clobbered;		/* buffer pages changed behind our back */
 	unsigned int nreported;
-	struct corruption reported[RUN_MAX_REPORTED];
+	struct corruption reported[RUN_MAX_REPORTED + SIG_NR_CLASSES];
 	uint64_t first_ns;		/* UINT64_MAX: none */
 	unsigned int nobs;
 	struct observation obs[RUN_MAX_OBS];
@@ -327,6 +334,8 @@ uint64_t session_floor(const struct session *s);
 int session_group_file(const struct session *s, const char *file, char *path,
 		       size_t n);
 uint64_t run_corruptions(const struct run_result *r);
+/* Whether a wrong read of @class is one to keep in full (RUN_MAX_REPORTED). */
+bool run_report_wanted(const struct run_result *r, enum sig_class class);
 void run_merge(struct wstats *dst, const struct wstats *src);
 
 #endif

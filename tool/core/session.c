@@ -259,6 +259,16 @@ uint64_t run_corruptions(const struct run_result *r)
 	       r->st.counts[SIG_ZERO] + r->clobbered;
 }
 
+bool run_report_wanted(const struct run_result *r, enum sig_class class)
+{
+	if (r->nreported < RUN_MAX_REPORTED)
+		return true;
+	for (unsigned int i = 0; i < r->nreported; i++)
+		if (r->reported[i].class == class)
+			return false;
+	return r->nreported < RUN_MAX_REPORTED + SIG_NR_CLASSES;
+}
+
 void run_merge(struct wstats *dst, const struct wstats *src)
 {
 	dst->dma_checks += src->dma_checks;

@@ -182,7 +182,7 @@ static void record(struct worker *w, uint64_t iova, const char *phase,
 	pthread_mutex_lock(&s->lock);
 	if (c.ns_since_start < r->first_ns)
 		r->first_ns = c.ns_since_start;
-	if (r->nreported >= RUN_MAX_REPORTED) {
+	if (!run_report_wanted(r, c.class)) {
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
@@ -190,7 +190,7 @@ static void record(struct worker *w, uint64_t iova, const char *phase,
 	/* The walk is an ioctl: not under the lock. */
 	walk(w, iova, &c);
 	pthread_mutex_lock(&s->lock);
-	if (r->nreported < RUN_MAX_REPORTED)
+	if (run_report_wanted(r, c.class))
 		r->reported[r->nreported++] = c;
 	pthread_mutex_unlock(&s->lock);
 }
