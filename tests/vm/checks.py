@@ -86,6 +86,19 @@ def walk_names_expected(d):
     return True
 
 
+def _names_got(r):
+    """One wrong read's walk names the page the device read, another page
+    of the buffer expected."""
+    exp, got, pt = r['expected'], r.get('got'), r['page_table']
+    must(exp is not None and got is not None,
+         f'{r["iova"]}: class {r["class"]}, expected {exp}, got {got}')
+    must(got['buffer'] == exp['buffer'] and got['page'] != exp['page'],
+         f'{r["iova"]}: got {got}, expected {exp}')
+    must((pt['state'], pt.get('buffer'), pt.get('page')) ==
+         ('buffer', got['buffer'], got['page']),
+         f'{r["iova"]}: walk {pt}, the device read {got}')
+
+
 def walk_names_got(d):
     """IOVA_TO_PHYS beside each wrong read names the page the device read,
     another page of the buffer expected: the page table itself maps the
@@ -93,14 +106,26 @@ def walk_names_got(d):
     reported = field(d, 'reported')
     must(len(reported) > 0, 'no reported corruptions')
     for r in reported:
-        exp, got, pt = r['expected'], r.get('got'), r['page_table']
-        must(exp is not None and got is not None,
-             f'{r["iova"]}: class {r["class"]}, expected {exp}, got {got}')
-        must(got['buffer'] == exp['buffer'] and got['page'] != exp['page'],
-             f'{r["iova"]}: got {got}, expected {exp}')
-        must((pt['state'], pt.get('buffer'), pt.get('page')) ==
-             ('buffer', got['buffer'], got['page']),
-             f'{r["iova"]}: walk {pt}, the device read {got}')
+        _names_got(r)
+    return True
+
+
+def wrong_page_beside(d, cls, *prefix):
+    """The wrong page where the kernel corrupts data of its own: every
+    reported read of class CLS names the page the device read (as
+    walk_names_got), at least one does, and every other wrong read is in
+    a case whose name starts with PREFIX (the case where this kernel's own
+    corruption is expected; none with no PREFIX)."""
+    prefix, reported = ' '.join(prefix), field(d, 'reported')
+    mine = [r for r in reported if r['class'] == cls]
+    must(mine, f'no reported {cls} read among {len(reported)}')
+    for r in reported:
+        if r['class'] == cls:
+            _names_got(r)
+        else:
+            must(prefix and r['case'].startswith(prefix),
+                 f'{r["iova"]}: a {r["class"]} read in case {r["case"]!r}, '
+                 f'not in {prefix!r}')
     return True
 
 
@@ -252,7 +277,8 @@ def range_is(d, start, length):
 
 
 CLAIMS = {f.__name__: f for f in (
-    eq, gt, only_class, walk_names_expected, walk_names_got, phase_is,
+    eq, gt, only_class, walk_names_expected, walk_names_got, wrong_page_beside,
+    phase_is,
     page_sizes, cap_bits,
     cases_accounted, timed, threads_seen, histograms_ordered, placed,
     interrupted, observed, observed_is, has_observations, still_mapped_agrees,
