@@ -337,6 +337,11 @@ struct istress_mapping {
 	const void *owner;
 	unsigned int dma_pins;	/* shared domains: DMAs using it now */
 	struct list_head dnode;	/* on a deferred flush once unmapped */
+	/*
+	 * Retired, and passed by an UNMAP that reached it: any later UNMAP
+	 * walks it (map.c; under the domain's lock).
+	 */
+	bool stranded;
 };
 
 struct istress_deferred {

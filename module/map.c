@@ -43,9 +43,10 @@ MODULE_PARM_DESC(unsafe_free_unsynced, "TEST BUILD: free pages of SKIP_SYNC unma
 /*
  * Pages an UNMAP walks one by one, under d->lock, for each of two
  * questions: which of its cut pieces the driver still translates, and
- * which retired pieces in its reach nothing translates to any more. A
- * bound on the time it holds the lock: past it, cut pieces are probed as
- * range_translates() does, and retired pieces stay until the domain goes.
+ * which retired pieces nothing translates to any more. A bound on the
+ * time it holds the lock: past it, cut pieces are probed as
+ * range_translates() does, and retired pieces wait for the next UNMAP
+ * (one larger than the bound stays until the domain goes).
  */
 #define ISTRESS_PRUNE_PAGES	8192
 
@@ -566,30 +567,37 @@ static bool piece_translates(struct istress_domain *d,
 }
 
 /*
- * Moves to @out the retired pieces in [reach, reach_last] no device can
- * reach any more: no page of theirs translates to its own memory. Only a
- * driver call over a piece's IOVAs changes that: an UNMAP reaching it, or
- * a MAP_OVERLAP over it, whose record an UNMAP reaches in turn (a plain
- * MAP or BENCH meets no piece that translates, meets_retired()). So the
- * pieces outside this UNMAP's reach are not walked again. Not while an
- * unsynced UNMAP is parked, whose stale entries are a test's to find,
- * nor for pieces an op in the driver reaches.
+ * Moves to @out the retired pieces no device can reach any more: no page
+ * of theirs translates to its own memory. Only a driver call over a
+ * piece's IOVAs changes that: an UNMAP reaching it, or a MAP_OVERLAP over
+ * it, whose record an UNMAP reaches in turn (a plain MAP or BENCH meets no
+ * piece that translates, meets_retired()). So a piece once walked is
+ * walked again by an UNMAP whose reach [reach, reach_last] meets it.
+ * Such an UNMAP may have to pass it by: its own SKIP_SYNC (@walk false),
+ * an unsynced UNMAP parked (whose stale entries are a test's to find, and
+ * the piece's sync could flush them), an op in the driver there, or the
+ * page budget. The piece is then marked stranded and any later UNMAP
+ * walks it: once the records around it are gone, none reaches it.
  */
 static void retired_unreachable(struct istress_domain *d, u64 reach,
-				u64 reach_last, struct list_head *out)
+				u64 reach_last, bool walk,
+				struct list_head *out)
 {
 	unsigned long budget = ISTRESS_PRUNE_PAGES;
 	struct istress_mapping *m, *tmp;
 
 	lockdep_assert_held(&d->lock);
-	if (d->ndeferred)
-		return;
 	list_for_each_entry_safe(m, tmp, &d->retired, dnode) {
-		if (!istress_ranges_meet(m->start, m->last, reach, reach_last) ||
-		    piece_pages(m) > budget ||
-		    meets_span(d, m->start, m->last, true))
+		if (!m->stranded &&
+		    !istress_ranges_meet(m->start, m->last, reach, reach_last))
 			continue;
+		if (!walk || d->ndeferred || piece_pages(m) > budget ||
+		    meets_span(d, m->start, m->last, true)) {
+			m->stranded = true;
+			continue;
+		}
 		budget -= piece_pages(m);
+		m->stranded = false;
 		if (!piece_translates(d, m, true))
 			list_move_tail(&m->dnode, out);
 	}
@@ -843,8 +851,7 @@ static int domain_unmap(struct istress_domain *d,
 			     ARRAY_SIZE(spare));
 	arg->out_flags = 0;
 	/* Before this UNMAP's own leftovers join them: just walked. */
-	if (!skip)
-		retired_unreachable(d, reach, reach_last, &unreachable);
+	retired_unreachable(d, reach, reach_last, !skip, &unreachable);
 	if (retire_still_mapped(d, &cut)) {
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
 		d->leaves_unknown = true;

@@ -1120,6 +1120,51 @@ TEST_F(race, retired_pruned, "a retired piece nothing translates to any more goe
 }
 
 /*
+ * One UNMAP reaching retired pieces of more pages than it may walk
+ * (ISTRESS_PRUNE_PAGES, 8192) walks only some: six MAP_OVERLAPs of 6M
+ * over 4K pages (Intel's driver puts 2M leaves in place of their tables)
+ * retire six pieces of 1536 pages, and the UNMAP of all six overlaps walks
+ * five. The sixth must not stay for the domain's life once no record is
+ * left around it: the next UNMAP anywhere (one page 512M away) walks it,
+ * and with nothing else mapped the leaves are known again, so that an
+ * UNMAP of one page beside the window is that page alone. A module that
+ * walks a retired piece only from an UNMAP reaching it keeps the sixth,
+ * and the last UNMAP is refused (EADDRNOTAVAIL: it may reach the window).
+ */
+TEST_F(race, retired_stranded, "a retired piece an UNMAP passed by for its page budget goes with a later UNMAP elsewhere")
+{
+	const uint64_t piece = 6 * SZ_1M;
+	struct sess *s = &self->s;
+	uint64_t y, x, z;
+	int err = 0;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	y = s->dom.window_iova - SZ_4K;
+	x = (y & ~(uint64_t)(SZ_1G - 1)) == 0 ? SZ_1G : 0;
+	z = x + 512 * SZ_1M;
+	TH_LOG("window at %#llx, the page beside it %#llx, the overlaps at %#llx, the later UNMAP at %#llx",
+	       (unsigned long long)s->dom.window_iova, (unsigned long long)y,
+	       (unsigned long long)x, (unsigned long long)z);
+	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
+	ASSERT_ERRNO(0, unmap(s, y, SZ_4K, 0));
+	/* At buffer offset 4K: 4K pages, no 2M leaf. */
+	for (int i = 0; i < 6; i++)
+		ASSERT_ERRNO(0, map(s, x + i * piece, SZ_4K, piece, 0));
+	sysfs_write(DRIVER_WARNS, "1");
+	for (int i = 0; i < 6 && !err; i++)
+		err = map(s, x + i * piece, 0, piece, IOMMU_STRESS_MAP_OVERLAP);
+	sysfs_write(DRIVER_WARNS, "0");
+	ASSERT_ERRNO(0, err);
+	ASSERT_ERRNO(0, unmap(s, x, 6 * piece, 0));
+	ASSERT_EQ(0, walk(s, x + 5 * piece));
+	ASSERT_ERRNO(0, map(s, z, 0, SZ_4K, 0));
+	ASSERT_ERRNO(0, unmap(s, z, SZ_4K, 0));
+	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
+	EXPECT_ANSWER("UNMAP of the page beside the window, nothing else mapped", 0,
+		      unmap(s, y, SZ_4K, 0));
+}
+
+/*
  * Once a MAP_OVERLAP (here into a gap, which any driver takes) leaves
  * the leaves unknown, an UNMAP may clear up to the largest leaf around
  * its range, but no leaf (nor virtio-iommu's mapping, which its unmap
