@@ -100,6 +100,7 @@ check: tests/unit/run-unit tests/lib/ktest-selftest tool/iommu-stress
 	tests/unit/run-unit
 	tests/unit/json-check
 	tests/unit/bench-check
+	tests/unit/bench-chart-check
 	tests/unit/ktap-check
 	tests/unit/errno-contract-check
 	tests/unit/backend-table-check
