@@ -49,6 +49,12 @@ MODULE_PARM_DESC(unsafe_free_unsynced, "TEST BUILD: free pages of SKIP_SYNC unma
  * (one larger than the bound stays until the domain goes).
  */
 #define ISTRESS_PRUNE_PAGES	8192
+/*
+ * IOTLB syncs an UNMAP makes, under d->lock, for the retired pieces it
+ * frees: past them, pieces wait for the next UNMAP (marked stranded, so
+ * that any will walk them).
+ */
+#define ISTRESS_PRUNE_SYNCS	16
 
 /*
  * A MAP or UNMAP in the driver, which may free page tables anywhere in its
@@ -567,6 +573,22 @@ static bool piece_translates(struct istress_domain *d,
 }
 
 /*
+ * Moves @m to @list, which is in address order: searched from its end, as
+ * pieces mostly come in order. At most ISTRESS_PRUNE_PAGES pieces.
+ */
+static void piece_move_sorted(struct istress_mapping *m,
+			      struct list_head *list)
+{
+	struct istress_mapping *o;
+
+	list_for_each_entry_reverse(o, list, dnode)
+		if (o->start <= m->start)
+			break;
+	/* After @o, or first when the loop ran out (@o is then @list's). */
+	list_move(&m->dnode, &o->dnode);
+}
+
+/*
  * Moves to @out the retired pieces no device can reach any more: no page
  * of theirs translates to its own memory. Only a driver call over a
  * piece's IOVAs changes that: an UNMAP reaching it, or a MAP_OVERLAP over
@@ -599,7 +621,7 @@ static void retired_unreachable(struct istress_domain *d, u64 reach,
 		budget -= piece_pages(m);
 		m->stranded = false;
 		if (!piece_translates(d, m, true))
-			list_move_tail(&m->dnode, out);
+			piece_move_sorted(m, out);
 	}
 }
 
@@ -631,27 +653,47 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 }
 
 /*
- * Flushes what the IOTLB may hold of the pieces on @list, before their
- * pages go: an entry may have outlived the translation, here or in an
- * earlier UNMAP, and only the pieces' own IOVAs translated to their
- * pages. Their ranges only, not the whole IOTLB: in a shared DMA-API
- * domain another session's parked SKIP_SYNC unmaps may have left stale
- * entries that its test is to find (the driver may still widen a range
- * to an aligned block, or to the whole domain). A driver with no
- * ->iotlb_sync flushes only on iommu_flush_iotlb_all(); no unmap is
- * parked in its domains (DOMAIN_SYNC_IN_UNMAP refuses SKIP_SYNC).
- * x86's drivers (intel, amd, virtio) sync a gather's range whatever its
- * pgsize; some others read pgsize as the size of the entries to
- * invalidate (arm-smmu-v3 syncs nothing when it is 0), which a piece of
- * leaves of unknown sizes cannot give: off x86 the whole IOTLB is
- * flushed where the driver can (virtio-iommu before v6.7 cannot, and
- * syncs whatever the gather).
+ * Whether @m may join @gather, which holds @held bytes of pieces: the
+ * range synced stays at most twice what its pieces hold, so that no sync
+ * covers much more than the pieces themselves.
+ */
+static bool gather_takes(const struct iommu_iotlb_gather *gather, u64 held,
+			 const struct istress_mapping *m)
+{
+	u64 last = max_t(u64, gather->end, m->last);
+
+	return last - gather->start < 2 * (held + m->last - m->start + 1);
+}
+
+/*
+ * Flushes what the IOTLB may hold of the pieces on @list (in address
+ * order), before their pages go: an entry may have outlived the
+ * translation, here or in an earlier UNMAP, and only the pieces' own IOVAs
+ * translated to their pages. Their ranges only, not the whole IOTLB: in a
+ * shared DMA-API domain another session's parked SKIP_SYNC unmaps may have
+ * left stale entries that its test is to find (the driver may still widen
+ * a range to an aligned block, or to the whole domain). Neighbouring
+ * pieces share a sync as gather_takes() allows: what lies between them is
+ * in the session's own range, where nothing is parked while pieces are
+ * walked. At most ISTRESS_PRUNE_SYNCS syncs; the pieces past them go back
+ * to d->retired, stranded. A driver with no ->iotlb_sync flushes only on
+ * iommu_flush_iotlb_all(); no unmap is parked in its domains
+ * (DOMAIN_SYNC_IN_UNMAP refuses SKIP_SYNC). x86's drivers (intel, amd,
+ * virtio) sync a gather's range whatever its pgsize; some others read
+ * pgsize as the size of the entries to invalidate (arm-smmu-v3 syncs
+ * nothing when it is 0), which a piece of leaves of unknown sizes cannot
+ * give: off x86 the whole IOTLB is flushed where the driver can
+ * (virtio-iommu before v6.7 cannot, and syncs whatever the gather).
  */
 static void pieces_sync(struct istress_domain *d, struct list_head *list)
 {
+	struct istress_mapping *m, *tmp;
 	struct iommu_iotlb_gather gather;
-	struct istress_mapping *m;
+	unsigned int syncs = 0;
+	bool open = false;
+	u64 held = 0;
 
+	lockdep_assert_held(&d->lock);
 	if (list_empty(list))
 		return;
 	if (d->desc.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP ||
@@ -659,13 +701,31 @@ static void pieces_sync(struct istress_domain *d, struct list_head *list)
 		iommu_flush_iotlb_all(d->domain);
 		return;
 	}
-	/* One at a time: a gather of pieces far apart spans all between. */
-	list_for_each_entry(m, list, dnode) {
+	list_for_each_entry_safe(m, tmp, list, dnode) {
+		if (open && gather_takes(&gather, held, m)) {
+			istress_gather_add_range(&gather, m->start,
+						 m->last - m->start + 1);
+			held += m->last - m->start + 1;
+			continue;
+		}
+		if (open) {
+			iommu_iotlb_sync(d->domain, &gather);
+			open = false;
+			syncs++;
+		}
+		if (syncs == ISTRESS_PRUNE_SYNCS) {
+			m->stranded = true;
+			list_move_tail(&m->dnode, &d->retired);
+			continue;
+		}
 		iommu_iotlb_gather_init(&gather);
 		istress_gather_add_range(&gather, m->start,
 					 m->last - m->start + 1);
-		iommu_iotlb_sync(d->domain, &gather);
+		held = m->last - m->start + 1;
+		open = true;
 	}
+	if (open)
+		iommu_iotlb_sync(d->domain, &gather);
 }
 
 /* Parks a SKIP_SYNC unmap; flushes everything parked when too many are. */

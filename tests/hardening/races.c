@@ -1165,6 +1165,45 @@ TEST_F(race, retired_stranded, "a retired piece an UNMAP passed by for its page 
 }
 
 /*
+ * An UNMAP frees the retired pieces nothing translates to with a bounded
+ * number of IOTLB syncs (ISTRESS_PRUNE_SYNCS, 16): pieces far apart take
+ * one each, and those past the bound stay for the next UNMAP. Twenty
+ * MAP_OVERLAPs of 2M, 4M apart, each over 8K of 4K pages, retire twenty
+ * pieces; one UNMAP of all twenty overlaps frees sixteen. The other four
+ * must go with the next UNMAP anywhere (one page 512M away), which leaves
+ * the leaves known again: an UNMAP of one page beside the window is that
+ * page alone. The syncs themselves are not seen from here: a module that
+ * syncs each piece alone frees all twenty at once and passes too.
+ */
+TEST_F(race, retired_sync_bound, "retired pieces past an UNMAP's bound on syncs go with a later UNMAP elsewhere")
+{
+	struct sess *s = &self->s;
+	uint64_t y, x, z;
+	int err = 0;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	y = s->dom.window_iova - SZ_4K;
+	x = (y & ~(uint64_t)(SZ_1G - 1)) == 0 ? SZ_1G : 0;
+	z = x + 512 * SZ_1M;
+	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
+	ASSERT_ERRNO(0, unmap(s, y, SZ_4K, 0));
+	for (int i = 0; i < 20; i++)
+		ASSERT_ERRNO(0, map(s, x + i * 2 * SZ_2M, 0, 2 * SZ_4K, 0));
+	sysfs_write(DRIVER_WARNS, "1");
+	for (int i = 0; i < 20 && !err; i++)
+		err = map(s, x + i * 2 * SZ_2M, SZ_2M, SZ_2M,
+			  IOMMU_STRESS_MAP_OVERLAP);
+	sysfs_write(DRIVER_WARNS, "0");
+	ASSERT_ERRNO(0, err);
+	ASSERT_ERRNO(0, unmap(s, x, 39 * SZ_2M, 0));
+	ASSERT_ERRNO(0, map(s, z, 0, SZ_4K, 0));
+	ASSERT_ERRNO(0, unmap(s, z, SZ_4K, 0));
+	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
+	EXPECT_ANSWER("UNMAP of the page beside the window, nothing else mapped", 0,
+		      unmap(s, y, SZ_4K, 0));
+}
+
+/*
  * Once a MAP_OVERLAP (here into a gap, which any driver takes) leaves
  * the leaves unknown, an UNMAP may clear up to the largest leaf around
  * its range, but no leaf (nor virtio-iommu's mapping, which its unmap
