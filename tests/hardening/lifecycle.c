@@ -10,13 +10,16 @@
  * Usage: hardening-lifecycle CASE...   (all cases when none is given)
  *        hardening-lifecycle hold SECONDS   (keep a session open)
  * CASE is a test's name: threads, kill, fork, close-busy, remove, efault,
+ * batch-close, bench-close, batch-remove, bench-remove, batch-rmmod,
  * timeout (it costs the device until it is re-probed: run it last).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,6 +105,116 @@ static int wait_target(void)
 		sleep_ms(100);
 	}
 	return ENODEV;
+}
+
+/*
+ * BATCH and BENCH with another thread's close, device removal or rmmod
+ * coming while they run. A BATCH of DMAs is long on its own (edu takes
+ * 100 ms of guest time a transfer), and BENCH of 2^21 ops some seconds of
+ * it, so no test-build window is needed to hold them in flight.
+ */
+#define LONG_OPS	64
+#define NOT_RUN		0x7eadbeef	/* no op answers this */
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct long_call {
+	pthread_t th;
+	int fd;			/* the session's, kept past its close */
+	unsigned long cmd;
+	struct iommu_stress_batch_op ops[LONG_OPS];
+	struct iommu_stress_batch batch;
+	struct iommu_stress_bench bench;
+	int err;
+	long end_ms;
+};
+
+/* MAP [2M, 4M), then DMA reads of it: the batch leaves a mapping behind. */
+static void long_batch(struct long_call *c, const struct sess *s)
+{
+	struct iommu_stress_map m = {
+		.size = sizeof(m), .domain_id = s->dom.domain_id,
+		.buf_id = s->buf.buf_id, .iova = SZ_2M, .offset = SZ_2M,
+		.length = SZ_2M,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+	struct iommu_stress_dma d = {
+		.size = sizeof(d), .domain_id = s->dom.domain_id,
+		.dir = IOMMU_STRESS_DMA_READ, .iova = SZ_2M, .length = 4095,
+		.buf_id = s->rd.buf_id,
+	};
+
+	memset(c->ops, 0, sizeof(c->ops));
+	for (int i = 0; i < LONG_OPS; i++) {
+		c->ops[i].op = i ? IOMMU_STRESS_DMA : IOMMU_STRESS_MAP;
+		c->ops[i].result = NOT_RUN;
+		if (i)
+			memcpy(&c->ops[i].map, &d, sizeof(d));
+		else
+			memcpy(&c->ops[i].map, &m, sizeof(m));
+	}
+	c->batch = (struct iommu_stress_batch){
+		.size = sizeof(c->batch), .ops = (uint64_t)(uintptr_t)c->ops,
+		.nops = LONG_OPS, .op_size = sizeof(c->ops[0]),
+	};
+	c->fd = s->fd;
+	c->cmd = IOMMU_STRESS_BATCH;
+}
+
+/* Bare driver calls on [0, 8M), 2048 4K pages a round: 2^21 ops. */
+static void long_bench(struct long_call *c, const struct sess *s)
+{
+	c->bench = (struct iommu_stress_bench){
+		.size = sizeof(c->bench), .domain_id = s->dom.domain_id,
+		.buf_id = s->buf.buf_id, .page_size = SZ_4K,
+		.count = 2048, .rounds = 512,
+	};
+	c->fd = s->fd;
+	c->cmd = IOMMU_STRESS_BENCH;
+}
+
+static void *long_thread(void *p)
+{
+	struct long_call *c = p;
+
+	if (c->cmd == IOMMU_STRESS_BATCH)
+		c->err = call(c->fd, c->cmd, &c->batch);
+	else
+		c->err = call(c->fd, c->cmd, &c->bench);
+	c->end_ms = now_ms();
+	return NULL;
+}
+
+/* Starts the call and lets @ms (of guest time) of it pass. */
+static void long_start(struct long_call *c, long ms)
+{
+	pthread_create(&c->th, NULL, long_thread, c);
+	sleep_ms(ms);
+}
+
+/* Every op of the batch ran and answered 0. */
+static int batch_all_done(const struct long_call *c)
+{
+	if (c->batch.done != LONG_OPS)
+		return 0;
+	for (int i = 0; i < LONG_OPS; i++)
+		if (c->ops[i].result)
+			return 0;
+	return 1;
+}
+
+/* The sysfs file that removes the session's PCI device. */
+static void remove_path(const struct sess *s, char *path, size_t len)
+{
+	/* "edu:0000:00:02.0" -> the PCI address. */
+	snprintf(path, len, "/sys/bus/pci/devices/%s/remove",
+		 strchr(s->target, ':') + 1);
 }
 
 /*
@@ -301,6 +414,185 @@ TEST_F(life, efault, "an answer that cannot be copied back takes its object back
 	EXPECT_ERRNO(ISTRESS_ERRNO(BUF_FREE, ENOENT), call(s->fd, IOMMU_STRESS_BUF_FREE, &f));
 	munmap(p, (size_t)pg);
 	sess_close(s);
+	EXPECT_ERRNO(0, target_usable());
+}
+
+/*
+ * Another thread closes the fd and drops the mmaps while a BATCH runs:
+ * the call holds the file, so it finishes undisturbed, and the session
+ * is torn down as it returns, the batch's mapping with it.
+ */
+TEST_F(life, batch_close, "fd closed by another thread during a long BATCH")
+{
+	static struct long_call c;
+	long closed;
+
+	ASSERT_ERRNO(0, sess_open(&self->s));
+	long_batch(&c, &self->s);
+	long_start(&c, 1000);
+	sess_close(&self->s);
+	closed = now_ms();
+	pthread_join(c.th, NULL);
+	TH_LOG("batch_close: %u ops done, returned %ld ms after the close",
+	       c.batch.done, c.end_ms - closed);
+	/* The close came while the batch ran (10 of its 6.3 s of DMA in). */
+	EXPECT_LT(closed, c.end_ms);
+	EXPECT_ERRNO(0, c.err);
+	EXPECT_TRUE(batch_all_done(&c));
+	EXPECT_ERRNO(0, target_usable());
+}
+
+/* The same for BENCH: it finishes all its rounds, everything unmapped. */
+TEST_F(life, bench_close, "fd closed by another thread during a long BENCH")
+{
+	static struct long_call c;
+	long closed;
+
+	ASSERT_ERRNO(0, sess_open(&self->s));
+	long_bench(&c, &self->s);
+	long_start(&c, 300);
+	sess_close(&self->s);
+	closed = now_ms();
+	pthread_join(c.th, NULL);
+	TH_LOG("bench_close: %u ops, returned %ld ms after the close",
+	       c.bench.ops, c.end_ms - closed);
+	if (c.end_ms <= closed)
+		SKIP(return, "BENCH ended before the close came");
+	EXPECT_ERRNO(0, c.err);
+	EXPECT_EQ(2u * 2048 * 512, c.bench.ops);
+	EXPECT_ERRNO(0, target_usable());
+}
+
+/*
+ * The PCI device is removed while a BATCH of DMAs runs: the batch stops
+ * at the first DMA op that finds the device gone (ENODEV, the rest not
+ * run), and the session's domain, which outlives its device, still maps
+ * and unmaps.
+ */
+TEST_F(life, batch_remove, "PCI device removed during a long BATCH of DMAs")
+{
+	static struct long_call c;
+	struct sess *s = &self->s;
+	char path[128];
+	uint32_t done;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	long_batch(&c, s);
+	remove_path(s, path, sizeof(path));
+	long_start(&c, 1000);
+	ASSERT_ERRNO(0, sysfs_write(path, "1"));
+	pthread_join(c.th, NULL);
+	done = c.batch.done;
+	TH_LOG("batch_remove: stopped after %u of %d ops", done, LONG_OPS);
+	EXPECT_ERRNO(ISTRESS_ERRNO(BATCH, ENODEV), c.err);
+	/* The MAP and some DMAs ran before; the op it stopped at says why. */
+	EXPECT_LT(1u, done);
+	ASSERT_GT((uint32_t)LONG_OPS, done);
+	EXPECT_EQ(0, c.ops[done - 1].result);
+	EXPECT_EQ(-ENODEV, c.ops[done].result);
+	if (done + 1 < LONG_OPS)
+		EXPECT_EQ(NOT_RUN, c.ops[done + 1].result);
+	EXPECT_ERRNO(ISTRESS_ERRNO(DMA, ENODEV), dma_check(s, SZ_2M, SZ_2M, NULL));
+	/* The batch's MAP is the session's: UNMAP takes it, MAP works again. */
+	EXPECT_ERRNO(0, unmap(s, SZ_2M, SZ_2M, 0));
+	EXPECT_ERRNO(0, map(s, SZ_2M, SZ_2M, SZ_2M, 0));
+	sess_close(s);
+	ASSERT_ERRNO(0, sysfs_write("/sys/bus/pci/rescan", "1"));
+	ASSERT_ERRNO(0, wait_target());
+	EXPECT_ERRNO(0, target_usable());
+}
+
+/* BENCH does not start a round on a device going away: ENODEV, all unmapped. */
+TEST_F(life, bench_remove, "PCI device removed during a long BENCH")
+{
+	static struct long_call c;
+	struct sess *s = &self->s;
+	char path[128];
+	long removed;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	long_bench(&c, s);
+	remove_path(s, path, sizeof(path));
+	long_start(&c, 300);
+	ASSERT_ERRNO(0, sysfs_write(path, "1"));
+	removed = now_ms();
+	pthread_join(c.th, NULL);
+	TH_LOG("bench_remove: %u ops, returned %ld ms after the removal",
+	       c.bench.ops, c.end_ms - removed);
+	if (c.end_ms <= removed && !c.err)
+		SKIP(return, "BENCH ended before the removal came");
+	EXPECT_ERRNO(ISTRESS_ERRNO(BENCH, ENODEV), c.err);
+	EXPECT_GT(2u * 2048 * 512, c.bench.ops);
+	/* Nothing of the loop is left mapped: the whole range maps again. */
+	EXPECT_ERRNO(0, map(s, 0, 0, 4 * SZ_2M, 0));
+	EXPECT_ERRNO(0, unmap(s, 0, 4 * SZ_2M, 0));
+	sess_close(s);
+	ASSERT_ERRNO(0, sysfs_write("/sys/bus/pci/rescan", "1"));
+	ASSERT_ERRNO(0, wait_target());
+	EXPECT_ERRNO(0, target_usable());
+}
+
+#define MODULE_KO	"/lib/modules-extra/iommu_stress.ko"
+
+/* No other module holds iommu_stress: only its users can keep it loaded. */
+static int unholdable(void)
+{
+	DIR *d = opendir("/sys/module/iommu_stress/holders");
+	struct dirent *e;
+	int none = 1;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			none = 0;
+	closedir(d);
+	return none && !access(MODULE_KO, R_OK);
+}
+
+static int unload(void)
+{
+	return syscall(SYS_delete_module, "iommu_stress", O_NONBLOCK) ? errno : 0;
+}
+
+static int load(void)
+{
+	int fd = open(MODULE_KO, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (syscall(SYS_finit_module, fd, "", 0))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * rmmod while a BATCH runs is refused (the open file holds the module),
+ * and the batch neither notices nor stops; once the session is closed
+ * the same unload goes through (so the session was what held it), and
+ * the module loaded again works.
+ */
+TEST_F(life, batch_rmmod, "rmmod during a long BATCH: refused, the batch goes on")
+{
+	static struct long_call c;
+	struct sess *s = &self->s;
+
+	if (!unholdable())
+		SKIP(return, "another module holds iommu_stress, or no %s to load again", MODULE_KO);
+	ASSERT_ERRNO(0, sess_open(s));
+	long_batch(&c, s);
+	long_start(&c, 1000);
+	EXPECT_ERRNO(EWOULDBLOCK, unload());
+	pthread_join(c.th, NULL);
+	EXPECT_ERRNO(0, c.err);
+	EXPECT_TRUE(batch_all_done(&c));
+	/* The session goes on: its batch's mapping reads right. */
+	EXPECT_ERRNO(0, dma_check(s, SZ_2M, SZ_2M, NULL));
+	sess_close(s);
+	ASSERT_ERRNO(0, unload());
+	ASSERT_ERRNO(0, load());
+	EXPECT_ERRNO(0, wait_target());
 	EXPECT_ERRNO(0, target_usable());
 }
 
