@@ -231,11 +231,20 @@ int dev_target_query(int fd, const char *name,
 int dev_domain_create(int fd, const char *target, uint64_t range_start,
 		      uint64_t range_last, struct iommu_stress_domain_create *out)
 {
+	return dev_domain_create_flags(fd, target, 0, range_start, range_last,
+				       out);
+}
+
+int dev_domain_create_flags(int fd, const char *target, uint32_t flags,
+			    uint64_t range_start, uint64_t range_last,
+			    struct iommu_stress_domain_create *out)
+{
 	char what[128];
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->size = sizeof(*out);
+	out->flags = flags;
 	ret = set_name(out->target, sizeof(out->target), target);
 	if (ret)
 		return ret;
@@ -337,19 +346,20 @@ int __dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 			out_flags, false);
 }
 
-int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
-		 const struct dev_buf *buf, uint64_t buf_offset,
-		 uint32_t *status, uint64_t *ns)
+static int dma(int fd, uint32_t domain_id, uint32_t dir, uint64_t iova,
+	       uint32_t len, const struct dev_buf *buf, uint64_t buf_offset,
+	       uint32_t *status, uint64_t *ns)
 {
 	struct iommu_stress_dma d = {
-		.size = sizeof(d), .domain_id = domain_id,
-		.dir = IOMMU_STRESS_DMA_READ, .iova = iova, .length = len,
+		.size = sizeof(d), .domain_id = domain_id, .dir = dir,
+		.iova = iova, .length = len,
 		.buf_id = buf->id, .buf_offset = buf_offset,
 	};
 	char what[64];
 	int ret;
 
-	snprintf(what, sizeof(what), "read of %u bytes at %#llx", len,
+	snprintf(what, sizeof(what), "%s of %u bytes at %#llx",
+		 dir == IOMMU_STRESS_DMA_WRITE ? "write" : "read", len,
 		 (unsigned long long)iova);
 	ret = do_ioctl(fd, IOMMU_STRESS_DMA, &d, what);
 	if (!ret) {
@@ -358,6 +368,47 @@ int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
 			*ns = d.ns;
 	}
 	return ret;
+}
+
+int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
+		 const struct dev_buf *buf, uint64_t buf_offset,
+		 uint32_t *status, uint64_t *ns)
+{
+	return dma(fd, domain_id, IOMMU_STRESS_DMA_READ, iova, len, buf,
+		   buf_offset, status, ns);
+}
+
+int dev_dma_write(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
+		  const struct dev_buf *buf, uint64_t buf_offset,
+		  uint32_t *status, uint64_t *ns)
+{
+	return dma(fd, domain_id, IOMMU_STRESS_DMA_WRITE, iova, len, buf,
+		   buf_offset, status, ns);
+}
+
+int dev_dirty_switch(int fd, uint32_t domain_id, int on)
+{
+	struct iommu_stress_dirty_switch d = {
+		.size = sizeof(d), .domain_id = domain_id,
+	};
+
+	return do_ioctl(fd, on ? IOMMU_STRESS_DIRTY_START : IOMMU_STRESS_DIRTY_STOP,
+			&d, "");
+}
+
+int dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
+		   uint64_t page_size, uint32_t flags, uint64_t *bitmap)
+{
+	struct iommu_stress_dirty_read r = {
+		.size = sizeof(r), .flags = flags, .domain_id = domain_id,
+		.iova = iova, .length = length, .page_size = page_size,
+		.bitmap = (uint64_t)(uintptr_t)bitmap,
+	};
+	char what[96];
+
+	snprintf(what, sizeof(what), "of [%#llx, %#llx)", (unsigned long long)iova,
+		 (unsigned long long)(iova + length));
+	return do_ioctl(fd, IOMMU_STRESS_DIRTY_READ, &r, what);
 }
 
 /*

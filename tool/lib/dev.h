@@ -54,6 +54,10 @@ int dev_target_query(int fd, const char *name,
 /* @range_start and @range_last: a shared domain's test range, or both 0. */
 int dev_domain_create(int fd, const char *target, uint64_t range_start,
 		      uint64_t range_last, struct iommu_stress_domain_create *out);
+/* As dev_domain_create, with DOMAIN_CREATE's @flags (IOMMU_STRESS_DOMAIN_CREATE_*). */
+int dev_domain_create_flags(int fd, const char *target, uint32_t flags,
+			    uint64_t range_start, uint64_t range_last,
+			    struct iommu_stress_domain_create *out);
 int dev_domain_destroy(int fd, uint32_t domain_id);
 int dev_map(int fd, uint32_t domain_id, const struct dev_buf *buf,
 	    uint64_t iova, uint64_t offset, uint64_t length, uint32_t flags,
@@ -70,6 +74,19 @@ int __dev_unmap(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 int dev_dma_read(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
 		 const struct dev_buf *buf, uint64_t buf_offset,
 		 uint32_t *status, uint64_t *ns);
+/* The device writes @len bytes of @buf from @buf_offset to @iova. */
+int dev_dma_write(int fd, uint32_t domain_id, uint64_t iova, uint32_t len,
+		  const struct dev_buf *buf, uint64_t buf_offset,
+		  uint32_t *status, uint64_t *ns);
+/* DIRTY_START (@on) or DIRTY_STOP. */
+int dev_dirty_switch(int fd, uint32_t domain_id, int on);
+/*
+ * DIRTY_READ of [@iova, @iova + @length) in pages of @page_size into
+ * @bitmap (length / page_size bits, whole words), cleared unless @flags
+ * has IOMMU_STRESS_DIRTY_READ_NO_CLEAR.
+ */
+int dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
+		   uint64_t page_size, uint32_t flags, uint64_t *bitmap);
 int dev_iova_to_phys(int fd, uint32_t domain_id, uint64_t iova,
 		     struct iommu_stress_iova_to_phys *out);
 /*
