@@ -88,6 +88,7 @@ struct run_opts {
 	const char *replay_out;	/* where churn writes its op log */
 	int no_batch;		/* --no-batch: MAP and its checks one by one */
 	uint64_t popt[PATTERN_MAX_OPTS];	/* the pattern's own options */
+	int dirty_tracking;	/* the pattern's domain records DMA writes */
 	const char *command;	/* the command line, for the record */
 };
 
@@ -133,6 +134,11 @@ struct wstats {
 	uint64_t case_unchecked[RUN_MAX_CASES];
 	struct lat_stats map, unmap, dma;
 	struct lat_stats map_to_dma;	/* map returned -> first DMA began */
+	/* Dirty tracking (pattern dirty): pages DMA wrote, bits read back */
+	uint64_t dirty_written, dirty_bits;
+	uint64_t dirty_missing;		/* written, read clean: corruption */
+	uint64_t dirty_extra;		/* read dirty, never written: noise */
+	uint64_t writes_lost;		/* a device write not found in its page */
 };
 
 /*

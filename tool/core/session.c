@@ -176,6 +176,28 @@ static int choose_target(struct session *s)
 	return 0;
 }
 
+/* A pattern that needs dirty tracking cannot have it here: unsupported. */
+static int no_dirty(struct session *s, const char *why)
+{
+	snprintf(s->res->unsupported, sizeof(s->res->unsupported),
+		 "dirty tracking on %s: %s", s->target.q.name, why);
+	fprintf(stderr, "iommu-stress: %s\n", s->res->unsupported);
+	snprintf(s->dom.target, sizeof(s->dom.target), "%s", s->target.q.name);
+	return -EOPNOTSUPP;
+}
+
+/* What the module says before a domain is made: 0, or unsupported. */
+static int dirty_offered(struct session *s)
+{
+	if (s->target.q.backend != IOMMU_STRESS_BACKEND_EDU)
+		return no_dirty(s, "the module makes dirty-tracking domains for edu targets only");
+	if (!(s->info.features & IOMMU_STRESS_FEAT_DIRTY))
+		return no_dirty(s, "this kernel has no dirty-tracking domains (the kernel's API since 6.7)");
+	if (!(s->info.features & IOMMU_STRESS_FEAT_DIRTY_READ))
+		return no_dirty(s, "this kernel cannot report dirty pages (built without CONFIG_IOMMUFD; kernels/build --iommufd has it)");
+	return 0;
+}
+
 int session_open(struct session *s, const struct run_opts *o,
 		 struct run_result *r, unsigned int nthreads)
 {
@@ -201,8 +223,16 @@ int session_open(struct session *s, const struct run_opts *o,
 	ret = choose_target(s);
 	if (ret)
 		goto err_close;
-	ret = dev_domain_create(s->fd, s->target.q.name, o->iova_range_start, last,
-				&s->dom);
+	if (o->dirty_tracking) {
+		ret = dirty_offered(s);
+		if (ret)
+			goto err_close;
+	}
+	ret = dev_domain_create_flags(s->fd, s->target.q.name,
+				      o->dirty_tracking ? IOMMU_STRESS_DOMAIN_CREATE_DIRTY : 0,
+				      o->iova_range_start, last, &s->dom);
+	if (ret == -EOPNOTSUPP && o->dirty_tracking)
+		ret = no_dirty(s, "the IOMMU offers no dirty tracking (intel: scalable mode with second-stage A/D bits, QEMU's x-scalable-mode=on,x-ssads=on)");
 	if (ret)
 		goto err_close;
 	settle_domain(&s->dom);
@@ -256,7 +286,8 @@ void session_close(struct session *s)
 uint64_t run_corruptions(const struct run_result *r)
 {
 	return r->st.counts[SIG_STALE] + r->st.counts[SIG_FOREIGN] +
-	       r->st.counts[SIG_ZERO] + r->clobbered;
+	       r->st.counts[SIG_ZERO] + r->clobbered + r->st.dirty_missing +
+	       r->st.writes_lost;
 }
 
 bool run_report_wanted(const struct run_result *r, enum sig_class class)
@@ -291,4 +322,9 @@ void run_merge(struct wstats *dst, const struct wstats *src)
 	lat_merge(&dst->unmap, &src->unmap);
 	lat_merge(&dst->dma, &src->dma);
 	lat_merge(&dst->map_to_dma, &src->map_to_dma);
+	dst->dirty_written += src->dirty_written;
+	dst->dirty_bits += src->dirty_bits;
+	dst->dirty_missing += src->dirty_missing;
+	dst->dirty_extra += src->dirty_extra;
+	dst->writes_lost += src->writes_lost;
 }

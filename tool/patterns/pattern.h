@@ -65,6 +65,14 @@ struct pattern {
 	 */
 	uint64_t (*buffer_bytes)(uint64_t size);
 	uint64_t min_size, size_align;
+	/*
+	 * Needs a domain that records which pages DMA wrote
+	 * (DOMAIN_CREATE_DIRTY) on a kernel that reads them back: the session
+	 * makes its domain so, and the run is unsupported where it cannot.
+	 * No other pattern's domain is: the driver builds it differently
+	 * (intel: second-stage tables).
+	 */
+	int dirty_tracking;
 };
 
 #define PATTERN_REGISTER(p)						\

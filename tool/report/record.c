@@ -221,6 +221,22 @@ static void json_kernel_log(struct json *j, const struct klog_summary *k)
 	json_object_end(j);
 }
 
+/*
+ * A dirty-tracking run's figures: pages DMA wrote, bits read back, of
+ * them the pages written and read clean (corruption) and the bits of no
+ * write (noise).
+ */
+static void json_dirty(struct json *j, const struct run_result *r)
+{
+	json_object_begin(j, "dirty");
+	json_u64(j, "pages_written", r->st.dirty_written);
+	json_u64(j, "bits_read", r->st.dirty_bits);
+	json_u64(j, "missing", r->st.dirty_missing);
+	json_u64(j, "extra", r->st.dirty_extra);
+	json_u64(j, "writes_lost", r->st.writes_lost);
+	json_object_end(j);
+}
+
 void report_json_record(FILE *f, const struct session *s,
 			const struct run_result *r)
 {
@@ -264,7 +280,13 @@ void report_json_record(FILE *f, const struct session *s,
 	for (int c = SIG_STALE; c < SIG_NR_CLASSES; c++)
 		json_u64(&j, sig_class_name(c), r->st.counts[c]);
 	json_u64(&j, "clobbered", r->clobbered);
+	if (o->dirty_tracking) {
+		json_u64(&j, "dirty_missing", r->st.dirty_missing);
+		json_u64(&j, "writes_lost", r->st.writes_lost);
+	}
 	json_object_end(&j);
+	if (o->dirty_tracking)
+		json_dirty(&j, r);
 	if (r->first_ns != UINT64_MAX)
 		json_u64(&j, "first_corruption_ns", r->first_ns);
 	else if (r->clobbered)

@@ -216,6 +216,13 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 	if (r->st.unmapped_unchecked)
 		fprintf(f, "%s  %llu checks of unmapped IOVAs skipped: the module does not allow faulting reads on this channel (dma_unmapped_reads=0); stale translations are caught only where an IOVA is mapped again and read back\n",
 			pfx, (unsigned long long)r->st.unmapped_unchecked);
+	if (o->dirty_tracking)
+		fprintf(f, "%s  dirty tracking: %llu pages written, %llu bits read: %llu written pages read clean, %llu bits of no write (noise); %llu writes not found in their page\n",
+			pfx, (unsigned long long)r->st.dirty_written,
+			(unsigned long long)r->st.dirty_bits,
+			(unsigned long long)r->st.dirty_missing,
+			(unsigned long long)r->st.dirty_extra,
+			(unsigned long long)r->st.writes_lost);
 	summary_klog(f, pfx, &r->klog);
 	for (unsigned int c = 0; c < report_ncases(s); c++) {
 		const char *why;
@@ -242,12 +249,18 @@ void report_summary(FILE *f, const char *pfx, const struct session *s,
 		return;
 	}
 	if (bad) {
-		fprintf(f, "%sRESULT corrupt: %llu corruptions (stale %llu, foreign %llu, zero %llu, clobbered %llu); first after %.3f s%s\n",
+		char dirty[96] = "";
+
+		if (o->dirty_tracking)
+			snprintf(dirty, sizeof(dirty), ", dirty bits missing %llu, writes lost %llu",
+				 (unsigned long long)r->st.dirty_missing,
+				 (unsigned long long)r->st.writes_lost);
+		fprintf(f, "%sRESULT corrupt: %llu corruptions (stale %llu, foreign %llu, zero %llu, clobbered %llu%s); first after %.3f s%s\n",
 			pfx, (unsigned long long)bad,
 			(unsigned long long)r->st.counts[SIG_STALE],
 			(unsigned long long)r->st.counts[SIG_FOREIGN],
 			(unsigned long long)r->st.counts[SIG_ZERO],
-			(unsigned long long)r->clobbered,
+			(unsigned long long)r->clobbered, dirty,
 			r->first_ns == UINT64_MAX ? r->elapsed_ns / 1e9 :
 			r->first_ns / 1e9, guest);
 		return;
