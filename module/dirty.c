@@ -169,7 +169,9 @@ static int dirty_walk(struct istress_domain *d, u64 iova, u64 length,
  * zeroed, pinned and written while the range is claimed, never under
  * d->lock: memory that faults slowly (userfaultfd, a slow file) holds up
  * only MAPs and UNMAPs meeting the range (-EBUSY), walks of it, and
- * DIRTY_START and DIRTY_STOP (killable waits). @users is held for
+ * DIRTY_START and DIRTY_STOP (killable waits); and new DIRTY_READs while
+ * one of those waits, so that reads taken in turn cannot keep it out for
+ * good (istress_domain_claim_walk()). @users is held for
  * reading throughout, but only a shared domain's teardown takes it for
  * writing, and dirty domains are private.
  */

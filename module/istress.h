@@ -257,6 +257,11 @@ struct istress_domain {
 	struct list_head in_flight;
 	wait_queue_head_t op_wq;
 	unsigned long ops_done;
+	/*
+	 * Callers of istress_domain_lock_quiet() waiting: no new walk's
+	 * claim is taken meanwhile (under @lock).
+	 */
+	unsigned int quiet_waiting;
 	struct page *bounce;		/* private: mapped at desc.window_iova */
 	void *bounce_va;		/* the bounce page, either kind */
 	dma_addr_t bounce_dma;		/* shared: its DMA-API address */

@@ -89,27 +89,56 @@ bool istress_domain_unmapping(struct istress_domain *d, u64 start, u64 last)
 	return meets_span(d, start, last, false);
 }
 
+/* A caller of lock_quiet() that waited waits no more. */
+static void quiet_unwait(struct istress_domain *d, bool waited)
+{
+	if (waited && !--d->quiet_waiting)
+		istress_domain_op_done(d);
+}
+
 /*
  * Takes d->lock once no MAP, UNMAP or claimed walk is in the driver in
  * [start, last]: 0 with d->lock held, or the killable wait's error with
- * nothing held. While d->lock is held none starts there.
+ * nothing held. While d->lock is held none starts there. A caller that
+ * waits is counted in d->quiet_waiting, and a new walk's claim (@claim)
+ * waits too while any is counted: else two claims taken in turn could
+ * keep the range busy for good (two DIRTY_READs, each taken while the
+ * other's is held), and DIRTY_START, DIRTY_STOP or IOVA_TO_PHYS would
+ * never get in. Any waiter holds back any new claim, wherever: a wait
+ * ends with the ops before it.
  */
-int istress_domain_lock_quiet(struct istress_domain *d, u64 start, u64 last)
+static int lock_quiet(struct istress_domain *d, u64 start, u64 last,
+		      bool claim)
 {
+	bool waited = false;
 	unsigned long done;
 	int ret;
 
 	mutex_lock(&d->lock);
-	while (meets_span(d, start, last, true)) {
+	while (meets_span(d, start, last, true) ||
+	       (claim && d->quiet_waiting)) {
+		if (!claim && !waited) {
+			d->quiet_waiting++;
+			waited = true;
+		}
 		done = d->ops_done;
 		mutex_unlock(&d->lock);
 		ret = wait_event_killable(d->op_wq,
 					  READ_ONCE(d->ops_done) != done);
-		if (ret)
-			return ret;
 		mutex_lock(&d->lock);
+		if (ret) {
+			quiet_unwait(d, waited);
+			mutex_unlock(&d->lock);
+			return ret;
+		}
 	}
+	quiet_unwait(d, waited);
 	return 0;
+}
+
+int istress_domain_lock_quiet(struct istress_domain *d, u64 start, u64 last)
+{
+	return lock_quiet(d, start, last, false);
 }
 
 static void span_begin(struct istress_domain *d, struct op_span *sp, u64 start,
@@ -239,8 +268,9 @@ void istress_domain_unclaim(struct istress_domain *d, void *claim)
  * (dirty.c's read into the caller's bitmap) may not hold d->lock for it:
  * the memory may take as long as its owner likes. It takes [start, last]
  * as BENCH's claim does instead, once no MAP or UNMAP is in the driver
- * there (a killable wait), until istress_domain_unclaim(): MAPs there and
- * UNMAPs reaching there get -EBUSY, other walks wait.
+ * there and no walk or dirty switch waits for a quiet range (a killable
+ * wait), until istress_domain_unclaim(): MAPs there and UNMAPs reaching
+ * there get -EBUSY, other walks wait.
  */
 int istress_domain_claim_walk(struct istress_domain *d, u64 start, u64 last,
 			      void **claim)
@@ -250,7 +280,7 @@ int istress_domain_claim_walk(struct istress_domain *d, u64 start, u64 last,
 
 	if (!sp)
 		return -ENOMEM;
-	ret = istress_domain_lock_quiet(d, start, last);
+	ret = lock_quiet(d, start, last, true);
 	if (ret) {
 		kfree(sp);
 		return ret;

@@ -20,6 +20,8 @@
  */
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -376,6 +378,85 @@ TEST(slow_bitmap, "a DIRTY_READ held up at its bitmap holds up no MAP, UNMAP or 
 	job_end(&reader, th);
 	/* The DMA wrote page 2 before the driver's walk. */
 	EXPECT_EQ(1ull << 2, bits);
+	mod_close(c.fd);
+}
+
+/* A thread that makes DIRTY_READs of its half of the range until told. */
+struct reader {
+	struct ctx *c;
+	unsigned int first;	/* its first page */
+	atomic_bool *stop;
+	unsigned int reads;
+};
+
+static void *reader_run(void *p)
+{
+	struct reader *rd = p;
+	uint64_t bits;
+	struct iommu_stress_dirty_read r = {
+		.size = sizeof(r), .domain_id = rd->c->dom,
+		.iova = IOVA + rd->first * SZ_4K, .length = NPAGES / 2 * SZ_4K,
+		.page_size = SZ_4K, .bitmap = (uint64_t)(uintptr_t)&bits,
+	};
+
+	while (!atomic_load(rd->stop)) {
+		call(rd->c->fd, IOMMU_STRESS_DIRTY_READ, &r);
+		rd->reads++;
+	}
+	return NULL;
+}
+
+/*
+ * Two threads read the two halves of the range in turn, each read held
+ * at its bitmap for a window (the test build's, as a slow fault would
+ * hold it), the second starting half a window after the first: each read
+ * begins while the other's holds its half, so that some read always holds
+ * part of the range. A DIRTY_STOP, which waits for a quiet range, must
+ * get in once the reads it found end (within two windows), not when the
+ * readers give up; a module that lets new reads claim their range while
+ * it waits answers only then.
+ */
+TEST(reads_in_turn, "DIRTY_READs taken in turn do not keep DIRTY_STOP waiting for good")
+{
+	const unsigned int window = 2000;
+	struct iommu_stress_dirty_switch s;
+	struct reader rd[2];
+	atomic_bool stop = false;
+	pthread_t th[2];
+	struct job stopper;
+	pthread_t sth;
+	struct ctx c;
+	int err;
+
+	SETUP_DIRTY(&c);
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	err = bitmap_window(window);
+	if (err == ENOENT)
+		SKIP(return, "not the module's test build (ISTRESS_UNSAFE_TESTS=1)");
+	ASSERT_ERRNO(0, err);
+	for (int i = 0; i < 2; i++) {
+		rd[i] = (struct reader){
+			.c = &c, .first = i * NPAGES / 2, .stop = &stop,
+		};
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, reader_run, &rd[i]));
+		sleep_ms(window / 2);
+	}
+	s = (struct iommu_stress_dirty_switch){
+		.size = sizeof(s), .domain_id = c.dom,
+	};
+	ASSERT_ERRNO(0, job_start(&stopper, &sth, c.fd, IOMMU_STRESS_DIRTY_STOP, &s));
+	/* Two windows, and one more for a slow machine; the readers read 5. */
+	err = job_answer(&stopper, 3 * window);
+	atomic_store(&stop, true);
+	bitmap_window(0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	TH_LOG("DIRTY_STOP within %u ms: %s; reads made: %u and %u",
+	       3 * window, ktest_errname(err), rd[0].reads, rd[1].reads);
+	EXPECT_ERRNO(0, err);
+	if (err == ETIMEDOUT)
+		EXPECT_ERRNO(0, job_answer(&stopper, PROMPT_MS));
+	job_end(&stopper, sth);
 	mod_close(c.fd);
 }
 
