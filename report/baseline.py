@@ -7,14 +7,15 @@ from . import expectations, model
 
 class Change:
     def __init__(self, kind, what, old, new, note=""):
-        self.kind = kind      # new failure, fixed, changed, added, removed
+        self.kind = kind      # one of ORDER
         self.what = what      # a cell id or an observation key and column
         self.old = old
         self.new = new
         self.note = note
 
 
-ORDER = ["new failure", "fixed", "changed", "added", "removed", "behaviour"]
+ORDER = ["new failure", "fixed", "changed", "added", "removed", "behaviour",
+         "not in this run"]
 
 
 def describe(cell):
@@ -49,9 +50,56 @@ def same_cells(run, base):
     return out
 
 
+def columns_of(run):
+    """The (kernel, IOMMU) pairs a run has cells of, a kernel named both
+    as its spec and as its release."""
+    cols = set()
+    for c in run.cells.values():
+        cols.add((c["kernel"], c["iommu"]))
+        if c.get("release"):
+            cols.add((c["release"], c["iommu"]))
+    return cols
+
+
+def not_run(outside):
+    """One change for the baseline's cells that this run's axes leave out
+    (a host run against a whole matrix: other kernels and IOMMUs, the
+    wrong-page variant): a cell never asked for is no cell removed."""
+    parts = []
+    for what, values in (("kernel/IOMMU pairs", outside["columns"]),
+                         ("patterns", outside["patterns"]),
+                         ("variants", outside["variants"])):
+        if values:
+            vals = sorted(values)
+            parts.append(f"{what} " + ", ".join(vals[:6]) +
+                         (f" and {len(vals) - 6} more" if len(vals) > 6 else ""))
+    return Change("not in this run", f"{outside['cells']} cells", "; ".join(parts),
+                  "not run", "compared only where both runs ran")
+
+
+def left_out(run, ran, old, outside):
+    """Whether this run's axes leave the baseline's cell OLD out, counted
+    in OUTSIDE when they do."""
+    col = f"{old['kernel']}/{old['iommu']}"
+    reasons = []
+    if (old["kernel"], old["iommu"]) not in ran and \
+            (old.get("release"), old["iommu"]) not in ran:
+        reasons.append(("columns", col))
+    if old["pattern"] not in run.patterns:
+        reasons.append(("patterns", old["pattern"]))
+    if old["variant"] not in run.variant_axis:
+        reasons.append(("variants", old["variant"]))
+    for axis, value in reasons:
+        outside[axis].add(value)
+    outside["cells"] += bool(reasons)
+    return bool(reasons)
+
+
 def compare(run, base):
     changes = []
     base_cells = same_cells(run, base)
+    ran = columns_of(run)
+    outside = {"cells": 0, "columns": set(), "patterns": set(), "variants": set()}
     for cid in sorted(set(run.cells) | set(base_cells)):
         new, old = run.cells.get(cid), base_cells.get(cid)
         if old is None:
@@ -59,7 +107,8 @@ def compare(run, base):
             changes.append(Change(kind, cid, "absent", describe(new), note(new)))
             continue
         if new is None:
-            changes.append(Change("removed", cid, describe(old), "absent"))
+            if not left_out(run, ran, old, outside):
+                changes.append(Change("removed", cid, describe(old), "absent"))
             continue
         failing_now = expectations.failed(new)
         failed_before = expectations.failed(old)
@@ -86,6 +135,8 @@ def compare(run, base):
             changes.append(Change("behaviour", f"{key} ({col[0]}/{col[1]})",
                                   "; ".join(a) or "not observed",
                                   "; ".join(b) or "not observed"))
+    if outside["cells"]:
+        changes.append(not_run(outside))
     changes.sort(key=lambda c: ORDER.index(c.kind))
     return changes
 

@@ -1,7 +1,8 @@
 """Latency charts drawn by gnuplot as SVG: per metric, for each pattern and
-each kernel/vIOMMU, a bar to the median and a whisker to p99. The figures
-are guest time under QEMU's -icount (instructions, one ns each), not
-hardware latencies, and every chart says so."""
+each kernel/vIOMMU, a bar to the median and a whisker to p99. A matrix
+run's figures are guest time under QEMU's -icount (instructions, one ns
+each), not hardware latencies, and every chart says so; scripts/host-run's
+on real hardware are real time, and its charts say that."""
 import os
 import re
 import subprocess
@@ -11,6 +12,15 @@ from html import escape
 from . import model
 
 GUEST_TIME = "guest time under QEMU -icount (counts instructions): not hardware latency"
+REAL_TIME = ("real time as the machine's clock counts it: its own latency, "
+             "with whatever else ran on it at the time")
+
+
+def time_note(run, sentence=False):
+    """What the run's figures measure: a host run's on real hardware are
+    real time. SENTENCE: its first letter a capital, the rest as written."""
+    text = GUEST_TIME if run.virtual_clock else REAL_TIME
+    return text[0].upper() + text[1:] if sentence else text
 
 
 def quote(text):
@@ -33,7 +43,7 @@ def data(run, metric):
     return series, rows
 
 
-def script(title, series, datafile, out, width):
+def script(title, series, datafile, out, width, run):
     plots = []
     for n, label in enumerate(series):
         c = 2 + 2 * n
@@ -50,11 +60,11 @@ def script(title, series, datafile, out, width):
         "set style fill solid 0.85 border -1",
         "set boxwidth 0.9",
         "set logscale y",
-        f"set ylabel {quote('ns of guest time (-icount)')} noenhanced",
+        f"set ylabel {quote('ns of guest time (-icount)' if run.virtual_clock else 'ns of ' + run.time_name)} noenhanced",
         "set xtics rotate by -25 noenhanced",
         "set key outside right top noenhanced",
         "set grid ytics",
-        f"set label 1 {quote(GUEST_TIME)} at screen 0.01,0.03 font ',9' noenhanced",
+        f"set label 1 {quote(time_note(run))} at screen 0.01,0.03 font ',9' noenhanced",
         "set bmargin 6",
         "plot " + ", ".join(plots),
     ]) + "\n"
@@ -81,7 +91,7 @@ def draw(run, out_dir):
             width = max(640, 120 + 14 * len(rows) * (len(series) + 1) + 160)
             gp = os.path.join(tmp, "plot.gp")
             with open(gp, "w") as f:
-                f.write(script(title, series, dat, out, min(width, 2400)))
+                f.write(script(title, series, dat, out, min(width, 2400), run))
             subprocess.run(["gnuplot", gp], check=True, capture_output=True)
         drawn.append((metric, title, out))
     return drawn

@@ -115,7 +115,7 @@ def legend(run):
             'links to the cell\'s kernel log lines (warnings, IOMMU faults, '
             'the module\'s lines), its tooltip says more. Each result that '
             'ran is judged against tests/vm/expect, what the VM tests know '
-            'of each kernel and vIOMMU: corrupt, missed, warn, unexpected and '
+            f'of each kernel and {run.iommu_word}: corrupt, missed, warn, unexpected and '
             'error are failures, a result the table expects is not.</p>')
 
 
@@ -164,21 +164,21 @@ def behaviour(run, changed):
 
 
 def latency(run, drawn):
-    out = ["<h2>Latency (guest time)</h2>",
-           f'<p class="note">{escape(charts.GUEST_TIME.capitalize())}. '
-           "Per pattern (stock kernel) and kernel/vIOMMU: the bar is the "
+    out = [f"<h2>Latency ({run.time_name})</h2>",
+           f'<p class="note">{escape(charts.time_note(run, sentence=True))}. '
+           f"Per pattern (stock kernel) and kernel/{run.iommu_word}: the bar is the "
            "median, the whisker p99. Samples are small (see N): compare "
            "columns, do not read them as what hardware takes.</p>",
            '<div class="charts">']
     for metric, title, path in drawn:
         with open(path) as f:
-            out.append(charts.inline(f.read(), metric, f"{title} latency, guest time"))
+            out.append(charts.inline(f.read(), metric, f"{title} latency, {run.time_name}"))
     out.append("</div>")
     rows = run.latencies()
     if rows:
-        out.append("<details><summary>All figures (ns of guest time)</summary>"
+        out.append(f"<details><summary>All figures (ns of {run.time_name})</summary>"
                    '<table class="lat"><tr><th>pattern</th><th>metric</th>'
-                   "<th>kernel/vIOMMU</th><th>p50</th><th>p99</th><th>N</th></tr>")
+                   f"<th>kernel/{run.iommu_word}</th><th>p50</th><th>p99</th><th>N</th></tr>")
         for p, m, col, p50, p99, n in rows:
             out.append(f"<tr><td>{escape(p)}</td><td>{m}</td>"
                        f"<td>{escape(col[0] + '/' + col[1])}</td><td>{p50}</td>"
@@ -200,26 +200,28 @@ def reasons(run):
 
 
 def environment(run):
-    out = ["<h2>Environment</h2><table><tr><th>vIOMMU</th><th>what</th>"
-           "<th>QEMU</th></tr>"]
     qemus = run.qemus
+    out = [f"<h2>Environment</h2><table><tr><th>{run.iommu_word}</th><th>what</th>"
+           + ("" if run.on_host else "<th>QEMU</th>") + "</tr>"]
     for i in run.iommus:
-        out.append(f"<tr><td>{escape(i)}</td><td>{escape(run.index['iommus'].get(i, ''))}"
-                   f"</td><td>{escape(qemus.get(i, 'unknown'))}</td></tr>")
-    out.append("</table><p></p><table><tr><th>kernel</th><th>as booted</th></tr>")
+        out.append(f"<tr><td>{escape(i)}</td><td>{escape(run.index['iommus'].get(i, ''))}</td>"
+                   + ("" if run.on_host else f"<td>{escape(qemus.get(i, 'unknown'))}</td>")
+                   + "</tr>")
+    out.append("</table><p></p><table><tr><th>kernel</th><th>as it ran</th></tr>")
     keyed = {}
     for c in run.index["cells"]:
         if c.get("key"):
             keyed.setdefault(c["kernel"], c["key"]["kernel"])
     for k in run.kernels:
-        out.append(f"<tr><td>{escape(k)}</td><td>{escape(keyed.get(k, 'not resolved'))}</td></tr>")
+        booted = keyed.get(k) or run.releases.get(k) or "not resolved"
+        out.append(f"<tr><td>{escape(k)}</td><td>{escape(booted)}</td></tr>")
     out.append("</table>")
     return "".join(out)
 
 
 def render(run, drawn, changes_list=None, base=None, changed=frozenset()):
     meta = f'<p class="meta">{escape(run.summary)}</p>'
-    body = [f"<h1>iommu-stress matrix {escape(run.id)}</h1>", meta,
+    body = [f"<h1>iommu-stress {run.kind} {escape(run.id)}</h1>", meta,
             legend(run), grid(run), reasons(run)]
     if base is not None:
         body.append(changes(changes_list or [], base.id))
@@ -227,7 +229,7 @@ def render(run, drawn, changes_list=None, base=None, changed=frozenset()):
              '<p class="note">Written by scripts/report from matrix.json '
              "(results/matrix-schema.json).</p>"]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>iommu-stress matrix {escape(run.id)}</title>"
+            f"<title>iommu-stress {run.kind} {escape(run.id)}</title>"
             f"<style>{CSS}</style></head><body>\n" + "\n".join(body)
             + "\n</body></html>\n")
 

@@ -45,7 +45,7 @@ def grid(run):
 
 def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozenset()):
     counts = run.status_counts()
-    out = [f"# iommu-stress matrix {run.id}", "", run.summary + ".", "",
+    out = [f"# iommu-stress {run.kind} {run.id}", "", run.summary + ".", "",
            "Status counts: " + ", ".join(f"{s} {n}" for s, n in counts.items() if n)
            + ". Each grid cell is the stock kernel, then the negative control "
            "(ctrl: --inject skip-flush) and, where the run has it, the control "
@@ -85,15 +85,15 @@ def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozense
             out.append(f"| {name} | " + " | ".join(cells) + " |")
     else:
         out.append("No observations recorded in this run.")
-    out += ["", "## Latency (guest time)", "",
-            charts.GUEST_TIME.capitalize() + ". Bar: p50, whisker: p99, per "
-            "pattern (stock kernel) and kernel/vIOMMU.", ""]
+    out += ["", f"## Latency ({run.time_name})", "",
+            charts.time_note(run, sentence=True) + ". Bar: p50, whisker: p99, per "
+            f"pattern (stock kernel) and kernel/{run.iommu_word}.", ""]
     for metric, title, path in drawn:
         rel = os.path.relpath(path, chart_dir)
-        out.append(f"![{title} latency, guest time]({rel})")
+        out.append(f"![{title} latency, {run.time_name}]({rel})")
     rows = run.latencies()
     if rows:
-        out += ["", "| pattern | metric | kernel/vIOMMU | p50 ns | p99 ns | N |",
+        out += ["", f"| pattern | metric | kernel/{run.iommu_word} | p50 ns | p99 ns | N |",
                 "|---|---|---|---:|---:|---:|"]
         out += [f"| {p} | {m} | {col[0]}/{col[1]} | {p50} | {p99} | {n} |"
                 for p, m, col, p50, p99, n in rows]
@@ -103,9 +103,13 @@ def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozense
         out += [f"| {s} | {esc(reason)} | {esc(shown)} |"
                 for s, reason, shown in run.reasons]
     qemus = run.qemus
-    out += ["", "## Environment", "", "| vIOMMU | what | QEMU |", "|---|---|---|"]
-    out += [f"| {i} | {esc(run.index['iommus'].get(i, ''))} | {esc(qemus.get(i, 'unknown'))} |"
-            for i in run.iommus]
+    if run.on_host:
+        out += ["", "## Environment", "", "| IOMMU | what |", "|---|---|"]
+        out += [f"| {i} | {esc(run.index['iommus'].get(i, ''))} |" for i in run.iommus]
+    else:
+        out += ["", "## Environment", "", "| vIOMMU | what | QEMU |", "|---|---|---|"]
+        out += [f"| {i} | {esc(run.index['iommus'].get(i, ''))} | {esc(qemus.get(i, 'unknown'))} |"
+                for i in run.iommus]
     out.append("")
     return "\n".join(out) + "\n"
 

@@ -36,6 +36,12 @@ class Run:
                                    expectations.judge_entry(run_dir, c, rows)
                                    for c in self.index["cells"]]
         self.cells = {c["id"]: c for c in self.index["cells"]}
+        # scripts/host-run's folder: its cells ran on the host itself, keyed
+        # by nothing the matrix could boot again.
+        self.on_host = bool(self.index["cells"]) and \
+            not any(c.get("key") for c in self.index["cells"])
+        self.iommu_word = "IOMMU" if self.on_host else "vIOMMU"
+        self.kind = "host run" if self.on_host else "matrix"
 
     def variants(self, pattern):
         """The variants of pattern this run has cells of (a run made before
@@ -56,6 +62,20 @@ class Run:
             except (OSError, ValueError):
                 self._records[cell["id"]] = None
         return self._records[cell["id"]]
+
+    @functools.cached_property
+    def virtual_clock(self):
+        """Whether the records' times are guest time under QEMU's -icount
+        (their clock's kind, which the tool tells from the CPU): always in
+        the matrix's VMs, and in a host run made inside such a VM."""
+        kinds = {((self.record(c) or {}).get("clock") or {}).get("kind")
+                 for c in self.index["cells"]} - {None}
+        return "guest-virtual" in kinds if kinds else not self.on_host
+
+    @functools.cached_property
+    def time_name(self):
+        return "guest time" if self.virtual_clock else \
+            "host time" if self.on_host else "real time"
 
     def status_counts(self):
         """{what a cell is shown as: how many} (expectations.SHOWN)."""
@@ -87,14 +107,26 @@ class Run:
     def summary(self):
         """The report's line under its title: what ran, when, how long."""
         r = self.index["run"]
-        src = r.get("source", {})
-        return (f"{len(self.index['cells'])} cells on {len(self.kernels)} kernels x "
-                f"{len(self.iommus)} vIOMMUs x {len(self.patterns)} patterns; "
-                f"started {r['started']}, {r.get('duration_s') or '?'} s of host "
-                f"time with -j {r['jobs']}{'' if r['complete'] else ' (incomplete)'}; "
-                f"sources {src.get('commit', '')[:12]}"
-                f"{' (modified)' if src.get('dirty') else ''}"
+        where = "on the host" if self.on_host else f"with -j {r['jobs']}"
+        return (f"{len(self.index['cells'])} cells on {plural(len(self.kernels), 'kernel')} x "
+                f"{plural(len(self.iommus), self.iommu_word)} x "
+                f"{plural(len(self.patterns), 'pattern')}; started {r['started']}, "
+                f"{r.get('duration_s') or '?'} s of wall-clock time {where}"
+                f"{'' if r['complete'] else ' (incomplete)'}; {self.sources}"
                 f"{'; judged now against tests/vm/expect' if self.judged_now else ''}")
+
+    @functools.cached_property
+    def sources(self):
+        """What the cells ran: the commit of the checkout, or outside one
+        (an installed package) the hash of the binaries or sources."""
+        r = self.index["run"]
+        src = r.get("source") or {}
+        if src.get("commit"):
+            return f"sources {src['commit'][:12]}{' (modified)' if src.get('dirty') else ''}"
+        what = "binaries" if self.on_host else "sources"
+        if r.get("sources_hash"):
+            return f"{what} sha256 {r['sources_hash'][:12]} (no git checkout)"
+        return f"{what} unknown (no git checkout)"
 
     @functools.cached_property
     def reasons(self):
@@ -145,6 +177,10 @@ class Run:
 
 
 REASON_SHOWN = ("unsupported", "error", "warn")
+
+
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def reason_of(cell):
