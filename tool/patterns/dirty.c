@@ -250,12 +250,18 @@ static int dt_change(struct worker *w, unsigned int r)
 	return dt_map(w, r, mode);
 }
 
-/* Which of the @due bits a read from inside a leaf reported, in words. */
+/*
+ * Which of the @due bits a read from inside a leaf reported, in words;
+ * @near of the @more bits it reported beyond them lie within 2M of the
+ * read's start (where a leaf's 2M counted from there would reach).
+ */
 static const char *compare_part(unsigned int due, unsigned int same,
-				unsigned int more)
+				unsigned int more, unsigned int near)
 {
 	if (more)
-		return "bits the aligned reads did not report";
+		return near == more ?
+		       "bits the aligned reads did not report, all within 2M of the read's start" :
+		       "bits the aligned reads did not report, some past 2M of the read's start";
 	if (same == due)
 		return due ? "what the aligned reads reported" : "nothing, as the aligned reads";
 	return same ? "part of what the aligned reads reported" :
@@ -296,6 +302,7 @@ static void observe_unaligned(struct worker *w, unsigned int leaf,
 	struct dirty *dt = w->priv;
 	unsigned int n = 2 * DIRTY_SET_PAGES - skip;
 	unsigned int due[2] = { 0 }, same[2] = { 0 }, more[2] = { 0 };
+	unsigned int near[2] = { 0 };
 
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int page = skip + i, part = page / DIRTY_SET_PAGES;
@@ -305,12 +312,13 @@ static void observe_unaligned(struct worker *w, unsigned int leaf,
 		due[part] += (unsigned int)truth;
 		same[part] += (unsigned int)(truth && got);
 		more[part] += (unsigned int)(got && !truth);
+		near[part] += (unsigned int)(got && !truth && i < DIRTY_SET_PAGES);
 	}
 	wk_observe(w, "dirty: a NO_CLEAR read from inside a written 2M leaf",
 		   "rest of the leaf: %s; next region (%s): %s",
-		   compare_part(due[0], same[0], more[0]),
+		   compare_part(due[0], same[0], more[0], near[0]),
 		   mode_name(dt->reg[leaf + 1].mode),
-		   compare_part(due[1], same[1], more[1]));
+		   compare_part(due[1], same[1], more[1], near[1]));
 }
 
 /*
