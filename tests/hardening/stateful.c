@@ -574,27 +574,41 @@ static void break_i2p(struct rng *r, union arg *a)
 
 /* ---- calls in the worker's own region, answers known ---- */
 
-static void home_map(struct worker *w)
+/* A call in the worker's own region, as drawn: range, buffer, offset. */
+struct home_call {
+	uint64_t iova, len, off;
+	int b;
+};
+
+static struct home_call draw_home_map(struct worker *w)
 {
 	unsigned int s = (unsigned int)rng_below(&w->r, SLOTS);
-	uint64_t iova = w->region + s * SZ_2M, len, off;
-	union arg a = { 0 };
-	int b, mutated, expect, err;
-	unsigned long e;
-	uint32_t dom;
+	struct home_call c = { .iova = w->region + s * SZ_2M };
 
 	if (s % 2 == 0) {
-		b = HB_LEAF;
-		len = SZ_2M;
-		off = rng_below(&w->r, w->home[b].len / SZ_2M) * SZ_2M;
+		c.b = HB_LEAF;
+		c.len = SZ_2M;
+		c.off = rng_below(&w->r, w->home[c.b].len / SZ_2M) * SZ_2M;
 	} else {
 		unsigned int n = 1 + (unsigned int)rng_below(&w->r, MAX_PAGES);
 
-		b = w->home[HB_TEMP].id != NO_ID && rng_below(&w->r, 3) == 0 ? HB_TEMP : HB_SMALL;
-		len = n * SZ_4K;
-		iova += (1 + rng_below(&w->r, SLOT_PAGES - n)) * SZ_4K;
-		off = rng_below(&w->r, w->home[b].len / SZ_4K - n + 1) * SZ_4K;
+		c.b = w->home[HB_TEMP].id != NO_ID && rng_below(&w->r, 3) == 0 ? HB_TEMP : HB_SMALL;
+		c.len = n * SZ_4K;
+		c.iova += (1 + rng_below(&w->r, SLOT_PAGES - n)) * SZ_4K;
+		c.off = rng_below(&w->r, w->home[c.b].len / SZ_4K - n + 1) * SZ_4K;
 	}
+	return c;
+}
+
+static void home_map(struct worker *w)
+{
+	struct home_call c = draw_home_map(w);
+	uint64_t iova = c.iova, len = c.len, off = c.off;
+	union arg a = { 0 };
+	int b = c.b, mutated, expect, err;
+	unsigned long e;
+	uint32_t dom;
+
 	e = begin(w, &dom);
 	a.map = (struct iommu_stress_map){
 		.size = sizeof(a.map), .domain_id = dom,
@@ -617,14 +631,23 @@ static void home_map(struct worker *w)
 		model_set(w, iova, len, b, off);
 }
 
-static void home_unmap(struct worker *w)
+/* What an UNMAP of [@u->iova, +@len) that succeeded did to the record. */
+static void unmapped(struct worker *w, uint64_t len,
+		     const struct iommu_stress_unmap *u)
+{
+	/* The module let go of exactly what the driver said it unmapped. */
+	model_clear(w, u->iova, u->unmapped,
+		    !!(u->out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED));
+	if (u->out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED)
+		report(&nwrong, "home", "UNMAP [%#llx, +%#llx) left pages mapped (%#llx unmapped): no leaf starts before it",
+		       (unsigned long long)u->iova, (unsigned long long)len,
+		       (unsigned long long)u->unmapped);
+}
+
+static struct home_call draw_home_unmap(struct worker *w)
 {
 	unsigned int s = (unsigned int)rng_below(&w->r, SLOTS);
 	uint64_t iova = w->region + s * SZ_2M, len, end;
-	union arg a = { 0 };
-	int mutated, expect, err;
-	unsigned long e;
-	uint32_t dom;
 
 	if (s % 2 == 0) {
 		/* From a leaf slot's start, not past it: the whole leaf goes. */
@@ -646,6 +669,18 @@ static void home_unmap(struct worker *w)
 		if (iova + len > end && len != end + SZ_2M - iova)
 			len = end - iova;
 	}
+	return (struct home_call){ .iova = iova, .len = len };
+}
+
+static void home_unmap(struct worker *w)
+{
+	struct home_call c = draw_home_unmap(w);
+	uint64_t iova = c.iova, len = c.len;
+	union arg a = { 0 };
+	int mutated, expect, err;
+	unsigned long e;
+	uint32_t dom;
+
 	e = begin(w, &dom);
 	a.unmap = (struct iommu_stress_unmap){
 		.size = sizeof(a.unmap), .domain_id = dom, .iova = iova,
@@ -660,15 +695,35 @@ static void home_unmap(struct worker *w)
 		report(&nwrong, "home", "UNMAP [%#llx, +%#llx) answered %s, its record says %s",
 		       (unsigned long long)iova, (unsigned long long)len,
 		       ktest_errname(err), ktest_errname(expect));
-	if (err || a.unmap.iova != iova)
+	if (!err && a.unmap.iova == iova)
+		unmapped(w, len, &a.unmap);
+}
+
+/* An unbroken IOVA_TO_PHYS of @iova, where the record said @rec, judged. */
+static void judge_i2p(struct worker *w, uint64_t iova, struct page_rec rec,
+		      int err, const struct iommu_stress_iova_to_phys *p)
+{
+	int mapped;
+
+	if (rec.buf == PG_UNKNOWN)
 		return;
-	/* The module let go of exactly what the driver said it unmapped. */
-	model_clear(w, iova, a.unmap.unmapped,
-		    !!(a.unmap.out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED));
-	if (a.unmap.out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED)
-		report(&nwrong, "home", "UNMAP [%#llx, +%#llx) left pages mapped (%#llx unmapped): no leaf starts before it",
-		       (unsigned long long)iova, (unsigned long long)len,
-		       (unsigned long long)a.unmap.unmapped);
+	if (err) {
+		report(&nwrong, "home", "IOVA_TO_PHYS %#llx answered %s",
+		       (unsigned long long)iova, ktest_errname(err));
+		return;
+	}
+	mapped = !!(p->out_flags & IOMMU_STRESS_I2P_MAPPED);
+	if (rec.buf == PG_FREE && mapped)
+		report(&nwrong, "home", "IOVA_TO_PHYS %#llx: translates, its record says nothing is there",
+		       (unsigned long long)iova);
+	if (rec.buf >= 0 &&
+	    (!mapped || !(p->out_flags & IOMMU_STRESS_I2P_OURS) ||
+	     p->buf_id != w->home[rec.buf].id ||
+	     p->offset != rec.page * SZ_4K))
+		report(&nwrong, "home", "IOVA_TO_PHYS %#llx: flags %#x buffer %u offset %#llx, its record says buffer %u offset %#llx",
+		       (unsigned long long)iova, p->out_flags, p->buf_id,
+		       (unsigned long long)p->offset, w->home[rec.buf].id,
+		       (unsigned long long)rec.page * SZ_4K);
 }
 
 static void home_i2p(struct worker *w)
@@ -676,7 +731,7 @@ static void home_i2p(struct worker *w)
 	uint64_t pg = rng_below(&w->r, RPAGES), iova = w->region + pg * SZ_4K;
 	struct page_rec rec;
 	union arg a = { 0 };
-	int mutated, err, mapped;
+	int mutated, err;
 	unsigned long e;
 	uint32_t dom;
 
@@ -687,25 +742,180 @@ static void home_i2p(struct worker *w)
 	};
 	mutated = mutate(&w->r, &a, sizeof(a.i2p), break_i2p);
 	err = io(&w->tally, g.fd, IOMMU_STRESS_IOVA_TO_PHYS, &a);
-	if (!judged(w, e) || mutated || rec.buf == PG_UNKNOWN)
-		return;
-	if (err) {
-		report(&nwrong, "home", "IOVA_TO_PHYS %#llx answered %s",
-		       (unsigned long long)iova, ktest_errname(err));
+	if (judged(w, e) && !mutated)
+		judge_i2p(w, iova, rec, err, &a.i2p);
+}
+
+/*
+ * BATCH: a vector of the worker's own MAPs, UNMAPs and IOVA_TO_PHYSs as
+ * the single calls above draw them, now and then one op or the batch's
+ * own argument broken. The ops run in order and stop at the first that
+ * fails, whose errno is the batch's, the rest untouched; the record
+ * judges each op that ran as it judges the single call, in turn.
+ */
+#define BATCH_OPS	8
+#define NOT_RUN		0x7eadbeef	/* no op answers this */
+#define OP_SLOT		(sizeof(struct iommu_stress_batch_op) - \
+			 offsetof(struct iommu_stress_batch_op, map))
+
+struct batch_plan {
+	struct home_call c;
+	uint64_t pg;		/* IOVA_TO_PHYS's page */
+	int mutated;
+};
+
+/* Fills entry @op with a call drawn as its single ioctl draws it. */
+static void batch_draw(struct worker *w, struct iommu_stress_batch_op *op,
+		       struct batch_plan *p, uint32_t dom)
+{
+	union arg a = { 0 };
+	size_t len;
+
+	memset(op, 0, sizeof(*op));
+	op->result = NOT_RUN;
+	switch (rng_below(&w->r, 3)) {
+	case 0:
+		op->op = IOMMU_STRESS_MAP;
+		p->c = draw_home_map(w);
+		a.map = (struct iommu_stress_map){
+			.size = sizeof(a.map), .domain_id = dom,
+			.buf_id = w->home[p->c.b].id, .iova = p->c.iova,
+			.offset = p->c.off, .length = p->c.len,
+			.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+		};
+		len = sizeof(a.map);
+		p->mutated = mutate(&w->r, &a, len, break_map);
+		break;
+	case 1:
+		op->op = IOMMU_STRESS_UNMAP;
+		p->c = draw_home_unmap(w);
+		a.unmap = (struct iommu_stress_unmap){
+			.size = sizeof(a.unmap), .domain_id = dom,
+			.iova = p->c.iova, .length = p->c.len,
+		};
+		len = sizeof(a.unmap);
+		p->mutated = mutate(&w->r, &a, len, break_unmap);
+		break;
+	default:
+		op->op = IOMMU_STRESS_IOVA_TO_PHYS;
+		p->pg = rng_below(&w->r, RPAGES);
+		a.i2p = (struct iommu_stress_iova_to_phys){
+			.size = sizeof(a.i2p), .domain_id = dom,
+			.iova = w->region + p->pg * SZ_4K,
+		};
+		len = sizeof(a.i2p);
+		p->mutated = mutate(&w->r, &a, len, break_i2p);
+		break;
+	}
+	/* A broken size may claim more than the slot: the module says E2BIG. */
+	memcpy(&op->map, &a, OP_SLOT);
+}
+
+/* Op @i that ran, judged by the record and applied to it. */
+static void batch_judge(struct worker *w, const struct iommu_stress_batch_op *op,
+			const struct batch_plan *p, int i)
+{
+	int err = -op->result, expect;
+
+	switch (op->op) {
+	case IOMMU_STRESS_MAP:
+		expect = model_any(w, p->c.iova, p->c.len) ? EEXIST : 0;
+		if (!p->mutated && err != expect && err != ENOMEM)
+			report(&nwrong, "batch", "op %d: MAP [%#llx, +%#llx) answered %s, its record says %s",
+			       i, (unsigned long long)p->c.iova,
+			       (unsigned long long)p->c.len, ktest_errname(err),
+			       ktest_errname(expect));
+		if (!err && op->map.iova == p->c.iova && op->map.length == p->c.len &&
+		    op->map.offset == p->c.off && op->map.buf_id == w->home[p->c.b].id)
+			model_set(w, p->c.iova, p->c.len, p->c.b, p->c.off);
+		break;
+	case IOMMU_STRESS_UNMAP:
+		expect = model_any(w, p->c.iova, p->c.len) ? 0 : ENOENT;
+		if (!p->mutated && err != expect && err != ENOMEM)
+			report(&nwrong, "batch", "op %d: UNMAP [%#llx, +%#llx) answered %s, its record says %s",
+			       i, (unsigned long long)p->c.iova,
+			       (unsigned long long)p->c.len, ktest_errname(err),
+			       ktest_errname(expect));
+		if (!err && op->unmap.iova == p->c.iova)
+			unmapped(w, p->c.len, &op->unmap);
+		break;
+	default:
+		if (!p->mutated)
+			judge_i2p(w, w->region + p->pg * SZ_4K, w->rec[p->pg],
+				  err, &op->iova_to_phys);
+		break;
+	}
+}
+
+/* Breaks the batch's own argument: no op runs. Returns the errno due. */
+static int break_batch(struct rng *r, struct iommu_stress_batch *b)
+{
+	switch (rng_below(r, 4)) {
+	case 0:
+		b->flags |= 1u << rng_below(r, 32);
+		return EOPNOTSUPP;
+	case 1:
+		b->__reserved = 1 + (uint32_t)rng_below(r, 1000);
+		return EINVAL;
+	case 2:
+		b->nops = 0;
+		return EINVAL;
+	default:
+		b->op_size = sizeof(struct iommu_stress_batch_op) - 8 * (1 + (uint32_t)rng_below(r, 4));
+		return EINVAL;
+	}
+}
+
+static void home_batch(struct worker *w)
+{
+	struct iommu_stress_batch_op ops[BATCH_OPS];
+	struct batch_plan plan[BATCH_OPS] = { 0 };
+	struct iommu_stress_batch b;
+	unsigned int n = 1 + (unsigned int)rng_below(&w->r, BATCH_OPS), i;
+	int broken = 0, err;
+	unsigned long e;
+	uint32_t dom;
+
+	e = begin(w, &dom);
+	for (i = 0; i < n; i++)
+		batch_draw(w, &ops[i], &plan[i], dom);
+	b = (struct iommu_stress_batch){
+		.size = sizeof(b), .ops = (uint64_t)(uintptr_t)ops, .nops = n,
+		.op_size = sizeof(ops[0]), .done = NOT_RUN,
+	};
+	if (rng_below(&w->r, 100) < mutate_percent / 3)
+		broken = break_batch(&w->r, &b);
+	err = io(&w->tally, g.fd, IOMMU_STRESS_BATCH, &b);
+	if (broken) {
+		if (err != broken)
+			report(&nwrong, "batch", "a broken batch answered %s, not %s",
+			       ktest_errname(err), ktest_errname(broken));
+		for (i = 0; i < n; i++)
+			if (ops[i].result != NOT_RUN)
+				report(&nwrong, "batch", "a broken batch ran op %u", i);
 		return;
 	}
-	mapped = !!(a.i2p.out_flags & IOMMU_STRESS_I2P_MAPPED);
-	if (rec.buf == PG_FREE && mapped)
-		report(&nwrong, "home", "IOVA_TO_PHYS %#llx: translates, its record says nothing is there",
-		       (unsigned long long)iova);
-	if (rec.buf >= 0 &&
-	    (!mapped || !(a.i2p.out_flags & IOMMU_STRESS_I2P_OURS) ||
-	     a.i2p.buf_id != w->home[rec.buf].id ||
-	     a.i2p.offset != rec.page * SZ_4K))
-		report(&nwrong, "home", "IOVA_TO_PHYS %#llx: flags %#x buffer %u offset %#llx, its record says buffer %u offset %#llx",
-		       (unsigned long long)iova, a.i2p.out_flags, a.i2p.buf_id,
-		       (unsigned long long)a.i2p.offset, w->home[rec.buf].id,
-		       (unsigned long long)rec.page * SZ_4K);
+	/* Whatever the domain went through: ran in order, stopped at a failure. */
+	if (b.done > n || (!err && b.done != n) || (err && b.done == n)) {
+		report(&nwrong, "batch", "%u of %u ops done, answer %s",
+		       b.done, n, ktest_errname(err));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		int want = i < b.done ? 0 : i == b.done ? -err : NOT_RUN;
+
+		if (ops[i].result != want)
+			report(&nwrong, "batch", "op %u of %u (%u done, answer %s): result %d, not %d",
+			       i, n, b.done, ktest_errname(err), ops[i].result, want);
+		else if (i <= b.done && !contract_allows(ops[i].op, -ops[i].result) &&
+			 !contract_allows(IOMMU_STRESS_BATCH, -ops[i].result))
+			report(&nviolations, "contract", "a BATCH op answered %s, which it may not give",
+			       ktest_errname(-ops[i].result));
+	}
+	if (!judged(w, e))
+		return;
+	for (i = 0; i < n && i <= b.done; i++)
+		batch_judge(w, &ops[i], &plan[i], (int)i);
 }
 
 /* Whether the shared domain lets DMA read IOVAs the session has not mapped. */
@@ -1038,8 +1248,10 @@ static void worker_step(struct worker *w)
 		table_map(w);
 	} else if (k < 88) {
 		cont_unmap(w);
-	} else {
+	} else if (k < 94) {
 		cont_i2p(w);
+	} else {
+		home_batch(w);
 	}
 }
 
