@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 
 #include "istress.h"
+#include "compat.h"
 
 s64 istress_bench_dma_map(struct device *dev, phys_addr_t pa, u64 size,
 			  dma_addr_t *dma)
@@ -39,13 +40,24 @@ s64 istress_bench_dma_unmap(struct device *dev, dma_addr_t dma, u64 size)
 /*
  * Whether unmaps in @domain leave their IOTLB entries to a flush queue.
  * The type tells from v5.15 on (a macro wherever it exists, as in
- * iommu_desc.c); before, a DMA-API domain may be either, and is taken as
- * lazy.
+ * iommu_desc.c). Up to v5.12 the driver's answer to
+ * DOMAIN_ATTR_DMA_USE_FLUSH_QUEUE tells: dma-iommu asked the same before
+ * it gave the domain a queue (and went strict if the queue could not be
+ * had, where this still says lazy). A driver with no answer is taken as
+ * lazy: Intel's in v5.10, which has DMA ops of its own with a queue unless
+ * booted with intel_iommu=strict, and virtio-iommu, which is strict there
+ * and gets a flush it did not need. In v5.13 and v5.14 every DMA-API
+ * domain is taken as lazy.
  */
 static bool lazy_domain(struct iommu_domain *domain)
 {
 #ifdef IOMMU_DOMAIN_DMA_FQ
 	return domain->type == IOMMU_DOMAIN_DMA_FQ;
+#elif ISTRESS_HAVE_IOMMU_DOMAIN_GET_ATTR
+	int attr = 0;
+
+	return iommu_domain_get_attr(domain, DOMAIN_ATTR_DMA_USE_FLUSH_QUEUE,
+				     &attr) || attr;
 #else
 	return true;
 #endif
@@ -60,12 +72,12 @@ static bool lazy_domain(struct iommu_domain *domain)
  * IOTLB too, so this wipes nothing it would have left (such as the stale
  * entries of a SKIP_SYNC UNMAP parked in the domain, which are what that
  * UNMAP tests); a strict domain, whose unmaps flushed already, is left
- * alone for that reason (before v5.15 it is flushed as well). A domain
- * no longer live is being detached, after the last round, and its detach
- * flushes the IOTLB (shared_detach()) unless it keeps the session's
- * mappings (a retired channel): there, and until that flush, the entry
- * lives as long as the queue lets it, as with any lazy driver whose
- * device goes.
+ * alone for that reason (where lazy_domain() cannot tell, it is flushed
+ * as well). A domain no longer live is being detached, after the last
+ * round, and its detach flushes the IOTLB (shared_detach()) unless it
+ * keeps the session's mappings (a retired channel): there, and until that
+ * flush, the entry lives as long as the queue lets it, as with any lazy
+ * driver whose device goes.
  */
 void istress_bench_dma_flush(struct istress_domain *d)
 {

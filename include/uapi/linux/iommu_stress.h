@@ -559,6 +559,10 @@ struct iommu_stress_batch {
  * and each unmap a dma_unmap_page(), as dma_map_benchmark makes them: the
  * DMA API picks the IOVAs (@iova must be 0) in the device's own DMA-API
  * domain and flushes as its policy says (strict, or lazy: iommu.strict=0).
+ * After the last round, untimed, a lazy domain's whole IOTLB is flushed;
+ * before v5.15, where the domain's type does not tell, every DMA-API
+ * domain's but one whose driver answers DOMAIN_ATTR_DMA_USE_FLUSH_QUEUE
+ * with no (up to v5.12; Intel's driver in v5.10 does not answer).
  * Only in a shared domain (that domain itself; a private one leaves it
  * detached, its flushes reaching no device), at PAGE_SIZE, without
  * THROUGH_MAP.
