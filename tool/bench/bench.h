@@ -47,7 +47,7 @@ struct bench_opts {
 
 /* One way of one cell, all its threads together. */
 struct bench_way_result {
-	int err;			/* 0 measured; -errno; -EOPNOTSUPP: not here */
+	int err;			/* 0 measured; -errno; -EOPNOTSUPP: not available */
 	char why[192];			/* why not, when err */
 	uint64_t ops;			/* maps + unmaps done */
 	uint64_t elapsed_ns;		/* first start to last end */

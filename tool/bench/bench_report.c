@@ -89,7 +89,7 @@ void bench_report_text(FILE *f, const struct session *s,
 				bench_way_name(w));
 			if (x->err) {
 				fprintf(f, "%s: %s\n", x->err == -EOPNOTSUPP ?
-					"not here" : "failed", x->why);
+					"not available" : "failed", x->why);
 				continue;
 			}
 			fprintf(f, "%12.0f %10llu %10llu %10llu %10llu\n", bench_rate(x),

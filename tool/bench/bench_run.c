@@ -40,7 +40,10 @@ static unsigned int default_threads(unsigned int cpus, unsigned int *out)
 	return n;
 }
 
-/* 4K and 2M where the IOMMU maps them; 1G where the module builds 1G leaves. */
+/*
+ * 4K and 2M where the IOMMU maps them; 1G always, so that where it cannot
+ * be measured the run says why (size_missing(), the buffer's 1G chunk).
+ */
 static unsigned int default_sizes(const struct session *s, uint64_t *out)
 {
 	unsigned int n = 0;
@@ -49,9 +52,7 @@ static unsigned int default_sizes(const struct session *s, uint64_t *out)
 		out[n++] = SZ_4K;
 	if (s->dom.pgsize_bitmap & SZ_2M)
 		out[n++] = SZ_2M;
-	if (s->dom.pgsize_bitmap & SZ_1G &&
-	    s->info.features & IOMMU_STRESS_FEAT_1G_LEAVES)
-		out[n++] = SZ_1G;
+	out[n++] = SZ_1G;
 	return n;
 }
 
@@ -174,12 +175,34 @@ static void threads_free(struct cell_run *run, unsigned int n, int fd)
 	}
 }
 
+/*
+ * The chunks a buffer of @page_size pages is made of: the page's own
+ * size, so that each page is physically contiguous (1G ones come from
+ * the module's contiguous ranges, which it hands out only where it
+ * builds 1G leaves: size_missing() said so before).
+ */
+static uint64_t chunk_for(uint64_t page_size)
+{
+	return page_size >= SZ_1G ? IOMMU_STRESS_CHUNK_1G :
+	       page_size >= SZ_2M ? IOMMU_STRESS_CHUNK_2M : IOMMU_STRESS_CHUNK_4K;
+}
+
+/*
+ * A buffer that cannot be had here is no failure of the run: no memory
+ * or IOVA room for it, or 1G chunks the kernel or module does not give.
+ */
+static int not_here(int err, uint64_t chunk)
+{
+	return err == -ENOMEM || err == -ENOSPC ||
+	       (chunk >= SZ_1G && (err == -EOPNOTSUPP || err == -EPERM));
+}
+
 /* Each thread's buffer and IOVA range; -errno, said in @c's ways. */
 static int threads_make(struct session *s, const struct bench_opts *o,
 			struct bench_cell *c, struct cell_run *run)
 {
 	uint64_t len = c->page_size * c->count;
-	uint64_t chunk = c->page_size < SZ_2M ? c->page_size : SZ_2M;
+	uint64_t chunk = chunk_for(c->page_size);
 	char why[192] = "";
 	int ret = 0;
 
@@ -205,33 +228,29 @@ static int threads_make(struct session *s, const struct bench_opts *o,
 			break;
 		}
 		ret = __dev_buf_alloc(s->fd, len, chunk, IOMMU_STRESS_NODE_ANY, &t->buf);
-		if (ret)
+		if (ret == -ENOMEM && chunk >= SZ_1G)
+			snprintf(why, sizeof(why), "no physically contiguous 1G of free memory for thread %u's buffer of %#llx bytes (BUF_ALLOC: %s)",
+				 i, (unsigned long long)len, strerror(-ret));
+		else if (ret == -EOPNOTSUPP && chunk >= SZ_1G)
+			snprintf(why, sizeof(why), "this kernel gives modules no contiguous allocator for 1G chunks (BUF_ALLOC: %s)",
+				 strerror(-ret));
+		else if (ret)
 			snprintf(why, sizeof(why), "no buffer of %#llx bytes in %#llx-byte chunks for thread %u: %s",
 				 (unsigned long long)len, (unsigned long long)chunk,
 				 i, strerror(-ret));
 	}
 	for (unsigned int w = 0; ret && w < WAY_NR; w++) {
-		c->way[w].err = ret == -ENOMEM || ret == -ENOSPC ? -EOPNOTSUPP : ret;
+		c->way[w].err = not_here(ret, chunk) ? -EOPNOTSUPP : ret;
 		snprintf(c->way[w].why, sizeof(c->way[w].why), "%s",
 			 why[0] ? why : strerror(-ret));
 	}
 	return ret;
 }
 
-/*
- * A 1G page is one BENCH can take only from 1G of physically contiguous
- * memory, which the buffer may not have: the kernel ways are then not
- * measurable here, which is no failure of the run.
- */
-static void settle_way(const struct bench_cell *c, enum bench_way w,
-		       struct bench_way_result *out)
+/* Why a way that ran did not measure, in its result's words. */
+static void settle_way(enum bench_way w, struct bench_way_result *out)
 {
-	if (out->err == -EINVAL && c->page_size >= SZ_1G &&
-	    (w == WAY_KERNEL || w == WAY_KERNEL_MAP)) {
-		out->err = -EOPNOTSUPP;
-		snprintf(out->why, sizeof(out->why),
-			 "the buffer's 1G page is not physically contiguous");
-	} else if (out->err == -EOPNOTSUPP && w == WAY_DMA_API) {
+	if (out->err == -EOPNOTSUPP && w == WAY_DMA_API) {
 		/* The domain was shared and the page 4K: the flag is unknown. */
 		snprintf(out->why, sizeof(out->why),
 			 "the module's BENCH has no DMA_API flag");
@@ -252,7 +271,7 @@ static int run_cell(struct session *s, const struct bench_opts *o,
 	ret = threads_make(s, o, c, &run);
 	if (ret) {
 		threads_free(&run, c->threads, s->fd);
-		return ret == -ENOMEM || ret == -ENOSPC ? 0 : ret;
+		return not_here(ret, chunk_for(c->page_size)) ? 0 : ret;
 	}
 	/*
 	 * One round first, untimed: page tables the driver allocates once
@@ -281,7 +300,7 @@ static int run_cell(struct session *s, const struct bench_opts *o,
 			continue;
 		}
 		run_way(&run, c->threads, w, &c->way[w]);
-		settle_way(c, w, &c->way[w]);
+		settle_way(w, &c->way[w]);
 	}
 	threads_free(&run, c->threads, s->fd);
 	return ret;
