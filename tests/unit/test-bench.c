@@ -221,6 +221,63 @@ TEST(bench_options, "bench: --help, and bad options refused with a reason")
 	EXPECT_EQ(2, bench_on(&h, "--target edu:9999:00:00.0 --ops 64"));
 }
 
+/* A measured way whose threads had @cpu ns of CPU in @thread ns. */
+static struct bench_way_result way_with_cpu(uint64_t cpu, uint64_t thread)
+{
+	return (struct bench_way_result){
+		.ops = 64, .elapsed_ns = thread, .cpu_ns = cpu, .thread_ns = thread,
+	};
+}
+
+TEST(bench_cpu_share_judged, "bench: a way whose threads had the CPU under 0.9 of their time is not to be trusted")
+{
+	struct bench_way_result x = way_with_cpu(95, 100);
+
+	EXPECT_FALSE(bench_cpu_shared(&x, 1, 2));
+	x = way_with_cpu(90, 100);
+	EXPECT_FALSE(bench_cpu_shared(&x, 1, 1));
+	x = way_with_cpu(89, 100);
+	EXPECT_TRUE(bench_cpu_shared(&x, 1, 1));
+	/* Two threads, each 100 ns: 170 ns of CPU is 0.85 of it. */
+	x = way_with_cpu(170, 200);
+	EXPECT_TRUE(bench_cpu_shared(&x, 2, 2));
+	/* Four threads on two CPUs can have half each at most: 0.46 is fine. */
+	x = way_with_cpu(184, 400);
+	EXPECT_FALSE(bench_cpu_shared(&x, 4, 2));
+	x = way_with_cpu(160, 400);
+	EXPECT_TRUE(bench_cpu_shared(&x, 4, 2));
+	/* Nothing measured, nothing judged. */
+	x = way_with_cpu(0, 0);
+	EXPECT_FALSE(bench_cpu_shared(&x, 1, 1));
+	x = way_with_cpu(10, 100);
+	x.err = -EOPNOTSUPP;
+	EXPECT_FALSE(bench_cpu_shared(&x, 1, 1));
+}
+
+TEST(bench_cpu_share_said, "bench: the table says which way's figures are not to be trusted, and marks its row")
+{
+	static struct session s;
+	struct bench_cell cells[1] = { { .page_size = SZ_4K, .threads = 1 } };
+	struct bench_result r = { .ncells = 1, .cells = cells, .cpus = 1 };
+	struct bench_opts o = { .ops = 64, .batch = 64,
+				.ways = 1u << WAY_SINGLE | 1u << WAY_BATCH };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	cells[0].way[WAY_SINGLE] = way_with_cpu(500, 1000);
+	cells[0].way[WAY_BATCH] = way_with_cpu(990, 1000);
+	f = open_memstream(&out, &len);
+	ASSERT_TRUE(f != NULL);
+	bench_report_text(f, &s, &o, &r);
+	fclose(f);
+	EXPECT_TRUE(strstr(out, "! 4K 1 single: its threads had the CPU 0.50 of their time, below 0.90") != NULL);
+	EXPECT_TRUE(strstr(out, "! 4K 1 batch") == NULL);
+	EXPECT_TRUE(strstr(out, " 0.50 !\n") != NULL);
+	EXPECT_TRUE(strstr(out, " 0.99\n") != NULL);
+	free(out);
+}
+
 /* A bench record on the model, for tests/unit/bench-check to validate. */
 int bench_sample(const char *path)
 {

@@ -54,7 +54,17 @@ struct bench_way_result {
 	struct lat_stats map, unmap;
 	uint64_t loop_ns;		/* BENCH: its loops, as the module timed them */
 	uint64_t call_ns;		/* BENCH: of that, in the map and unmap calls */
+	uint64_t cpu_ns;		/* its threads' CPU time, user and system */
+	uint64_t thread_ns;		/* their elapsed times, added up */
 };
+
+/*
+ * The least share of their elapsed time bench's threads may have had the
+ * CPU (of what the online CPUs can give them) for their figures to be
+ * trusted: below it, other tasks held it, or the threads waited, and
+ * ops/s and latencies count that time too.
+ */
+#define BENCH_MIN_CPU_SHARE	0.9
 
 struct bench_cell {
 	uint64_t page_size;
@@ -87,6 +97,7 @@ struct bench_thread {
 	/* What it measured. */
 	int err;
 	uint64_t ops, start_ns, end_ns, loop_ns, call_ns;
+	uint64_t cpu_ns;		/* CLOCK_THREAD_CPUTIME_ID over the way */
 	struct lat_stats map, unmap;
 };
 
@@ -96,6 +107,15 @@ int bench_way_run(struct bench_thread *t, enum bench_way w);
 const char *bench_way_name(enum bench_way w);
 /* ops per second of a measured way, or 0. */
 double bench_rate(const struct bench_way_result *w);
+/* The CPU its threads had over their elapsed time, or -1 unknown. */
+double bench_cpu_share(const struct bench_way_result *w);
+/*
+ * Whether a measured way's figures are not to be trusted: its @threads
+ * threads had the CPU for less than BENCH_MIN_CPU_SHARE of what @cpus
+ * online CPUs could give them.
+ */
+int bench_cpu_shared(const struct bench_way_result *w, unsigned int threads,
+		     unsigned int cpus);
 
 void bench_usage(FILE *f);
 /* 0 to run, 1 when --help was printed, -1 on a bad option (printed). */

@@ -67,6 +67,29 @@ static int way_asked(const struct bench_opts *o, enum bench_way w)
 	return !!(o->ways & 1u << w);
 }
 
+/* The ways whose threads had the CPU too little of the time, said so. */
+static void cpu_warnings(FILE *f, const struct bench_opts *o,
+			 const struct bench_result *r)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < r->ncells; i++) {
+		const struct bench_cell *c = &r->cells[i];
+
+		for (unsigned int w = 0; w < WAY_NR; w++) {
+			const struct bench_way_result *x = &c->way[w];
+
+			if (!way_asked(o, w) || !bench_cpu_shared(x, c->threads, r->cpus))
+				continue;
+			if (!n++)
+				fputc('\n', f);
+			fprintf(f, "! %s %u %s: its threads had the CPU %.2f of their time, below %.2f: other tasks had it, or its threads waited; its figures are not to be trusted\n",
+				size_name(c->page_size), c->threads, bench_way_name(w),
+				bench_cpu_share(x), BENCH_MIN_CPU_SHARE);
+		}
+	}
+}
+
 void bench_report_text(FILE *f, const struct session *s,
 		       const struct bench_opts *o, const struct bench_result *r)
 {
@@ -75,8 +98,8 @@ void bench_report_text(FILE *f, const struct session *s,
 		s->info.kernel_release, r->cpus, r->cpus == 1 ? "" : "s");
 	fprintf(f, "%llu maps and unmaps per way and thread; %u ops per BATCH call\n\n",
 		(unsigned long long)o->ops, o->batch);
-	fprintf(f, "%-4s %3s  %-10s %12s %10s %10s %10s %10s\n", "page", "thr", "way",
-		"ops/s", "map p50", "map p99", "unmap p50", "unmap p99");
+	fprintf(f, "%-4s %3s  %-10s %12s %10s %10s %10s %10s %5s\n", "page", "thr", "way",
+		"ops/s", "map p50", "map p99", "unmap p50", "unmap p99", "cpu");
 	for (unsigned int i = 0; i < r->ncells; i++) {
 		const struct bench_cell *c = &r->cells[i];
 
@@ -92,13 +115,16 @@ void bench_report_text(FILE *f, const struct session *s,
 					"not available" : "failed", x->why);
 				continue;
 			}
-			fprintf(f, "%12.0f %10llu %10llu %10llu %10llu\n", bench_rate(x),
+			fprintf(f, "%12.0f %10llu %10llu %10llu %10llu %5.2f%s\n", bench_rate(x),
 				(unsigned long long)lat_percentile(&x->map, 50.0),
 				(unsigned long long)lat_percentile(&x->map, 99.0),
 				(unsigned long long)lat_percentile(&x->unmap, 50.0),
-				(unsigned long long)lat_percentile(&x->unmap, 99.0));
+				(unsigned long long)lat_percentile(&x->unmap, 99.0),
+				bench_cpu_share(x),
+				bench_cpu_shared(x, c->threads, r->cpus) ? " !" : "");
 		}
 	}
+	cpu_warnings(f, o, r);
 	fprintf(f, "\nRatios of ops/s:\n%-4s %3s ", "page", "thr");
 	for (unsigned int q = 0; q < NRATIOS; q++)
 		fprintf(f, " %17s", ratios[q].name);
@@ -133,8 +159,11 @@ void bench_report_text(FILE *f, const struct session *s,
 }
 
 static void json_way(struct json *j, enum bench_way w,
-		     const struct bench_way_result *x, uint32_t dma_domain_type)
+		     const struct bench_way_result *x, const struct bench_cell *c,
+		     const struct bench_result *r)
 {
+	uint32_t dma_domain_type = r->dma_domain_type;
+
 	json_object_begin(j, bench_way_name(w));
 	if (x->err) {
 		json_string(j, "status", x->err == -EOPNOTSUPP ? "unsupported" : "error");
@@ -148,6 +177,10 @@ static void json_way(struct json *j, enum bench_way w,
 	json_double(j, "ops_per_s", bench_rate(x));
 	lat_json(j, "map_ns", &x->map);
 	lat_json(j, "unmap_ns", &x->unmap);
+	if (bench_cpu_share(x) >= 0) {
+		json_fixed(j, "cpu_share", bench_cpu_share(x), 4);
+		json_bool(j, "cpu_shared", bench_cpu_shared(x, c->threads, r->cpus));
+	}
 	if (w == WAY_KERNEL || w == WAY_KERNEL_MAP || w == WAY_DMA_API) {
 		json_u64(j, "loop_ns", x->loop_ns);
 		json_u64(j, "call_ns", x->call_ns);
@@ -169,7 +202,7 @@ static void json_cell(struct json *j, const struct bench_opts *o,
 	json_object_begin(j, "ways");
 	for (unsigned int w = 0; w < WAY_NR; w++)
 		if (way_asked(o, w))
-			json_way(j, w, &c->way[w], r->dma_domain_type);
+			json_way(j, w, &c->way[w], c, r);
 	json_object_end(j);
 	json_object_begin(j, "ratios");
 	for (unsigned int q = 0; q < NRATIOS; q++) {

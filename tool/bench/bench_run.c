@@ -28,6 +28,26 @@ double bench_rate(const struct bench_way_result *w)
 	return (double)w->ops * 1e9 / (double)w->elapsed_ns;
 }
 
+double bench_cpu_share(const struct bench_way_result *w)
+{
+	if (w->err || !w->thread_ns)
+		return -1.0;
+	return (double)w->cpu_ns / (double)w->thread_ns;
+}
+
+int bench_cpu_shared(const struct bench_way_result *w, unsigned int threads,
+		     unsigned int cpus)
+{
+	double share = bench_cpu_share(w), most = 1.0;
+
+	if (share < 0)
+		return 0;
+	/* More threads than CPUs: they cannot each have one all the time. */
+	if (threads > cpus && cpus)
+		most = (double)cpus / threads;
+	return share < BENCH_MIN_CPU_SHARE * most;
+}
+
 /* 1 and the powers of two up to the online CPUs. */
 static unsigned int default_threads(unsigned int cpus, unsigned int *out)
 {
@@ -157,6 +177,8 @@ static void run_way(struct cell_run *run, unsigned int n, enum bench_way w,
 		if (t->err && !out->err)
 			out->err = t->err;
 		out->ops += t->ops;
+		out->cpu_ns += t->cpu_ns;
+		out->thread_ns += t->end_ns > t->start_ns ? t->end_ns - t->start_ns : 0;
 		out->loop_ns += t->loop_ns;
 		out->call_ns += t->call_ns;
 		lat_merge(&out->map, &t->map);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench.h"
 
@@ -153,14 +154,26 @@ static int way_kernel(struct bench_thread *t, uint32_t flags)
 	return ret;
 }
 
+/* The calling thread's CPU time, user and system (in the ioctls), in ns. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 int bench_way_run(struct bench_thread *t, enum bench_way w)
 {
+	uint64_t cpu0;
 	int ret;
 
 	t->err = 0;
-	t->ops = t->loop_ns = t->call_ns = 0;
+	t->ops = t->loop_ns = t->call_ns = t->cpu_ns = 0;
 	memset(&t->map, 0, sizeof(t->map));
 	memset(&t->unmap, 0, sizeof(t->unmap));
+	cpu0 = thread_cpu_ns();
 	t->start_ns = now_ns();
 	switch (w) {
 	case WAY_SINGLE:
@@ -180,6 +193,7 @@ int bench_way_run(struct bench_thread *t, enum bench_way w)
 		break;
 	}
 	t->end_ns = now_ns();
+	t->cpu_ns = thread_cpu_ns() - cpu0;
 	if (ret)
 		unmap_left(t);
 	t->err = ret;
