@@ -689,10 +689,12 @@ struct iommu_stress_dirty_switch {
  * that the next write to a page is recorded again. A leaf larger than
  * @page_size that was written sets the bits of all its pages. At most
  * IOMMU_STRESS_DIRTY_MAX_BITS pages per call. Waits for MAPs, UNMAPs and
- * other DIRTY_READs at work in the range; while the bitmap is written,
- * MAPs and UNMAPs meeting the range are refused as busy, and DIRTY_START,
- * DIRTY_STOP and IOVA_TO_PHYS there wait: a bitmap in memory that faults
- * slowly (userfaultfd) holds up nothing else.
+ * other DIRTY_READs at work in the range, and while a DIRTY_START,
+ * DIRTY_STOP or IOVA_TO_PHYS of the domain waits for its own range to
+ * settle (so that reads in turn cannot keep those out); while the bitmap
+ * is written, MAPs and UNMAPs meeting the range are refused as busy, and
+ * DIRTY_START, DIRTY_STOP and IOVA_TO_PHYS there wait: a bitmap in memory
+ * that faults slowly (userfaultfd) holds up nothing else.
  *
  * Errors: -EOPNOTSUPP unknown flags, a domain made without
  * DOMAIN_CREATE_DIRTY, or a kernel that cannot report the pages (without
