@@ -159,7 +159,8 @@ static int dt_read(struct worker *w, unsigned int r)
 	w->st.case_bad[DT_BITS] += v.missing;
 	if (v.missing)
 		observe_missing(w, g, &v);
-	if (g->mode == DT_BIG && v.written)
+	/* How far a leaf's write reached, where it was recorded at all. */
+	if (g->mode == DT_BIG && v.written && !v.missing)
 		observe_widened(w, &v);
 	if (v.extra)
 		wk_observe(w, "dirty: bits of pages no write reached",
