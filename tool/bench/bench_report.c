@@ -38,8 +38,22 @@ static const char *const clock_vm =
 	"-icount the guest clock counts guest instructions (1 ns each), so these "
 	"figures repeat run to run but are instruction counts, not hardware "
 	"latencies; only the ratios say something, and only of this guest.";
+/* Several vCPUs on multi-threaded TCG: no -icount, so no virtual clock. */
+static const char *const clock_vm_real =
+	"This ran in a virtual machine without a virtual clock (no -icount: QEMU's "
+	"multi-threaded TCG, say): the times are real time of the host's threads "
+	"that run the vCPUs, on CPUs the host shares with whatever else it runs, "
+	"so they do not repeat run to run and are not hardware latencies.";
 static const char *const clock_host =
 	"Times are this host's CLOCK_MONOTONIC, on CPUs shared with whatever else runs.";
+
+/* What the run's times are: the guest's virtual clock, or real time. */
+static const char *clock_note(const struct bench_result *r)
+{
+	if (!r->in_vm)
+		return clock_host;
+	return r->clock_virtual ? clock_vm : clock_vm_real;
+}
 
 static const char *size_name(uint64_t size)
 {
@@ -155,7 +169,7 @@ void bench_report_text(FILE *f, const struct session *s,
 		fprintf(f, "dma-api's domain: %s (%s)\n",
 			target_domain_type_name(r->dma_domain_type),
 			dma_policy(r->dma_domain_type));
-	fprintf(f, "\n%s\n", r->in_vm ? clock_vm : clock_host);
+	fprintf(f, "\n%s\n", clock_note(r));
 }
 
 static void json_way(struct json *j, enum bench_way w,
@@ -247,7 +261,7 @@ int bench_report_json(const char *path, const struct session *s,
 	else
 		json_null(&j, "real_elapsed_s");
 	json_bool(&j, "in_vm", r->in_vm);
-	json_string(&j, "note", r->in_vm ? clock_vm : clock_host);
+	json_string(&j, "note", clock_note(r));
 	json_object_end(&j);
 	json_object_begin(&j, "latency_is");
 	for (unsigned int w = 0; w < WAY_NR; w++)
