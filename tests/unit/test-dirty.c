@@ -167,3 +167,20 @@ TEST(dirty_refused, "dirty: where the module offers no dirty tracking the run ex
 	/* --size not a multiple of 2M is refused before anything runs. */
 	EXPECT_EQ(-1, unit_run(&h, "dirty", "--size 3M", &u));
 }
+
+/*
+ * skip-flush is no control of the dirty pattern (measured clean): its
+ * run is unsupported with the controls that are, not a control that can
+ * only be missed (scripts/host-run would call that a failure). Where it
+ * is a control, the same injection runs.
+ */
+TEST(dirty_no_skip_flush, "dirty: --inject skip-flush is unsupported and names the pattern's controls")
+{
+	struct fake_host h = unit_host();
+
+	EXPECT_EQ(EXIT_UNSUPPORTED, unit_run(&h, "dirty", "--iterations 1 --inject skip-flush", &u));
+	EXPECT_TRUE(strstr(u.res.unsupported, "--inject skip-flush: no control for the dirty pattern") &&
+		    strstr(u.res.unsupported, "x-ssads-lose-resized=on"));
+	EXPECT_TRUE(u.said.err && strstr(u.said.err, u.res.unsupported));
+	EXPECT_EQ(EXIT_CORRUPTION, unit_run(&h, "reuse", "--iterations 4 --inject skip-flush", &u));
+}

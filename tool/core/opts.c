@@ -272,6 +272,7 @@ int opts_parse(int argc, char **argv, const struct pattern *p,
 	o->threads = 1;
 	o->node = -1;
 	o->dirty_tracking = p->dirty_tracking;
+	o->skip_flush_void = p->skip_flush_void;
 	memcpy(lopts, common, sizeof(common));
 	for (const struct pattern_opt *po = p->opts; po && po->name; po++) {
 		if (npo >= PATTERN_MAX_OPTS)

@@ -89,6 +89,7 @@ struct run_opts {
 	int no_batch;		/* --no-batch: MAP and its checks one by one */
 	uint64_t popt[PATTERN_MAX_OPTS];	/* the pattern's own options */
 	int dirty_tracking;	/* the pattern's domain records DMA writes */
+	const char *skip_flush_void;	/* the pattern's, see pattern.h */
 	const char *command;	/* the command line, for the record */
 };
 

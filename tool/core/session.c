@@ -223,6 +223,14 @@ int session_open(struct session *s, const struct run_opts *o,
 	ret = choose_target(s);
 	if (ret)
 		goto err_close;
+	if (o->skip_flush && o->skip_flush_void) {
+		snprintf(r->unsupported, sizeof(r->unsupported),
+			 "--inject skip-flush: %s", o->skip_flush_void);
+		fprintf(stderr, "iommu-stress: %s\n", r->unsupported);
+		snprintf(s->dom.target, sizeof(s->dom.target), "%s", s->target.q.name);
+		ret = -EOPNOTSUPP;
+		goto err_close;
+	}
 	if (o->dirty_tracking) {
 		ret = dirty_offered(s);
 		if (ret)

@@ -73,6 +73,12 @@ struct pattern {
 	 * (intel: second-stage tables).
 	 */
 	int dirty_tracking;
+	/*
+	 * Why --inject skip-flush tests nothing in this pattern, for one
+	 * whose negative controls are others: the run is then unsupported,
+	 * not a control that can only be missed. NULL: it is a control here.
+	 */
+	const char *skip_flush_void;
 };
 
 #define PATTERN_REGISTER(p)						\
