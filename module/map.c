@@ -685,14 +685,22 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 /*
  * Whether @m may join @gather, which holds @held bytes of pieces: the
  * range synced stays at most twice what its pieces hold, so that no sync
- * covers much more than the pieces themselves.
+ * covers much more than the pieces themselves, and no UNMAP is in the
+ * driver in the gap between them: a SKIP_SYNC one leaves stale entries
+ * there for its test to find, which the merged sync would flush (it is
+ * not parked yet, so the walk went ahead). Any UNMAP there counts, as a
+ * span does not say which; a MAP there only gains from the flush.
  */
-static bool gather_takes(const struct iommu_iotlb_gather *gather, u64 held,
+static bool gather_takes(struct istress_domain *d,
+			 const struct iommu_iotlb_gather *gather, u64 held,
 			 const struct istress_mapping *m)
 {
 	u64 last = max_t(u64, gather->end, m->last);
 
-	return last - gather->start < 2 * (held + m->last - m->start + 1);
+	if (last - gather->start >= 2 * (held + m->last - m->start + 1))
+		return false;
+	return m->start <= gather->end ||
+	       !meets_span(d, gather->end + 1, m->start - 1, false);
 }
 
 /*
@@ -705,8 +713,9 @@ static bool gather_takes(const struct iommu_iotlb_gather *gather, u64 held,
  * a range to an aligned block, or to the whole domain). Neighbouring
  * pieces share a sync as gather_takes() allows: what lies between them is
  * in the session's own range, where nothing is parked while pieces are
- * walked. At most ISTRESS_PRUNE_SYNCS syncs; the pieces past them go back
- * to d->retired, stranded. A driver with no ->iotlb_sync flushes only on
+ * walked, nor (gather_takes() checks) in flight. At most
+ * ISTRESS_PRUNE_SYNCS syncs; the pieces past them go back to d->retired,
+ * stranded. A driver with no ->iotlb_sync flushes only on
  * iommu_flush_iotlb_all(); no unmap is parked in its domains
  * (DOMAIN_SYNC_IN_UNMAP refuses SKIP_SYNC). x86's drivers (intel, amd,
  * virtio) sync a gather's range whatever its pgsize; some others read
@@ -732,7 +741,7 @@ static void pieces_sync(struct istress_domain *d, struct list_head *list)
 		return;
 	}
 	list_for_each_entry_safe(m, tmp, list, dnode) {
-		if (open && gather_takes(&gather, held, m)) {
+		if (open && gather_takes(d, &gather, held, m)) {
 			istress_gather_add_range(&gather, m->start,
 						 m->last - m->start + 1);
 			held += m->last - m->start + 1;
