@@ -343,8 +343,8 @@ struct istress_mapping {
 	unsigned int dma_pins;	/* shared domains: DMAs using it now */
 	struct list_head dnode;	/* on a deferred flush once unmapped */
 	/*
-	 * Retired, and passed by an UNMAP that reached it: any later UNMAP
-	 * walks it (map.c; under the domain's lock).
+	 * Retired, and left unwalked or unsynced by an UNMAP: any later
+	 * UNMAP walks it (map.c; under the domain's lock).
 	 */
 	bool stranded;
 };

@@ -628,7 +628,8 @@ static void piece_move_sorted(struct istress_mapping *m,
  * Such an UNMAP may have to pass it by: its own SKIP_SYNC (@walk false),
  * an unsynced UNMAP parked (whose stale entries are a test's to find, and
  * the piece's sync could flush them), an op in the driver there, or the
- * page budget. The piece is then marked stranded and any later UNMAP
+ * page budget; or walk it and not sync it, past the bound on syncs
+ * (pieces_sync()). The piece is then marked stranded and any later UNMAP
  * walks it: once the records around it are gone, none reaches it.
  */
 static void retired_unreachable(struct istress_domain *d, u64 reach,
