@@ -104,8 +104,12 @@ static void quiet_unwait(struct istress_domain *d, bool waited)
  * waits too while any is counted: else two claims taken in turn could
  * keep the range busy for good (two DIRTY_READs, each taken while the
  * other's is held), and DIRTY_START, DIRTY_STOP or IOVA_TO_PHYS would
- * never get in. Any waiter holds back any new claim, wherever: a wait
- * ends with the ops before it.
+ * never get in. Any waiter holds back every new walk claim, wherever, so
+ * the check is one count: as no walk claim starts meanwhile, the wait
+ * ends once those in flight when it began have ended. MAPs, UNMAPs and
+ * BENCH's claims are not held back (istress_domain_claim() does not look
+ * at the count): a stream of them over the range can still keep a
+ * waiter out.
  */
 static int lock_quiet(struct istress_domain *d, u64 start, u64 last,
 		      bool claim)
