@@ -561,8 +561,8 @@ struct iommu_stress_batch {
  * domain and flushes as its policy says (strict, or lazy: iommu.strict=0).
  * After the last round, untimed, a lazy domain's whole IOTLB is flushed;
  * before v5.15, where the domain's type does not tell, every DMA-API
- * domain's but one whose driver answers DOMAIN_ATTR_DMA_USE_FLUSH_QUEUE
- * with no (up to v5.12; Intel's driver in v5.10 does not answer).
+ * domain's is, unless its driver reports the domain strict (v5.10 to
+ * v5.12 only; Intel's v5.10 driver does not report).
  * Only in a shared domain (that domain itself; a private one leaves it
  * detached, its flushes reaching no device), at PAGE_SIZE, without
  * THROUGH_MAP.
