@@ -13,6 +13,7 @@
 
 #include <linux/gfp.h>
 #include <linux/ktime.h>
+#include <linux/list_sort.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -606,35 +607,33 @@ static bool piece_translates(struct istress_domain *d,
 	return false;
 }
 
-/*
- * Moves @m to @list, which is in address order: searched from its end, as
- * pieces mostly come in order. At most ISTRESS_PRUNE_PAGES pieces.
- */
-static void piece_move_sorted(struct istress_mapping *m,
-			      struct list_head *list)
+/* list_sort() order of pieces: by address, for pieces_sync(). */
+static int piece_cmp(void *priv, const struct list_head *a,
+		     const struct list_head *b)
 {
-	struct istress_mapping *o;
+	const struct istress_mapping *ma, *mb;
 
-	list_for_each_entry_reverse(o, list, dnode)
-		if (o->start <= m->start)
-			break;
-	/* After @o, or first when the loop ran out (@o is then @list's). */
-	list_move(&m->dnode, &o->dnode);
+	ma = list_entry(a, struct istress_mapping, dnode);
+	mb = list_entry(b, struct istress_mapping, dnode);
+	if (ma->start == mb->start)
+		return 0;
+	return ma->start > mb->start ? 1 : -1;
 }
 
 /*
- * Moves to @out the retired pieces no device can reach any more: no page
- * of theirs translates to its own memory. Only a driver call over a
- * piece's IOVAs changes that: an UNMAP reaching it, or a MAP_OVERLAP over
- * it, whose record an UNMAP reaches in turn (a plain MAP or BENCH meets no
- * piece that translates, meets_retired()). So a piece once walked is
- * walked again by an UNMAP whose reach [reach, reach_last] meets it.
- * Such an UNMAP may have to pass it by: its own SKIP_SYNC (@walk false),
- * an unsynced UNMAP parked (whose stale entries are a test's to find, and
- * the piece's sync could flush them), an op in the driver there, or the
- * page budget; or walk it and not sync it, past the bound on syncs
- * (pieces_sync()). The piece is then marked stranded and any later UNMAP
- * walks it: once the records around it are gone, none reaches it.
+ * Moves to @out, in address order, the retired pieces no device can reach
+ * any more: no page of theirs translates to its own memory. Only a driver
+ * call over a piece's IOVAs changes that: an UNMAP reaching it, or a
+ * MAP_OVERLAP over it, whose record an UNMAP reaches in turn (a plain MAP
+ * or BENCH meets no piece that translates, meets_retired()). So a piece
+ * once walked is walked again by an UNMAP whose reach [reach, reach_last]
+ * meets it. Such an UNMAP may have to pass it by: its own SKIP_SYNC
+ * (@walk false), an unsynced UNMAP parked (whose stale entries are a
+ * test's to find, and the piece's sync could flush them), an op in the
+ * driver there, or the page budget; or walk it and not sync it, past the
+ * bound on syncs (pieces_sync()). The piece is then marked stranded and
+ * any later UNMAP walks it: once the records around it are gone, none
+ * reaches it.
  */
 static void retired_unreachable(struct istress_domain *d, u64 reach,
 				u64 reach_last, bool walk,
@@ -656,8 +655,13 @@ static void retired_unreachable(struct istress_domain *d, u64 reach,
 		budget -= piece_pages(m);
 		m->stranded = false;
 		if (!piece_translates(d, m, true))
-			piece_move_sorted(m, out);
+			list_move_tail(&m->dnode, out);
 	}
+	/*
+	 * Up to ISTRESS_PRUNE_PAGES pieces, in any order (UNMAPs working
+	 * downward retire them falling): one sort, not an insertion each.
+	 */
+	list_sort(NULL, out, piece_cmp);
 }
 
 /*
