@@ -1264,6 +1264,8 @@ TEST_F(race, retired_sync_kept, "retired pieces an UNMAP left for its bound on s
 	int err;
 
 	ASSERT_ERRNO(0, sess_open(s));
+	if (s->dom.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP)
+		SKIP(return, "the driver syncs in its unmap (Intel's 5.10): one whole-IOTLB flush frees every piece, there is no bound to see");
 	y = s->dom.window_iova - SZ_4K;
 	x = (y & ~(uint64_t)(SZ_1G - 1)) == 0 ? SZ_1G : 0;
 	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
