@@ -381,19 +381,30 @@ TEST_F(race, unmap_split_reach, "a MAP where a split UNMAP's last step reaches (
 	EXPECT_ERRNO(0, dma_check(s, 3 * SZ_1G + SZ_4K, SZ_2M + SZ_4K, NULL));
 }
 
+/* UNMAP of [iova, +len), its whole answer in *u and the log: 0 or an errno. */
+static int unmap_answer(struct sess *s, uint64_t iova, uint64_t len,
+			struct iommu_stress_unmap *u)
+{
+	int err;
+
+	*u = (struct iommu_stress_unmap){
+		.size = sizeof(*u), .domain_id = s->dom.domain_id,
+		.iova = iova, .length = len,
+	};
+	err = call(s->fd, IOMMU_STRESS_UNMAP, u);
+	TH_LOG("UNMAP [%#llx, +%#llx): %s, the driver unmapped %#llx bytes, out_flags %#x",
+	       (unsigned long long)iova, (unsigned long long)len,
+	       ktest_errname(err), (unsigned long long)u->unmapped, u->out_flags);
+	return err;
+}
+
 /* UNMAP with its answer: 0 or an errno, *out_flags what it said. */
 static int unmap_flags(struct sess *s, uint64_t iova, uint64_t len,
 		       uint32_t *out_flags)
 {
-	struct iommu_stress_unmap u = {
-		.size = sizeof(u), .domain_id = s->dom.domain_id,
-		.iova = iova, .length = len,
-	};
-	int err = call(s->fd, IOMMU_STRESS_UNMAP, &u);
+	struct iommu_stress_unmap u;
+	int err = unmap_answer(s, iova, len, &u);
 
-	TH_LOG("UNMAP [%#llx, +%#llx): %s, the driver unmapped %#llx bytes, out_flags %#x",
-	       (unsigned long long)iova, (unsigned long long)len,
-	       ktest_errname(err), (unsigned long long)u.unmapped, u.out_flags);
 	*out_flags = u.out_flags;
 	return err;
 }
@@ -1128,15 +1139,9 @@ TEST_F(race, retired_pruned, "a retired piece nothing translates to any more goe
  */
 static int unmap_whole(struct sess *s, uint64_t iova, uint64_t len)
 {
-	struct iommu_stress_unmap u = {
-		.size = sizeof(u), .domain_id = s->dom.domain_id,
-		.iova = iova, .length = len,
-	};
-	int err = call(s->fd, IOMMU_STRESS_UNMAP, &u);
+	struct iommu_stress_unmap u;
+	int err = unmap_answer(s, iova, len, &u);
 
-	TH_LOG("UNMAP [%#llx, +%#llx): %s, the driver unmapped %#llx bytes, out_flags %#x",
-	       (unsigned long long)iova, (unsigned long long)len,
-	       ktest_errname(err), (unsigned long long)u.unmapped, u.out_flags);
 	if (err)
 		return err;
 	if (u.unmapped < len || u.out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED)
