@@ -1198,28 +1198,35 @@ TEST_F(race, retired_stranded, "a retired piece an UNMAP passed by for its page 
 }
 
 /*
- * Twenty MAP_OVERLAPs of 2M, 4M apart from @x, each over 8K of 4K pages,
- * retire twenty pieces, and one UNMAP of all twenty overlaps frees them
- * with a bounded number of IOTLB syncs (ISTRESS_PRUNE_SYNCS, 16): pieces
- * far apart take one each, so four stay for the next UNMAP. Its answer
- * as unmap_whole() gives it, or the first error.
+ * The page @y beside the window mapped and unmapped (the leaves known),
+ * then twenty MAP_OVERLAPs of 2M, 4M apart from @x (in the first 1G that
+ * is not @y's), each over 8K of 4K pages, retire twenty pieces, and one
+ * UNMAP of all twenty overlaps frees them with a bounded number of IOTLB
+ * syncs (ISTRESS_PRUNE_SYNCS, 16): pieces far apart take one each, so
+ * four stay for the next UNMAP. Its answer as unmap_whole() gives it, or
+ * the first error.
  */
-static int twenty_pieces(struct sess *s, uint64_t x)
+static int twenty_pieces(struct sess *s, uint64_t *y, uint64_t *x)
 {
-	int err = 0;
+	int err;
 
+	*y = s->dom.window_iova - SZ_4K;
+	*x = (*y & ~(uint64_t)(SZ_1G - 1)) == 0 ? SZ_1G : 0;
+	err = map(s, *y, 0, SZ_4K, 0);
+	if (!err)
+		err = unmap(s, *y, SZ_4K, 0);
 	for (int i = 0; i < 20 && !err; i++)
-		err = map(s, x + i * 2 * SZ_2M, 0, 2 * SZ_4K, 0);
+		err = map(s, *x + i * 2 * SZ_2M, 0, 2 * SZ_4K, 0);
 	if (err)
 		return err;
 	sysfs_write(DRIVER_WARNS, "1");
 	for (int i = 0; i < 20 && !err; i++)
-		err = map(s, x + i * 2 * SZ_2M, SZ_2M, SZ_2M,
+		err = map(s, *x + i * 2 * SZ_2M, SZ_2M, SZ_2M,
 			  IOMMU_STRESS_MAP_OVERLAP);
 	sysfs_write(DRIVER_WARNS, "0");
 	if (err)
 		return err;
-	return unmap_whole(s, x, 39 * SZ_2M);
+	return unmap_whole(s, *x, 39 * SZ_2M);
 }
 
 /*
@@ -1236,15 +1243,11 @@ TEST_F(race, retired_sync_bound, "retired pieces past an UNMAP's bound on syncs 
 	int err;
 
 	ASSERT_ERRNO(0, sess_open(s));
-	y = s->dom.window_iova - SZ_4K;
-	x = (y & ~(uint64_t)(SZ_1G - 1)) == 0 ? SZ_1G : 0;
-	z = x + 512 * SZ_1M;
-	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
-	ASSERT_ERRNO(0, unmap(s, y, SZ_4K, 0));
-	err = twenty_pieces(s, x);
+	err = twenty_pieces(s, &y, &x);
 	if (err == ENOSYS)
 		SKIP(return, "the driver did not unmap the overlaps whole: their pieces stay");
 	ASSERT_ERRNO(0, err);
+	z = x + 512 * SZ_1M;
 	ASSERT_ERRNO(0, map(s, z, 0, SZ_4K, 0));
 	ASSERT_ERRNO(0, unmap(s, z, SZ_4K, 0));
 	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
@@ -1271,11 +1274,7 @@ TEST_F(race, retired_sync_kept, "retired pieces an UNMAP left for its bound on s
 	ASSERT_ERRNO(0, sess_open(s));
 	if (s->dom.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP)
 		SKIP(return, "the driver syncs in its unmap (Intel's 5.10): one whole-IOTLB flush frees every piece, there is no bound to see");
-	y = s->dom.window_iova - SZ_4K;
-	x = (y & ~(uint64_t)(SZ_1G - 1)) == 0 ? SZ_1G : 0;
-	ASSERT_ERRNO(0, map(s, y, 0, SZ_4K, 0));
-	ASSERT_ERRNO(0, unmap(s, y, SZ_4K, 0));
-	err = twenty_pieces(s, x);
+	err = twenty_pieces(s, &y, &x);
 	if (err == ENOSYS)
 		SKIP(return, "the driver did not unmap the overlaps whole: their pieces stay");
 	ASSERT_ERRNO(0, err);
