@@ -1058,7 +1058,8 @@ TEST_F(race, chan_share, "a DMA-API page mapped in a shared domain between two B
 	ASSERT_ERRNO(0, create(&a, chan_name));
 	w = a.dom.window_iova & ~(SZ_4K - 1);
 	lo = w & ~(SZ_2M - 1);
-	ASSERT_LE(4 * SZ_1G, lo);
+	if (lo < 4 * SZ_1G)
+		SKIP(return, "the DMA API put A's bounce page below 4 GiB, where no test range goes (iommu.forcedac=1 is from 5.13)");
 	s->dom = (struct iommu_stress_domain_create){
 		.size = sizeof(s->dom), .range_start = lo,
 		.range_last = lo + SZ_2M - 1,
