@@ -1059,7 +1059,7 @@ TEST_F(race, chan_share, "a DMA-API page mapped in a shared domain between two B
 	w = a.dom.window_iova & ~(SZ_4K - 1);
 	lo = w & ~(SZ_2M - 1);
 	if (lo < 4 * SZ_1G)
-		SKIP(return, "the DMA API put A's bounce page below 4 GiB, where no test range goes (iommu.forcedac=1 is from 5.13)");
+		SKIP(return, "the DMA API put A's bounce page below 4 GiB, where no test range goes (the kernel did not take iommu.forcedac=1)");
 	s->dom = (struct iommu_stress_domain_create){
 		.size = sizeof(s->dom), .range_start = lo,
 		.range_last = lo + SZ_2M - 1,
