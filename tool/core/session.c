@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,14 +177,28 @@ static int choose_target(struct session *s)
 	return 0;
 }
 
-/* A pattern that needs dirty tracking cannot have it here: unsupported. */
+/*
+ * The run cannot test anything here: the record's reason, said on stderr
+ * too, and the target named where no domain has named it yet.
+ */
+__attribute__((format(printf, 2, 3)))
+static int unsupported(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->res->unsupported, sizeof(s->res->unsupported), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "iommu-stress: %s\n", s->res->unsupported);
+	if (!s->dom.target[0])
+		snprintf(s->dom.target, sizeof(s->dom.target), "%s", s->target.q.name);
+	return -EOPNOTSUPP;
+}
+
+/* A pattern that needs dirty tracking cannot have it here. */
 static int no_dirty(struct session *s, const char *why)
 {
-	snprintf(s->res->unsupported, sizeof(s->res->unsupported),
-		 "dirty tracking on %s: %s", s->target.q.name, why);
-	fprintf(stderr, "iommu-stress: %s\n", s->res->unsupported);
-	snprintf(s->dom.target, sizeof(s->dom.target), "%s", s->target.q.name);
-	return -EOPNOTSUPP;
+	return unsupported(s, "dirty tracking on %s: %s", s->target.q.name, why);
 }
 
 /* What the module says before a domain is made: 0, or unsupported. */
@@ -224,11 +239,7 @@ int session_open(struct session *s, const struct run_opts *o,
 	if (ret)
 		goto err_close;
 	if (o->skip_flush && o->skip_flush_void) {
-		snprintf(r->unsupported, sizeof(r->unsupported),
-			 "--inject skip-flush: %s", o->skip_flush_void);
-		fprintf(stderr, "iommu-stress: %s\n", r->unsupported);
-		snprintf(s->dom.target, sizeof(s->dom.target), "%s", s->target.q.name);
-		ret = -EOPNOTSUPP;
+		ret = unsupported(s, "--inject skip-flush: %s", o->skip_flush_void);
 		goto err_close;
 	}
 	if (o->dirty_tracking) {
@@ -246,11 +257,8 @@ int session_open(struct session *s, const struct run_opts *o,
 	settle_domain(&s->dom);
 	/* Refused by every UNMAP there: say so before anything runs. */
 	if (o->skip_flush && s->dom.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP) {
-		snprintf(r->unsupported, sizeof(r->unsupported),
-			 "--inject skip-flush: the IOMMU driver of %s (%s) flushes the IOTLB inside its unmap (it has no iotlb_sync), so there is no flush to skip",
-			 s->dom.target, s->dom.iommu_driver);
-		fprintf(stderr, "iommu-stress: %s\n", r->unsupported);
-		ret = -EOPNOTSUPP;
+		ret = unsupported(s, "--inject skip-flush: the IOMMU driver of %s (%s) flushes the IOTLB inside its unmap (it has no iotlb_sync), so there is no flush to skip",
+				  s->dom.target, s->dom.iommu_driver);
 		goto err_close;
 	}
 	target_read_iommu_regs(&s->dom, &s->regs);
