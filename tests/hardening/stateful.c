@@ -61,6 +61,7 @@
  */
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -404,6 +405,8 @@ struct worker {
 	int judged;		/* the call under way began in the record's epoch */
 	/* Its stripes of the table zone: 0 known empty, 1 maybe mapped. */
 	uint8_t stripe[TZ_STRIPES];
+	int cpu;		/* the vCPU it is pinned to, -1 if none */
+	int ran_on;		/* where its last call ran */
 };
 
 static uint64_t region_of(int n)
@@ -1255,10 +1258,35 @@ static void worker_step(struct worker *w)
 	}
 }
 
+/*
+ * Worker N runs on the Nth CPU of the process's set (modulo their number):
+ * on an SMP guest the workers' calls then run at the same time on
+ * different vCPUs instead of wherever the scheduler puts them.
+ */
+static void pin_worker(struct worker *w)
+{
+	cpu_set_t all, one;
+	int n = 0;
+
+	w->cpu = -1;
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &all) || n++ != w->id % CPU_COUNT(&all))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(c, &one);
+		if (!sched_setaffinity(0, sizeof(one), &one))
+			w->cpu = c;
+		return;
+	}
+}
+
 static void *worker_main(void *p)
 {
 	struct worker *w = p;
 
+	pin_worker(w);
 	while (!atomic_load_explicit(&g.stop, memory_order_relaxed)) {
 		unsigned long before = thread_calls;
 
@@ -1268,6 +1296,7 @@ static void *worker_main(void *p)
 					      memory_order_relaxed) >= g.target_ops)
 			atomic_store(&g.stop, 1);
 	}
+	w->ran_on = sched_getcpu();
 	times_merge();
 	return NULL;
 }
@@ -1806,7 +1835,8 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	struct iommu_stress_info info = { .size = sizeof(info) };
 	struct tbuf keep;
 	struct timespec t0;
-	unsigned long lost = 0, foreign = 0;
+	unsigned long lost = 0, foreign = 0, unpinned = 0;
+	char cpus[8 * MAX_WORKERS] = "";
 	unsigned long long busy0, idle0, busy1, idle1;
 	double secs;
 	int err;
@@ -1880,6 +1910,8 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	for (unsigned long i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[i];
 
+		snprintf(cpus + strlen(cpus), sizeof(cpus) - strlen(cpus), " %d", w->cpu);
+		unpinned += w->cpu < 0 || w->ran_on != w->cpu;
 		lost += clobbered(&w->home[HB_LEAF], 0) + clobbered(&w->home[HB_SMALL], 0);
 		foreign += clobbered(&w->cont[CB_LEAF], 1) + clobbered(&w->cont[CB_SMALL], 1);
 		contract_add(&sum, &w->tally);
@@ -1909,6 +1941,8 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	TH_LOG("ioctls by the workers %lu, the lifecycle thread %lu, the sniper %lu, the collider %lu",
 	       tally_total(&workers_sum), tally_total(&lifecycle.tally),
 	       tally_total(&sniper.tally), tally_total(&collider.tally));
+	TH_LOG("workers pinned to CPUs%s of %d online, %lu not pinned or run elsewhere",
+	       cpus, (int)sysconf(_SC_NPROCESSORS_ONLN), unpinned);
 	TH_LOG("domain replaced %lu times; MAP_OVERLAP %lu mapped, %lu refused",
 	       atomic_load(&g.epoch) / 2, atomic_load(&overlaps_mapped),
 	       atomic_load(&overlaps_refused));
@@ -1925,6 +1959,7 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 	EXPECT_EQ(0ul, nwrong);
 	EXPECT_EQ(0ul, lost);
 	EXPECT_EQ(0ul, foreign);
+	EXPECT_EQ(0ul, unpinned);
 	EXPECT_ERRNO(0, err);
 	EXPECT_LE(nops, (unsigned long)atomic_load(&g.ops));
 	module_down();
