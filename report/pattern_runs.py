@@ -48,6 +48,23 @@ def pattern_args(path=PATH):
     return args
 
 
+# The runs of 1G leaves: their target and the end of their names, which
+# tells a 1G row of the matrix from a pattern's (report/plan.py).
+TARGET_1G = "edu-1g"
+SUFFIX_1G = "-1g"
+
+
+def runs_1g(path=PATH):
+    """{name: (pattern, its arguments after its name)} of the runs on
+    TARGET_1G, each name ending in SUFFIX_1G: the matrix's 1G cells."""
+    runs = {}
+    for name, argv in on(TARGET_1G, path):
+        if not name.endswith(SUFFIX_1G):
+            raise ValueError(f"{path}: the {TARGET_1G} run {name} does not end in {SUFFIX_1G}")
+        runs[name] = (argv[0], argv[1:])
+    return runs
+
+
 def main(argv):
     try:
         if len(argv) == 2 and not argv[1].startswith("-"):
