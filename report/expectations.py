@@ -45,6 +45,8 @@ MEANING = {
 # A WARNING the behaviour probes counted, as the table's values say it.
 WARNED = re.compile(r"kernel WARNINGs: [1-9]")
 BEHAVIOUR_KEY = "behaviour."
+# Whether a kernel and vIOMMU build 1G leaves: "built" or "none".
+LEAF_KEY = "leaf_1g"
 LEFT_MAPPED = "behaviour_left_mapped"
 
 
@@ -199,6 +201,30 @@ class Judge:
         return result("as expected", row,
                       reason=f"caught, {value}, the walk names the page read{beside}")
 
+    def leaf_1g(self, cell, otherwise):
+        """A 1G cell: unsupported (the tool's exit 4, or a record without a
+        1G leaf, cells.no_1g_leaf) is expected where the table's leaf_1g
+        says "none" (this kernel and vIOMMU build no 1G leaf, the row's
+        comment says why), unexpected where it says "built"; a 1G leaf
+        where it says "none" means the row is wrong. Otherwise the cell's
+        judgement is its run's, otherwise (by rows KEY.NAME, such as
+        stock.promote-1g, else KEY)."""
+        row = self.run_row(LEAF_KEY, cell["pattern"])
+        status = cell["status"]
+        if status == "unsupported":
+            if row is None:
+                return self.none(LEAF_KEY)
+            why = cell["reason"] or "unsupported"
+            why = why if why.startswith(cellmod.NO_1G_LEAF) else cellmod.NO_1G_LEAF + why
+            if row.value == "none":
+                return result("expected", row, reason=why)
+            return result("unexpected", row, reason=f"{why}, where the table says one "
+                          "is built here")
+        if row is not None and row.value == "none" and status in ("clean", "caught", "missed"):
+            return result("unexpected", row, reason=f"{status}, a 1G leaf mapped where the "
+                          "table says none is built here: the row is wrong")
+        return otherwise
+
     def behaviour(self, cell, record):
         keys = sorted({r.key for r in self.rows if r.key.startswith(BEHAVIOUR_KEY)})
         rows = [r for r in (self.row(k) for k in keys) if r is not None]
@@ -255,6 +281,11 @@ def judge(cell, record, rows):
         exp = j.wrong_page(cell, record)
     else:
         exp = j.stock(cell, record)
+    # A 1G cell's control the table says the tool refuses here ("-") is
+    # judged by that alone; any other 1G cell by whether it built a leaf.
+    if plan.is_1g(cell["pattern"]) and not (
+            cell["variant"] == plan.CONTROL and exp and exp["value"] == "-"):
+        exp = j.leaf_1g(cell, exp)
     # A cell without a key ran outside the matrix (scripts/host-run), whose
     # settings the table's rows do not describe (overmap without
     # driver_warns=1): a run the tool refused there is unsupported, for

@@ -95,13 +95,22 @@ def qemu_identity(which):
             "qemu_sha256": sha256_file(path)}
 
 
+def vm_run_options(cell):
+    """The scripts/vm-run options of the cell's vIOMMU, and of its boot (a
+    1G cell's memory)."""
+    return plan.IOMMUS[cell.iommu]["vm_run"] + (plan.SETUP_1G["vm_run"] if cell.leaves else [])
+
+
 def cell_key(cell, kernel, qemu, sources):
     """The key of a cell from the identities of its kernel and QEMU; a
-    cell of the module's test build says so (the build's environment),
-    the others' keys are as they were before there was one."""
+    cell of the module's test build says so (the build's environment), a
+    1G cell its boot's memory (in vm_run) and module parameter; the others'
+    keys are as they were before there were either."""
     key = dict(kernel, **qemu, sources=sources,
                command=" ".join(cell.argv),
-               vm_run=" ".join(plan.IOMMUS[cell.iommu]["vm_run"]))
+               vm_run=" ".join(vm_run_options(cell)))
+    if cell.leaves:
+        key["module_params"] = plan.SETUP_1G["module"]
     if cell.build:
         key["build"] = " ".join(f"{k}={v}" for k, v in
                                 sorted(plan.BUILD_ENV[cell.build].items()))

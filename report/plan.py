@@ -3,6 +3,8 @@ import os
 import re
 import subprocess
 
+from . import pattern_runs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 KERNELS = ["5.10", "6.1", "6.12", "sid"]
@@ -52,6 +54,17 @@ BEHAVIOUR = "behaviour"
 # pages), so stale data there would not be the injection's alone.
 NO_WRONG_PAGE = {BEHAVIOUR, "overmap"}
 
+# The 1G cells: the runs of tests/vm/pattern-runs' target edu-1g (promote
+# --to 1G, churn --size 1G), rows of the matrix of their own named as those
+# runs are (promote-1g), stock and skip-flush, in a boot of their own per
+# (kernel, vIOMMU): the module reloaded with the unsafe allow_1g_leaves=1
+# and memory for three 1G chunks under its cap of half the RAM. No
+# wrong-page cell: a MAP one page off is not 1G-aligned, so it could not
+# be a 1G leaf, and the data checks' control is the pattern's own row's.
+LEAVES_1G = "1G"
+SETUP_1G = {"module": "allow_1g_leaves=1", "vm_run": ["--mem", "8192"]}
+VARIANTS_1G = [STOCK, CONTROL]
+
 # A pattern without a run in tests/vm/pattern-runs runs with DEFAULT_ARGS
 # (behaviour with none: it records rather than hunts).
 DEFAULT_ARGS = ["--iterations", "2"]
@@ -71,6 +84,21 @@ def tool_patterns(tool):
     return names
 
 
+def is_1g(name):
+    """Whether a row of the matrix is a 1G run (promote-1g), not a pattern."""
+    return name.endswith(pattern_runs.SUFFIX_1G)
+
+
+def rows(patterns, runs_1g):
+    """The matrix's rows: the patterns, each followed by its 1G runs
+    (runs_1g: pattern_runs.runs_1g())."""
+    out = []
+    for p in patterns:
+        out.append(p)
+        out += [name for name, (pattern, _) in runs_1g.items() if pattern == p]
+    return out
+
+
 def args_for(pattern, table):
     """The arguments a cell of pattern runs with; table is
     pattern_runs.pattern_args() (tests/vm/pattern-runs)."""
@@ -78,24 +106,33 @@ def args_for(pattern, table):
 
 
 def variants(pattern, among=None):
-    """The variants a pattern runs in, of among (default: all): behaviour
-    on the stock kernel only (it records what the driver does; there is no
-    bug to inject), overmap without wrong-page (NO_WRONG_PAGE)."""
-    out = [STOCK] if pattern == BEHAVIOUR else [
+    """The variants a pattern (or 1G run) runs in, of among (default: all):
+    behaviour on the stock kernel only (it records what the driver does;
+    there is no bug to inject), overmap without wrong-page (NO_WRONG_PAGE),
+    a 1G run stock and skip-flush (VARIANTS_1G)."""
+    out = [STOCK] if pattern == BEHAVIOUR else VARIANTS_1G if is_1g(pattern) else [
         v for v in VARIANTS if not (v == WRONG_PAGE and pattern in NO_WRONG_PAGE)]
     return [v for v in out if among is None or v in among]
 
 
 class Cell:
     """One run of one pattern, stock or with its negative control, on one
-    kernel and vIOMMU."""
+    kernel and vIOMMU. pattern is the matrix's row: the tool's pattern, or
+    a 1G run (promote-1g) of tool_pattern."""
 
-    def __init__(self, kernel, iommu, pattern, variant, args):
+    def __init__(self, kernel, iommu, pattern, variant, args, tool_pattern=None):
         self.kernel = kernel
         self.iommu = iommu
         self.pattern = pattern
         self.variant = variant
         self.args = list(args)
+        self.tool_pattern = tool_pattern or pattern
+
+    @property
+    def leaves(self):
+        """LEAVES_1G for a 1G cell (its boot lets the driver build 1G
+        leaves), else None."""
+        return LEAVES_1G if is_1g(self.pattern) else None
 
     @property
     def id(self):
@@ -109,8 +146,8 @@ class Cell:
 
     @property
     def group(self):
-        """The cells one boot runs: same kernel, vIOMMU and build."""
-        return (self.kernel, self.iommu, self.build)
+        """The cells one boot runs: same kernel, vIOMMU, build and leaves."""
+        return (self.kernel, self.iommu, self.build, self.leaves)
 
     @property
     def guest_name(self):
@@ -121,13 +158,19 @@ class Cell:
     def argv(self):
         """The iommu-stress command line, without its output options."""
         inject = [] if self.variant == STOCK else ["--inject", self.variant]
-        return ["iommu-stress", "run", self.pattern] + self.args + inject
+        return ["iommu-stress", "run", self.tool_pattern] + self.args + inject
 
     @property
     def dir(self):
         """The cell's folder, relative to the run."""
         return os.path.join("cells", self.kernel, self.iommu,
                             f"{self.pattern}.{self.variant}")
+
+
+def tool_pattern(entry):
+    """The tool's pattern a cell entry of matrix.json ran: its row, or the
+    pattern of its 1G run (its command's)."""
+    return entry["command"].split()[2]
 
 
 def check_names(kind, given, known):
@@ -137,17 +180,26 @@ def check_names(kind, given, known):
                          f"(known: {', '.join(known)})")
 
 
-def cells(kernels, iommus, patterns, args_of, among=None):
+def cells(kernels, iommus, patterns, args_of, among=None, runs_1g=None):
     """Every cell of the variants among (default: all), grouped so that one
-    boot's cells are together (the test build's after the others of their
-    pair) and the behaviour pattern comes last in its boot."""
+    boot's cells are together (the test build's, then the 1G cells', after
+    the others of their pair) and the behaviour pattern comes last in its
+    boot. patterns may name 1G runs, of runs_1g (pattern_runs.runs_1g())."""
     out = []
     ordered = [p for p in patterns if p != BEHAVIOUR] + \
         [p for p in patterns if p == BEHAVIOUR]
+
+    def cell(kernel, iommu, name, variant):
+        if is_1g(name):
+            pattern, args = (runs_1g or {})[name]
+            return Cell(kernel, iommu, name, variant, args, pattern)
+        return Cell(kernel, iommu, name, variant, args_for(name, args_of))
+
     for kernel in kernels:
         for iommu in iommus:
-            pair = [Cell(kernel, iommu, pattern, variant, args_for(pattern, args_of))
-                    for pattern in ordered for variant in variants(pattern, among)]
-            out += [c for c in pair if c.build is None]
+            pair = [cell(kernel, iommu, name, variant)
+                    for name in ordered for variant in variants(name, among)]
+            out += [c for c in pair if c.build is None and c.leaves is None]
             out += [c for c in pair if c.build is not None]
+            out += [c for c in pair if c.leaves is not None]
     return out

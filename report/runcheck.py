@@ -24,6 +24,7 @@ def inside(run_dir, rel):
 
 
 def expected_ids(axes):
+    """The cells of a run's axes (patterns: its rows, 1G runs included)."""
     ids = []
     for k in axes["kernels"]:
         for i in axes["iommus"]:
@@ -91,15 +92,26 @@ def check_cell(run_dir, cell, boots, record_schema, schema_check, errors):
     if cell["boot"] is not None and cell["boot"] not in boots:
         err(f"boot {cell['boot']} is not in the index")
     # A cell of the test build ran in a boot of it, and its key says so;
-    # no other cell did.
+    # no other cell did. The same for a 1G cell and a boot of 1G leaves.
     build = plan.BUILDS[cell["variant"]]
     if cell["boot"] in boots and boots[cell["boot"]].get("build") != build:
         err(f"ran in boot {cell['boot']}, not one of the {build or 'shipped'} build")
     if cell["key"] and (cell["key"].get("build") is None) != (build is None):
         err(f"its key does not name the {build or 'shipped'} build")
+    leaves = plan.LEAVES_1G if plan.is_1g(p) else None
+    if cell.get("leaves") != leaves:
+        err(f"leaves {cell.get('leaves')}, but its row is {p}")
+    if cell["boot"] in boots and boots[cell["boot"]].get("leaves") != leaves:
+        err(f"ran in boot {cell['boot']}, whose leaves are not {leaves}")
+    if cell["key"] and (cell["key"].get("module_params") is None) != (leaves is None):
+        err("its key's module parameters are not those of its boot")
     verdict = status in cellmod.VERDICTS.values()
-    ran = verdict or status == "warn" or (
+    # A 1G cell the tool ran to a verdict without a 1G leaf is unsupported.
+    no_leaf = bool(leaves) and status == "unsupported" and cell["exit_code"] in (0, 1)
+    ran = verdict or status == "warn" or no_leaf or (
         status == "unsupported" and cell["exit_code"] == 4)
+    if no_leaf and cellmod.VERDICTS.get((cell["variant"], cell["exit_code"])) == "corrupt":
+        err("corruption found, but unsupported: a 1G cell's corruption stays corrupt")
     if verdict and cellmod.VERDICTS.get((cell["variant"], cell["exit_code"])) != status:
         err(f"status {status} with variant {cell['variant']} and exit "
             f"{cell['exit_code']}")
@@ -124,8 +136,14 @@ def check_cell(run_dir, cell, boots, record_schema, schema_check, errors):
         err(f"exit {cell['exit_code']} but the record says {record.get('exit_code')}")
     if record.get("status") != cell["verdict"]:
         err(f"verdict {cell['verdict']} but the record says {record.get('status')}")
-    if record.get("pattern") != cell["pattern"]:
+    if record.get("pattern") != plan.tool_pattern(cell):
         err(f"the record is of pattern {record.get('pattern')}")
+    if leaves and cell["exit_code"] in (0, 1):
+        why = cellmod.no_1g_leaf(record)
+        if status in ("clean", "caught", "missed") and why:
+            err(f"{status}, but its record shows no 1G leaf: {why}")
+        if no_leaf and not why:
+            err("unsupported for want of a 1G leaf, but its record shows one")
     want_inject = "none" if cell["variant"] == plan.STOCK else cell["variant"]
     if record.get("options", {}).get("inject") != want_inject:
         err(f"the record's inject is not {want_inject}")

@@ -18,7 +18,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from . import cells as cellmod
-from . import expectations, guest, index, klog, plan
+from . import expectations, guest, index, keys, klog, plan
 
 # The matrix's tests put a stand-in here (tests/report/fake-vm-run).
 VM_RUN = os.environ.get("IOMMU_STRESS_VM_RUN") or os.path.join(plan.ROOT, "scripts", "vm-run")
@@ -103,8 +103,8 @@ class Runner:
             index.save(self.run_dir, self.index)
 
     def run(self, groups):
-        """groups: [(kernel, iommu, build, [(Cell, entry)])] with pending
-        cells."""
+        """groups: [(kernel, iommu, build, leaves, [(Cell, entry)])] with
+        pending cells."""
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             futures = [pool.submit(self.run_group, *g) for g in groups]
             try:
@@ -126,15 +126,16 @@ class Runner:
             except ProcessLookupError:
                 pass
 
-    def run_group(self, kernel, iommu, build, todo):
+    def run_group(self, kernel, iommu, build, leaves, todo):
         attempt = 0
         hung = []    # the cells that did not end within the cell timeout
-        pair = f"{kernel}/{iommu}" + (f" ({build} build)" if build else "")
+        pair = pair_name(kernel, iommu, build, leaves)
+        kind = (f"-{build}" if build else "") + (f"-{leaves.lower()}" if leaves else "")
         while todo and not self.stopping:
             attempt += 1
-            boot_id = f"{self.run_id}-{kernel}-{iommu}{'-' + build if build else ''}-{attempt}"
+            boot_id = f"{self.run_id}-{kernel}-{iommu}{kind}-{attempt}"
             try:
-                todo, stopped_in = self.boot(boot_id, kernel, iommu, build, todo)
+                todo, stopped_in = self.boot(boot_id, kernel, iommu, build, leaves, todo)
             except Exception as e:  # noqa: BLE001 - one pair's trouble stops only that pair
                 self.progress.note(f"matrix: {pair}: {traceback.format_exc()}")
                 for cell, entry in todo:
@@ -155,23 +156,25 @@ class Runner:
                                        "are left for a later run")
                 return
 
-    def boot(self, boot_id, kernel, iommu, build, todo):
+    def boot(self, boot_id, kernel, iommu, build, leaves, todo):
         """One VM boot running the cells of todo, on the module's build
-        (None: as shipped; plan.TEST_BUILD: its test build); returns those
-        to run again and the cell that did not end within the cell
-        timeout, or None."""
+        (None: as shipped; plan.TEST_BUILD: its test build), with 1G leaves
+        (plan.LEAVES_1G: plan.SETUP_1G's memory and module parameter) or
+        not; returns those to run again and the cell that did not end
+        within the cell timeout, or None."""
         work = os.path.join(self.run_dir, ".work", boot_id)
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(os.path.join(work, "in"))
         script = os.path.join(work, "in", GUEST_SCRIPT)
         with open(script, "w") as f:
-            f.write(guest.script([c for c, _ in todo]))
+            f.write(guest.script([c for c, _ in todo],
+                                 plan.SETUP_1G["module"] if leaves else None))
         boot_dir = os.path.join(self.run_dir, "boots", boot_id)
         os.makedirs(boot_dir, exist_ok=True)
         vm_log = os.path.join(boot_dir, "vm-run.txt")
         out = os.path.join(work, "out")
         timeout = 180 + self.cell_timeout * len(todo)
-        args = ["--kernel", kernel] + plan.IOMMUS[iommu]["vm_run"] + [
+        args = ["--kernel", kernel] + keys.vm_run_options(todo[0][0]) + [
             "--timeout", str(timeout), "--add", script,
             "--", "sh", "/bin/" + GUEST_SCRIPT]
         # stdbuf: vm-run streams the console through tr, which would hold
@@ -192,7 +195,10 @@ class Runner:
                 "logs": {"vm_run": os.path.relpath(vm_log, self.run_dir)}}
         if build:
             boot["build"] = build
-        pair = f"{kernel}/{iommu}" + (f" ({build} build)" if build else "")
+        if leaves:
+            boot["leaves"] = leaves
+            boot["module_params"] = plan.SETUP_1G["module"]
+        pair = pair_name(kernel, iommu, build, leaves)
         by_name = {c.guest_name: (c, e) for c, e in todo}
         t0 = time.monotonic()
         self.progress.doing(boot_id, f"{pair}: building, booting")
@@ -332,8 +338,12 @@ class Runner:
             elif why and began:
                 requeue.append((cell, entry))
             else:
+                # None began: the guest script stopped before its first
+                # cell (a 1G boot's module reload), as its console says.
+                last = None if began else self.last_console_line(watch.console)
                 self.finish(cell, entry, boot, status="error",
-                            reason=why or "the cell did not run")
+                            reason=why or "the cell did not run" +
+                            (f"; the console's last line: {last}" if last else ""))
         return requeue
 
     @staticmethod
@@ -364,7 +374,7 @@ class Runner:
         except ValueError:
             record = None
         warnings = klog.problems(lines, self.bad) + early
-        status, reason = cellmod.status(cell.variant, code, record, warnings)
+        status, reason = cellmod.status(cell.variant, code, record, warnings, cell.leaves)
         if early and status == "warn" and not klog.problems(lines, self.bad):
             reason = "before the first cell: " + reason
         files = {}
@@ -419,9 +429,16 @@ class Runner:
 
 
 def plan_groups(cells_entries):
-    """[(kernel, iommu, build, [(Cell, entry)])] in the order of the plan:
-    a boot for each."""
+    """[(kernel, iommu, build, leaves, [(Cell, entry)])] in the order of the
+    plan: a boot for each."""
     groups = {}
     for cell, entry in cells_entries:
         groups.setdefault(cell.group, []).append((cell, entry))
-    return [(k, i, b, todo) for (k, i, b), todo in groups.items()]
+    return [(k, i, b, l, todo) for (k, i, b, l), todo in groups.items()]
+
+
+def pair_name(kernel, iommu, build, leaves):
+    """A boot's pair as progress lines and reasons name it."""
+    what = [f"{build} build"] if build else []
+    what += [f"{leaves} leaves"] if leaves else []
+    return f"{kernel}/{iommu}" + (f" ({', '.join(what)})" if what else "")
