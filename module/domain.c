@@ -97,6 +97,7 @@ int istress_domain_create(struct iommu_stress_domain_create *arg,
 	d->maps = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&d->deferred);
 	INIT_LIST_HEAD(&d->retired);
+	INIT_LIST_HEAD(&d->held);
 	d->target = t;
 	d->ops = t->be->caps & ISTRESS_BACKEND_SHARED_DOMAIN ?
 		 &istress_shared_ops : &istress_private_ops;
@@ -191,6 +192,7 @@ static void domain_release(struct kref *ref)
 	istress_domain_sync_deferred_locked(d);
 	istress_maps_drain(d, &maps);
 	list_splice_init(&d->retired, &maps);
+	list_splice_init(&d->held, &maps);
 	mutex_unlock(&d->lock);
 
 	if (d->ops->release)

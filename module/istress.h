@@ -216,6 +216,12 @@ struct istress_domain {
 	 */
 	struct list_head retired;
 	/*
+	 * Pieces of UNMAPs the driver's table cannot vouch for: it dropped
+	 * pages it did not report unmapped (map.c), so what the device
+	 * still translates is unknown. Held until detach, never walked.
+	 */
+	struct list_head held;
+	/*
 	 * At least the longest MAP (or BENCH claim) the domain was given:
 	 * no leaf, and no mapping of a driver that unmaps what one map call
 	 * made as a whole (virtio-iommu), is longer (under @lock).
@@ -357,6 +363,9 @@ struct istress_deferred {
 
 bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last);
 bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last);
+struct istress_mapping *istress_maps_next(struct istress_domain *d,
+					  struct istress_mapping *m,
+					  u64 start, u64 last);
 int istress_maps_for_each_gap(struct istress_domain *d, u64 start, u64 last,
 			      int (*fn)(struct istress_domain *d, u64 iova,
 					u64 len));

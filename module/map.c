@@ -693,6 +693,63 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 }
 
 /*
+ * Whether a page of a record left in [lo, hi] no longer translates once
+ * an UNMAP that claimed every record there has ended: what the driver
+ * reported unmapped was cut from them, so all the rest should. Where
+ * not, the driver's table did not follow its answer, and a walk of it
+ * cannot tell what the device still translates. virtio-iommu's is such
+ * a table, kept beside the device's: asked to unmap a range with gaps,
+ * it drops the mappings it finds there, answers 0 and has the device
+ * unmap none of them, or answers their sizes summed and has the device
+ * unmap that much from the start, which misses the last ones (and the
+ * device stops at the first mapping it cannot take whole). Page by page
+ * for ISTRESS_PRUNE_PAGES pages, then at the steps range_translates()
+ * takes.
+ */
+static bool table_dropped_records(struct istress_domain *d, u64 lo, u64 hi)
+{
+	unsigned long budget = ISTRESS_PRUNE_PAGES;
+	struct istress_mapping *m = NULL;
+	u64 iova, step;
+
+	lockdep_assert_held(&d->lock);
+	/* Only where no op is in the driver, as for every walk. */
+	if (meets_span(d, lo, hi, true))
+		return false;
+	while ((m = istress_maps_next(d, m, lo, hi))) {
+		for (iova = m->start;; iova += step) {
+			if (!iommu_iova_to_phys(d->domain, iova))
+				return true;
+			if (budget) {
+				budget--;
+				step = PAGE_SIZE;
+			} else {
+				step = iova - m->start < SZ_2M ||
+				       m->last - iova < SZ_2M ? PAGE_SIZE : SZ_2M;
+			}
+			if (m->last - iova < step)
+				break;
+		}
+		cond_resched();
+	}
+	return false;
+}
+
+/* The first and last byte of the records meeting [start, last]. */
+static void records_bounds(struct istress_domain *d, u64 start, u64 last,
+			   u64 *lo, u64 *hi)
+{
+	struct istress_mapping *m = NULL;
+
+	*lo = start;
+	*hi = last;
+	while ((m = istress_maps_next(d, m, start, last))) {
+		*lo = min(*lo, m->start);
+		*hi = max(*hi, m->last);
+	}
+}
+
+/*
  * Whether @m may join @gather, which holds @held bytes of pieces: the
  * range synced stays at most twice what its pieces hold, so that no sync
  * covers much more than the pieces themselves, and no UNMAP is in the
@@ -890,7 +947,7 @@ static int domain_unmap(struct istress_domain *d,
 	struct istress_deferred *def = NULL;
 	u64 last = arg->iova + arg->length - 1;
 	struct op_span span;
-	u64 reach, reach_last;
+	u64 reach, reach_last, lo, hi;
 	LIST_HEAD(unreachable);
 	LIST_HEAD(cut);
 	size_t unmapped;
@@ -934,8 +991,10 @@ static int domain_unmap(struct istress_domain *d,
 	ret = unmap_admit(d, arg->iova, last, &reach, &reach_last, stuck);
 	if (!ret)
 		ret = istress_maps_claim(d, arg->iova, last, &span);
-	if (!ret)
+	if (!ret) {
 		span_begin(d, &span, reach, reach_last, true);
+		records_bounds(d, arg->iova, last, &lo, &hi);
+	}
 	mutex_unlock(&d->lock);
 	if (ret)
 		goto out_free;
@@ -968,6 +1027,12 @@ static int domain_unmap(struct istress_domain *d,
 	arg->out_flags = 0;
 	/* Before this UNMAP's own leftovers join them: just walked. */
 	retired_unreachable(d, reach, reach_last, !skip, &unreachable);
+	if (table_dropped_records(d, lo, hi)) {
+		/* Nor can it for the retired pieces it found unreachable. */
+		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_UNVOUCHED;
+		list_splice_tail_init(&cut, &d->held);
+		list_splice_tail_init(&unreachable, &d->held);
+	}
 	if (retire_still_mapped(d, &cut)) {
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
 		d->leaves_unknown = true;

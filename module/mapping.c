@@ -30,6 +30,20 @@ bool istress_maps_overlap(struct istress_domain *d, u64 start, u64 last)
 }
 
 /*
+ * The records meeting [start, last] in address order: the first (@m NULL)
+ * or the one after @m; NULL past the last.
+ */
+struct istress_mapping *istress_maps_next(struct istress_domain *d,
+					  struct istress_mapping *m,
+					  u64 start, u64 last)
+{
+	lockdep_assert_held(&d->lock);
+	if (!m)
+		return maps_it_iter_first(&d->maps, start, last);
+	return maps_it_iter_next(m, start, last);
+}
+
+/*
  * Whether mappings cover every byte of [start, last] with no gap.
  */
 bool istress_maps_cover(struct istress_domain *d, u64 start, u64 last)

@@ -376,6 +376,15 @@ struct iommu_stress_map {
  * else they go with the domain.
  */
 #define IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED	(1U << 0)
+/*
+ * UNMAP out_flags: the driver's table no longer translates pages of
+ * records it did not report unmapped, so it cannot say what the device
+ * still translates (virtio-iommu, asked to unmap a range with gaps,
+ * drops mappings from its own table that it never has the device
+ * unmap). Such records stay; this UNMAP's unmapped pieces keep their
+ * pages until the domain goes.
+ */
+#define IOMMU_STRESS_UNMAP_OUT_UNVOUCHED	(1U << 1)
 
 /*
  * IOMMU_STRESS_UNMAP: iommu_unmap() of [iova, iova + length), which must
