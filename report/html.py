@@ -89,7 +89,11 @@ def grid(run):
             out.append(f"<th>{escape(i)}</th>")
     out.append("</tr></thead><tbody>")
     for p in run.patterns:
-        out.append(f'<tr><th>{escape(p)}</th>')
+        if plan.is_1g(p):
+            out.append(f'<tr><th title="{escape(model.ROW_1G)}">{escape(p)}'
+                       '<br><small>1G leaves</small></th>')
+        else:
+            out.append(f'<tr><th>{escape(p)}</th>')
         for (k, i) in run.columns:
             out.append('<td>')
             for v in run.variants(p):
@@ -116,7 +120,9 @@ def legend(run):
             'the module\'s lines), its tooltip says more. Each result that '
             'ran is judged against tests/vm/expect, what the VM tests know '
             f'of each kernel and {run.iommu_word}: corrupt, missed, warn, unexpected and '
-            'error are failures, a result the table expects is not.</p>')
+            'error are failures, a result the table expects is not.'
+            + (f' {escape(model.ROW_1G)}.' if any(plan.is_1g(p) for p in run.patterns) else "")
+            + '</p>')
 
 
 def changes(changes_list, base_id):

@@ -52,7 +52,9 @@ def render(run, drawn, chart_dir, changes_list=None, base=None, changed=frozense
            "of the data checks alone (wp: --inject wrong-page on the module's "
            "test build); a link opens the cell's kernel log "
            "lines. Each result that ran is judged against tests/vm/expect; "
-           "failures are in bold.", "", "## Grid", ""]
+           "failures are in bold."
+           + (f" {model.ROW_1G}." if any(plan.is_1g(p) for p in run.patterns) else ""),
+           "", "## Grid", ""]
     out += grid(run)
     out += ["Shown as: " + "; ".join(f"{s}: {expectations.meaning(s)}"
                                      for s in expectations.SHOWN if counts.get(s)), ""]

@@ -10,6 +10,11 @@ from . import expectations, plan
 METRICS = [("map", "map"), ("unmap", "unmap"), ("dma", "DMA"),
            ("map_to_dma", "map to first DMA")]
 P50, P99 = "50.000000", "99.000000"
+# What a 1G row of the grid is (plan.SETUP_1G).
+ROW_1G = ("A row ending in -1g runs its pattern over 1G leaves (tests/vm/pattern-runs' "
+          "edu-1g runs) in a boot of its own, the module loaded with "
+          f"{plan.SETUP_1G['module']} and {' '.join(plan.SETUP_1G['vm_run'])}: "
+          "stock and CTRL only; unsupported where its record shows no 1G leaf mapped")
 # Members of an observation that are its identity, not extra fields.
 OBS_CORE = ("key", "value", "count")
 
@@ -247,6 +252,9 @@ def cell_label(cell):
     if s == "expected":
         return f"expected: {cell['expectation']['reason']}"
     if s in ("unexpected", "no expectation"):
+        # A 1G cell without a 1G leaf says so rather than "unsupported".
+        if (cell.get("reason") or "").startswith(cellmod.NO_1G_LEAF):
+            return f"{s}: {cellmod.NO_1G_LEAF.rstrip(': ')}"
         return f"{s}: {cell['status']}"
     detail = cellmod.classes(cell)
     label = f"{s}: {detail}" if s in ("caught", "corrupt") and detail else s
