@@ -1284,6 +1284,115 @@ TEST_F(race, retired_sync_kept, "retired pieces an UNMAP left for its bound on s
 		      ISTRESS_ERRNO(UNMAP, EADDRNOTAVAIL), unmap(s, y, SZ_4K, 0));
 }
 
+/* MAP of buffer @buf_id's [off, off + len) at @iova: 0 or an errno. */
+static int map_of(struct sess *s, uint32_t buf_id, uint64_t iova,
+		  uint64_t off, uint64_t len)
+{
+	struct iommu_stress_map m = {
+		.size = sizeof(m), .domain_id = s->dom.domain_id,
+		.buf_id = buf_id, .iova = iova, .offset = off, .length = len,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+
+	return call(s->fd, IOMMU_STRESS_MAP, &m);
+}
+
+/*
+ * What the device reads at @iova: 0 a fault, 1 memory (left in the
+ * readback page), or an errno. edu moves data through a buffer of its
+ * own, which a transfer that faults leaves as it was: loaded with a
+ * pattern by a write to @unmapped, where nothing translates, it is what
+ * a read that faults returns, and a read of @iova that returns anything
+ * else read memory.
+ */
+static int dma_reaches(struct sess *s, uint64_t iova, uint64_t unmapped)
+{
+	struct iommu_stress_dma d = {
+		.size = sizeof(d), .domain_id = s->dom.domain_id,
+		.dir = IOMMU_STRESS_DMA_WRITE, .iova = unmapped,
+		.length = 4095, .buf_id = s->rd.buf_id,
+	};
+	unsigned char fault[4095];
+	int err;
+
+	memset(s->rdmem, 0xc3, SZ_4K);
+	err = call(s->fd, IOMMU_STRESS_DMA, &d);
+	d.dir = IOMMU_STRESS_DMA_READ;
+	if (!err && !d.status)
+		err = call(s->fd, IOMMU_STRESS_DMA, &d);
+	if (err || d.status)
+		return err ? err : (int)d.status;
+	memcpy(fault, s->rdmem, sizeof(fault));
+	d.iova = iova;
+	err = call(s->fd, IOMMU_STRESS_DMA, &d);
+	if (err || d.status)
+		return err ? err : (int)d.status;
+	return memcmp(fault, s->rdmem, sizeof(fault)) != 0;
+}
+
+/* The device's read of @iova: "faulted", "F's bytes" or what else. */
+static const char *read_of(struct sess *s, int reached, unsigned char f)
+{
+	if (reached < 0 || reached > 1)
+		return ktest_errname(reached);
+	if (!reached)
+		return "faulted";
+	for (int i = 0; i < 4095; i++)
+		if (s->rdmem[i] != f)
+			return "other bytes: memory the module let go";
+	return "F's bytes";
+}
+
+/*
+ * An UNMAP over a gap, [0, 32K): a page of buffer F at 0, the gap
+ * [4K, 8K), two pages of F at 8K and, from 16K to 2M, the session's
+ * buffer. Each map call puts IOVA and memory one page apart within 8K,
+ * so that the core hands each to the driver whole: virtio-iommu keeps
+ * each as one mapping, and drops all three for this UNMAP, answering
+ * their sizes summed (2M - 4K), short of the gap, so that the device is
+ * told to unmap [0, 2M - 4K), which holds only part of the third; it
+ * stops there, keeping what it has not reached yet. Whatever the driver
+ * did, once no record of F is left and F is freed, a device read at 0
+ * or 8K must fault, or read F's own bytes (the module still holds its
+ * pages: UNVOUCHED says so); a module that lets go of pages the device
+ * still translates lets it read freed memory (zeroed, init_on_free=1).
+ */
+TEST_F(race, unmap_gap_release, "pages an UNMAP over a gap let go are out of the device's reach")
+{
+	struct iommu_stress_buf_free bf = { .size = sizeof(bf) };
+	struct iommu_stress_buf_alloc f;
+	struct iommu_stress_unmap u;
+	struct sess *s = &self->s;
+	const char *at0, *at8k;
+	unsigned char *fm;
+	int freed;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	ASSERT_ERRNO(0, alloc(s, &f, SZ_2M, IOMMU_STRESS_CHUNK_2M));
+	fm = mod_mmap(SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
+		      (off_t)f.mmap_offset);
+	ASSERT_TRUE(fm != MAP_FAILED);
+	memset(fm, 0x96, SZ_2M);
+	mod_munmap(fm, SZ_2M);
+	ASSERT_ERRNO(0, map_of(s, f.buf_id, 0, SZ_4K, SZ_4K));
+	ASSERT_ERRNO(0, map_of(s, f.buf_id, 2 * SZ_4K, 3 * SZ_4K, 2 * SZ_4K));
+	ASSERT_ERRNO(0, map(s, 4 * SZ_4K, SZ_4K, SZ_2M - 4 * SZ_4K, 0));
+	ASSERT_ERRNO(0, unmap_answer(s, 0, 8 * SZ_4K, &u));
+	TH_LOG("the driver's table after it: 0 %d, 8K %d, 16K %d, 2M - 4K %d",
+	       walk(s, 0), walk(s, 2 * SZ_4K), walk(s, 4 * SZ_4K),
+	       walk(s, SZ_2M - SZ_4K));
+	bf.buf_id = f.buf_id;
+	freed = call(s->fd, IOMMU_STRESS_BUF_FREE, &bf);
+	if (freed)
+		TH_LOG("BUF_FREE of F: %s", ktest_errname(freed));
+	ASSERT_ERRNO(0, freed);
+	at0 = read_of(s, dma_reaches(s, 0, 2 * SZ_2M), 0x96);
+	at8k = read_of(s, dma_reaches(s, 2 * SZ_4K, 2 * SZ_2M), 0x96);
+	TH_LOG("device reads once F is freed: at 0 %s, at 8K %s", at0, at8k);
+	EXPECT_TRUE(!strcmp(at0, "faulted") || !strcmp(at0, "F's bytes"));
+	EXPECT_TRUE(!strcmp(at8k, "faulted") || !strcmp(at8k, "F's bytes"));
+}
+
 /*
  * Once a MAP_OVERLAP (here into a gap, which any driver takes) leaves
  * the leaves unknown, an UNMAP may clear up to the largest leaf around
