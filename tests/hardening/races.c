@@ -89,6 +89,7 @@ struct first_call {
 	struct sess *s;
 	uint64_t iova, len;
 	uint64_t unmapped;	/* what the driver said it unmapped */
+	uint32_t out_flags;	/* UNMAP's */
 	uint64_t off;		/* BENCH's buffer offset */
 	uint32_t flags;		/* BENCH's */
 	uint32_t rounds;	/* BENCH's; 0: one */
@@ -117,6 +118,7 @@ static int first_unmap(struct first_call *c)
 	int err = call(c->s->fd, IOMMU_STRESS_UNMAP, &u);
 
 	c->unmapped = u.unmapped;
+	c->out_flags = u.out_flags;
 	return err;
 }
 
@@ -174,6 +176,37 @@ FIXTURE_TEARDOWN(race)
 }
 
 /*
+ * Whether UNMAP @c met a driver that dropped what it did not report
+ * unmapped, reporting nothing: virtio-iommu, asked to unmap a range with
+ * gaps, takes the mappings there out of its own table, answers 0 and
+ * has the device unmap none of them (the core asks it for the range in
+ * blocks, and it answers 0 for a block whose mappings, taken whole, fall
+ * short of its size). The record of each is right to stay: the device
+ * still translates it. Such a case judges that, not its premise (the
+ * driver unmapped what was there).
+ */
+static bool unreported_nothing(const struct first_call *c)
+{
+	return !c->unmapped && c->out_flags & IOMMU_STRESS_UNMAP_OUT_UNVOUCHED;
+}
+
+/*
+ * The record of [iova, iova + len), mapped at buffer offset @off, which
+ * the driver dropped from its table unreported: the device still reads
+ * it right, and the record stays (a MAP there: EEXIST).
+ */
+static void kept_by_device(struct ktest_meta *_ktest, struct sess *s,
+			   uint64_t iova, uint64_t off, uint64_t len)
+{
+	TH_LOG("the driver dropped [%#llx, +%#llx) from its table and reported nothing: the device still translates it",
+	       (unsigned long long)iova, (unsigned long long)len);
+	EXPECT_EQ(0, walk(s, iova));
+	EXPECT_ERRNO(0, dma_check(s, iova, off, NULL));
+	EXPECT_ERRNO(0, dma_check(s, iova + len - SZ_4K, off + len - SZ_4K, NULL));
+	EXPECT_ERRNO(ISTRESS_ERRNO(MAP, EEXIST), map(s, iova, off, SZ_4K, 0));
+}
+
+/*
  * An UNMAP of [1M, 3M) is in flight over a mapping at [1M, 2M) and a gap
  * at [2M, 3M). A MAP_OVERLAP into the gap must wait (EBUSY) like any MAP:
  * the driver is unmapping it, and the UNMAP would take the new record.
@@ -201,6 +234,10 @@ TEST_F(race, overlap_in_unmap, "MAP_OVERLAP into the gap of an UNMAP in flight w
 	EXPECT_ANSWER("UNMAP [1M, 3M)", 0, a.err);
 	EXPECT_ANSWER("MAP_OVERLAP [2M, 3M) inside it", ISTRESS_ERRNO(MAP, EBUSY), b);
 	EXPECT_ERRNO(0, agrees(s, 2 * SZ_1M, SZ_1M));
+	if (unreported_nothing(&a)) {
+		kept_by_device(_ktest, s, SZ_1M, 0, SZ_1M);
+		return;
+	}
 	EXPECT_ERRNO(0, map(s, 0, 0, SZ_2M, 0));
 	EXPECT_ERRNO(0, dma_check(s, 0x3000, 0x3000, NULL));
 }
@@ -232,6 +269,10 @@ TEST_F(race, unmaps_share_gap, "two UNMAPs sharing a gap: the second waits (EBUS
 	/* The second one's mapping is still there, and still right. */
 	EXPECT_ERRNO(0, dma_check(s, 3 * SZ_2M, SZ_2M, NULL));
 	EXPECT_ERRNO(0, unmap(s, SZ_2M, 2 * SZ_2M + SZ_4K, 0));
+	if (unreported_nothing(&a)) {
+		kept_by_device(_ktest, s, 0, 0, SZ_4K);
+		return;
+	}
 	EXPECT_ERRNO(0, agrees(s, 0, SZ_4K));
 }
 
