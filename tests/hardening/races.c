@@ -1096,7 +1096,10 @@ TEST_F(race, chan_share, "a DMA-API page mapped in a shared domain between two B
 	s->fd = mod_open();
 	ASSERT_LE(0, a.fd);
 	ASSERT_LE(0, s->fd);
-	ASSERT_ERRNO(0, create(&a, chan_name));
+	err = create(&a, chan_name);
+	if (err == ISTRESS_ERRNO(DOMAIN_CREATE, EOPNOTSUPP))
+		SKIP(return, "A's device is on no DMA-API domain (under virtio-iommu, devices behind a PCI bridge get none): no domain to share");
+	ASSERT_ERRNO(0, err);
 	w = a.dom.window_iova & ~(SZ_4K - 1);
 	lo = w & ~(SZ_2M - 1);
 	if (lo < 4 * SZ_1G)
