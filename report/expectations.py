@@ -223,6 +223,8 @@ class Judge:
         if row is not None and row.value == "none" and status in ("clean", "caught", "missed"):
             return result("unexpected", row, reason=f"{status}, a 1G leaf mapped where the "
                           "table says none is built here: the row is wrong")
+        if otherwise and otherwise["outcome"] == "as expected" and status != "unsupported":
+            return dict(otherwise, reason=otherwise["reason"] + ", over a 1G leaf")
         return otherwise
 
     def behaviour(self, cell, record):
