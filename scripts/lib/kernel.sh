@@ -361,7 +361,12 @@ first_existing() {
 }
 
 # kernel_fetched PKG KEY: what kernel_fetch noted about PKG (suite,
-# build-depends); nothing for a user-provided kernel directory.
+# build-depends); of a kernel directory, its own files of those names
+# (kernels/build --suite sid writes them), else nothing.
 kernel_fetched() {
-	[[ $1 == */* ]] || cat "$KERNEL_CACHE/kernels/$1/$2" 2>/dev/null || true
+	if [[ $1 == */* ]]; then
+		cat "$1/$2" 2>/dev/null || true
+	else
+		cat "$KERNEL_CACHE/kernels/$1/$2" 2>/dev/null || true
+	fi
 }
