@@ -9,6 +9,7 @@
  *
  * Usage: hardening-races [CASE...]     all cases when none is given
  *        hardening-races chan-unbind CHANNEL PCI-ADDRESS
+ *        hardening-races chan-bench-flush CHANNEL PCI-ADDRESS
  *        hardening-races chan-share CHANNEL-A CHANNEL-B
  *        hardening-races chan-query-rmmod CHANNEL PCI-ADDRESS
  *        (two channels whose devices share an IOMMU group)
@@ -31,6 +32,7 @@
 #define WINDOW_MS	400	/* how long the module sleeps in the window */
 #define ENTER_MS	100	/* when the second call comes, inside it */
 #define DRIVER_WARNS	"/sys/module/iommu_stress/parameters/driver_warns"
+#define UNMAPPED_READS	"/sys/module/iommu_stress/parameters/dma_unmapped_reads"
 
 static const char *chan_name, *chan_pci;
 
@@ -184,6 +186,7 @@ FIXTURE_TEARDOWN(race)
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
 		window(points[i], 0);
 	sysfs_write(DRIVER_WARNS, "0");
+	sysfs_write(UNMAPPED_READS, "0");
 	sess_close(&self->s);
 }
 
@@ -1081,6 +1084,73 @@ TEST_F(race, chan_bench_span, "BENCH THROUGH_MAP on a retired channel waits out 
 	EXPECT_ERRNO(ISTRESS_ERRNO(UNMAP, EBUSY), unmap(s, base, SZ_4K, 0));
 }
 
+/* A DMA read of @iova: whether the device read the page of 0x7e bytes. */
+static int reads_7e(struct sess *s, struct iommu_stress_dma *d, uint64_t iova)
+{
+	int err;
+
+	memset(s->rdmem, 0, SZ_4K);
+	d->iova = iova;
+	err = call(s->fd, IOMMU_STRESS_DMA, d);
+	if (err)
+		return -err;
+	for (uint64_t i = 0; i < SZ_4K; i++)
+		if (s->rdmem[i] != 0x7e)
+			return 0;
+	return !d->status;
+}
+
+/*
+ * BENCH's DMA-API way flushes the whole IOTLB after its last round where
+ * the domain is lazy, and only there. In the channel's own domain a page
+ * the device has read is unmapped with SKIP_SYNC, which leaves its entry
+ * stale; then a DMA-API BENCH of one page runs. Strict (iommu.strict=1):
+ * its unmap flushed its own IOVA, and the module must leave the rest
+ * alone, so the device still reads the old page. Lazy (iommu.strict=0):
+ * the entry goes (the module's flush, and the queue's), and the read
+ * gets the page no more.
+ */
+TEST_F(race, chan_bench_flush, "BENCH's DMA-API way spares a strict domain's IOTLB and flushes a lazy one's")
+{
+	struct iommu_stress_buf_alloc rd;
+	struct iommu_stress_bench b;
+	struct iommu_stress_dma d;
+	struct sess *s = &self->s;
+	uint64_t r;
+	int hit;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, "needs: hardening-races chan-bench-flush CHANNEL PCI-ADDRESS");
+	ASSERT_ERRNO(0, sysfs_write(UNMAPPED_READS, "1"));
+	chan_open(_ktest, s, PROVIDER_BOUND, true);
+	r = s->dom.range_start;
+	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, r);
+	s->mem = mod_mmap(SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
+			  (off_t)s->buf.mmap_offset);
+	s->rdmem = mod_mmap(SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
+			    (off_t)rd.mmap_offset);
+	ASSERT_TRUE(s->mem != MAP_FAILED && s->rdmem != MAP_FAILED);
+	memset(s->mem, 0x7e, SZ_4K);
+	ASSERT_ERRNO(0, map(s, r, 0, SZ_4K, 0));
+	/* The device's first read of r: its entry is cached from here. */
+	ASSERT_EQ(1, reads_7e(s, &d, r));
+	ASSERT_ERRNO(0, unmap(s, r, SZ_4K, IOMMU_STRESS_UNMAP_SKIP_SYNC));
+	if (reads_7e(s, &d, r) != 1)
+		SKIP(return, "no stale entry after the unmap with SKIP_SYNC: nothing to keep");
+	b = bench_arg(s, 0, 0, IOMMU_STRESS_BENCH_DMA_API, NULL);
+	ASSERT_ERRNO(0, call(s->fd, IOMMU_STRESS_BENCH, &b));
+	hit = reads_7e(s, &d, r);
+	TH_LOG("domain type %u (2 strict, 3 lazy); the read of r after BENCH: %s",
+	       s->dom.domain_type, hit == 1 ? "the old page" :
+	       hit ? ktest_errname(-hit) : "not the old page");
+	if (s->dom.domain_type == IOMMU_STRESS_DOMTYPE_DMA)
+		EXPECT_EQ(1, hit);
+	else if (s->dom.domain_type == IOMMU_STRESS_DOMTYPE_DMA_FQ)
+		EXPECT_EQ(0, hit);
+	else
+		SKIP(return, "the channel's domain is neither strict nor lazy DMA-API");
+}
+
 static const char *chan_b;
 
 /*
@@ -1651,6 +1721,13 @@ int main(int argc, char **argv)
 		chan_name = argv[2];
 		chan_b = argv[3];
 		return ktest_run(1, share);
+	}
+	if (argc == 4 && !strcmp(argv[1], "chan-bench-flush")) {
+		char *flush[] = { "chan-bench-flush" };
+
+		chan_name = argv[2];
+		chan_pci = argv[3];
+		return ktest_run(1, flush);
 	}
 	if (argc == 4 && !strcmp(argv[1], "chan-query-rmmod")) {
 		char *last[] = { "chan-query-rmmod" };
