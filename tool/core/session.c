@@ -209,7 +209,7 @@ static int dirty_offered(struct session *s)
 	if (!(s->info.features & IOMMU_STRESS_FEAT_DIRTY))
 		return no_dirty(s, "this kernel has no dirty-tracking domains (the kernel's API since 6.7)");
 	if (!(s->info.features & IOMMU_STRESS_FEAT_DIRTY_READ))
-		return no_dirty(s, "this kernel cannot report dirty pages (built without CONFIG_IOMMUFD; kernels/build --iommufd has it)");
+		return no_dirty(s, "this kernel cannot report dirty pages (built without CONFIG_IOMMUFD; kernels/build --iommufd, with --suite sid for sid's source, has it)");
 	return 0;
 }
 
