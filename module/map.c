@@ -720,13 +720,12 @@ static bool table_dropped_records(struct istress_domain *d, u64 lo, u64 hi)
 		for (iova = m->start;; iova += step) {
 			if (!iommu_iova_to_phys(d->domain, iova))
 				return true;
-			if (budget) {
+			step = PAGE_SIZE;
+			if (budget)
 				budget--;
-				step = PAGE_SIZE;
-			} else {
-				step = iova - m->start < SZ_2M ||
-				       m->last - iova < SZ_2M ? PAGE_SIZE : SZ_2M;
-			}
+			else if (iova - m->start >= SZ_2M &&
+				 m->last - iova >= SZ_2M)
+				step = SZ_2M;
 			if (m->last - iova < step)
 				break;
 		}
