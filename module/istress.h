@@ -218,7 +218,10 @@ struct istress_domain {
 	/*
 	 * Pieces of UNMAPs the driver's table cannot vouch for: it dropped
 	 * pages it did not report unmapped (map.c), so what the device
-	 * still translates is unknown. Held until detach, never walked.
+	 * still translates is unknown. Never walked; freed when the domain
+	 * is released, once no device reaches them: a private domain's
+	 * detach takes the device off it, a shared one's keeps them for
+	 * good (@unvouched; under @lock).
 	 */
 	struct list_head held;
 	/*
@@ -240,6 +243,12 @@ struct istress_domain {
 	 * as large as the largest a leaf can be (mapping.c; under @lock).
 	 */
 	bool leaves_unknown;
+	/*
+	 * An UNMAP said UNVOUCHED: the driver's table no longer tells what
+	 * the device translates, so a shared domain's detach cannot take
+	 * back what the session mapped (under @lock).
+	 */
+	bool unvouched;
 	/*
 	 * Allocated with dirty tracking (DOMAIN_CREATE_DIRTY), and whether
 	 * tracking is on now (under @lock).
@@ -353,6 +362,15 @@ struct istress_mapping {
 	 * UNMAP walks it (map.c; under the domain's lock).
 	 */
 	bool stranded;
+	/*
+	 * The driver's table dropped it unreported (UNVOUCHED): whatever
+	 * is cut from it is held. @gone: its pages below an UNMAP's start
+	 * no longer translate, the device told (a driver that unmaps the
+	 * leaf around the start whole, AMD's). Probes for dropped records
+	 * skip both (map.c; under the domain's lock).
+	 */
+	bool dropped;
+	bool gone;
 };
 
 struct istress_deferred {

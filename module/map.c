@@ -15,6 +15,7 @@
 #include <linux/ktime.h>
 #include <linux/list_sort.h>
 #include <linux/moduleparam.h>
+#include <linux/overflow.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -206,11 +207,12 @@ static bool still_translates(struct istress_domain *d,
 }
 
 /*
- * Whether a retired piece the driver still translates lies in [start,
- * last]: no record covers it, but a map call there would meet its live
- * entries (Intel's driver WARNs "PTE already set", or walks a superpage's
- * data page as a table and writes a PTE into it). Probed inside [start,
- * last] only, which the caller has made sure no MAP or UNMAP is in.
+ * Whether a held piece, or a retired piece the driver still translates,
+ * lies in [start, last]: no record covers it, but a map call there would
+ * meet its live entries (Intel's driver WARNs "PTE already set", or walks
+ * a superpage's data page as a table and writes a PTE into it). Probed
+ * inside [start, last] only, which the caller has made sure no MAP or
+ * UNMAP is in.
  */
 static bool meets_retired(struct istress_domain *d, u64 start, u64 last)
 {
@@ -221,6 +223,10 @@ static bool meets_retired(struct istress_domain *d, u64 start, u64 last)
 		if (istress_ranges_meet(r->start, r->last, start, last) &&
 		    range_translates(d, max(r->start, start),
 				     min(r->last, last)))
+			return true;
+	/* The table cannot say what the device maps there: no walk. */
+	list_for_each_entry(r, &d->held, dnode)
+		if (istress_ranges_meet(r->start, r->last, start, last))
 			return true;
 	return false;
 }
@@ -666,11 +672,12 @@ static void retired_unreachable(struct istress_domain *d, u64 reach,
 }
 
 /*
- * Moves the pieces the driver still maps from @cut to d->retired: each
- * walked page by page while the budget lasts, the rest as
- * range_translates() probes them.
+ * Moves the pieces the driver still maps from @cut to @still, for the
+ * caller to retire or hold: each walked page by page while the budget
+ * lasts, the rest as range_translates() probes them.
  */
-static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
+static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut,
+				struct list_head *still)
 {
 	unsigned long budget = ISTRESS_PRUNE_PAGES;
 	struct istress_mapping *m, *tmp;
@@ -685,7 +692,7 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 			mapped = still_translates(d, m);
 		}
 		if (mapped) {
-			list_move_tail(&m->dnode, &d->retired);
+			list_move_tail(&m->dnode, still);
 			any = true;
 		}
 	}
@@ -693,59 +700,74 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut)
 }
 
 /*
- * Whether a page of a record left in [lo, hi] no longer translates once
- * an UNMAP that claimed every record there has ended: what the driver
- * reported unmapped was cut from them, so all the rest should. Where
- * not, the driver's table did not follow its answer, and a walk of it
- * cannot tell what the device still translates. virtio-iommu's is such
- * a table, kept beside the device's: asked to unmap a range with gaps,
- * it drops the mappings it finds there, answers 0 and has the device
- * unmap none of them, or answers their sizes summed and has the device
- * unmap that much from the start, which misses the last ones (and the
- * device stops at the first mapping it cannot take whole). Page by page
- * for ISTRESS_PRUNE_PAGES pages, then at the steps range_translates()
- * takes.
+ * Whether the driver's table dropped, unreported, records an UNMAP of
+ * [iova, last] claimed, once @unmapped bytes from @iova were cut from
+ * them (@cut): where so, a walk of the table cannot tell what the device
+ * still translates. virtio-iommu's is such a table, kept beside the
+ * device's: asked to unmap a range with gaps, it drops the mappings it
+ * finds there, answers 0 and has the device unmap none of them, or
+ * answers their sizes summed and has the device unmap that much from the
+ * start, which misses the last ones. It drops only mappings that start
+ * inside a step of the request, so the page at iova + @unmapped (past
+ * @last where the answer overshot it) and the first page of each record
+ * left past it up to @last are where a drop shows: those are probed,
+ * nothing below @iova (AMD's table, asked to unmap from inside a leaf,
+ * drops the leaf whole and answers its size from @iova: the device is
+ * told, only the answer is misplaced). Records known dropped or gone are
+ * skipped, and a piece cut from a dropped one makes the answer yes.
+ * There, in the records this UNMAP claimed, no other op was in the
+ * driver; should one be, or the budget end, the answer is yes: pieces
+ * held, never freed unchecked.
  */
-static bool table_dropped_records(struct istress_domain *d, u64 lo, u64 hi)
+static bool table_dropped_records(struct istress_domain *d, u64 iova,
+				  u64 last, size_t unmapped,
+				  struct list_head *cut)
 {
 	unsigned long budget = ISTRESS_PRUNE_PAGES;
-	struct istress_mapping *m = NULL;
-	u64 iova, step;
+	struct istress_mapping *m;
+	bool dropped = false;
+	u64 at, end;
 
 	lockdep_assert_held(&d->lock);
-	/* Only where no op is in the driver, as for every walk. */
-	if (meets_span(d, lo, hi, true))
+	list_for_each_entry(m, cut, dnode)
+		if (m->dropped)
+			return true;
+	if (check_add_overflow(iova, (u64)unmapped, &at))
 		return false;
-	while ((m = istress_maps_next(d, m, lo, hi))) {
-		for (iova = m->start;; iova += step) {
-			if (!iommu_iova_to_phys(d->domain, iova))
-				return true;
-			step = PAGE_SIZE;
-			if (budget)
-				budget--;
-			else if (iova - m->start >= SZ_2M &&
-				 m->last - iova >= SZ_2M)
-				step = SZ_2M;
-			if (m->last - iova < step)
-				break;
+	end = max(at, last);
+	if (meets_span(d, at, end, true))
+		return true;
+	for (m = istress_maps_next(d, NULL, at, end); m;
+	     m = istress_maps_next(d, m, at, end)) {
+		if (m->dropped || m->gone)
+			continue;
+		if (!budget--)
+			return true;
+		if (!iommu_iova_to_phys(d->domain, max(m->start, at))) {
+			m->dropped = true;
+			dropped = true;
 		}
-		cond_resched();
 	}
-	return false;
+	return dropped;
 }
 
-/* The first and last byte of the records meeting [start, last]. */
-static void records_bounds(struct istress_domain *d, u64 start, u64 last,
-			   u64 *lo, u64 *hi)
+/*
+ * Marks gone the record left just below @iova by an UNMAP that cut from
+ * inside it, where its last page no longer translates: the driver
+ * unmapped the leaf around @iova whole (AMD's table), and later probes
+ * for dropped records must not take it for one.
+ */
+static void mark_leaf_gone(struct istress_domain *d, u64 iova)
 {
-	struct istress_mapping *m = NULL;
+	struct istress_mapping *m;
 
-	*lo = start;
-	*hi = last;
-	while ((m = istress_maps_next(d, m, start, last))) {
-		*lo = min(*lo, m->start);
-		*hi = max(*hi, m->last);
-	}
+	lockdep_assert_held(&d->lock);
+	if (!iova)
+		return;
+	m = istress_maps_next(d, NULL, iova - 1, iova - 1);
+	if (m && !m->dropped && !meets_span(d, iova - 1, iova - 1, true) &&
+	    !iommu_iova_to_phys(d->domain, iova - 1))
+		m->gone = true;
 }
 
 /*
@@ -946,7 +968,9 @@ static int domain_unmap(struct istress_domain *d,
 	struct istress_deferred *def = NULL;
 	u64 last = arg->iova + arg->length - 1;
 	struct op_span span;
-	u64 reach, reach_last, lo, hi;
+	u64 reach, reach_last;
+	LIST_HEAD(still);
+	bool dropped;
 	LIST_HEAD(unreachable);
 	LIST_HEAD(cut);
 	size_t unmapped;
@@ -990,10 +1014,8 @@ static int domain_unmap(struct istress_domain *d,
 	ret = unmap_admit(d, arg->iova, last, &reach, &reach_last, stuck);
 	if (!ret)
 		ret = istress_maps_claim(d, arg->iova, last, &span);
-	if (!ret) {
+	if (!ret)
 		span_begin(d, &span, reach, reach_last, true);
-		records_bounds(d, arg->iova, last, &lo, &hi);
-	}
 	mutex_unlock(&d->lock);
 	if (ret)
 		goto out_free;
@@ -1026,20 +1048,31 @@ static int domain_unmap(struct istress_domain *d,
 	arg->out_flags = 0;
 	/* Before this UNMAP's own leftovers join them: just walked. */
 	retired_unreachable(d, reach, reach_last, !skip, &unreachable);
-	if (table_dropped_records(d, lo, hi)) {
-		/* Nor can it for the retired pieces it found unreachable. */
-		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_UNVOUCHED;
-		list_splice_tail_init(&cut, &d->held);
-		list_splice_tail_init(&unreachable, &d->held);
-	}
-	if (retire_still_mapped(d, &cut)) {
+	if (unmapped)
+		mark_leaf_gone(d, arg->iova);
+	dropped = table_dropped_records(d, arg->iova, last, unmapped, &cut);
+	if (retire_still_mapped(d, &cut, &still)) {
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
 		d->leaves_unknown = true;
 	}
+	if (dropped) {
+		/*
+		 * Nor can the table say what became of the pieces it still
+		 * translates, or of the retired ones it found unreachable.
+		 */
+		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_UNVOUCHED;
+		d->unvouched = true;
+		list_splice_tail_init(&still, &d->held);
+		list_splice_tail_init(&cut, &d->held);
+		list_splice_tail_init(&unreachable, &d->held);
+	}
+	list_splice_tail_init(&still, &d->retired);
 	/* Under the lock: no MAP and SKIP_SYNC unmap there meanwhile. */
 	pieces_sync(d, &unreachable);
+	/* Held pieces may still be mapped in the device: leaves unknown. */
 	if (!(arg->out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED) &&
-	    RB_EMPTY_ROOT(&d->maps.rb_root) && list_empty(&d->retired)) {
+	    RB_EMPTY_ROOT(&d->maps.rb_root) && list_empty(&d->retired) &&
+	    list_empty(&d->held)) {
 		/* Nothing of the session's is mapped: no leaf outlives it. */
 		d->leaves_unknown = false;
 	}

@@ -450,6 +450,8 @@ static struct istress_mapping *piece_of(struct istress_mapping *m, u64 start,
 	piece->buf = m->buf;
 	piece->offset = m->offset + (start - m->start);
 	piece->owner = NULL;
+	piece->dropped = m->dropped;
+	piece->gone = m->gone;
 	istress_buf_get(m->buf);
 	return piece;
 }
