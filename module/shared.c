@@ -255,6 +255,7 @@ static void shared_detach(struct istress_domain *d)
 	struct istress_mapping *m, *tmp;
 	LIST_HEAD(retired);
 	LIST_HEAD(maps);
+	bool unvouched;
 
 	down_write(&d->users);
 	d->live = false;
@@ -277,9 +278,22 @@ static void shared_detach(struct istress_domain *d)
 	mutex_lock(&d->lock);
 	istress_maps_drain(d, &maps);
 	list_splice_init(&d->retired, &retired);
+	/* Only with @unvouched: kept below with the rest. */
+	list_splice_tail_init(&d->held, &retired);
+	unvouched = d->unvouched;
 	mutex_unlock(&d->lock);
 
-	if (unsafe_keep_shared_maps || t->wedged) {
+	/*
+	 * The driver's table dropped mappings the device still has: neither
+	 * an unmap nor a walk of it reaches them, so nothing the session
+	 * mapped may go, nor may anyone map in its range again.
+	 */
+	if (unvouched && !t->wedged) {
+		keep_range(d);
+		dev_warn(t->dev, "%s: the IOMMU driver dropped mappings in [%#llx, %#llx] it did not unmap; keeping the range and its pages\n",
+			 t->name, d->desc.range_start, d->desc.range_last);
+	}
+	if (unsafe_keep_shared_maps || t->wedged || unvouched) {
 		if (t->wedged)
 			dev_warn(t->dev, "%s: keeping the mappings in [%#llx, %#llx] of a retired channel\n",
 				 t->name, d->desc.range_start, d->desc.range_last);
