@@ -1522,6 +1522,57 @@ TEST_F(race, unmap_gap_release, "pages an UNMAP over a gap let go are out of the
 }
 
 /*
+ * unmap_gap_release's UNMAP over a gap, in a channel's shared domain: the
+ * module cannot take the device off that domain when the session goes,
+ * and where the driver's table dropped mappings it never had the device
+ * unmap (UNVOUCHED), neither an unmap nor a walk of the table reaches
+ * them: the device still maps the range once the domain is destroyed, so
+ * the range, and its pages, must stay taken, and a DOMAIN_CREATE asking
+ * for that range again is refused (EADDRNOTAVAIL). Where the driver
+ * answered for all it dropped (no UNVOUCHED), the range is given back and
+ * the same DOMAIN_CREATE gets it: the control.
+ */
+TEST_F(race, chan_gap_release, "a shared domain whose UNMAP over a gap was UNVOUCHED keeps its range when it goes")
+{
+	struct iommu_stress_domain_destroy dd = { .size = sizeof(dd) };
+	struct iommu_stress_buf_alloc rd, f;
+	struct iommu_stress_unmap u;
+	struct iommu_stress_dma d;
+	struct sess *s = &self->s;
+	uint64_t base, last;
+	int again;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, NEEDS_CHAN);
+	chan_open(_ktest, s, PROVIDER_BOUND, true);
+	base = s->dom.range_start;
+	last = s->dom.range_last;
+	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, base);
+	ASSERT_ERRNO(0, alloc(s, &f, SZ_2M, IOMMU_STRESS_CHUNK_2M));
+	ASSERT_ERRNO(0, map_of(s, f.buf_id, base, SZ_4K, SZ_4K));
+	ASSERT_ERRNO(0, map_of(s, f.buf_id, base + 2 * SZ_4K, 3 * SZ_4K,
+			       2 * SZ_4K));
+	ASSERT_ERRNO(0, map(s, base + 4 * SZ_4K, SZ_4K, SZ_2M - 4 * SZ_4K, 0));
+	ASSERT_ERRNO(0, unmap_answer(s, base, 8 * SZ_4K, &u));
+	dd.domain_id = s->dom.domain_id;
+	ASSERT_ERRNO(0, call(s->fd, IOMMU_STRESS_DOMAIN_DESTROY, &dd));
+	memset(&s->dom, 0, sizeof(s->dom));
+	s->dom.size = sizeof(s->dom);
+	snprintf(s->dom.target, sizeof(s->dom.target), "%s", chan_name);
+	s->dom.range_start = base;
+	s->dom.range_last = last;
+	again = call(s->fd, IOMMU_STRESS_DOMAIN_CREATE, &s->dom);
+	TH_LOG("DOMAIN_CREATE of [%#llx, %#llx] again: %s",
+	       (unsigned long long)base, (unsigned long long)last,
+	       ktest_errname(again));
+	if (u.out_flags & IOMMU_STRESS_UNMAP_OUT_UNVOUCHED)
+		EXPECT_ANSWER("DOMAIN_CREATE of the range kept",
+			      ISTRESS_ERRNO(DOMAIN_CREATE, EADDRNOTAVAIL), again);
+	else
+		EXPECT_ANSWER("DOMAIN_CREATE of the range given back", 0, again);
+}
+
+/*
  * Retires the 4K pages under [at, at + len) of a record at buffer offset
  * 4K, replacing them by 2M MAP_OVERLAPs: one piece of 512 pages for each
  * 2M. 0 or the first errno.
@@ -1715,7 +1766,7 @@ int main(int argc, char **argv)
 {
 	char *sel[] = { "chan-unbind", "chan-rebind", "chan-retire",
 			"chan-terminate-idle", "chan-bench-wedged",
-			"chan-bench-span" };
+			"chan-bench-span", "chan-gap-release" };
 
 	if (argc == 4 && !strcmp(argv[1], "chan-share")) {
 		char *share[] = { "chan-share" };
@@ -1741,7 +1792,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
 		chan_name = argv[2];
 		chan_pci = argv[3];
-		return ktest_run(6, sel);
+		return ktest_run(7, sel);
 	}
 	return ktest_main(argc, argv);
 }
