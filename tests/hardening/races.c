@@ -1522,6 +1522,40 @@ TEST_F(race, unmap_gap_release, "pages an UNMAP over a gap let go are out of the
 }
 
 /*
+ * An UNMAP of [1M, 2M) inside the first of two 2M leaves at 0: Intel's
+ * 6.12 table answers 2M and keeps the leaf, AMD's answers 2M and drops
+ * the leaf whole, telling the device, and the core counts that answer
+ * from 1M, so [0, 1M) stays a record that no longer translates;
+ * virtio-iommu answers 0 and keeps it all. No driver dropped a mapping
+ * it did not have the device unmap, so neither this UNMAP nor the one of
+ * what is left may say UNVOUCHED (whose pieces would then be held until
+ * the domain goes, and its STILL_MAPPED lost); where the answer overshot
+ * the request and part of it still translates, STILL_MAPPED says so.
+ */
+TEST_F(race, unmap_inside_leaf, "an UNMAP from inside a 2M leaf that the driver drops whole is not UNVOUCHED")
+{
+	struct iommu_stress_unmap u, all;
+	struct sess *s = &self->s;
+	int err;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	if (!(s->dom.pgsize_bitmap & SZ_2M))
+		SKIP(return, "the domain has no 2M leaves");
+	ASSERT_ERRNO(0, map(s, 0, 0, 2 * SZ_2M, 0));
+	ASSERT_ERRNO(0, unmap_answer(s, SZ_1M, SZ_1M, &u));
+	TH_LOG("the driver's table after it: 0 %d, 1M %d, 2M %d, 3M %d",
+	       walk(s, 0), walk(s, SZ_1M), walk(s, SZ_2M),
+	       walk(s, SZ_2M + SZ_1M));
+	EXPECT_FALSE(u.out_flags & IOMMU_STRESS_UNMAP_OUT_UNVOUCHED);
+	/* The answer covered [1M, 1M + unmapped): 1M and 2M are in it. */
+	if (u.unmapped > SZ_1M && (walk(s, SZ_1M) == 1 || walk(s, SZ_2M) == 1))
+		EXPECT_TRUE(u.out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED);
+	err = unmap_answer(s, 0, 2 * SZ_2M, &all);
+	if (!err)
+		EXPECT_FALSE(all.out_flags & IOMMU_STRESS_UNMAP_OUT_UNVOUCHED);
+}
+
+/*
  * unmap_gap_release's UNMAP over a gap, in a channel's shared domain: the
  * module cannot take the device off that domain when the session goes,
  * and where the driver's table dropped mappings it never had the device
