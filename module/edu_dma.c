@@ -572,8 +572,12 @@ static int edu_dma_alloc_chan_resources(struct dma_chan *chan)
 	int ret = 0;
 
 	spin_lock_irq(&ed->lock);
+	/*
+	 * Not -ENODEV: the framework takes that for a device gone and drops
+	 * it from its list, which remove()'s unregister then deletes again.
+	 */
 	if (ed->dead) {
-		ret = -ENODEV;
+		ret = -EIO;
 	} else {
 		chan->cookie = DMA_MIN_COOKIE;
 		chan->completed_cookie = DMA_MIN_COOKIE;
