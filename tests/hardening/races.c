@@ -931,6 +931,47 @@ TEST_F(race, chan_retire, "the provider retires its device while the module term
 }
 
 /*
+ * chan_retire's retired channel asked for again once its domain is gone:
+ * DOMAIN_CREATE is refused (ENODEV), and the provider then unbinds and
+ * binds cleanly. A provider that refuses the channel with -ENODEV has the
+ * dmaengine framework drop its device from its list, and the unbind's
+ * unregister deletes it again (list_del corruption, a BUG that kills the
+ * unbinding process).
+ */
+TEST_F(race, chan_create_retired, "DOMAIN_CREATE of a retired channel, then the provider unbound: ENODEV, clean")
+{
+	struct iommu_stress_domain_destroy dd = { .size = sizeof(dd) };
+	char mod_ms[16], edu_ms[16];
+	struct iommu_stress_dma d;
+	struct iommu_stress_buf_alloc rd;
+	struct sess *s = &self->s;
+	int again;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, NEEDS_CHAN);
+	chan_open(_ktest, s, PROVIDER_FRESH, true);
+	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, s->dom.range_start);
+	ASSERT_ERRNO(0, map(s, s->dom.range_start, 0, SZ_2M, 0));
+	ASSERT_ERRNO(0, param_swap("iommu_stress", "dma_timeout_ms", "20",
+				   mod_ms, sizeof(mod_ms)));
+	ASSERT_ERRNO(0, param_swap("istress_edu_dma", "dma_timeout_ms", "30",
+				   edu_ms, sizeof(edu_ms)));
+	call(s->fd, IOMMU_STRESS_DMA, &d);
+	call(s->fd, IOMMU_STRESS_DMA, &d);
+	param("istress_edu_dma", "dma_timeout_ms", edu_ms);
+	param("iommu_stress", "dma_timeout_ms", mod_ms);
+	dd.domain_id = s->dom.domain_id;
+	ASSERT_ERRNO(0, call(s->fd, IOMMU_STRESS_DOMAIN_DESTROY, &dd));
+	again = create(s, chan_name);
+	EXPECT_ANSWER("DOMAIN_CREATE of the retired channel",
+		      ISTRESS_ERRNO(DOMAIN_CREATE, ENODEV), again);
+	EXPECT_ANSWER("unbind of the provider", 0,
+		      sysfs_write(PROVIDER "/unbind", chan_pci));
+	EXPECT_ANSWER("bind of the provider", 0,
+		      sysfs_write(PROVIDER "/bind", chan_pci));
+}
+
+/*
  * A memcpy outlives the module's wait (20 ms) but not the provider's
  * (5 s): the terminate stops it, and the channel is healthy. Asked again
  * once idle, the provider fails (a test build's -EINVAL, as a provider
@@ -1578,7 +1619,8 @@ TEST_F(race, chan_gap_release, "a shared domain whose UNMAP over a gap was UNVOU
 
 	if (!chan_name || !chan_pci)
 		SKIP(return, NEEDS_CHAN);
-	chan_open(_ktest, s, PROVIDER_BOUND, true);
+	/* Fresh: the cases before it leave the channel retired. */
+	chan_open(_ktest, s, PROVIDER_FRESH, true);
 	base = s->dom.range_start;
 	last = s->dom.range_last;
 	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, base);
@@ -1800,7 +1842,8 @@ int main(int argc, char **argv)
 {
 	char *sel[] = { "chan-unbind", "chan-rebind", "chan-retire",
 			"chan-terminate-idle", "chan-bench-wedged",
-			"chan-bench-span", "chan-gap-release" };
+			"chan-bench-span", "chan-gap-release",
+			"chan-create-retired" };
 
 	if (argc == 4 && !strcmp(argv[1], "chan-share")) {
 		char *share[] = { "chan-share" };
@@ -1826,7 +1869,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
 		chan_name = argv[2];
 		chan_pci = argv[3];
-		return ktest_run(7, sel);
+		return ktest_run(8, sel);
 	}
 	return ktest_main(argc, argv);
 }
