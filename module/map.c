@@ -1064,8 +1064,15 @@ static int domain_unmap(struct istress_domain *d,
 		d->unvouched = true;
 		list_splice_tail_init(&still, &d->held);
 		list_splice_tail_init(&cut, &d->held);
-		list_splice_tail_init(&unreachable, &d->held);
 	}
+	/*
+	 * Once the table dropped mappings unreported, a retired piece it
+	 * no longer translates may be one of them, still in the device:
+	 * from then on none is freed (one passed by earlier and walked now
+	 * included).
+	 */
+	if (d->unvouched)
+		list_splice_tail_init(&unreachable, &d->held);
 	list_splice_tail_init(&still, &d->retired);
 	/* Under the lock: no MAP and SKIP_SYNC unmap there meanwhile. */
 	pieces_sync(d, &unreachable);
