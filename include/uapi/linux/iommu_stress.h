@@ -382,7 +382,10 @@ struct iommu_stress_map {
  * still translates (virtio-iommu, asked to unmap a range with gaps,
  * drops mappings from its own table that it never has the device
  * unmap). Such records stay; this UNMAP's unmapped pieces keep their
- * pages until the domain goes.
+ * pages until the domain goes, as does from then on every retired piece
+ * of the domain the table no longer translates, and a shared domain
+ * keeps its mappings and range for good. STILL_MAPPED may come with it.
+ * A MAP or BENCH over a piece so held gets -EEXIST.
  */
 #define IOMMU_STRESS_UNMAP_OUT_UNVOUCHED	(1U << 1)
 
