@@ -340,7 +340,8 @@ struct iommu_stress_domain_destroy {
  * aperture, or a shared domain's range; -EADDRNOTAVAIL the module's window
  * or a reserved region; -EEXIST the range overlaps a live mapping, or
  * pages the driver still translates although an UNMAP said it unmapped
- * them (UNMAP_OUT_STILL_MAPPED), without MAP_OVERLAP; -EBUSY an UNMAP in
+ * them (UNMAP_OUT_STILL_MAPPED) or that an UNMAP held (UNMAP_OUT_UNVOUCHED),
+ * without MAP_OVERLAP; -EBUSY an UNMAP in
  * flight may reach into the range, a DIRTY_READ reads it, or a mapping
  * MAP_OVERLAP would replace is in use; -EADDRINUSE (shared) the range translates something the
  * session did not map; -ENODEV the domain's device has gone; -ENOMEM.
