@@ -8,11 +8,14 @@
 #                         ABI table on a model of the module, the errno
 #                         contract's checks (no kernel needed)
 #   make test             unit tests, module builds, the VM, report,
-#                         packaging and host-run suites, side by side on the
-#                         CPUs (TEST_JOBS=N: on N; tests/run-all)
-#   make test-debug       a KASAN/lockdep/kmemleak kernel (kernels/build
-#                         --debug), its negative controls, then the hardening,
-#                         race, stateful-fuzzer, fail-nth and NUMA suites on it
+#                         packaging and host-run suites, and on the debug
+#                         kernel its negative controls, fail-nth and NUMA
+#                         suites, side by side on the CPUs
+#                         (TEST_JOBS=N: on N; tests/run-all)
+#   make test-debug       only the debug kernel's: a KASAN/lockdep/kmemleak
+#                         kernel (kernels/build --debug), its negative
+#                         controls, then the stateful-fuzzer, hardening,
+#                         race, fail-nth and NUMA suites on it
 #   make repro            the published reproducer in a QEMU VM, and its
 #                         negative control (results in out/repro)
 #   make matrix           every pattern and its negative control on each
