@@ -1453,19 +1453,6 @@ TEST_F(race, retired_sync_kept, "retired pieces an UNMAP left for its bound on s
 		      ISTRESS_ERRNO(UNMAP, EADDRNOTAVAIL), unmap(s, y, SZ_4K, 0));
 }
 
-/* MAP of buffer @buf_id's [off, off + len) at @iova: 0 or an errno. */
-static int map_of(struct sess *s, uint32_t buf_id, uint64_t iova,
-		  uint64_t off, uint64_t len)
-{
-	struct iommu_stress_map m = {
-		.size = sizeof(m), .domain_id = s->dom.domain_id,
-		.buf_id = buf_id, .iova = iova, .offset = off, .length = len,
-		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
-	};
-
-	return call(s->fd, IOMMU_STRESS_MAP, &m);
-}
-
 /*
  * What the device reads at @iova: 0 a fault, 1 memory (left in the
  * readback page), or an errno. edu moves data through a buffer of its
@@ -1543,8 +1530,8 @@ TEST_F(race, unmap_gap_release, "pages an UNMAP over a gap let go are out of the
 	ASSERT_TRUE(fm != MAP_FAILED);
 	memset(fm, 0x96, SZ_2M);
 	mod_munmap(fm, SZ_2M);
-	ASSERT_ERRNO(0, map_of(s, f.buf_id, 0, SZ_4K, SZ_4K));
-	ASSERT_ERRNO(0, map_of(s, f.buf_id, 2 * SZ_4K, 3 * SZ_4K, 2 * SZ_4K));
+	ASSERT_ERRNO(0, map_of(s, f.buf_id, 0, SZ_4K, SZ_4K, 0));
+	ASSERT_ERRNO(0, map_of(s, f.buf_id, 2 * SZ_4K, 3 * SZ_4K, 2 * SZ_4K, 0));
 	ASSERT_ERRNO(0, map(s, 4 * SZ_4K, SZ_4K, SZ_2M - 4 * SZ_4K, 0));
 	ASSERT_ERRNO(0, unmap_answer(s, 0, 8 * SZ_4K, &u));
 	TH_LOG("the driver's table after it: 0 %d, 8K %d, 16K %d, 2M - 4K %d",
@@ -1629,9 +1616,9 @@ TEST_F(race, chan_gap_release, "a shared domain whose UNMAP over a gap was UNVOU
 	last = s->dom.range_last;
 	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, base);
 	ASSERT_ERRNO(0, alloc(s, &f, SZ_2M, IOMMU_STRESS_CHUNK_2M));
-	ASSERT_ERRNO(0, map_of(s, f.buf_id, base, SZ_4K, SZ_4K));
+	ASSERT_ERRNO(0, map_of(s, f.buf_id, base, SZ_4K, SZ_4K, 0));
 	ASSERT_ERRNO(0, map_of(s, f.buf_id, base + 2 * SZ_4K, 3 * SZ_4K,
-			       2 * SZ_4K));
+			       2 * SZ_4K, 0));
 	ASSERT_ERRNO(0, map(s, base + 4 * SZ_4K, SZ_4K, SZ_2M - 4 * SZ_4K, 0));
 	ASSERT_ERRNO(0, unmap_answer(s, base, 8 * SZ_4K, &u));
 	dd.domain_id = s->dom.domain_id;

@@ -110,17 +110,25 @@ static inline void sess_close(struct sess *s)
 	s->fd = -1;
 }
 
-static inline int map(struct sess *s, uint64_t iova, uint64_t off,
-		      uint64_t len, uint32_t flags)
+/* MAP of buffer @buf_id's [off, off + len) at @iova, read and write. */
+static inline int map_of(struct sess *s, uint32_t buf_id, uint64_t iova,
+			 uint64_t off, uint64_t len, uint32_t flags)
 {
 	struct iommu_stress_map m = {
 		.size = sizeof(m), .flags = flags,
-		.domain_id = s->dom.domain_id, .buf_id = s->buf.buf_id,
+		.domain_id = s->dom.domain_id, .buf_id = buf_id,
 		.iova = iova, .offset = off, .length = len,
 		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
 	};
 
 	return call(s->fd, IOMMU_STRESS_MAP, &m);
+}
+
+/* The same of the session's own buffer. */
+static inline int map(struct sess *s, uint64_t iova, uint64_t off,
+		      uint64_t len, uint32_t flags)
+{
+	return map_of(s, s->buf.buf_id, iova, off, len, flags);
 }
 
 static inline int unmap(struct sess *s, uint64_t iova, uint64_t len,
