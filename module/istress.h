@@ -339,7 +339,8 @@ void istress_describe_iommu(struct device *dev,
 			    struct iommu_stress_domain_create *desc);
 u32 istress_domain_type(struct iommu_domain *domain);
 
-/* shared.c: module exit, once no session is left. */
+/* shared.c: module init, and exit once no session is left. */
+int istress_shared_init(void);
 void istress_shared_exit(void);
 
 /* mapping.c: the record of what the module mapped, by IOVA range. */

@@ -82,12 +82,21 @@ static int __init istress_init(void)
 #endif
 	istress_max_buffer_bytes = max_buffer_mb ?
 		max_buffer_mb << 20 : (totalram_pages() << PAGE_SHIFT) / 2;
-	ret = istress_edu_init();
+	ret = istress_shared_init();
 	if (ret)
 		return ret;
+	ret = istress_edu_init();
+	if (ret)
+		goto err_shared;
 	ret = misc_register(&istress_misc);
 	if (ret)
-		istress_edu_exit();
+		goto err_edu;
+	return 0;
+
+err_edu:
+	istress_edu_exit();
+err_shared:
+	istress_shared_exit();
 	return ret;
 }
 

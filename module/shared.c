@@ -17,6 +17,7 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/moduleparam.h>
+#include <linux/pci.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -97,13 +98,147 @@ static void keep_range(struct istress_domain *d)
 	mutex_unlock(&shared_users_lock);
 }
 
+/*
+ * The bounce pages of retired channels: the device may still write to
+ * them, so they stay allocated, and mapped, until it is provably quiet.
+ * That is once its driver is gone and its bus mastering is off: then it
+ * issues no request, and the config read that says so completes only
+ * after every write the device posted before (PCI ordering). Only a PCI
+ * device can show that; any other keeps its page for good.
+ */
+struct kept_bounce {
+	struct list_head node;
+	struct device *dev;		/* referenced */
+	void *va;
+	dma_addr_t dma;
+};
+static LIST_HEAD(kept_bounces);
+static DEFINE_MUTEX(kept_bounces_lock);
+
+static void keep_bounce(struct istress_domain *d)
+{
+	struct istress_target *t = d->target;
+	struct kept_bounce *k;
+
+	if (!IS_ENABLED(CONFIG_PCI) || !dev_is_pci(t->dev)) {
+		dev_warn(t->dev, "%s: keeping the bounce page of a retired channel for good\n",
+			 t->name);
+		return;
+	}
+	/* Small, once per retired channel, and not to be lost. */
+	k = kzalloc(sizeof(*k), GFP_KERNEL | __GFP_NOFAIL);
+	k->dev = get_device(t->dev);
+	k->va = d->bounce_va;
+	k->dma = d->bounce_dma;
+	mutex_lock(&kept_bounces_lock);
+	list_add_tail(&k->node, &kept_bounces);
+	mutex_unlock(&kept_bounces_lock);
+	dev_info(t->dev, "%s: keeping the bounce page of a retired channel until the device is quiet\n",
+		 t->name);
+}
+
+#ifdef CONFIG_PCI
+static void free_kept_bounce(struct kept_bounce *k)
+{
+	dma_free_coherent(k->dev, PAGE_SIZE, k->va, k->dma);
+	put_device(k->dev);
+	kfree(k);
+}
+
+/* Driverless, and reads back with bus mastering off. */
+static bool pci_dev_quiet(struct device *dev)
+{
+	u16 cmd;
+
+	if (dev->driver ||
+	    pci_read_config_word(to_pci_dev(dev), PCI_COMMAND, &cmd))
+		return false;
+	/* A device gone from the bus reads all ones: bus master set. */
+	return !(cmd & PCI_COMMAND_MASTER);
+}
+
+/*
+ * A device's driver is gone: its remove() has stopped the device's DMA.
+ * The edu provider waits for a transfer that timed out, then turns bus
+ * mastering off; QEMU's edu does a transfer's DMA at its timer, through
+ * bus mastering, and never again, so none is held back for a later
+ * bind. The DMA API checks at this same event that no allocation of the
+ * device is left, so this runs before it.
+ */
+static int kept_bounce_unbound(struct notifier_block *nb,
+			       unsigned long action, void *data)
+{
+	struct device *dev = data;
+	struct kept_bounce *k, *tmp;
+	LIST_HEAD(found);
+
+	if (action != BUS_NOTIFY_UNBOUND_DRIVER)
+		return NOTIFY_DONE;
+	mutex_lock(&kept_bounces_lock);
+	list_for_each_entry_safe(k, tmp, &kept_bounces, node)
+		if (k->dev == dev)
+			list_move_tail(&k->node, &found);
+	mutex_unlock(&kept_bounces_lock);
+	if (list_empty(&found))
+		return NOTIFY_DONE;
+	if (!pci_dev_quiet(dev)) {
+		/* Tried again at its next unbind. */
+		dev_warn(dev, "still bus mastering without a driver: keeping the bounce pages of its retired channels\n");
+		mutex_lock(&kept_bounces_lock);
+		list_splice_tail(&found, &kept_bounces);
+		mutex_unlock(&kept_bounces_lock);
+		return NOTIFY_DONE;
+	}
+	list_for_each_entry_safe(k, tmp, &found, node) {
+		dev_info(dev, "freeing the bounce page of a retired channel: the device is quiet\n");
+		free_kept_bounce(k);
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block kept_bounce_nb = {
+	.notifier_call = kept_bounce_unbound,
+	/* Ahead of the DMA API's check of the same event (priority 0). */
+	.priority = 1,
+};
+
+int istress_shared_init(void)
+{
+	return bus_register_notifier(&pci_bus_type, &kept_bounce_nb);
+}
+
+static void kept_bounce_exit(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &kept_bounce_nb);
+}
+#else
+int istress_shared_init(void)
+{
+	return 0;
+}
+
+static void kept_bounce_exit(void)
+{
+}
+#endif
+
 /* Module exit: no session, so no domain, is left. */
 void istress_shared_exit(void)
 {
 	struct kept_range *k, *tmp;
+	struct kept_bounce *b, *n;
 
+	kept_bounce_exit();
 	list_for_each_entry_safe(k, tmp, &kept_ranges, node)
 		kfree(k);
+	/*
+	 * None is left: a retired channel holds the module for good
+	 * (dmaengine.c). Were one left, its page would stay allocated.
+	 */
+	list_for_each_entry_safe(b, n, &kept_bounces, node) {
+		put_device(b->dev);
+		kfree(b);
+	}
 }
 
 /* The caller's range, checked; or the default one, found. */
@@ -269,8 +404,7 @@ static void shared_detach(struct istress_domain *d)
 	mutex_unlock(&shared_users_lock);
 	/* A retired channel may still write to the bounce page: keep it. */
 	if (t->wedged)
-		dev_warn(t->dev, "%s: keeping the bounce page of a retired channel\n",
-			 t->name);
+		keep_bounce(d);
 	else
 		dma_free_coherent(t->dev, PAGE_SIZE, d->bounce_va, d->bounce_dma);
 	d->bounce_va = NULL;
