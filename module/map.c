@@ -700,33 +700,49 @@ static bool retire_still_mapped(struct istress_domain *d, struct list_head *cut,
 }
 
 /*
+ * The last byte of the records an UNMAP of [start, last] claims: only
+ * the one holding @last can reach past it (records never overlap).
+ */
+static u64 claimed_end(struct istress_domain *d, u64 last)
+{
+	struct istress_mapping *m = istress_maps_next(d, NULL, last, last);
+
+	return m ? max(m->last, last) : last;
+}
+
+/*
  * Whether the driver's table dropped, unreported, records an UNMAP of
- * [iova, last] claimed, once @unmapped bytes from @iova were cut from
- * them (@cut): where so, a walk of the table cannot tell what the device
- * still translates. virtio-iommu's is such a table, kept beside the
- * device's: asked to unmap a range with gaps, it drops the mappings it
- * finds there, answers 0 and has the device unmap none of them, or
- * answers their sizes summed and has the device unmap that much from the
- * start, which misses the last ones. It drops only mappings that start
- * inside a step of the request, so the page at iova + @unmapped (past
- * @last where the answer overshot it) and the first page of each record
- * left past it up to @last are where a drop shows: those are probed,
- * nothing below @iova (AMD's table, asked to unmap from inside a leaf,
- * drops the leaf whole and answers its size from @iova: the device is
- * told, only the answer is misplaced). Records known dropped or gone are
- * skipped, and a piece cut from a dropped one makes the answer yes.
- * There, in the records this UNMAP claimed, no other op was in the
- * driver; should one be, or the budget end, the answer is yes: pieces
- * held, never freed unchecked.
+ * [iova, last] claimed (up to @claimed_last), once @unmapped bytes from
+ * @iova were cut from them (@cut): where so, a walk of the table cannot
+ * tell what the device still translates. virtio-iommu's is such a table,
+ * kept beside the device's: asked to unmap a range with gaps, it drops
+ * the mappings it finds there, answers 0 and has the device unmap none
+ * of them, or answers their sizes summed and has the device unmap that
+ * much from the start, which misses the last ones. It drops only
+ * mappings that start inside a step of the request, so the page at iova
+ * + @unmapped and the first page of each record left past it up to
+ * @last are where a drop shows: those are probed, nothing below @iova
+ * (AMD's table, asked to unmap from inside a leaf, drops the leaf whole
+ * and answers its size from @iova: the device is told, only the answer
+ * is misplaced). An answer that ends past @last ends, for virtio, at the
+ * end of a mapping that started in the request, so inside the record
+ * holding @last: only there is its page probed. One that ends past every
+ * record claimed (Intel's and AMD's answer of a leaf's size to an UNMAP
+ * from inside it) shows no drop, and its page may be another op's, just
+ * past this UNMAP's reach; what the driver did with the pieces cut up to
+ * it is retire_still_mapped()'s to find. Records known dropped or gone
+ * are skipped, and a piece cut from a dropped one makes the answer yes.
+ * Where a probe cannot run, an op in the driver at its page, the answer
+ * is yes too: pieces held, never freed unchecked.
  */
 static bool table_dropped_records(struct istress_domain *d, u64 iova,
-				  u64 last, size_t unmapped,
+				  u64 last, u64 claimed_last, size_t unmapped,
 				  struct list_head *cut)
 {
 	unsigned long budget = ISTRESS_PRUNE_PAGES;
+	bool dropped = false, unsure = false;
 	struct istress_mapping *m;
-	bool dropped = false;
-	u64 at, end;
+	u64 at, end, page;
 
 	lockdep_assert_held(&d->lock);
 	list_for_each_entry(m, cut, dnode)
@@ -734,21 +750,26 @@ static bool table_dropped_records(struct istress_domain *d, u64 iova,
 			return true;
 	if (check_add_overflow(iova, (u64)unmapped, &at))
 		return false;
+	if (at > claimed_last)
+		return false;
 	end = max(at, last);
-	if (meets_span(d, at, end, true))
-		return true;
 	for (m = istress_maps_next(d, NULL, at, end); m;
 	     m = istress_maps_next(d, m, at, end)) {
 		if (m->dropped || m->gone)
 			continue;
 		if (!budget--)
 			return true;
-		if (!iommu_iova_to_phys(d->domain, max(m->start, at))) {
+		page = max(m->start, at);
+		if (meets_span(d, page, page, true)) {
+			unsure = true;
+			continue;
+		}
+		if (!iommu_iova_to_phys(d->domain, page)) {
 			m->dropped = true;
 			dropped = true;
 		}
 	}
-	return dropped;
+	return dropped || unsure;
 }
 
 /*
@@ -968,7 +989,7 @@ static int domain_unmap(struct istress_domain *d,
 	struct istress_deferred *def = NULL;
 	u64 last = arg->iova + arg->length - 1;
 	struct op_span span;
-	u64 reach, reach_last;
+	u64 reach, reach_last, claimed_last = 0;
 	LIST_HEAD(still);
 	bool dropped;
 	LIST_HEAD(unreachable);
@@ -1014,8 +1035,10 @@ static int domain_unmap(struct istress_domain *d,
 	ret = unmap_admit(d, arg->iova, last, &reach, &reach_last, stuck);
 	if (!ret)
 		ret = istress_maps_claim(d, arg->iova, last, &span);
-	if (!ret)
+	if (!ret) {
 		span_begin(d, &span, reach, reach_last, true);
+		claimed_last = claimed_end(d, last);
+	}
 	mutex_unlock(&d->lock);
 	if (ret)
 		goto out_free;
@@ -1050,7 +1073,8 @@ static int domain_unmap(struct istress_domain *d,
 	retired_unreachable(d, reach, reach_last, !skip, &unreachable);
 	if (unmapped)
 		mark_leaf_gone(d, arg->iova);
-	dropped = table_dropped_records(d, arg->iova, last, unmapped, &cut);
+	dropped = table_dropped_records(d, arg->iova, last, claimed_last,
+					unmapped, &cut);
 	if (retire_still_mapped(d, &cut, &still)) {
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED;
 		d->leaves_unknown = true;

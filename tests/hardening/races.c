@@ -1588,6 +1588,51 @@ TEST_F(race, unmap_inside_leaf, "an UNMAP from inside a 2M leaf that the driver 
 }
 
 /*
+ * An UNMAP of [4K, 8K) inside a 2M leaf at 0: Intel's 6.12 table answers
+ * 2M and keeps the leaf, AMD's answers 2M and drops it whole, and the
+ * core counts the answer from 4K, so it ends at 2M + 4K, past the only
+ * record the UNMAP claimed and just past all the driver may clear for
+ * it. A MAP of that page is let in first and held in its window, before
+ * the driver call, until the UNMAP is back. Nothing was dropped
+ * unreported: the UNMAP must not say UNVOUCHED (a module that probes the
+ * page the answer ends at, finds the MAP there and holds for want of a
+ * probe says it, and from then on holds every retired piece of the
+ * domain). Only where the answer ends at the MAP's page can it fail.
+ */
+TEST_F(race, unmap_overshoot_map, "an UNMAP whose answer ends past its records, at a MAP in the driver: not UNVOUCHED")
+{
+	struct first_call a = { .fn = first_map, .iova = SZ_2M + SZ_4K, .len = SZ_4K };
+	struct iommu_stress_unmap u;
+	struct sess *s = &self->s;
+	long back;
+	int err;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	if (!(s->dom.pgsize_bitmap & SZ_2M))
+		SKIP(return, "the domain has no 2M leaves");
+	ASSERT_ERRNO(0, map(s, 0, 0, SZ_2M, 0));
+	a.s = s;
+	window("map", WINDOW_MS);
+	first_start(&a);
+	err = unmap_answer(s, SZ_4K, SZ_4K, &u);
+	back = now_ms();
+	ASSERT_ERRNO(0, first_join(&a));
+	window("map", 0);
+	EXPECT_ANSWER("UNMAP [4K, 8K) inside the 2M leaf", 0, err);
+	EXPECT_ANSWER("MAP [2M + 4K, 2M + 8K), held in its window", 0, a.err);
+	TH_LOG("the UNMAP came back %ld ms before the MAP", a.end_ms - back);
+	/* The MAP was still in the module when the UNMAP ended. */
+	EXPECT_LT(back, a.end_ms);
+	EXPECT_FALSE(u.out_flags & IOMMU_STRESS_UNMAP_OUT_UNVOUCHED);
+	if (walk(s, SZ_1M) == 1)
+		EXPECT_TRUE(u.out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED);
+	EXPECT_ERRNO(0, dma_check(s, SZ_2M + SZ_4K, 0, NULL));
+	if (u.unmapped != SZ_2M)
+		SKIP(return, "the answer (%#llx) did not end at the MAP's page",
+		     (unsigned long long)u.unmapped);
+}
+
+/*
  * unmap_gap_release's UNMAP over a gap, in a channel's shared domain: the
  * module cannot take the device off that domain when the session goes,
  * and where the driver's table dropped mappings it never had the device
