@@ -733,15 +733,19 @@ static u64 claimed_end(struct istress_domain *d, u64 last)
  * it is retire_still_mapped()'s to find. Records known dropped or gone
  * are skipped, and a piece cut from a dropped one makes the answer yes.
  * Where a probe cannot run, an op in the driver at its page, the answer
- * is yes too: pieces held, never freed unchecked.
+ * is yes too: pieces held, never freed unchecked. One probe a record, no
+ * bound: a driver that stops at a hole (AMD's v1 table, the generic page
+ * table) leaves every record of the request to probe, all still mapped,
+ * and a bound reached there would hold a correct driver's pieces for
+ * good. Each record came of a MAP, and d->lock is a mutex.
  */
 static bool table_dropped_records(struct istress_domain *d, u64 iova,
 				  u64 last, u64 claimed_last, size_t unmapped,
 				  struct list_head *cut)
 {
-	unsigned long budget = ISTRESS_PRUNE_PAGES;
 	bool dropped = false, unsure = false;
 	struct istress_mapping *m;
+	unsigned long n = 0;
 	u64 at, end, page;
 
 	lockdep_assert_held(&d->lock);
@@ -755,10 +759,10 @@ static bool table_dropped_records(struct istress_domain *d, u64 iova,
 	end = max(at, last);
 	for (m = istress_maps_next(d, NULL, at, end); m;
 	     m = istress_maps_next(d, m, at, end)) {
+		if (!(++n % 1024))
+			cond_resched();
 		if (m->dropped || m->gone)
 			continue;
-		if (!budget--)
-			return true;
 		page = max(m->start, at);
 		if (meets_span(d, page, page, true)) {
 			unsure = true;
@@ -1071,7 +1075,8 @@ static int domain_unmap(struct istress_domain *d,
 	arg->out_flags = 0;
 	/* Before this UNMAP's own leftovers join them: just walked. */
 	retired_unreachable(d, reach, reach_last, !skip, &unreachable);
-	if (unmapped)
+	/* Gone trusts the table to be the device's: once not, never. */
+	if (unmapped && !d->unvouched)
 		mark_leaf_gone(d, arg->iova);
 	dropped = table_dropped_records(d, arg->iova, last, claimed_last,
 					unmapped, &cut);

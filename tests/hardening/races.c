@@ -1634,6 +1634,50 @@ TEST_F(race, unmap_overshoot_map, "an UNMAP whose answer ends past its records, 
 }
 
 /*
+ * An UNMAP of [x, x + 66M) that starts in a 2M block nothing maps, over
+ * 16384 records of one page each from x + 2M: AMD's table (before the
+ * generic page table), like sid's generic one, stops where it finds no
+ * table and answers 0 (a page missing inside a table does not stop it),
+ * so the UNMAP probes the first page of every record, twice the 8192 a
+ * probe budget allowed, and each still translates. Nothing was dropped
+ * unreported: the UNMAP must not say UNVOUCHED (a module whose budget
+ * runs out says it, and from then on holds every retired piece of the
+ * domain). Where the table no longer translates a record it must say it
+ * (virtio-iommu drops the records that start inside a step of the core's
+ * and fall short of it); where the driver answered past the hole
+ * (Intel's), nothing is left to probe and the case skips.
+ */
+TEST_F(race, unmap_many_records, "an UNMAP answered 0 at a hole, over 16384 records the table keeps: not UNVOUCHED")
+{
+	const uint64_t n = 16384;
+	struct iommu_stress_unmap u;
+	struct sess *s = &self->s;
+	uint32_t flags = 0;
+	uint64_t x, kept = 0;
+
+	ASSERT_ERRNO(0, sess_open(s));
+	x = (s->dom.window_iova & ~(uint64_t)(SZ_1G - 1)) == 0 ? SZ_1G : 0;
+	for (uint64_t i = 0; i < n; i++)
+		ASSERT_ERRNO(0, map(s, x + SZ_2M + i * SZ_4K, i % 1024 * SZ_4K,
+				    SZ_4K, 0));
+	ASSERT_ERRNO(0, unmap_answer(s, x, SZ_2M + n * SZ_4K, &u));
+	if (u.unmapped)
+		SKIP(return, "the driver answered past the hole (%#llx): no record left to probe",
+		     (unsigned long long)u.unmapped);
+	for (uint64_t i = 0; i < n; i++)
+		kept += walk(s, x + SZ_2M + i * SZ_4K) == 1;
+	TH_LOG("the table still translates %llu of the %llu records",
+	       (unsigned long long)kept, (unsigned long long)n);
+	if (kept < n) {
+		EXPECT_TRUE(u.out_flags & IOMMU_STRESS_UNMAP_OUT_UNVOUCHED);
+		return;
+	}
+	EXPECT_FALSE(u.out_flags & IOMMU_STRESS_UNMAP_OUT_UNVOUCHED);
+	EXPECT_ERRNO(0, unmap_flags(s, x + SZ_2M, n * SZ_4K, &flags));
+	EXPECT_FALSE(flags & IOMMU_STRESS_UNMAP_OUT_UNVOUCHED);
+}
+
+/*
  * unmap_gap_release's UNMAP over a gap, in a channel's shared domain: the
  * module cannot take the device off that domain when the session goes,
  * and where the driver's table dropped mappings it never had the device
