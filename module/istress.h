@@ -216,12 +216,16 @@ struct istress_domain {
 	 */
 	struct list_head retired;
 	/*
-	 * Pieces of UNMAPs the driver's table cannot vouch for: it dropped
-	 * pages it did not report unmapped (map.c), so what the device
-	 * still translates is unknown. Never walked; freed when the domain
-	 * is released, once no device reaches them: a private domain's
-	 * detach takes the device off it, a shared one's keeps them for
-	 * good (@unvouched; under @lock).
+	 * Pieces the driver's table cannot vouch for (map.c): those of an
+	 * UNMAP that said UNVOUCHED (the table dropped pages the driver did
+	 * not report unmapped, or the module could not check), and once one
+	 * did (@unvouched), every retired piece the table stops
+	 * translating. What the device still translates there is unknown:
+	 * never walked, and no MAP or BENCH goes over one (under @lock).
+	 * Freed when the domain is released, after a private domain's
+	 * detach took the device off it; a shared domain's detach frees
+	 * the records but keeps their buffer references, so the pages are
+	 * never freed, and its range (shared.c).
 	 */
 	struct list_head held;
 	/*
@@ -238,9 +242,11 @@ struct istress_domain {
 	 */
 	bool shared;
 	/*
-	 * A MAP_OVERLAP or an unmap the driver did not finish left leaves
-	 * that outlive the records: from then on any leaf may be anywhere,
-	 * as large as the largest a leaf can be (mapping.c; under @lock).
+	 * A MAP_OVERLAP or an unmap the driver did not finish (STILL_MAPPED)
+	 * left leaves that outlive the records: from then on any leaf may be
+	 * anywhere, as large as the largest a leaf can be (mapping.c; under
+	 * @lock). Not set by UNVOUCHED; reset only with nothing mapped,
+	 * retired or held.
 	 */
 	bool leaves_unknown;
 	/*

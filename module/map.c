@@ -1105,7 +1105,12 @@ static int domain_unmap(struct istress_domain *d,
 	list_splice_tail_init(&still, &d->retired);
 	/* Under the lock: no MAP and SKIP_SYNC unmap there meanwhile. */
 	pieces_sync(d, &unreachable);
-	/* Held pieces may still be mapped in the device: leaves unknown. */
+	/*
+	 * Held pieces leave d->leaves_unknown as it is: one the table still
+	 * translates came through @still and STILL_MAPPED, which set it, and
+	 * one it dropped shapes none of its leaves. But the first kind is a
+	 * leaf no record covers, so while any piece is held it is not reset.
+	 */
 	if (!(arg->out_flags & IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED) &&
 	    RB_EMPTY_ROOT(&d->maps.rb_root) && list_empty(&d->retired) &&
 	    list_empty(&d->held)) {

@@ -80,7 +80,8 @@ static int do_info(struct istress_session *s, void *p)
 	if (istress_allow_1g_leaves)
 		arg->features |= IOMMU_STRESS_FEAT_1G_LEAVES;
 	arg->features |= IOMMU_STRESS_FEAT_BATCH | IOMMU_STRESS_FEAT_BENCH |
-			 IOMMU_STRESS_FEAT_TARGET_CAPS;
+			 IOMMU_STRESS_FEAT_TARGET_CAPS |
+			 IOMMU_STRESS_FEAT_UNMAP_UNVOUCHED;
 	arg->features |= istress_dirty_features();
 	strscpy(arg->module_version, ISTRESS_VERSION,
 		sizeof(arg->module_version));

@@ -144,6 +144,7 @@ static const struct {
 #undef FEATURE
 	{ IOMMU_STRESS_FEAT_BATCH, "batch" },
 	{ IOMMU_STRESS_FEAT_BENCH, "bench" },
+	{ IOMMU_STRESS_FEAT_UNMAP_UNVOUCHED, "unmap-unvouched" },
 	{ IOMMU_STRESS_FEAT_1G_LEAVES,
 	  "1g-leaves (allow_1g_leaves=1: unsafe on a real host)" },
 };

@@ -67,6 +67,11 @@
 #define IOMMU_STRESS_FEAT_DIRTY_READ	(1ULL << 9)
 /* TARGET_QUERY fills @caps (before it, dmaengine alone shared a domain). */
 #define IOMMU_STRESS_FEAT_TARGET_CAPS	(1ULL << 7)
+/*
+ * UNMAP says UNMAP_OUT_UNVOUCHED where it holds pages it cannot vouch
+ * for. A module without this bit never says it, whatever its driver did.
+ */
+#define IOMMU_STRESS_FEAT_UNMAP_UNVOUCHED	(1ULL << 10)
 
 #define IOMMU_STRESS_NAME_LEN		64
 #define IOMMU_STRESS_MAX_TARGETS	16
@@ -378,15 +383,19 @@ struct iommu_stress_map {
  */
 #define IOMMU_STRESS_UNMAP_OUT_STILL_MAPPED	(1U << 0)
 /*
- * UNMAP out_flags: the driver's table no longer translates pages of
- * records it did not report unmapped, so it cannot say what the device
- * still translates (virtio-iommu, asked to unmap a range with gaps,
+ * UNMAP out_flags: the module cannot tell from the driver's table what
+ * the device still translates, so it holds pages rather than free them.
+ * Either the table no longer translates pages of records the driver did
+ * not report unmapped (virtio-iommu, asked to unmap a range with gaps,
  * drops mappings from its own table that it never has the device
- * unmap). Such records stay; this UNMAP's unmapped pieces keep their
+ * unmap), or the module could not check: another MAP, UNMAP or walk was
+ * in the driver at a page it had to probe, which can happen with any
+ * driver. Such records stay; this UNMAP's unmapped pieces keep their
  * pages until the domain goes, as does from then on every retired piece
  * of the domain the table no longer translates, and a shared domain
  * keeps its mappings and range for good. STILL_MAPPED may come with it.
- * A MAP or BENCH over a piece so held gets -EEXIST.
+ * A MAP or BENCH over a piece so held gets -EEXIST. Said only by a
+ * module with IOMMU_STRESS_FEAT_UNMAP_UNVOUCHED.
  */
 #define IOMMU_STRESS_UNMAP_OUT_UNVOUCHED	(1U << 1)
 
