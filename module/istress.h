@@ -228,6 +228,9 @@ struct istress_domain {
 	 * never freed, and its range (shared.c).
 	 */
 	struct list_head held;
+	/* How many pieces and bytes joined @held, for the log (under @lock). */
+	unsigned long nheld;
+	u64 held_bytes;
 	/*
 	 * At least the longest MAP (or BENCH claim) the domain was given:
 	 * no leaf, and no mapping of a driver that unmaps what one map call

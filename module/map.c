@@ -983,6 +983,23 @@ static int reach_is_free(struct istress_domain *d, u64 start, u64 last)
 	}
 }
 
+/*
+ * Moves the pieces on @list to d->held, counted: their pages stay until
+ * the domain goes, a shared domain's for good, and nothing else says how
+ * much that is.
+ */
+static void hold_pieces(struct istress_domain *d, struct list_head *list)
+{
+	struct istress_mapping *m;
+
+	lockdep_assert_held(&d->lock);
+	list_for_each_entry(m, list, dnode) {
+		d->nheld++;
+		d->held_bytes += m->last - m->start + 1;
+	}
+	list_splice_tail_init(list, &d->held);
+}
+
 static int domain_unmap(struct istress_domain *d,
 			struct iommu_stress_unmap *arg, bool *stuck)
 {
@@ -995,6 +1012,7 @@ static int domain_unmap(struct istress_domain *d,
 	struct op_span span;
 	u64 reach, reach_last, claimed_last = 0;
 	LIST_HEAD(still);
+	unsigned long nheld;
 	bool dropped;
 	LIST_HEAD(unreachable);
 	LIST_HEAD(cut);
@@ -1073,6 +1091,7 @@ static int domain_unmap(struct istress_domain *d,
 	istress_maps_release(d, &span, arg->iova, last, unmapped, &cut, spare,
 			     ARRAY_SIZE(spare));
 	arg->out_flags = 0;
+	nheld = d->nheld;
 	/* Before this UNMAP's own leftovers join them: just walked. */
 	retired_unreachable(d, reach, reach_last, !skip, &unreachable);
 	/* Gone trusts the table to be the device's: once not, never. */
@@ -1091,8 +1110,8 @@ static int domain_unmap(struct istress_domain *d,
 		 */
 		arg->out_flags |= IOMMU_STRESS_UNMAP_OUT_UNVOUCHED;
 		d->unvouched = true;
-		list_splice_tail_init(&still, &d->held);
-		list_splice_tail_init(&cut, &d->held);
+		hold_pieces(d, &still);
+		hold_pieces(d, &cut);
 	}
 	/*
 	 * Once the table dropped mappings unreported, a retired piece it
@@ -1101,7 +1120,11 @@ static int domain_unmap(struct istress_domain *d,
 	 * included).
 	 */
 	if (d->unvouched)
-		list_splice_tail_init(&unreachable, &d->held);
+		hold_pieces(d, &unreachable);
+	if (d->nheld != nheld)
+		pr_info_ratelimited("%s: domain %u holds %lu pieces (%llu bytes) its driver's table cannot vouch for (UNVOUCHED)\n",
+				    d->target->name, d->id, d->nheld,
+				    d->held_bytes);
 	list_splice_tail_init(&still, &d->retired);
 	/* Under the lock: no MAP and SKIP_SYNC unmap there meanwhile. */
 	pieces_sync(d, &unreachable);
