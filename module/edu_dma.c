@@ -487,10 +487,30 @@ static bool terminate_fails(void)
 	}
 	return false;
 }
+
+/*
+ * Test builds only: remove() leaves the device bus mastering, as a driver
+ * would that never stops its device, so that a race case can show that
+ * iommu_stress keeps a retired channel's bounce page while the device may
+ * still write to it.
+ */
+static bool unsafe_remove_leaves_master;
+module_param(unsafe_remove_leaves_master, bool, 0644);
+MODULE_PARM_DESC(unsafe_remove_leaves_master, "TEST BUILD: unbinding leaves the device bus mastering");
+
+static void remove_leaves_master(struct pci_dev *pdev)
+{
+	if (READ_ONCE(unsafe_remove_leaves_master))
+		pci_set_master(pdev);
+}
 #else
 static bool terminate_fails(void)
 {
 	return false;
+}
+
+static void remove_leaves_master(struct pci_dev *pdev)
+{
 }
 #endif
 
@@ -729,6 +749,7 @@ static void edu_dma_remove(struct pci_dev *pdev)
 	destroy_workqueue(ed->wq);
 	edu_hw_quiesce(&ed->hw, dma_timeout_ms + EDU_HW_GRACE_MS);
 	edu_hw_close(&ed->hw);
+	remove_leaves_master(pdev);
 	edu_dma_put(ed);
 }
 
