@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -969,6 +970,100 @@ TEST_F(race, chan_create_retired, "DOMAIN_CREATE of a retired channel, then the 
 		      sysfs_write(PROVIDER "/unbind", chan_pci));
 	EXPECT_ANSWER("bind of the provider", 0,
 		      sysfs_write(PROVIDER "/bind", chan_pci));
+}
+
+/*
+ * Retires the channel of @s's domain, as chan_create_retired does, lets
+ * the domain go, and unbinds and binds the provider again (with
+ * @leave_master, its remove() leaves the device bus mastering); then a
+ * new domain on the channel, in s->dom. Returns the retired domain's
+ * bounce page.
+ */
+static uint64_t retire_rebind(struct ktest_meta *_ktest, struct sess *s,
+			      bool leave_master)
+{
+	struct iommu_stress_domain_destroy dd = { .size = sizeof(dd) };
+	uint64_t w = s->dom.window_iova & ~(SZ_4K - 1);
+	char mod_ms[16], edu_ms[16];
+	struct iommu_stress_dma d;
+	struct iommu_stress_buf_alloc rd;
+	int unbind;
+
+	chan_dma_setup(_ktest, s, SZ_2M, &rd, &d, s->dom.range_start);
+	ASSERT_ERRNO(0, map(s, s->dom.range_start, 0, SZ_2M, 0));
+	ASSERT_ERRNO(0, param_swap("iommu_stress", "dma_timeout_ms", "20",
+				   mod_ms, sizeof(mod_ms)));
+	ASSERT_ERRNO(0, param_swap("istress_edu_dma", "dma_timeout_ms", "30",
+				   edu_ms, sizeof(edu_ms)));
+	call(s->fd, IOMMU_STRESS_DMA, &d);
+	call(s->fd, IOMMU_STRESS_DMA, &d);
+	param("istress_edu_dma", "dma_timeout_ms", edu_ms);
+	param("iommu_stress", "dma_timeout_ms", mod_ms);
+	dd.domain_id = s->dom.domain_id;
+	ASSERT_ERRNO(0, call(s->fd, IOMMU_STRESS_DOMAIN_DESTROY, &dd));
+	/* Retired: its DOMAIN_CREATE is refused until the provider binds anew. */
+	ASSERT_ERRNO(ISTRESS_ERRNO(DOMAIN_CREATE, ENODEV), create(s, chan_name));
+	if (leave_master)
+		ASSERT_ERRNO(0, param("istress_edu_dma", "unsafe_remove_leaves_master", "1"));
+	unbind = sysfs_write(PROVIDER "/unbind", chan_pci);
+	param("istress_edu_dma", "unsafe_remove_leaves_master", "0");
+	ASSERT_ERRNO(0, unbind);
+	ASSERT_ERRNO(0, sysfs_write(PROVIDER "/bind", chan_pci));
+	ASSERT_ERRNO(0, create(s, chan_name));
+	TH_LOG("the retired domain's bounce page at %#llx, the next domain's at %#llx",
+	       (unsigned long long)w, (unsigned long long)s->dom.window_iova);
+	return w;
+}
+
+#define NOT_STRICT	"the channel's domain is not strict (DMA): a freed IOVA comes back only after its flush queue's timer"
+
+/*
+ * A retired channel's device may still write to its domain's bounce
+ * page, so the page outlives the domain. Once the provider's unbind has
+ * left the device quiet (no driver, bus mastering off), the page goes
+ * (the DMA API would report it left over): in a strict domain its IOVA
+ * is the next one the DMA API hands out, the next domain's bounce page.
+ */
+TEST_F(race, chan_bounce_quiet, "a retired channel's bounce page goes once the unbind leaves its device quiet")
+{
+	struct sess *s = &self->s;
+	uint64_t w;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, NEEDS_CHAN);
+	chan_open(_ktest, s, PROVIDER_FRESH, true);
+	if (s->dom.domain_type != IOMMU_STRESS_DOMTYPE_DMA)
+		SKIP(return, NOT_STRICT);
+	w = retire_rebind(_ktest, s, false);
+	EXPECT_EQ(w, s->dom.window_iova & ~(SZ_4K - 1));
+}
+
+/* Whether the kernel checks DMA-API use (CONFIG_DMA_API_DEBUG). */
+static bool dma_api_debug(void)
+{
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	return access("/sys/kernel/debug/dma-api", F_OK) == 0;
+}
+
+/*
+ * As chan_bounce_quiet, but the provider's remove() leaves the device bus
+ * mastering (a test build's fault): the device is not provably quiet, so
+ * the page stays, and the next domain's bounce page lies elsewhere.
+ */
+TEST_F(race, chan_bounce_master, "a retired channel's bounce page stays while its device is still bus mastering")
+{
+	struct sess *s = &self->s;
+	uint64_t w;
+
+	if (!chan_name || !chan_pci)
+		SKIP(return, NEEDS_CHAN);
+	if (dma_api_debug())
+		SKIP(return, "the DMA API's own check would report the page kept at the unbind, as it should");
+	chan_open(_ktest, s, PROVIDER_FRESH, true);
+	if (s->dom.domain_type != IOMMU_STRESS_DOMTYPE_DMA)
+		SKIP(return, NOT_STRICT);
+	w = retire_rebind(_ktest, s, true);
+	EXPECT_NE(w, s->dom.window_iova & ~(SZ_4K - 1));
 }
 
 /*
@@ -1924,7 +2019,8 @@ int main(int argc, char **argv)
 	char *sel[] = { "chan-unbind", "chan-rebind", "chan-retire",
 			"chan-terminate-idle", "chan-bench-wedged",
 			"chan-bench-span", "chan-gap-release",
-			"chan-create-retired" };
+			"chan-create-retired", "chan-bounce-quiet",
+			"chan-bounce-master" };
 
 	if (argc == 4 && !strcmp(argv[1], "chan-share")) {
 		char *share[] = { "chan-share" };
@@ -1950,7 +2046,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "chan-unbind")) {
 		chan_name = argv[2];
 		chan_pci = argv[3];
-		return ktest_run(8, sel);
+		return ktest_run((int)(sizeof(sel) / sizeof(sel[0])), sel);
 	}
 	return ktest_main(argc, argv);
 }
