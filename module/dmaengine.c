@@ -16,6 +16,7 @@
 
 #include <linux/dmaengine.h>
 #include <linux/jiffies.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -284,6 +285,8 @@ static void dmaengine_release(struct istress_target *t)
 	/* A retired channel's descriptor may still call back into @c. */
 	if (!t->wedged)
 		kfree(c);
+	else
+		kmemleak_not_leak(c);
 }
 
 static const struct istress_dma_ops dmaengine_dma_ops = {

@@ -16,6 +16,7 @@
 #define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dma-mapping.h>
+#include <linux/kmemleak.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/sched.h>
@@ -433,8 +434,10 @@ static void shared_detach(struct istress_domain *d)
 				 t->name, d->desc.range_start, d->desc.range_last);
 		list_splice_tail(&retired, &maps);
 		/* Records go, buffer references stay: the pages are never freed. */
-		list_for_each_entry_safe(m, tmp, &maps, dnode)
+		list_for_each_entry_safe(m, tmp, &maps, dnode) {
+			kmemleak_not_leak(m->buf);
 			kfree(m);
+		}
 		return;
 	}
 	/* iommu_unmap() syncs the IOTLB for the range it unmapped. */
@@ -452,6 +455,7 @@ static void shared_detach(struct istress_domain *d)
 				 "%s: IOVAs [%#llx, %#llx] still translate after unmap; keeping their pages for good\n",
 				 d->target->name, m->start, m->last);
 			/* The record goes, its buffer reference stays. */
+			kmemleak_not_leak(m->buf);
 			kfree(m);
 			continue;
 		}
