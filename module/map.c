@@ -71,6 +71,8 @@ struct op_span {
 	u64 start;
 	u64 last;
 	bool unmap;
+	/* A walk's claim (istress_domain_claim_walk()): it frees no table. */
+	bool walk;
 };
 
 /* Whether [start, last] meets an UNMAP in flight (@any: or a MAP). */
@@ -148,12 +150,13 @@ int istress_domain_lock_quiet(struct istress_domain *d, u64 start, u64 last)
 }
 
 static void span_begin(struct istress_domain *d, struct op_span *sp, u64 start,
-		       u64 last, bool unmap)
+		       u64 last, bool unmap, bool walk)
 {
 	lockdep_assert_held(&d->lock);
 	sp->start = start;
 	sp->last = last;
 	sp->unmap = unmap;
+	sp->walk = walk;
 	list_add(&sp->node, &d->in_flight);
 }
 
@@ -254,7 +257,7 @@ int istress_domain_claim(struct istress_domain *d, u64 start, u64 last,
 	else if (meets_retired(d, start, last))
 		ret = -EEXIST;
 	else
-		span_begin(d, sp, start, last, true);
+		span_begin(d, sp, start, last, true, false);
 	if (!ret)
 		d->max_map_len = max(d->max_map_len, last - start + 1);
 	mutex_unlock(&d->lock);
@@ -296,7 +299,7 @@ int istress_domain_claim_walk(struct istress_domain *d, u64 start, u64 last,
 		kfree(sp);
 		return ret;
 	}
-	span_begin(d, sp, start, last, true);
+	span_begin(d, sp, start, last, true, true);
 	mutex_unlock(&d->lock);
 	*claim = sp;
 	return 0;
@@ -536,7 +539,7 @@ static int domain_map(struct istress_domain *d, struct istress_buf *buf,
 		ret = -EEXIST;
 	if (!ret) {
 		istress_maps_insert(d, m);
-		span_begin(d, &span, m->start, m->last, false);
+		span_begin(d, &span, m->start, m->last, false, false);
 		d->max_map_len = max(d->max_map_len, arg->length);
 	}
 	mutex_unlock(&d->lock);
@@ -711,6 +714,26 @@ static u64 claimed_end(struct istress_domain *d, u64 last)
 }
 
 /*
+ * Whether a walk of @page could meet the driver freeing a table there: a
+ * MAP, an UNMAP or BENCH's claim (which maps and unmaps) in flight at it.
+ * A walk's claim does not count: it frees no table (DIRTY_READ clears D
+ * bits and flushes), so a walk beside it is as safe as two walks; and as
+ * a walk's claim looks at spans only, not at whose records it meets, one
+ * may sit at a page just past an UNMAP's reach. Everywhere else a walk's
+ * claim counts as any span.
+ */
+static bool probe_meets_table_change(struct istress_domain *d, u64 page)
+{
+	struct op_span *sp;
+
+	lockdep_assert_held(&d->lock);
+	list_for_each_entry(sp, &d->in_flight, node)
+		if (!sp->walk && page <= sp->last && sp->start <= page)
+			return true;
+	return false;
+}
+
+/*
  * Whether the driver's table dropped, unreported, records an UNMAP of
  * [iova, last] claimed (up to @claimed_last), once @unmapped bytes from
  * @iova were cut from them (@cut): where so, a walk of the table cannot
@@ -732,12 +755,13 @@ static u64 claimed_end(struct istress_domain *d, u64 last)
  * past this UNMAP's reach; what the driver did with the pieces cut up to
  * it is retire_still_mapped()'s to find. Records known dropped or gone
  * are skipped, and a piece cut from a dropped one makes the answer yes.
- * Where a probe cannot run, an op in the driver at its page, the answer
- * is yes too: pieces held, never freed unchecked. One probe a record, no
- * bound: a driver that stops at a hole (AMD's v1 table, the generic page
- * table) leaves every record of the request to probe, all still mapped,
- * and a bound reached there would hold a correct driver's pieces for
- * good. Each record came of a MAP, and d->lock is a mutex.
+ * Where a probe cannot run, a MAP, UNMAP or BENCH claim at its page (a
+ * walk's claim is no bar), the answer is yes too: pieces held, never
+ * freed unchecked. One probe a record, no bound: a driver that stops at
+ * a hole (AMD's v1 table, the generic page table) leaves every record of
+ * the request to probe, all still mapped, and a bound reached there
+ * would hold a correct driver's pieces for good. Each record came of a
+ * MAP, and d->lock is a mutex.
  */
 static bool table_dropped_records(struct istress_domain *d, u64 iova,
 				  u64 last, u64 claimed_last, size_t unmapped,
@@ -764,7 +788,7 @@ static bool table_dropped_records(struct istress_domain *d, u64 iova,
 		if (m->dropped || m->gone)
 			continue;
 		page = max(m->start, at);
-		if (meets_span(d, page, page, true)) {
+		if (probe_meets_table_change(d, page)) {
 			unsure = true;
 			continue;
 		}
@@ -790,7 +814,7 @@ static void mark_leaf_gone(struct istress_domain *d, u64 iova)
 	if (!iova)
 		return;
 	m = istress_maps_next(d, NULL, iova - 1, iova - 1);
-	if (m && !m->dropped && !meets_span(d, iova - 1, iova - 1, true) &&
+	if (m && !m->dropped && !probe_meets_table_change(d, iova - 1) &&
 	    !iommu_iova_to_phys(d->domain, iova - 1))
 		m->gone = true;
 }
@@ -1058,7 +1082,7 @@ static int domain_unmap(struct istress_domain *d,
 	if (!ret)
 		ret = istress_maps_claim(d, arg->iova, last, &span);
 	if (!ret) {
-		span_begin(d, &span, reach, reach_last, true);
+		span_begin(d, &span, reach, reach_last, true, false);
 		claimed_last = claimed_end(d, last);
 	}
 	mutex_unlock(&d->lock);

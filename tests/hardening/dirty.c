@@ -7,8 +7,9 @@
  * forgets what an earlier tracking recorded, also while tracking is on;
  * a read takes up to IOMMU_STRESS_DIRTY_MAX_BITS pages; a read held up
  * where it writes its bitmap (the test build's window there, as a slow
- * fault would) holds up no MAP, UNMAP or DMA outside its range; and the
- * refusals of the errno contract.
+ * fault would) holds up no MAP, UNMAP or DMA outside its range, nor
+ * makes an UNMAP whose answer ends at it say UNVOUCHED; and the refusals
+ * of the errno contract.
  *
  * It needs a kernel that reports dirty pages (IOMMU_STRESS_FEAT_DIRTY_READ:
  * kernels/build --iommufd; Debian's kernels are built without
@@ -34,6 +35,8 @@
 #define FAR_IOVA	(1ull << 60)
 /* Outside [IOVA, IOVA + NPAGES pages), the range the tests read. */
 #define OTHER_IOVA	(IOVA + 0x1000000ull)
+/* 2M-aligned, clear of both. */
+#define LEAF_IOVA	(IOVA + 0x3f00000ull)
 /* How long an ioctl that nothing holds up may take (TCG is slow). */
 #define PROMPT_MS	20000
 /* Test builds: how long a read sleeps at its bitmap, and when calls come. */
@@ -46,6 +49,7 @@ struct ctx {
 	uint32_t buf;
 	uint32_t src;
 	uint64_t features;
+	uint64_t pgsize_bitmap;
 };
 
 static uint64_t features(int fd)
@@ -55,16 +59,22 @@ static uint64_t features(int fd)
 	return call(fd, IOMMU_STRESS_INFO, &info) ? 0 : info.features;
 }
 
-static int buf_alloc(int fd, uint64_t len, uint32_t *id)
+static int buf_alloc_chunks(int fd, uint64_t len, uint64_t chunk,
+			    uint32_t *id)
 {
 	struct iommu_stress_buf_alloc a = {
 		.size = sizeof(a), .length = len,
-		.chunk_size = IOMMU_STRESS_CHUNK_4K, .node = IOMMU_STRESS_NODE_ANY,
+		.chunk_size = chunk, .node = IOMMU_STRESS_NODE_ANY,
 	};
 	int err = call(fd, IOMMU_STRESS_BUF_ALLOC, &a);
 
 	*id = a.buf_id;
 	return err;
+}
+
+static int buf_alloc(int fd, uint64_t len, uint32_t *id)
+{
+	return buf_alloc_chunks(fd, len, IOMMU_STRESS_CHUNK_4K, id);
 }
 
 /*
@@ -95,6 +105,7 @@ static int setup(struct ctx *c, int dirty)
 	if (err)
 		return err;
 	c->dom = d.domain_id;
+	c->pgsize_bitmap = d.pgsize_bitmap;
 	err = buf_alloc(c->fd, NPAGES * SZ_4K, &c->buf);
 	if (!err)
 		err = buf_alloc(c->fd, SZ_4K, &c->src);
@@ -378,6 +389,85 @@ TEST(slow_bitmap, "a DIRTY_READ held up at its bitmap holds up no MAP, UNMAP or 
 	job_end(&reader, th);
 	/* The DMA wrote page 2 before the driver's walk. */
 	EXPECT_EQ(1ull << 2, bits);
+	mod_close(c.fd);
+}
+
+/*
+ * A 4M record of two 2M leaves at LEAF_IOVA, a DIRTY_READ of the page 2M
+ * into it held at its bitmap, and an UNMAP of the record's first page:
+ * Intel's table unmaps the first leaf whole and answers its size, so the
+ * answer ends at the read's page, just past the UNMAP's reach and inside
+ * the record it claimed, where the module probes for records the driver
+ * dropped unreported. The read's claim sits there (a walk's claim looks
+ * at spans, not at whose records it meets), but a walk frees no table, so
+ * the probe may run beside it, and finds the page still mapped. Nothing
+ * was dropped: the UNMAP must not say UNVOUCHED (a module that takes the
+ * read for an op that may free tables there, and so cannot probe, says
+ * it, and holds the domain's pieces from then on). Only where the answer
+ * ends at the read's page can it fail.
+ */
+TEST(unmap_beside_read, "an UNMAP whose answer ends at a DIRTY_READ held at its bitmap is not UNVOUCHED")
+{
+	struct iommu_stress_map m = {
+		.size = sizeof(m), .iova = LEAF_IOVA, .length = 2 * SZ_2M,
+		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
+	};
+	struct iommu_stress_unmap u = { .size = sizeof(u) };
+	struct iommu_stress_unmap rest = { .size = sizeof(rest) };
+	struct iommu_stress_dirty_read r;
+	struct job reader;
+	uint64_t bits = ~0ull;
+	pthread_t th;
+	struct ctx c;
+	int err;
+
+	SETUP_DIRTY(&c);
+	if (!(c.pgsize_bitmap & SZ_2M))
+		SKIP(return, "the domain has no 2M leaves");
+	ASSERT_ERRNO(0, buf_alloc_chunks(c.fd, 2 * SZ_2M, IOMMU_STRESS_CHUNK_2M,
+					 &m.buf_id));
+	m.domain_id = c.dom;
+	ASSERT_ERRNO(0, call(c.fd, IOMMU_STRESS_MAP, &m));
+	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
+	err = bitmap_window(WINDOW_MS);
+	if (err == ENOENT)
+		SKIP(return, "not the module's test build (ISTRESS_UNSAFE_TESTS=1)");
+	ASSERT_ERRNO(0, err);
+	r = (struct iommu_stress_dirty_read){
+		.size = sizeof(r), .domain_id = c.dom, .iova = LEAF_IOVA + SZ_2M,
+		.length = SZ_4K, .page_size = SZ_4K,
+		.bitmap = (uint64_t)(uintptr_t)&bits,
+	};
+	ASSERT_ERRNO(0, job_start(&reader, &th, c.fd, IOMMU_STRESS_DIRTY_READ, &r));
+	sleep_ms(ENTER_MS);
+
+	/* The read holds its page: an UNMAP reaching it is refused at once. */
+	u.domain_id = c.dom;
+	u.iova = LEAF_IOVA + SZ_2M;
+	u.length = SZ_4K;
+	EXPECT_ERRNO(EBUSY, call(c.fd, IOMMU_STRESS_UNMAP, &u));
+	u.iova = LEAF_IOVA;
+	err = call(c.fd, IOMMU_STRESS_UNMAP, &u);
+	/* The UNMAP came and went while the read was at its bitmap. */
+	EXPECT_ERRNO(ETIMEDOUT, job_answer(&reader, 0));
+	bitmap_window(0);
+	EXPECT_ERRNO(0, job_answer(&reader, PROMPT_MS));
+	job_end(&reader, th);
+	EXPECT_EQ(0ull, bits);
+	/* A driver that made one 4M leaf (AMD's) reaches the read's page. */
+	if (err == EBUSY)
+		SKIP(return, "the UNMAP's reach covers the read's page (one leaf over both 2M)");
+	ASSERT_ERRNO(0, err);
+	TH_LOG("UNMAP of the record's first page answered %#llx, out_flags %#x",
+	       (unsigned long long)u.unmapped, u.out_flags);
+	if (u.unmapped != SZ_2M)
+		SKIP(return, "the answer (%#llx) did not end at the read's page",
+		     (unsigned long long)u.unmapped);
+	EXPECT_FALSE(u.out_flags & IOMMU_STRESS_UNMAP_OUT_UNVOUCHED);
+	rest.domain_id = c.dom;
+	rest.iova = LEAF_IOVA + SZ_2M;
+	rest.length = SZ_2M;
+	EXPECT_ERRNO(0, call(c.fd, IOMMU_STRESS_UNMAP, &rest));
 	mod_close(c.fd);
 }
 
