@@ -168,28 +168,34 @@ static void chan_done(void *param, const struct dmaengine_result *res)
 }
 
 /*
+ * The driver of t->dev (the channel's provider) stays while t->lock is
+ * held since !t->gone was seen under it (istress_dma() checks that before
+ * a copy; a domain's detach at close or destroy finds the target not
+ * gone): the unbind notifier takes that lock, sets ->gone and detaches
+ * the domain under it, before the driver's remove() runs. Only the PCI driver of that name counts: a driver on another bus
+ * may bear it too.
+ */
+bool istress_edu_provider(struct istress_target *t)
+{
+	struct device_driver *drv;
+
+	lockdep_assert_held(&t->lock);
+	drv = t->dev->driver;
+	return drv && dev_is_pci(t->dev) && !strcmp(drv->name, EDU_DMA_DRV_NAME);
+}
+
+/*
  * Whether the edu provider retired its device while the module waited for
  * a terminate: its own timeout may fire while the transfer ends, and it
  * tells of that only when asked again, by -EIO (edu_dma_terminate_all()).
  * Asked only of that provider, and only -EIO counts: another may fail a
  * terminate of an idle channel for reasons of its own, and its channel
  * is healthy. terminate_sync, not _async: the asking ends synchronised.
- *
- * The driver of t->dev (the channel's provider) stays while t->lock is
- * held since !t->gone was seen under it (istress_dma() checks that before
- * the copy): the unbind notifier takes that lock, and sets ->gone, before
- * the driver's remove() runs. Only the PCI driver of that name counts: a
- * driver on another bus may bear it too.
  */
 static bool edu_retired(struct istress_target *t, struct dma_chan *chan)
 {
-	struct device_driver *drv;
-
-	lockdep_assert_held(&t->lock);
-	drv = t->dev->driver;
-	if (!drv || !dev_is_pci(t->dev) || strcmp(drv->name, EDU_DMA_DRV_NAME))
-		return false;
-	return dmaengine_terminate_sync(chan) == -EIO;
+	return istress_edu_provider(t) &&
+	       dmaengine_terminate_sync(chan) == -EIO;
 }
 
 /* Called with the target lock held: one transfer at a time per channel. */

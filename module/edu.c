@@ -92,12 +92,25 @@ err_free:
 static void edu_remove(struct pci_dev *pdev)
 {
 	struct istress_edu *edu = pci_get_drvdata(pdev);
+	struct istress_target *t = edu->target;
+	unsigned int wait_ms = READ_ONCE(istress_dma_timeout_ms) + EDU_HW_GRACE_MS;
 
-	/* Detaches any test domain; no DMA can start after this. */
-	istress_target_gone(edu->target);
-	istress_target_unregister(edu->target);
-	/* A retired device may still be running a transfer. */
-	edu_hw_quiesce(&edu->hw, istress_dma_timeout_ms + EDU_HW_GRACE_MS);
+	/*
+	 * Detaches any test domain; no DMA can start after this. A retired
+	 * device may still be running a transfer: its bus mastering goes off
+	 * first, so that what it still writes is dropped, not translated by
+	 * the default domain (under iommu=pt, to the IOVA taken for a
+	 * physical address). The target lock: no transfer retires it after
+	 * the check.
+	 */
+	mutex_lock(&t->lock);
+	if (t->wedged)
+		pci_clear_master(pdev);
+	istress_target_gone_locked(t);
+	mutex_unlock(&t->lock);
+	istress_target_unregister(t);
+	if (!edu_hw_quiesce(&edu->hw, wait_ms))
+		pci_warn(pdev, "a transfer still runs after %u ms\n", wait_ms);
 	edu_hw_close(&edu->hw);
 	kfree(edu);
 }

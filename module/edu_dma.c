@@ -735,6 +735,7 @@ err_free:
 static void edu_dma_remove(struct pci_dev *pdev)
 {
 	struct edu_dma *ed = pci_get_drvdata(pdev);
+	unsigned int wait_ms;
 
 	/*
 	 * From here on descriptors are refused, and the worker aborts the
@@ -747,7 +748,16 @@ static void edu_dma_remove(struct pci_dev *pdev)
 	dma_async_device_unregister(&ed->dd);
 	/* A running transfer ends within dma_timeout_ms, or retires edu. */
 	destroy_workqueue(ed->wq);
-	edu_hw_quiesce(&ed->hw, dma_timeout_ms + EDU_HW_GRACE_MS);
+	wait_ms = READ_ONCE(dma_timeout_ms) + EDU_HW_GRACE_MS;
+	/*
+	 * QEMU's edu ends a transfer at a 100 ms timer: one still running
+	 * after this wait is a device gone wrong. Its DMA, if any comes, is
+	 * dropped while bus mastering is off (edu_hw_close()), which is
+	 * safer than letting it land wherever the device translates then.
+	 */
+	if (!edu_hw_quiesce(&ed->hw, wait_ms))
+		pci_warn(pdev, "a transfer still runs after %u ms; bus mastering goes off under it\n",
+			 wait_ms);
 	edu_hw_close(&ed->hw);
 	remove_leaves_master(pdev);
 	edu_dma_put(ed);

@@ -134,16 +134,18 @@ void edu_hw_grace(struct edu_hw *hw)
 	edu_hw_wait(hw, EDU_HW_GRACE_MS);
 }
 
-void edu_hw_quiesce(struct edu_hw *hw, unsigned int max_ms)
+bool edu_hw_quiesce(struct edu_hw *hw, unsigned int max_ms)
 {
 	unsigned int waited = 0;
+	bool busy;
 
-	while (edu_hw_busy(hw) && waited < max_ms) {
+	while ((busy = edu_hw_busy(hw)) && waited < max_ms) {
 		msleep(10);
 		waited += 10;
 	}
 	edu_hw_irq_ack(hw);
 	pci_intx(hw->pdev, 0);
+	return !busy;
 }
 
 void edu_hw_close(struct edu_hw *hw)

@@ -65,9 +65,10 @@ int edu_hw_transfer(struct edu_hw *hw, u64 src, u64 dst, u32 len, u32 dir,
 void edu_hw_grace(struct edu_hw *hw);
 /*
  * A retired device may still be running a transfer: waits for it (at
- * most @max_ms), then acks and masks its interrupt.
+ * most @max_ms), then acks and masks its interrupt. Returns true once no
+ * transfer runs.
  */
-void edu_hw_quiesce(struct edu_hw *hw, unsigned int max_ms);
+bool edu_hw_quiesce(struct edu_hw *hw, unsigned int max_ms);
 /* After edu_hw_quiesce(): nothing of the device is left in use. */
 void edu_hw_close(struct edu_hw *hw);
 

@@ -108,6 +108,8 @@ struct istress_backend {
 
 extern const struct istress_backend istress_edu_backend;
 extern const struct istress_backend istress_dmaengine_backend;
+/* Whether @t's channel comes of the edu dmaengine provider (t->lock held). */
+bool istress_edu_provider(struct istress_target *t);
 
 struct istress_dma_ops {
 	/*

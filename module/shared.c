@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/dma-mapping.h>
 #include <linux/kmemleak.h>
 #include <linux/moduleparam.h>
@@ -101,40 +102,74 @@ static void keep_range(struct istress_domain *d)
 
 /*
  * The bounce pages of retired channels: the device may still write to
- * them, so they stay allocated, and mapped, until it is provably quiet.
- * That is once its driver is gone and its bus mastering is off: then it
- * issues no request, and the config read that says so completes only
- * after every write the device posted before (PCI ordering). Only a PCI
- * device can show that; any other keeps its page for good.
+ * them, so they stay allocated, and mapped, for good. Only the edu
+ * provider's are freed, at its unbind, if the device is quiet then: that
+ * is a property of that provider, not of PCI. Its remove() waits for a
+ * running transfer (dma_timeout_ms and a grace second, where QEMU's edu
+ * ends one at a 100 ms timer), then clears bus mastering; QEMU's edu
+ * does a transfer's DMA once, at that timer, and drops it while bus
+ * mastering is off, so nothing is held back for the next bind. Another
+ * engine may keep queued work while bus mastering is off and resume it
+ * when the next driver sets it again. Where the architecture tears down
+ * a device's DMA ops at unbind (ARCH_HAS_TEARDOWN_DMA_OPS), before this
+ * module hears of it, a free then would not reach the allocator the
+ * page came from: kept for good there too.
  */
 struct kept_bounce {
 	struct list_head node;
 	struct device *dev;		/* referenced */
+	/*
+	 * The domain the page came from: compared, never used. It cannot
+	 * change while the provider stays bound (a default domain changes
+	 * only while its group has no driver), so this is a second check.
+	 */
+	struct iommu_domain *domain;
 	void *va;
 	dma_addr_t dma;
 };
 static LIST_HEAD(kept_bounces);
 static DEFINE_MUTEX(kept_bounces_lock);
+/* Bounce pages kept for good, for the log. */
+static atomic_long_t bounces_kept_for_good = ATOMIC_LONG_INIT(0);
+
+/*
+ * A bounce page of @dev stays allocated for good. So does a reference to
+ * @dev, which the caller took: the DMA API's record of the page names the
+ * device (DMA_API_DEBUG's dump reads it), and a device removed from the
+ * bus would otherwise be freed under it.
+ */
+static void bounce_kept_for_good(struct device *dev, const char *name,
+				 const char *why)
+{
+	dev_warn(dev, "%s: %s: keeping the bounce page of a retired channel for good (%ld such pages in all)\n",
+		 name, why, atomic_long_inc_return(&bounces_kept_for_good));
+}
 
 static void keep_bounce(struct istress_domain *d)
 {
 	struct istress_target *t = d->target;
 	struct kept_bounce *k;
 
-	if (!IS_ENABLED(CONFIG_PCI) || !dev_is_pci(t->dev)) {
-		dev_warn(t->dev, "%s: keeping the bounce page of a retired channel for good\n",
-			 t->name);
+	if (IS_ENABLED(CONFIG_ARCH_HAS_TEARDOWN_DMA_OPS)) {
+		get_device(t->dev);
+		bounce_kept_for_good(t->dev, t->name, "DMA ops go at unbind here");
+		return;
+	}
+	if (!IS_ENABLED(CONFIG_PCI) || !istress_edu_provider(t)) {
+		get_device(t->dev);
+		bounce_kept_for_good(t->dev, t->name, "not the edu provider");
 		return;
 	}
 	/* Small, once per retired channel, and not to be lost. */
 	k = kzalloc(sizeof(*k), GFP_KERNEL | __GFP_NOFAIL);
 	k->dev = get_device(t->dev);
+	k->domain = d->domain;
 	k->va = d->bounce_va;
 	k->dma = d->bounce_dma;
 	mutex_lock(&kept_bounces_lock);
 	list_add_tail(&k->node, &kept_bounces);
 	mutex_unlock(&kept_bounces_lock);
-	dev_info(t->dev, "%s: keeping the bounce page of a retired channel until the device is quiet\n",
+	dev_info(t->dev, "%s: keeping the bounce page of a retired channel until the provider's unbind\n",
 		 t->name);
 }
 
@@ -146,32 +181,42 @@ static void free_kept_bounce(struct kept_bounce *k)
 	kfree(k);
 }
 
-/* Driverless, and reads back with bus mastering off. */
-static bool pci_dev_quiet(struct device *dev)
+/*
+ * Why the device, its driver gone, is not provably quiet, or NULL: it must
+ * read back with bus mastering off. The config read completes only after
+ * every write the device posted before it (PCI ordering).
+ */
+static const char *pci_dev_loud(struct device *dev)
 {
 	u16 cmd;
 
-	if (dev->driver ||
-	    pci_read_config_word(to_pci_dev(dev), PCI_COMMAND, &cmd))
-		return false;
+	if (pci_read_config_word(to_pci_dev(dev), PCI_COMMAND, &cmd))
+		return "its command register did not read (disconnected)";
 	/* A device gone from the bus reads all ones: bus master set. */
-	return !(cmd & PCI_COMMAND_MASTER);
+	if (cmd & PCI_COMMAND_MASTER)
+		return "still bus mastering without a driver";
+	return NULL;
 }
 
 /*
- * A device's driver is gone: its remove() has stopped the device's DMA.
- * The edu provider waits for a transfer that timed out, then turns bus
- * mastering off; QEMU's edu does a transfer's DMA at its timer, through
- * bus mastering, and never again, so none is held back for a later
- * bind. The DMA API checks at this same event that no allocation of the
- * device is left, so this runs before it.
+ * The edu provider is gone from a device: free the pages kept for it if
+ * the device is quiet and still on the DMA-API domain the pages came
+ * from (another domain's allocator does not know them; after a change to
+ * identity the IOVA would be taken for a physical address). Only this
+ * first unbind after the keep may free them: a device not quiet now may
+ * have done, by the next one, the work it held. The device lock, held
+ * across the unbind and its notifiers, keeps a driver from binding
+ * meanwhile. The DMA API checks at this same event that no allocation of
+ * the device is left, so this runs before it.
  */
 static int kept_bounce_unbound(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
 	struct device *dev = data;
+	struct iommu_domain *domain;
 	struct kept_bounce *k, *tmp;
 	LIST_HEAD(found);
+	const char *why;
 
 	if (action != BUS_NOTIFY_UNBOUND_DRIVER)
 		return NOTIFY_DONE;
@@ -182,17 +227,21 @@ static int kept_bounce_unbound(struct notifier_block *nb,
 	mutex_unlock(&kept_bounces_lock);
 	if (list_empty(&found))
 		return NOTIFY_DONE;
-	if (!pci_dev_quiet(dev)) {
-		/* Tried again at its next unbind. */
-		dev_warn(dev, "still bus mastering without a driver: keeping the bounce pages of its retired channels\n");
-		mutex_lock(&kept_bounces_lock);
-		list_splice_tail(&found, &kept_bounces);
-		mutex_unlock(&kept_bounces_lock);
-		return NOTIFY_DONE;
-	}
+	why = pci_dev_loud(dev);
+	domain = iommu_get_domain_for_dev(dev);
+	if (!why && (!domain || !(domain->type & __IOMMU_DOMAIN_DMA_API)))
+		why = "no longer on a DMA-API domain";
 	list_for_each_entry_safe(k, tmp, &found, node) {
-		dev_info(dev, "freeing the bounce page of a retired channel: the device is quiet\n");
-		free_kept_bounce(k);
+		list_del(&k->node);
+		if (!why && domain == k->domain) {
+			dev_info(dev, "freeing the bounce page of a retired channel: the device is quiet\n");
+			free_kept_bounce(k);
+			continue;
+		}
+		/* The page and the reference to the device stay. */
+		bounce_kept_for_good(dev, "at the provider's unbind",
+				     why ?: "its IOMMU domain changed");
+		kfree(k);
 	}
 	return NOTIFY_OK;
 }
@@ -391,7 +440,9 @@ static void shared_detach(struct istress_domain *d)
 	struct istress_mapping *m, *tmp;
 	LIST_HEAD(retired);
 	LIST_HEAD(maps);
+	unsigned long nheld;
 	bool unvouched;
+	u64 held_bytes;
 
 	down_write(&d->users);
 	d->live = false;
@@ -416,6 +467,8 @@ static void shared_detach(struct istress_domain *d)
 	/* Only with @unvouched: kept below with the rest. */
 	list_splice_tail_init(&d->held, &retired);
 	unvouched = d->unvouched;
+	nheld = d->nheld;
+	held_bytes = d->held_bytes;
 	mutex_unlock(&d->lock);
 
 	/*
@@ -425,8 +478,9 @@ static void shared_detach(struct istress_domain *d)
 	 */
 	if (unvouched && !t->wedged) {
 		keep_range(d);
-		dev_warn(t->dev, "%s: the IOMMU driver dropped mappings in [%#llx, %#llx] it did not unmap; keeping the range and its pages\n",
-			 t->name, d->desc.range_start, d->desc.range_last);
+		dev_warn(t->dev, "%s: the IOMMU driver dropped mappings in [%#llx, %#llx] it did not unmap; keeping the range and its pages (%lu held pieces, %llu bytes)\n",
+			 t->name, d->desc.range_start, d->desc.range_last,
+			 nheld, held_bytes);
 	}
 	if (unsafe_keep_shared_maps || t->wedged || unvouched) {
 		if (t->wedged)
