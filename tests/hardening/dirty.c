@@ -340,6 +340,38 @@ static int bitmap_window(unsigned int ms)
 	return sysfs_write(path, val);
 }
 
+/* A DIRTY_READ in a thread of its own, held at its bitmap. */
+struct held_read {
+	struct iommu_stress_dirty_read r;
+	struct job job;
+	pthread_t th;
+	uint64_t bits;
+};
+
+/*
+ * Starts @h, a read of [iova, iova + len) that the test build's window
+ * holds where it first touches its bitmap, and gives it time to get
+ * there. ENOENT where the module is not the test build.
+ */
+static int held_read_start(struct ctx *c, struct held_read *h, uint64_t iova,
+			   uint64_t len)
+{
+	int err = bitmap_window(WINDOW_MS);
+
+	if (err)
+		return err;
+	h->bits = ~0ull;
+	h->r = (struct iommu_stress_dirty_read){
+		.size = sizeof(h->r), .domain_id = c->dom, .iova = iova,
+		.length = len, .page_size = SZ_4K,
+		.bitmap = (uint64_t)(uintptr_t)&h->bits,
+	};
+	err = job_start(&h->job, &h->th, c->fd, IOMMU_STRESS_DIRTY_READ, &h->r);
+	if (!err)
+		sleep_ms(ENTER_MS);
+	return err;
+}
+
 TEST(slow_bitmap, "a DIRTY_READ held up at its bitmap holds up no MAP, UNMAP or DMA outside its range")
 {
 	struct iommu_stress_map m = {
@@ -347,26 +379,16 @@ TEST(slow_bitmap, "a DIRTY_READ held up at its bitmap holds up no MAP, UNMAP or 
 		.prot = IOMMU_STRESS_PROT_READ | IOMMU_STRESS_PROT_WRITE,
 	};
 	struct iommu_stress_unmap u = { .size = sizeof(u) };
-	struct iommu_stress_dirty_read r;
-	struct job reader;
-	uint64_t bits = ~0ull;
-	pthread_t th;
+	struct held_read h;
 	struct ctx c;
 	int err;
 
 	SETUP_DIRTY(&c);
 	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
-	err = bitmap_window(WINDOW_MS);
+	err = held_read_start(&c, &h, IOVA, NPAGES * SZ_4K);
 	if (err == ENOENT)
 		SKIP(return, "not the module's test build (ISTRESS_UNSAFE_TESTS=1)");
 	ASSERT_ERRNO(0, err);
-	r = (struct iommu_stress_dirty_read){
-		.size = sizeof(r), .domain_id = c.dom, .iova = IOVA,
-		.length = NPAGES * SZ_4K, .page_size = SZ_4K,
-		.bitmap = (uint64_t)(uintptr_t)&bits,
-	};
-	ASSERT_ERRNO(0, job_start(&reader, &th, c.fd, IOMMU_STRESS_DIRTY_READ, &r));
-	sleep_ms(ENTER_MS);
 
 	/* The read holds its range: an UNMAP there is refused at once. */
 	u.domain_id = c.dom;
@@ -382,13 +404,13 @@ TEST(slow_bitmap, "a DIRTY_READ held up at its bitmap holds up no MAP, UNMAP or 
 	u.length = SZ_4K;
 	EXPECT_ERRNO(0, call(c.fd, IOMMU_STRESS_UNMAP, &u));
 	/* All of that while the read was still at its bitmap. */
-	EXPECT_ERRNO(ETIMEDOUT, job_answer(&reader, 0));
+	EXPECT_ERRNO(ETIMEDOUT, job_answer(&h.job, 0));
 
 	bitmap_window(0);
-	EXPECT_ERRNO(0, job_answer(&reader, PROMPT_MS));
-	job_end(&reader, th);
+	EXPECT_ERRNO(0, job_answer(&h.job, PROMPT_MS));
+	job_end(&h.job, h.th);
 	/* The DMA wrote page 2 before the driver's walk. */
-	EXPECT_EQ(1ull << 2, bits);
+	EXPECT_EQ(1ull << 2, h.bits);
 	mod_close(c.fd);
 }
 
@@ -414,10 +436,7 @@ TEST(unmap_beside_read, "an UNMAP whose answer ends at a DIRTY_READ held at its 
 	};
 	struct iommu_stress_unmap u = { .size = sizeof(u) };
 	struct iommu_stress_unmap rest = { .size = sizeof(rest) };
-	struct iommu_stress_dirty_read r;
-	struct job reader;
-	uint64_t bits = ~0ull;
-	pthread_t th;
+	struct held_read h;
 	struct ctx c;
 	int err;
 
@@ -429,17 +448,10 @@ TEST(unmap_beside_read, "an UNMAP whose answer ends at a DIRTY_READ held at its 
 	m.domain_id = c.dom;
 	ASSERT_ERRNO(0, call(c.fd, IOMMU_STRESS_MAP, &m));
 	ASSERT_ERRNO(0, dirty_switch(&c, IOMMU_STRESS_DIRTY_START));
-	err = bitmap_window(WINDOW_MS);
+	err = held_read_start(&c, &h, LEAF_IOVA + SZ_2M, SZ_4K);
 	if (err == ENOENT)
 		SKIP(return, "not the module's test build (ISTRESS_UNSAFE_TESTS=1)");
 	ASSERT_ERRNO(0, err);
-	r = (struct iommu_stress_dirty_read){
-		.size = sizeof(r), .domain_id = c.dom, .iova = LEAF_IOVA + SZ_2M,
-		.length = SZ_4K, .page_size = SZ_4K,
-		.bitmap = (uint64_t)(uintptr_t)&bits,
-	};
-	ASSERT_ERRNO(0, job_start(&reader, &th, c.fd, IOMMU_STRESS_DIRTY_READ, &r));
-	sleep_ms(ENTER_MS);
 
 	/* The read holds its page: an UNMAP reaching it is refused at once. */
 	u.domain_id = c.dom;
@@ -449,11 +461,11 @@ TEST(unmap_beside_read, "an UNMAP whose answer ends at a DIRTY_READ held at its 
 	u.iova = LEAF_IOVA;
 	err = call(c.fd, IOMMU_STRESS_UNMAP, &u);
 	/* The UNMAP came and went while the read was at its bitmap. */
-	EXPECT_ERRNO(ETIMEDOUT, job_answer(&reader, 0));
+	EXPECT_ERRNO(ETIMEDOUT, job_answer(&h.job, 0));
 	bitmap_window(0);
-	EXPECT_ERRNO(0, job_answer(&reader, PROMPT_MS));
-	job_end(&reader, th);
-	EXPECT_EQ(0ull, bits);
+	EXPECT_ERRNO(0, job_answer(&h.job, PROMPT_MS));
+	job_end(&h.job, h.th);
+	EXPECT_EQ(0ull, h.bits);
 	/* A driver that made one 4M leaf (AMD's) reaches the read's page. */
 	if (err == EBUSY)
 		SKIP(return, "the UNMAP's reach covers the read's page (one leaf over both 2M)");
