@@ -172,8 +172,8 @@ static void chan_done(void *param, const struct dmaengine_result *res)
  * held since !t->gone was seen under it (istress_dma() checks that before
  * a copy; a domain's detach at close or destroy finds the target not
  * gone): the unbind notifier takes that lock, sets ->gone and detaches
- * the domain under it, before the driver's remove() runs. Only the PCI driver of that name counts: a driver on another bus
- * may bear it too.
+ * the domain under it, before the driver's remove() runs. Only the PCI
+ * driver of that name counts: a driver on another bus may bear it too.
  */
 bool istress_edu_provider(struct istress_target *t)
 {

@@ -338,8 +338,9 @@ static u64 leaf_reach(struct istress_domain *d, struct istress_mapping *m,
  * boundary, a step ends on a boundary of a page size or at the end of the
  * leaf it met, so only a leaf the range ends inside is cleared past it:
  * to its end, or, for a leaf larger than the middle page size, its size
- * past the last page (a middle-size step can stop inside it). AMD and the generic page table clear
- * whole leaves, so the start moves down to the leaf it lies in.
+ * past the last page (a middle-size step can stop inside it). AMD and
+ * the generic page table clear whole leaves, so the start moves down to
+ * the leaf it lies in.
  */
 void istress_maps_reach(struct istress_domain *d, u64 *start, u64 *last)
 {
