@@ -149,15 +149,15 @@ static void keep_bounce(struct istress_domain *d)
 {
 	struct istress_target *t = d->target;
 	struct kept_bounce *k;
+	const char *why = NULL;
 
-	if (IS_ENABLED(CONFIG_ARCH_HAS_TEARDOWN_DMA_OPS)) {
+	if (IS_ENABLED(CONFIG_ARCH_HAS_TEARDOWN_DMA_OPS))
+		why = "DMA ops go at unbind here";
+	else if (!IS_ENABLED(CONFIG_PCI) || !istress_edu_provider(t))
+		why = "not the edu provider";
+	if (why) {
 		get_device(t->dev);
-		bounce_kept_for_good(t->dev, t->name, "DMA ops go at unbind here");
-		return;
-	}
-	if (!IS_ENABLED(CONFIG_PCI) || !istress_edu_provider(t)) {
-		get_device(t->dev);
-		bounce_kept_for_good(t->dev, t->name, "not the edu provider");
+		bounce_kept_for_good(t->dev, t->name, why);
 		return;
 	}
 	/* Small, once per retired channel, and not to be lost. */
