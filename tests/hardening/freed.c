@@ -61,6 +61,11 @@ TEST(stale_writes, "device writes through stale translations after BUF_FREE")
 	ASSERT_TRUE(t != NULL);
 	strcpy(dom.target, t);
 	ASSERT_ERRNO(0, call(fd, IOMMU_STRESS_DOMAIN_CREATE, &dom));
+	/* 5.10's intel driver flushes in its unmap: nothing stays stale. */
+	if (dom.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP) {
+		mod_close(fd);
+		SKIP(return, "the driver syncs in its unmap: no stale translation to write through");
+	}
 	ASSERT_ERRNO(0, alloc(fd, NPAGES * SZ_4K, &victim));
 	ASSERT_ERRNO(0, alloc(fd, SZ_4K, &src));
 	mem = mod_mmap(SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd,

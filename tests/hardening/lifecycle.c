@@ -51,6 +51,16 @@ struct worker {
 	int bad;	/* an errno no valid interleaving can produce */
 };
 
+/*
+ * SKIP_SYNC where the domain takes it; where the driver flushes inside its
+ * unmap (5.10's intel) UNMAP refuses it, and a plain unmap is what's left.
+ */
+static uint32_t skip_sync(const struct sess *s)
+{
+	return s->dom.out_flags & IOMMU_STRESS_DOMAIN_SYNC_IN_UNMAP ?
+	       0 : IOMMU_STRESS_UNMAP_SKIP_SYNC;
+}
+
 /* Maps, DMA-checks and unmaps its own 2M slot, skip-sync every other time. */
 static void *map_worker(void *p)
 {
@@ -62,7 +72,7 @@ static void *map_worker(void *p)
 		err = map(w->s, iova, (uint64_t)(w->id % 4) * SZ_2M, SZ_2M, 0);
 		if (!err)
 			err = unmap(w->s, iova, SZ_2M,
-				    w->ops & 1 ? IOMMU_STRESS_UNMAP_SKIP_SYNC : 0);
+				    w->ops & 1 ? skip_sync(w->s) : 0);
 		/* Once the domain is destroyed, ENOENT is the answer. */
 		if (err == ENOENT)
 			break;
@@ -367,8 +377,7 @@ TEST_F(life, close_busy, "close with live mappings, parked unmaps, a freed buffe
 		ASSERT_ERRNO(0, map(s, (uint64_t)i * SZ_2M, (uint64_t)i * SZ_2M, SZ_2M, 0));
 	ASSERT_ERRNO(0, dma_check(s, SZ_2M, SZ_2M, NULL));
 	for (int i = 0; i < 4; i++)
-		ASSERT_ERRNO(0, unmap(s, (uint64_t)i * SZ_2M, SZ_2M,
-				      IOMMU_STRESS_UNMAP_SKIP_SYNC));
+		ASSERT_ERRNO(0, unmap(s, (uint64_t)i * SZ_2M, SZ_2M, skip_sync(s)));
 	/* Unmapped (unsynced): free is allowed; the pages must outlive it. */
 	f.buf_id = s->buf.buf_id;
 	ASSERT_ERRNO(0, call(s->fd, IOMMU_STRESS_BUF_FREE, &f));
