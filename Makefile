@@ -10,9 +10,9 @@
 #   make test             unit tests, module builds, the VM, report,
 #                         packaging and host-run suites, and on the debug
 #                         kernel its negative controls, the hardening,
-#                         race, fail-nth, NUMA and dirty-tracking suites
-#                         and a short stateful-fuzzer run, side by side
-#                         on the CPUs
+#                         race, fail-nth, NUMA, patterns and
+#                         dirty-tracking suites and a short stateful-
+#                         fuzzer run, side by side on the CPUs
 #                         (TEST_JOBS=N: on N; tests/run-all)
 #   make test-debug       only the debug kernel's: a KASAN/lockdep/kmemleak
 #                         kernel (kernels/build --debug), its negative
