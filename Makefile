@@ -10,7 +10,7 @@
 #   make test             unit tests, module builds, the VM, report,
 #                         packaging and host-run suites, and on the debug
 #                         kernel its negative controls, the hardening,
-#                         race, fail-nth, NUMA, patterns and
+#                         race, fail-nth, NUMA, patterns, dmaengine and
 #                         dirty-tracking suites and a short stateful-
 #                         fuzzer run, side by side on the CPUs
 #                         (TEST_JOBS=N: on N; tests/run-all)
