@@ -40,7 +40,7 @@
  * Usage: hardening-stateful [--threads N] [--ops N] [--seed N]
  *          [--target NAME] [--churn-target NAME] [--collide NAME]
  *          [--dma-every N] [--recreate-every N] [--churn-every N]
- *          [--mutate-percent N]
+ *          [--mutate-percent N] [--progress N]
  * --seed N        each thread draws from its own stream of the tool's
  *                 generator (tool/lib/rng.c) for N: a seed and thread
  *                 count give every thread the same draws again (what the
@@ -58,6 +58,9 @@
  * --churn-every N one step of the churn session (a domain and buffers
  *                 made and destroyed, the sniper shooting at them) per N
  *                 calls of the workers (default 400; 0: as fast as it goes)
+ * --progress N    every N seconds, a line on standard error with the calls
+ *                 so far and their rate (default 60; 0: none), so that a
+ *                 long run stopped before its end still says how far it got
  */
 #include <linux/futex.h>
 #include <pthread.h>
@@ -142,7 +145,9 @@ static struct {
 
 static unsigned long nworkers = 4, nops = 1000000, seed = 1;
 static unsigned long dma_every = 300, recreate_every = 100000, churn_every = 400;
-static unsigned long mutate_percent = 15;
+static unsigned long mutate_percent = 15, progress_secs = 60;
+/* Workers whose loop has ended. */
+static _Atomic unsigned long workers_done;
 
 /* MAP_OVERLAPs of the contested region that went through, and not. */
 static _Atomic unsigned long overlaps_mapped, overlaps_refused;
@@ -1298,6 +1303,7 @@ static void *worker_main(void *p)
 	}
 	w->ran_on = sched_getcpu();
 	times_merge();
+	atomic_fetch_add(&workers_done, 1);
 	return NULL;
 }
 
@@ -1829,6 +1835,32 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/*
+ * Wait for the workers, saying on standard error every progress_secs how
+ * far they got: standard error is the guest's console, which the host
+ * keeps even when it stops the VM before the run's end.
+ */
+static void wait_workers(const struct timespec *t0)
+{
+	const struct timespec nap = { .tv_nsec = 200 * 1000 * 1000 };
+	double next = (double)progress_secs;
+
+	while (atomic_load(&workers_done) < nworkers) {
+		double s;
+
+		nanosleep(&nap, NULL);
+		s = seconds_since(t0);
+		if (!progress_secs || s < next)
+			continue;
+		fprintf(stderr, "stateful progress: %lu ioctls (%lu the workers') in %.0f s, %.0f/s\n",
+			(unsigned long)atomic_load(&g.ops),
+			(unsigned long)atomic_load(&g.worker_ops), s, atomic_load(&g.ops) / s);
+		next += (double)progress_secs;
+	}
+	for (unsigned long i = 0; i < nworkers; i++)
+		pthread_join(workers[i].th, NULL);
+}
+
 TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' records say, a fresh session reads right after")
 {
 	static struct contract_tally sum, setup, workers_sum;
@@ -1896,8 +1928,7 @@ TEST(stateful, "stateful fuzzer: every answer as the contract and the threads' r
 		pthread_create(&sniper.th, NULL, sniper_main, &sniper);
 	if (g.collide)
 		pthread_create(&collider.th, NULL, collider_main, &collider);
-	for (unsigned long i = 0; i < nworkers; i++)
-		pthread_join(workers[i].th, NULL);
+	wait_workers(&t0);
 	atomic_store(&g.stop, 1);
 	pthread_join(lifecycle.th, NULL);
 	if (g.churn_target)
@@ -1990,6 +2021,8 @@ int main(int argc, char **argv)
 			churn_every = strtoul(v, NULL, 0);
 		else if (!strcmp(o, "--mutate-percent"))
 			mutate_percent = strtoul(v, NULL, 0);
+		else if (!strcmp(o, "--progress"))
+			progress_secs = strtoul(v, NULL, 0);
 		else {
 			fprintf(stderr, "hardening-stateful: unknown option %s\n", o);
 			return 2;
