@@ -10,14 +10,15 @@
 #   make test             unit tests, module builds, the VM, report,
 #                         packaging and host-run suites, and on the debug
 #                         kernel its negative controls, the hardening,
-#                         race, fail-nth, NUMA, patterns, dmaengine and
+#                         fail-nth, NUMA, patterns, dmaengine and
 #                         dirty-tracking suites and a short stateful-
 #                         fuzzer run, side by side on the CPUs
 #                         (TEST_JOBS=N: on N; tests/run-all)
 #   make test-debug       only the debug kernel's: a KASAN/lockdep/kmemleak
 #                         kernel (kernels/build --debug), its negative
 #                         controls, then the stateful fuzzer's million
-#                         calls and make test's other suites on it
+#                         calls, the race suite and make test's other
+#                         suites on it
 #   make repro            the published reproducer in a QEMU VM, and its
 #                         negative control (results in out/repro)
 #   make matrix           every pattern and its negative control on each
