@@ -172,6 +172,7 @@
 	X(q, DIRTY_READ, ENOENT, "no such domain id in this session")	\
 	X(q, DIRTY_READ, ENODEV, "the domain's device has gone: the domain is detached") \
 	X(q, DIRTY_READ, EFAULT, "the bitmap cannot be written")		\
+	X(q, DIRTY_READ, EPROTO, "the IOMMU driver reported a dirty leaf reaching past the range, which the kernel's bitmap refuses (6.12's intel driver, a read starting inside a 2M leaf whose walk ends in a written one)") \
 	X(q, DIRTY_READ, ENOMEM, "out of memory")				\
 	X(q, DMA_STATUS, EIO, "the device reported a failed transfer (a DMA engine fails a read it cannot translate)") \
 	X(q, DMA_STATUS, ETIMEDOUT, "the device did not finish in time; the module retired it until it is re-probed") \

@@ -396,8 +396,9 @@ int dev_dirty_switch(int fd, uint32_t domain_id, int on)
 			&d, "");
 }
 
-int dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
-		   uint64_t page_size, uint32_t flags, uint64_t *bitmap)
+static int dirty_read_as(int fd, uint32_t domain_id, uint64_t iova,
+			 uint64_t length, uint64_t page_size, uint32_t flags,
+			 uint64_t *bitmap, bool report)
 {
 	struct iommu_stress_dirty_read r = {
 		.size = sizeof(r), .flags = flags, .domain_id = domain_id,
@@ -408,7 +409,21 @@ int dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 
 	snprintf(what, sizeof(what), "of [%#llx, %#llx)", (unsigned long long)iova,
 		 (unsigned long long)(iova + length));
-	return do_ioctl(fd, IOMMU_STRESS_DIRTY_READ, &r, what);
+	return ioctl_as(fd, IOMMU_STRESS_DIRTY_READ, &r, what, report);
+}
+
+int dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
+		   uint64_t page_size, uint32_t flags, uint64_t *bitmap)
+{
+	return dirty_read_as(fd, domain_id, iova, length, page_size, flags,
+			     bitmap, true);
+}
+
+int __dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
+		     uint64_t page_size, uint32_t flags, uint64_t *bitmap)
+{
+	return dirty_read_as(fd, domain_id, iova, length, page_size, flags,
+			     bitmap, false);
 }
 
 /*

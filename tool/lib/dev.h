@@ -87,6 +87,9 @@ int dev_dirty_switch(int fd, uint32_t domain_id, int on);
  */
 int dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 		   uint64_t page_size, uint32_t flags, uint64_t *bitmap);
+/* As dev_dirty_read, without a word on failure: the caller judges it. */
+int __dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
+		     uint64_t page_size, uint32_t flags, uint64_t *bitmap);
 int dev_iova_to_phys(int fd, uint32_t domain_id, uint64_t iova,
 		     struct iommu_stress_iova_to_phys *out);
 /*

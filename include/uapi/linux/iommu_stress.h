@@ -726,7 +726,12 @@ struct iommu_stress_dirty_switch {
  * more than IOMMU_STRESS_DIRTY_MAX_BITS pages; -EOVERFLOW the range
  * wraps; -ERANGE outside the aperture; -ENOENT no such domain; -ENODEV
  * the domain's device has gone (the domain is detached); -EFAULT the
- * bitmap cannot be written; -ENOMEM out of memory.
+ * bitmap cannot be written; -EPROTO the IOMMU driver reported a written
+ * leaf reaching past the range, which the kernel's iova_bitmap refuses
+ * (6.12's intel driver steps a leaf's size on from an unaligned start, so
+ * a read that starts inside a 2M leaf and whose walk ends in a written
+ * one gets this; what the driver cleared stays cleared); -ENOMEM out of
+ * memory.
  */
 struct iommu_stress_dirty_read {
 	__u32 size;
