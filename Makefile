@@ -19,6 +19,9 @@
 #                         controls, then the stateful fuzzer's million
 #                         calls, the race suite and make test's other
 #                         suites on it
+#   make test-long        what make test leaves out for CI's 90 minutes:
+#                         those two, sid's dirty-tracking run (its own
+#                         kernel build) and 5.10's hardening suite
 #   make repro            the published reproducer in a QEMU VM, and its
 #                         negative control (results in out/repro)
 #   make matrix           every pattern and its negative control on each
@@ -67,7 +70,7 @@ UNIT_HDRS := $(wildcard tests/unit/*.h) tests/lib/ktest.h tests/hardening/common
 PATTERN_NAMES := $(sort $(notdir $(basename $(wildcard tool/patterns/*.c))))
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all module probes tool tool-static check test test-debug test-seed repro matrix hardening clean \
+.PHONY: all module probes tool tool-static check test test-debug test-long test-seed repro matrix hardening clean \
 	man install install-module install-tool install-dkms-src uninstall uninstall-module uninstall-tool
 
 all: module tool
@@ -120,6 +123,9 @@ test:
 
 test-debug:
 	tests/run-all --debug $(if $(TEST_JOBS),-j $(TEST_JOBS))
+
+test-long:
+	tests/run-all --long $(if $(TEST_JOBS),-j $(TEST_JOBS))
 
 test-seed:
 	scripts/setup
