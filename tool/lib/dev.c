@@ -396,9 +396,9 @@ int dev_dirty_switch(int fd, uint32_t domain_id, int on)
 			&d, "");
 }
 
-static int dirty_read_as(int fd, uint32_t domain_id, uint64_t iova,
-			 uint64_t length, uint64_t page_size, uint32_t flags,
-			 uint64_t *bitmap, bool report)
+int dev_dirty_read_unsaid(int fd, uint32_t domain_id, uint64_t iova,
+			  uint64_t length, uint64_t page_size, uint32_t flags,
+			  uint64_t *bitmap, int unsaid)
 {
 	struct iommu_stress_dirty_read r = {
 		.size = sizeof(r), .flags = flags, .domain_id = domain_id,
@@ -409,21 +409,18 @@ static int dirty_read_as(int fd, uint32_t domain_id, uint64_t iova,
 
 	snprintf(what, sizeof(what), "of [%#llx, %#llx)", (unsigned long long)iova,
 		 (unsigned long long)(iova + length));
-	return ioctl_as(fd, IOMMU_STRESS_DIRTY_READ, &r, what, report);
+	int ret = ioctl_as(fd, IOMMU_STRESS_DIRTY_READ, &r, what, false);
+
+	if (ret && ret != -unsaid)
+		say_refused(IOMMU_STRESS_DIRTY_READ, what, -ret);
+	return ret;
 }
 
 int dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 		   uint64_t page_size, uint32_t flags, uint64_t *bitmap)
 {
-	return dirty_read_as(fd, domain_id, iova, length, page_size, flags,
-			     bitmap, true);
-}
-
-int __dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
-		     uint64_t page_size, uint32_t flags, uint64_t *bitmap)
-{
-	return dirty_read_as(fd, domain_id, iova, length, page_size, flags,
-			     bitmap, false);
+	return dev_dirty_read_unsaid(fd, domain_id, iova, length, page_size,
+				     flags, bitmap, 0);
 }
 
 /*

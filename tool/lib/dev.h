@@ -87,9 +87,10 @@ int dev_dirty_switch(int fd, uint32_t domain_id, int on);
  */
 int dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
 		   uint64_t page_size, uint32_t flags, uint64_t *bitmap);
-/* As dev_dirty_read, without a word on failure: the caller judges it. */
-int __dev_dirty_read(int fd, uint32_t domain_id, uint64_t iova, uint64_t length,
-		     uint64_t page_size, uint32_t flags, uint64_t *bitmap);
+/* As dev_dirty_read, with -@unsaid returned without a word: the caller's to judge. */
+int dev_dirty_read_unsaid(int fd, uint32_t domain_id, uint64_t iova,
+			  uint64_t length, uint64_t page_size, uint32_t flags,
+			  uint64_t *bitmap, int unsaid);
 int dev_iova_to_phys(int fd, uint32_t domain_id, uint64_t iova,
 		     struct iommu_stress_iova_to_phys *out);
 /*

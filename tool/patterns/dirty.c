@@ -293,23 +293,19 @@ static int dt_unaligned(struct worker *w, unsigned int *leaf,
 		    dt->reg[r + 1].mode == DT_UNMAPPED)
 			continue;
 		*skip = 1 + (unsigned int)rng_below(&w->rng, DIRTY_SET_PAGES - 1);
-		ret = __dev_dirty_read(w->s->fd, w->s->dom.domain_id,
-				       g->iova + *skip * SZ_4K,
-				       2 * SZ_2M - *skip * SZ_4K, SZ_4K,
-				       IOMMU_STRESS_DIRTY_READ_NO_CLEAR, bits);
+		ret = dev_dirty_read_unsaid(w->s->fd, w->s->dom.domain_id,
+					    g->iova + *skip * SZ_4K,
+					    2 * SZ_2M - *skip * SZ_4K, SZ_4K,
+					    IOMMU_STRESS_DIRTY_READ_NO_CLEAR, bits,
+					    EPROTO);
 		if (ret == -EPROTO) {
 			wk_observe(w, "dirty: a NO_CLEAR read from inside a written 2M leaf",
 				   "refused (EPROTO): the driver reported a leaf reaching past the read's end; next region %s",
 				   mode_name(dt->reg[r + 1].mode));
 			return 0;
 		}
-		if (ret) {
-			fprintf(stderr, "iommu-stress: DIRTY_READ of [%#llx, %#llx): %s\n",
-				(unsigned long long)(g->iova + *skip * SZ_4K),
-				(unsigned long long)(g->iova + 2 * SZ_2M),
-				dev_errno_hint(IOMMU_STRESS_DIRTY_READ, -ret));
+		if (ret)
 			return ret;
-		}
 		*leaf = r;
 		return 0;
 	}
